@@ -1,0 +1,1 @@
+"""Async SQLAlchemy data layer: the seed schema, sessions, repositories and the ledger."""

@@ -1,0 +1,168 @@
+"""The ledger: the only two ways a balance changes.
+
+Balances and amounts keep the seed's FLOAT columns. Exactness comes from three rules:
+every amount is validated to at most two decimals; every new balance is rounded to cents in SQL
+in the same UPDATE that guards it; so a stored balance is always the double nearest to a whole
+number of cents, and comparing it with an amount compares cents exactly. Each change is one
+guarded UPDATE plus its Transactions row, in the caller's transaction (nothing here commits).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+from sqlalchemy import Numeric, cast, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.errors import BalanceLimitExceeded, InsufficientFunds, InvalidAmount, UserNotFound
+from db.models import Transaction, TxKind, User
+
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("1000000")  # one operation
+MAX_BALANCE = Decimal("1000000000")  # well inside the range where doubles hold exact cents
+
+
+def to_money(value: float | int | str | Decimal) -> Decimal:
+    """A stored FLOAT (or user text) as an exact Decimal of cents."""
+    return Decimal(repr(value) if isinstance(value, float) else str(value)).quantize(
+        CENT, rounding=ROUND_HALF_EVEN
+    )
+
+
+def validate_amount(amount: float | int | str | Decimal) -> Decimal:
+    """A positive, finite amount with at most two decimals and within MAX_AMOUNT."""
+    if isinstance(amount, bool):
+        raise InvalidAmount(amount, "not a number")
+    if isinstance(amount, float) and not math.isfinite(amount):
+        raise InvalidAmount(amount, "not finite")
+    try:
+        dec = Decimal(repr(amount) if isinstance(amount, float) else str(amount).strip())
+    except (InvalidOperation, ValueError):
+        raise InvalidAmount(amount, "not a number") from None
+    if not dec.is_finite():
+        raise InvalidAmount(amount, "not finite")
+    if dec <= 0:
+        raise InvalidAmount(amount, "must be positive")
+    if dec != dec.quantize(CENT):
+        raise InvalidAmount(amount, "at most two decimals")
+    if dec > MAX_AMOUNT:
+        raise InvalidAmount(amount, f"at most {MAX_AMOUNT}")
+    return dec.quantize(CENT)
+
+
+def _rounded(expr: object) -> object:
+    # ROUND(numeric, int) exists on both backends (PostgreSQL has no ROUND(double, int)).
+    return func.round(cast(expr, Numeric), 2)
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    transaction_id: int
+    balance: Decimal  # after the change
+
+
+async def _current_balance(session: AsyncSession, user_id: int) -> Decimal:
+    balance = await session.scalar(select(User.balance).where(User.id == user_id))
+    if balance is None:
+        raise UserNotFound(f"user {user_id} not found")
+    return to_money(balance)
+
+
+async def _record(
+    session: AsyncSession,
+    user_id: int,
+    amount: Decimal,
+    description: str,
+    prediction_id: int | None,
+    kind: str,
+) -> int:
+    tx_id = await session.scalar(
+        insert(Transaction)
+        .values(
+            user_id=user_id,
+            amount=float(amount),
+            description=description[:255],
+            prediction_id=prediction_id,
+            kind=kind,
+        )
+        .returning(Transaction.id)
+    )
+    assert tx_id is not None
+    return tx_id
+
+
+async def deduct_balance(
+    session: AsyncSession,
+    user_id: int,
+    amount: float | int | str | Decimal,
+    description: str,
+    *,
+    prediction_id: int | None = None,
+    kind: str = TxKind.OTHER,
+) -> LedgerEntry:
+    """Take `amount` from the user's balance, or raise InsufficientFunds and change nothing."""
+    amt = validate_amount(amount)
+    new_balance = await session.scalar(
+        update(User)
+        .where(User.id == user_id, User.balance >= float(amt))
+        .values(balance=_rounded(User.balance - float(amt)))
+        .returning(User.balance)
+    )
+    if new_balance is None:
+        raise InsufficientFunds(await _current_balance(session, user_id), amt)
+    tx_id = await _record(session, user_id, -amt, description, prediction_id, kind)
+    return LedgerEntry(tx_id, to_money(new_balance))
+
+
+async def increase_balance(
+    session: AsyncSession,
+    user_id: int,
+    amount: float | int | str | Decimal,
+    description: str,
+    *,
+    prediction_id: int | None = None,
+    kind: str = TxKind.OTHER,
+) -> LedgerEntry:
+    """Add `amount` to the user's balance (never past MAX_BALANCE)."""
+    amt = validate_amount(amount)
+    new_balance = await session.scalar(
+        update(User)
+        .where(User.id == user_id, User.balance <= float(MAX_BALANCE - amt))
+        .values(balance=_rounded(User.balance + float(amt)))
+        .returning(User.balance)
+    )
+    if new_balance is None:
+        raise BalanceLimitExceeded(await _current_balance(session, user_id), amt, MAX_BALANCE)
+    tx_id = await _record(session, user_id, amt, description, prediction_id, kind)
+    return LedgerEntry(tx_id, to_money(new_balance))
+
+
+@dataclass(frozen=True, slots=True)
+class Discrepancy:
+    user_id: int
+    balance: Decimal
+    ledger_sum: Decimal
+
+
+async def reconcile(session: AsyncSession) -> list[Discrepancy]:
+    """Users whose balance is not exactly the sum of their transactions (empty when all is well).
+
+    Sums are done in Decimal over the exact cents of each row, so nothing is hidden by float
+    rounding; a balance or amount that is not a whole number of cents is reported too.
+    """
+    balances = {uid: b for uid, b in (await session.execute(select(User.id, User.balance))).all()}
+    sums: dict[int, Decimal] = dict.fromkeys(balances, Decimal(0))
+    bad_rows: set[int] = set()
+    for uid, amount in (await session.execute(select(Transaction.user_id, Transaction.amount))).all():
+        exact = Decimal(repr(amount))
+        if exact != exact.quantize(CENT):
+            bad_rows.add(uid)
+        sums[uid] = sums.get(uid, Decimal(0)) + exact
+    out = []
+    for uid, balance in balances.items():
+        exact_balance = Decimal(repr(balance))
+        if uid in bad_rows or exact_balance != sums[uid]:
+            out.append(Discrepancy(uid, exact_balance, sums[uid]))
+    return out

@@ -1,0 +1,128 @@
+"""ORM classes for the seed schema (../shared/seed-schema.md) plus the columns the app adds.
+
+Seed columns keep their names and types. Additions: users.telegram_id (BIGINT: Telegram ids do
+not fit 32 bits), users.language, models.is_active, predictions.request_key (idempotency of
+paid runs) and transactions.kind (what a ledger row is for; with prediction_id it is unique, so a
+prediction can be charged once and refunded once at the very most).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    false,
+    true,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+WELCOME_BALANCE_DEFAULT = 10.0
+
+# Stable constraint names, so that migrations can refer to them on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """Naive UTC timestamp: the seed's DATETIME has no zone, and all times are UTC."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class PredictionStatus:
+    PENDING = "pending"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class TxKind:
+    WELCOME = "welcome"
+    CHARGE = "charge"
+    REFUND = "refund"
+    ADMIN_CREDIT = "admin_credit"
+    ADMIN_DEBIT = "admin_debit"
+    TOPUP = "topup"
+    OTHER = "other"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(255), unique=True, index=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    hashed_password: Mapped[str] = mapped_column(String(255))
+    balance: Mapped[float] = mapped_column(
+        Float, default=WELCOME_BALANCE_DEFAULT, server_default="10.0"
+    )
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, nullable=True)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+
+
+class Model(Base):
+    __tablename__ = "models"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True, index=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    cost: Mapped[float] = mapped_column(Float)
+    file_path: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+class Prediction(Base):
+    __tablename__ = "predictions"
+    __table_args__ = (
+        Index("ix_predictions_user_id_created_at", "user_id", "created_at"),
+        Index("uq_predictions_request_key", "request_key", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id"))
+    input_data: Mapped[Any] = mapped_column(JSON)
+    result: Mapped[Any | None] = mapped_column(JSON, nullable=True)
+    status: Mapped[str] = mapped_column(
+        String(255), default=PredictionStatus.PENDING, server_default=PredictionStatus.PENDING,
+        index=True,
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    request_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+
+class Transaction(Base):
+    __tablename__ = "transactions"
+    __table_args__ = (
+        Index("uq_transactions_prediction_id_kind", "prediction_id", "kind", unique=True),
+        Index("ix_transactions_user_id_created_at", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    amount: Mapped[float] = mapped_column(Float)
+    description: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    prediction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("predictions.id"), nullable=True
+    )
+    kind: Mapped[str] = mapped_column(String(32), default=TxKind.OTHER, server_default="other")

@@ -1,0 +1,193 @@
+"""Turn user text into a model's feature values, with errors that name the feature at fault.
+
+Accepted: one value for one feature; or all values at once, separated by commas, spaces,
+semicolons or new lines, or as `name=value` pairs in any order. Decimal commas are fine
+("5,1"), as are a Unicode minus and exponents. NaN, infinities, out-of-range values and unknown
+categories are refused. Errors carry a stable `code` and `params` for localized texts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ml.schema import Feature
+
+Value = float | str  # a number, or a category label
+_NUMBER_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+_NON_FINITE = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
+_PAIR_NAME_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_.\-]*)\s*=")
+MAX_INPUT_CHARS = 4000
+
+
+class InputError(ValueError):
+    def __init__(self, code: str, message: str, feature: str | None = None, **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.feature = feature
+        self.params = params
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def describe_expected(feature: Feature) -> str:
+    if feature.type == "category":
+        return "one of: " + ", ".join(feature.categories or {})
+    kind = "a whole number" if feature.type == "int" else "a number"
+    if feature.min is not None and feature.max is not None:
+        return f"{kind} from {_fmt(feature.min)} to {_fmt(feature.max)}"
+    if feature.min is not None:
+        return f"{kind} ≥ {_fmt(feature.min)}"
+    if feature.max is not None:
+        return f"{kind} ≤ {_fmt(feature.max)}"
+    return kind
+
+
+def parse_value(feature: Feature, text: str | float | int) -> Value:
+    """One feature's value, validated against its declared type and range."""
+    if feature.type == "category":
+        return _parse_category(feature, str(text))
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        value = float(text)
+    else:
+        value = _parse_number(feature, str(text))
+    if not math.isfinite(value):
+        raise InputError("not_finite", f"{feature.name}: must be a finite number",
+                         feature.name, expected=describe_expected(feature))
+    if feature.type == "int":
+        if value != int(value):
+            raise InputError("not_integer", f"{feature.name}: expected a whole number, got {_fmt(value)}",
+                             feature.name, got=_fmt(value), expected=describe_expected(feature))
+    low, high = feature.min, feature.max
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise InputError(
+            "out_of_range",
+            f"{feature.name}: {_fmt(value)} is out of range, expected {describe_expected(feature)}",
+            feature.name, got=_fmt(value), min=low, max=high, expected=describe_expected(feature),
+        )
+    return value
+
+
+def _parse_number(feature: Feature, raw: str) -> float:
+    token = raw.strip().replace("\u2212", "-")
+    if not token:
+        raise InputError("empty", f"{feature.name}: no value given", feature.name,
+                         expected=describe_expected(feature))
+    if token.lower() in _NON_FINITE:
+        raise InputError("not_finite", f"{feature.name}: must be a finite number, got {token}",
+                         feature.name, got=token, expected=describe_expected(feature))
+    if "," in token and "." not in token and token.count(",") == 1:
+        token = token.replace(",", ".")  # decimal comma
+    if not _NUMBER_RE.fullmatch(token):
+        raise InputError(
+            "not_a_number", f"{feature.name}: {raw.strip()!r} is not a number, expected "
+            f"{describe_expected(feature)}", feature.name, got=raw.strip()[:40],
+            expected=describe_expected(feature),
+        )
+    return float(token)  # may overflow to inf: caught as not_finite by the caller
+
+
+def _parse_category(feature: Feature, raw: str) -> str:
+    cats = feature.categories or {}
+    wanted = raw.strip().casefold()
+    for label in cats:
+        if label.casefold() == wanted:
+            return label
+    raise InputError(
+        "unknown_category", f"{feature.name}: {raw.strip()!r} is not one of {', '.join(cats)}",
+        feature.name, got=raw.strip()[:40], allowed=list(cats), expected=describe_expected(feature),
+    )
+
+
+def _norm_name(name: str) -> str:
+    return re.sub(r"[\s\-.]+", "_", name.strip().casefold())
+
+
+def parse_all(features: Sequence[Feature], text: str) -> dict[str, Value]:
+    """All of a model's inputs from one message: positional values or name=value pairs."""
+    text = text.strip()
+    if not text:
+        raise InputError("empty", "no values given", expected=len(features))
+    if len(text) > MAX_INPUT_CHARS:
+        raise InputError("too_long", f"input too long (max {MAX_INPUT_CHARS} characters)",
+                         max=MAX_INPUT_CHARS)
+    if _PAIR_NAME_RE.search(text):
+        return _parse_pairs(features, text)
+    tokens = _split_positional(text, len(features))
+    return {f.name: parse_value(f, tok) for f, tok in zip(features, tokens, strict=True)}
+
+
+def _split_positional(text: str, n: int) -> list[str]:
+    if re.search(r"[;\n]", text):
+        # Semicolons/new lines separate; commas inside are decimal commas.
+        tokens = [t.strip(", ") for part in re.split(r"[;\n]+", text) for t in part.split()]
+        tokens = [t for t in tokens if t]
+    else:
+        decimal_commas = [t.strip(",") for t in re.split(r",?\s+", text) if t.strip(",")]
+        comma_separated = [t for t in re.split(r"[\s,]+", text) if t]
+        if len(decimal_commas) == n:
+            tokens = decimal_commas
+        elif len(comma_separated) == n:
+            tokens = comma_separated
+        else:
+            tokens = decimal_commas if re.search(r"\s", text) else comma_separated
+    if len(tokens) != n:
+        raise InputError(
+            "wrong_count",
+            f"expected {n} values, got {len(tokens)} (with decimal commas, separate values by "
+            "spaces or semicolons)",
+            expected=n, got=len(tokens),
+        )
+    return tokens
+
+
+def _parse_pairs(features: Sequence[Feature], text: str) -> dict[str, Value]:
+    by_name = {_norm_name(f.name): f for f in features}
+    matches = list(_PAIR_NAME_RE.finditer(text))
+    if text[: matches[0].start()].strip(" ,;\n"):
+        raise InputError("bad_pairs", "write every value as name=value", expected=len(features))
+    found: dict[str, str] = {}
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        raw_value = text[m.end() : end].strip().rstrip(",;").strip()
+        feature = by_name.get(_norm_name(m.group(1)))
+        if feature is None:
+            raise InputError(
+                "unknown_feature", f"unknown input {m.group(1)!r}; expected one of: "
+                + ", ".join(f.name for f in features),
+                m.group(1), allowed=[f.name for f in features],
+            )
+        if feature.name in found:
+            raise InputError("duplicate_feature", f"{feature.name} is given twice", feature.name)
+        found[feature.name] = raw_value
+    missing = [f.name for f in features if f.name not in found]
+    if missing:
+        raise InputError("missing_features", "missing: " + ", ".join(missing),
+                         missing=missing)
+    return {f.name: parse_value(f, found[f.name]) for f in features}
+
+
+def from_mapping(features: Sequence[Feature], values: Mapping[str, Any]) -> dict[str, Value]:
+    """Validate an already-split mapping (a CSV row, stored input_data) against the schema."""
+    by_name = {_norm_name(k): v for k, v in values.items()}
+    missing = [f.name for f in features if _norm_name(f.name) not in by_name]
+    if missing:
+        raise InputError("missing_features", "missing: " + ", ".join(missing), missing=missing)
+    out: dict[str, Value] = {}
+    for f in features:
+        raw = by_name[_norm_name(f.name)]
+        out[f.name] = parse_value(f, raw if isinstance(raw, (int, float)) else str(raw))
+    return out
+
+
+def encode(features: Sequence[Feature], values: Mapping[str, Value]) -> list[float]:
+    """The numeric row the model expects, in schema order."""
+    row = []
+    for f in features:
+        v = values[f.name]
+        row.append(float((f.categories or {})[str(v)]) if f.type == "category" else float(v))
+    return row
