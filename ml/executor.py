@@ -69,7 +69,13 @@ class MLExecutor:
         loop = asyncio.get_running_loop()
 
         def _call() -> list[dict[str, Any]]:
-            return predict_rows(self.registry.load(name), rows)
+            loaded = self.registry.load(name)
+            try:
+                return predict_rows(loaded, rows)
+            except ModelRunError:
+                raise
+            except Exception as exc:  # the estimator's own failure, e.g. a bad upload
+                raise ModelRunError(f"{type(exc).__name__}: {exc}"[:300]) from exc
 
         try:
             return await asyncio.wait_for(loop.run_in_executor(self._pool, _call), self.timeout)

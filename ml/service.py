@@ -111,6 +111,14 @@ class PredictionService:
             raise ModelUnavailable(f"model {model_name!r} is not available")
         return Quote(meta, model.id, to_money(model.cost), to_money(user.balance))
 
+    async def ensure_loadable(self, model_name: str) -> None:
+        """Load (cached after the first time) and verify the model before anyone pays for it."""
+        try:
+            await self.executor.load(model_name)
+        except RegistryError as exc:
+            log.error("model %s refused: %s", model_name, exc)
+            raise ModelUnavailable(f"model {model_name!r} is not available") from exc
+
     def parse(self, model_name: str, values: Mapping[str, Any] | str) -> dict[str, Value]:
         meta = self.meta(model_name)
         if isinstance(values, str):
@@ -129,6 +137,7 @@ class PredictionService:
         """Charge, run and settle one prediction. Refusals raise before anything is written:
         InputError, ModelUnavailable, UserNotFound, UserDisabled, InsufficientFunds."""
         parsed = self.parse(model_name, values)
+        await self.ensure_loadable(model_name)
         if request_key is not None:
             request_key = f"{user_id}:{request_key}"[:128]  # keys of different users never meet
         try:

@@ -1,0 +1,118 @@
+"""The registry and the built-in catalogue: integrity, caching, and correct predictions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn import datasets
+from sklearn.model_selection import train_test_split
+
+from ml.executor import MLExecutor, predict_rows
+from ml.registry import META_SUFFIX, ModelIntegrityError, ModelNotFound, ModelRegistry
+from ml.train import RECIPES, SEED, read_catalogue
+
+EXPECTED = {"iris_logreg", "cancer_rf", "wine_gb", "diabetes_rf"}
+
+
+def test_catalogue_is_built_with_metadata(models_dir: Path) -> None:
+    metas = ModelRegistry(models_dir).scan()
+    assert set(metas) == EXPECTED == set(read_catalogue(models_dir))
+    algorithms = {m.algorithm for m in metas.values()}
+    assert {"RandomForest", "GradientBoosting", "LogisticRegression",
+            "RandomForestRegressor"} <= algorithms
+    assert len(metas["iris_logreg"].features) == 4
+    assert len(metas["cancer_rf"].features) == 30
+    assert {m.dataset for m in metas.values()} == {"iris", "breast_cancer", "wine", "diabetes"}
+    for meta in metas.values():
+        assert len(meta.sha256) == 64 and meta.version and meta.trained_at
+        for f in meta.features:
+            assert f.description and f.example is not None
+            if f.type != "category":
+                assert f.min is not None and f.max is not None and f.min <= float(f.example) <= f.max
+    assert metas["iris_logreg"].class_names == ["setosa", "versicolor", "virginica"]
+    assert metas["cancer_rf"].class_names == ["malignant", "benign"]
+    assert metas["diabetes_rf"].task == "regression"
+    sex = next(f for f in metas["diabetes_rf"].features if f.name == "sex")
+    assert sex.type == "category" and sex.categories == {"1": 1.0, "2": 2.0}
+
+
+@pytest.mark.parametrize("name", ["iris_logreg", "cancer_rf", "wine_gb"])
+def test_classifiers_are_accurate_on_held_out_samples(models_dir: Path, name: str) -> None:
+    registry = ModelRegistry(models_dir)
+    meta = registry.scan()[name]
+    assert meta.metrics["accuracy"] >= 0.9
+    bunch = RECIPES[name].load()
+    _, X_test, _, y_test = train_test_split(
+        bunch.data, bunch.target, test_size=0.25, random_state=SEED, stratify=bunch.target
+    )
+    results = predict_rows(registry.load(name), X_test.tolist())
+    predicted = np.array([r["class_index"] for r in results])
+    accuracy = float((predicted == y_test).mean())
+    assert accuracy == pytest.approx(meta.metrics["accuracy"], abs=1e-4)
+    for r in results:
+        assert r["label"] == meta.class_names[r["class_index"]]
+        assert sum(r["probabilities"].values()) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_regressor_is_useful_on_held_out_samples(models_dir: Path) -> None:
+    registry = ModelRegistry(models_dir)
+    meta = registry.scan()["diabetes_rf"]
+    bunch = datasets.load_diabetes(scaled=False)
+    _, X_test, _, y_test = train_test_split(bunch.data, bunch.target, test_size=0.25,
+                                            random_state=SEED)
+    values = np.array([r["value"] for r in predict_rows(registry.load("diabetes_rf"),
+                                                          X_test.tolist())])
+    mae = float(np.abs(values - y_test).mean())
+    assert mae == pytest.approx(meta.metrics["mae"], abs=0.01)
+    assert mae < float(np.abs(y_test - y_test.mean()).mean())  # beats predicting the mean
+    assert meta.metrics["r2"] > 0.3
+
+
+async def test_known_iris_flowers(models_dir: Path) -> None:
+    registry = ModelRegistry(models_dir)
+    registry.scan()
+    executor = MLExecutor(registry, max_workers=1)
+    try:
+        out = await executor.predict("iris_logreg", [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]])
+    finally:
+        executor.shutdown()
+    assert [r["label"] for r in out] == ["setosa", "virginica"]
+    assert out[0]["probabilities"]["setosa"] > 0.9
+
+
+def test_models_are_loaded_once(models_dir: Path) -> None:
+    registry = ModelRegistry(models_dir)
+    registry.scan()
+    first = registry.load("cancer_rf")
+    (models_dir / "cancer_rf.joblib").unlink()  # a cached model is not read from disk again
+    assert registry.load("cancer_rf") is first
+
+
+def test_a_tampered_model_file_is_refused(models_dir: Path) -> None:
+    path = models_dir / "iris_logreg.joblib"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    registry = ModelRegistry(models_dir)
+    registry.scan()
+    with pytest.raises(ModelIntegrityError):
+        registry.load("iris_logreg")
+    registry.load("cancer_rf")  # the others still load
+
+
+def test_missing_model_and_broken_metadata(models_dir: Path) -> None:
+    (models_dir / f"wine_gb{META_SUFFIX}").write_text("{not json", encoding="utf-8")
+    meta_path = models_dir / f"iris_logreg{META_SUFFIX}"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["features"][0]["min"] = 100  # min > max: invalid schema
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    (models_dir / "cancer_rf.joblib").unlink()
+    registry = ModelRegistry(models_dir)
+    assert set(registry.scan()) == {"cancer_rf", "diabetes_rf"}
+    with pytest.raises(ModelNotFound):
+        registry.meta("wine_gb")
+    with pytest.raises(ModelNotFound):
+        registry.load("cancer_rf")

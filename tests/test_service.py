@@ -1,0 +1,330 @@
+"""Paid prediction runs on real models and a real database: charge, run, settle exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import joblib
+import pytest
+from sqlalchemy import func, select, update
+
+from bot.app import Core, build_core
+from bot.config import Settings
+from db.accounts import Passwords, register, set_disabled
+from db.errors import InsufficientFunds
+from db.ledger import deduct_balance
+from db.models import Model, Prediction, Transaction, TxKind, User
+from ml.inputs import InputError
+from ml.registry import ModelRegistry
+from ml.schema import Feature, ModelMeta
+from ml.service import ModelUnavailable, PredictionService, UserDisabled
+from tests.helpers import assert_reconciled, balance_of, transactions_of
+from tests.models_for_tests import Exploding, Slow
+
+MALIGNANT_ROW = (
+    "17.99 10.38 122.8 1001 0.1184 0.2776 0.3001 0.1471 0.2419 0.07871 1.095 0.9053 8.589 "
+    "153.4 0.006399 0.04904 0.05373 0.01587 0.03003 0.006193 25.38 17.33 184.6 2019 0.1622 "
+    "0.6656 0.7119 0.2654 0.4601 0.1189"
+)
+SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
+
+
+def settings_for(db_url: str, models_dir: Path, **kw: Any) -> Settings:
+    return Settings(database_url=db_url, models_dir=models_dir, ml_workers=2, **kw)
+
+
+@pytest.fixture
+async def core(db_url: str, models_dir: Path, passwords: Passwords) -> AsyncIterator[Core]:
+    c = await build_core(settings_for(db_url, models_dir), passwords)
+    yield c
+    await c.close()
+
+
+async def new_user(core: Core, name: str = "alice", tg: int = 1) -> int:
+    async with core.session_factory() as s, s.begin():
+        user = await register(s, telegram_id=tg, username=name, email=f"{name}@example.com",
+                              password="passw0rd!", passwords=core.passwords)
+        return user.id
+
+
+def examples(core: Core, name: str) -> dict[str, Any]:
+    return {f.name: f.example for f in core.registry.meta(name).features}
+
+
+async def counts(core: Core) -> tuple[int, int]:
+    async with core.session_factory() as s:
+        preds = await s.scalar(select(func.count()).select_from(Prediction))
+        txs = await s.scalar(select(func.count()).select_from(Transaction))
+        return int(preds or 0), int(txs or 0)
+
+
+async def add_model(core: Core, name: str, estimator: Any, cost: float = 2.0) -> None:
+    """Install a custom model file + metadata and register its row, as an admin upload would."""
+    buf = io.BytesIO()
+    joblib.dump(estimator, buf)
+    meta = ModelMeta(
+        name=name, title=name, description="test model", task="classification",
+        algorithm=type(estimator).__name__,
+        features=[Feature(name="x", description="x", min=0, max=10, example=1)],
+        class_names=["no", "yes"], file=f"{name}.joblib", sha256="0" * 64,
+    )
+    core.registry.install(meta, buf.getvalue())
+    async with core.session_factory() as s, s.begin():
+        s.add(Model(name=name, cost=cost, file_path=meta.file))
+
+
+async def test_start_up_builds_and_registers_the_catalogue(core: Core) -> None:
+    async with core.session_factory() as s:
+        rows = {m.name: (m.cost, m.file_path, m.is_active) for m in await s.scalars(select(Model))}
+    assert rows == {
+        "iris_logreg": (1.0, "iris_logreg.joblib", True),
+        "cancer_rf": (3.0, "cancer_rf.joblib", True),
+        "wine_gb": (2.0, "wine_gb.joblib", True),
+        "diabetes_rf": (2.0, "diabetes_rf.joblib", True),
+    }
+
+
+async def test_a_paid_run_charges_once_and_completes(core: Core) -> None:
+    uid = await new_user(core)
+    out = await core.predictions.run(user_id=uid, model_name="cancer_rf", values=MALIGNANT_ROW)
+    assert out.ok and out.status == "completed" and not out.refunded
+    assert out.result is not None and out.result["label"] == "malignant"
+    assert out.result["probabilities"]["malignant"] > 0.8
+    assert out.cost == Decimal("3") and out.balance == Decimal("7")
+    assert await balance_of(core.session_factory, uid) == Decimal("7")
+    txs = await transactions_of(core.session_factory, uid)
+    charge = txs[-1]
+    assert (charge.amount, charge.kind, charge.prediction_id) == (-3.0, "charge", out.prediction_id)
+    assert charge.description == "Prediction using model RandomForest (cancer_rf)"
+    async with core.session_factory() as s:
+        pred = await s.get(Prediction, out.prediction_id)
+        assert pred is not None and pred.status == "completed"
+        assert pred.input_data["mean_radius"] == 17.99 and len(pred.input_data) == 30
+        assert pred.result["label"] == "malignant"
+    await assert_reconciled(core.session_factory)
+
+
+async def test_regression_and_mapping_inputs(core: Core) -> None:
+    uid = await new_user(core)
+    values = {"age": 50, "sex": "2", "bmi": 32.1, "bp": 101, "s1": 157, "s2": 93.2,
+              "s3": 38, "s4": 4, "s5": 4.86, "s6": 87}
+    out = await core.predictions.run(user_id=uid, model_name="diabetes_rf", values=values)
+    assert out.ok and out.result is not None
+    assert 25 <= out.result["value"] <= 346
+    assert out.balance == Decimal("8")
+
+
+async def test_insufficient_balance_is_refused_before_anything_is_written(core: Core) -> None:
+    uid = await new_user(core)
+    async with core.session_factory() as s, s.begin():
+        await deduct_balance(s, uid, 8, "spent elsewhere")
+    before = await counts(core)
+    with pytest.raises(InsufficientFunds) as err:
+        await core.predictions.run(user_id=uid, model_name="cancer_rf", values=MALIGNANT_ROW)
+    assert (err.value.balance, err.value.amount) == (Decimal("2"), Decimal("3"))
+    assert await counts(core) == before
+    out = await core.predictions.run(user_id=uid, model_name="iris_logreg", values=SETOSA)
+    assert out.result is not None and out.result["label"] == "setosa"
+    assert out.balance == Decimal("1")
+
+
+async def test_refusals_write_nothing(core: Core) -> None:
+    uid = await new_user(core)
+    before = await counts(core)
+    with pytest.raises(InputError) as err:
+        await core.predictions.run(user_id=uid, model_name="iris_logreg", values="5.1, 3.5, nan, 0.2")
+    assert err.value.code == "not_finite" and err.value.feature == "petal_length"
+    with pytest.raises(InputError):
+        await core.predictions.run(user_id=uid, model_name="iris_logreg", values="1 2 3")
+    with pytest.raises(ModelUnavailable):
+        await core.predictions.run(user_id=uid, model_name="no_such_model", values="1")
+    async with core.session_factory() as s, s.begin():
+        await s.execute(update(Model).where(Model.name == "wine_gb").values(is_active=False))
+    with pytest.raises(ModelUnavailable):
+        await core.predictions.run(user_id=uid, model_name="wine_gb", values=examples(core, "wine_gb"))
+    async with core.session_factory() as s, s.begin():
+        await set_disabled(s, uid, True)
+    with pytest.raises(UserDisabled):
+        await core.predictions.run(user_id=uid, model_name="iris_logreg", values=SETOSA)
+    assert await counts(core) == before
+    assert await balance_of(core.session_factory, uid) == Decimal("10")
+
+
+async def test_a_tampered_model_is_refused_without_charging(core: Core) -> None:
+    uid = await new_user(core)
+    path = core.registry.path_of(core.registry.meta("wine_gb"))
+    path.write_bytes(path.read_bytes() + b"tampered")
+    core.registry.scan()  # a rescan (e.g. an admin reload) drops nothing valid, re-checks files
+    core.registry._loaded.pop("wine_gb", None)
+    before = await counts(core)
+    with pytest.raises(ModelUnavailable):
+        await core.predictions.run(user_id=uid, model_name="wine_gb", values=examples(core, "wine_gb"))
+    assert await counts(core) == before
+
+
+async def test_a_failing_model_refunds_exactly_once(core: Core) -> None:
+    uid = await new_user(core)
+    await add_model(core, "exploding", Exploding(), cost=2.5)
+    out = await core.predictions.run(user_id=uid, model_name="exploding", values="3")
+    assert out.status == "failed" and out.refunded and out.cost == 0
+    assert out.error is not None and "boom" in out.error
+    assert out.balance == Decimal("10")
+    # settling again (a retry, a recovery racing a live run) changes nothing
+    again = await core.predictions.fail(out.prediction_id, "second time")
+    assert again.refunded and again.error == out.error
+    done = await core.predictions.complete(out.prediction_id, {"label": "yes"})
+    assert done.status == "failed"
+    kinds = [(t.kind, t.amount) for t in await transactions_of(core.session_factory, uid)]
+    assert kinds == [("welcome", 10.0), ("charge", -2.5), ("refund", 2.5)]
+    await assert_reconciled(core.session_factory)
+
+
+async def test_a_refund_cannot_be_written_twice_even_by_sql(core: Core) -> None:
+    """The (prediction_id, kind) unique index backs the status guard."""
+    from sqlalchemy.exc import IntegrityError
+
+    uid = await new_user(core)
+    await add_model(core, "exploding", Exploding())
+    out = await core.predictions.run(user_id=uid, model_name="exploding", values="3")
+    with pytest.raises(IntegrityError):
+        async with core.session_factory() as s, s.begin():
+            s.add(Transaction(user_id=uid, amount=2.0, description="dup",
+                              prediction_id=out.prediction_id, kind=TxKind.REFUND))
+
+
+async def test_a_timed_out_model_is_refunded(
+    db_url: str, models_dir: Path, passwords: Passwords
+) -> None:
+    core = await build_core(settings_for(db_url, models_dir, ml_timeout=0.2), passwords)
+    try:
+        uid = await new_user(core)
+        await add_model(core, "slow", Slow(1.0))
+        out = await core.predictions.run(user_id=uid, model_name="slow", values="1")
+        assert out.status == "failed" and out.refunded and out.balance == Decimal("10")
+        assert "longer than" in (out.error or "")
+        await assert_reconciled(core.session_factory)
+    finally:
+        await core.close()
+
+
+async def test_same_request_key_never_charges_twice(core: Core) -> None:
+    uid = await new_user(core)
+    first = await core.predictions.run(user_id=uid, model_name="iris_logreg", values=SETOSA,
+                                       request_key="confirm:42")
+    again = await core.predictions.run(user_id=uid, model_name="iris_logreg", values=SETOSA,
+                                       request_key="confirm:42")
+    assert again.duplicate and again.prediction_id == first.prediction_id
+    assert again.result == first.result and again.balance == Decimal("9")
+    burst = await asyncio.gather(*(
+        core.predictions.run(user_id=uid, model_name="iris_logreg", values=SETOSA,
+                             request_key="confirm:43")
+        for _ in range(8)
+    ))
+    assert len({o.prediction_id for o in burst}) == 1
+    assert sum(not o.duplicate for o in burst) == 1
+    assert await balance_of(core.session_factory, uid) == Decimal("8")
+    # another user may use the same key: keys are per user
+    other = await new_user(core, "bob", 2)
+    theirs = await core.predictions.run(user_id=other, model_name="iris_logreg", values=SETOSA,
+                                        request_key="confirm:42")
+    assert not theirs.duplicate and theirs.user_id == other
+    await assert_reconciled(core.session_factory)
+
+
+async def test_concurrent_runs_on_a_small_balance(core: Core) -> None:
+    """Ten concurrent paid runs on 10 credits at cost 3: exactly three are served."""
+    uid = await new_user(core)
+    results = await asyncio.gather(
+        *(core.predictions.run(user_id=uid, model_name="cancer_rf", values=MALIGNANT_ROW)
+          for _ in range(10)),
+        return_exceptions=True,
+    )
+    served = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, InsufficientFunds)]
+    assert len(served) == 3 and len(refused) == 7
+    assert all(r.ok for r in served)
+    assert await balance_of(core.session_factory, uid) == Decimal("1")
+    await assert_reconciled(core.session_factory)
+
+
+async def _crash_mid_run(core: Core, uid: int, model: str, values: Any) -> int:
+    """What a crash after the charge leaves behind: a committed charge and a pending row."""
+    charged = await core.predictions._charge(uid, model, core.predictions.parse(model, values), None)
+    assert isinstance(charged, tuple)
+    return charged[0]
+
+
+async def test_pending_after_a_crash_is_settled_once_on_start_up(
+    db_url: str, models_dir: Path, passwords: Passwords
+) -> None:
+    settings = settings_for(db_url, models_dir)
+    core = await build_core(settings, passwords)
+    uid = await new_user(core)
+    await add_model(core, "exploding", Exploding(), cost=1.5)
+    rerun = await _crash_mid_run(core, uid, "iris_logreg", SETOSA)
+    doomed = await _crash_mid_run(core, uid, "exploding", {"x": 1})
+    async with core.session_factory() as s, s.begin():
+        gone = (await s.scalars(select(Model).where(Model.name == "wine_gb"))).one()
+        lost = Prediction(user_id=uid, model_id=gone.id, input_data={"junk": 1}, status="pending")
+        s.add(lost)
+        await s.flush()
+        await deduct_balance(s, uid, 2, "Prediction using model GradientBoosting (wine_gb)",
+                             prediction_id=lost.id, kind=TxKind.CHARGE)
+        lost_id = lost.id
+    assert await balance_of(core.session_factory, uid) == Decimal("5.5")
+    await core.close()  # "crash": nothing settled them
+
+    restarted = await build_core(settings, passwords)
+    try:
+        settled = {o.prediction_id: o for o in restarted.recovered}
+        assert set(settled) == {rerun, doomed, lost_id}
+        assert settled[rerun].ok and settled[rerun].result["label"] == "setosa"  # type: ignore[index]
+        assert settled[doomed].status == "failed" and settled[doomed].refunded
+        assert settled[lost_id].status == "failed" and settled[lost_id].refunded
+        assert await balance_of(restarted.session_factory, uid) == Decimal("9")
+        assert await restarted.predictions.recover_pending() == []
+    finally:
+        await restarted.close()
+
+    third = await build_core(settings, passwords)  # and a second restart does nothing more
+    try:
+        assert third.recovered == []
+        kinds = sorted(t.kind for t in await transactions_of(third.session_factory, uid))
+        assert kinds == ["charge", "charge", "charge", "refund", "refund", "welcome"]
+        await assert_reconciled(third.session_factory)
+    finally:
+        await third.close()
+
+
+async def test_recovery_racing_a_live_settle_settles_once(core: Core) -> None:
+    uid = await new_user(core)
+    await add_model(core, "exploding", Exploding(), cost=1)
+    pid = await _crash_mid_run(core, uid, "exploding", {"x": 2})
+    outcomes = await asyncio.gather(
+        core.predictions.recover_pending(), core.predictions.fail(pid, "live"),
+        core.predictions.recover_pending(),
+    )
+    assert outcomes[1].refunded
+    refunds = [t for t in await transactions_of(core.session_factory, uid) if t.kind == "refund"]
+    assert len(refunds) == 1
+    assert await balance_of(core.session_factory, uid) == Decimal("10")
+    await assert_reconciled(core.session_factory)
+
+
+def test_service_module_is_aiogram_free() -> None:
+    import ast
+    import inspect
+
+    import ml.service
+
+    tree = ast.parse(inspect.getsource(ml.service))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
+        a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+    }
+    assert not any(m and m.startswith("aiogram") for m in imported)
+    assert PredictionService and ModelRegistry and User  # the public pieces exist
