@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -33,12 +35,22 @@ class Core:
     predictions: PredictionService
     passwords: Passwords
     recovered: list[PredictionOutcome] = field(default_factory=list)
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run work in the background (a broadcast), keeping a reference until it ends."""
+        task = asyncio.create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
 
     @property
     def welcome_credits(self) -> Decimal:
         return Decimal(str(self.settings.welcome_credits))
 
     async def close(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
         self.executor.shutdown()
         await self.engine.dispose()
 

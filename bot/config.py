@@ -22,6 +22,16 @@ class Settings(BaseSettings):
     welcome_credits: float = Field(default=10.0, ge=0, le=1_000_000)
     default_model_cost: float = Field(default=1.0, ge=0)
     log_level: str = "INFO"
+    # FSM (dialog) state: a SQLite file of its own, so dialogs survive restarts
+    fsm_path: Path = Path("data/fsm.db")
+    # per-user flood control: `throttle_burst` updates at once, refilled at `throttle_rate`/s
+    throttle_rate: float = Field(default=3.0, ge=0)
+    throttle_burst: int = Field(default=10, ge=1)
+    # CSV batches
+    batch_max_rows: int = Field(default=1000, ge=1)
+    batch_max_bytes: int = Field(default=1_000_000, ge=100)
+    # broadcast pace, messages per second (Telegram allows about 30)
+    broadcast_rate: float = Field(default=20.0, gt=0, le=30)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -83,11 +83,11 @@ def check_password(password: str) -> None:
             "weak_password", f"password must be at least {PASSWORD_MIN} characters", "password"
         )
     if len(password) > PASSWORD_MAX:
-        raise AccountError(
-            "long_password", f"password must be at most {PASSWORD_MAX} characters", "password"
-        )
-    if password.strip() != password or not any(c.isalpha() for c in password) or not any(
-        c.isdigit() for c in password
+        raise AccountError("long_password", f"password must be at most {PASSWORD_MAX} characters", "password")
+    if (
+        password.strip() != password
+        or not any(c.isalpha() for c in password)
+        or not any(c.isdigit() for c in password)
     ):
         raise AccountError(
             "weak_password",
@@ -105,9 +105,7 @@ async def get_by_id(session: AsyncSession, user_id: int) -> User | None:
 
 
 async def username_taken(session: AsyncSession, username: str) -> bool:
-    found = await session.scalar(
-        select(User.id).where(func.lower(User.username) == username.lower())
-    )
+    found = await session.scalar(select(User.id).where(func.lower(User.username) == username.lower()))
     return found is not None
 
 
@@ -151,9 +149,7 @@ async def register(
     except IntegrityError:
         raise AccountError("duplicate", "username, email or Telegram account already taken") from None
     if Decimal(str(welcome_credits)) > 0:
-        await increase_balance(
-            session, user.id, welcome_credits, WELCOME_DESCRIPTION, kind=TxKind.WELCOME
-        )
+        await increase_balance(session, user.id, welcome_credits, WELCOME_DESCRIPTION, kind=TxKind.WELCOME)
         await session.refresh(user, ["balance"])
     return user
 
@@ -183,18 +179,13 @@ async def link_telegram(
         return user
     other = await get_by_telegram_id(session, telegram_id)
     if other is not None:
-        raise AccountError(
-            "telegram_taken", "this Telegram account is already linked to another account"
-        )
+        raise AccountError("telegram_taken", "this Telegram account is already linked to another account")
     user.telegram_id = telegram_id
     await session.flush()
     return user
 
 
 async def set_disabled(session: AsyncSession, user_id: int, disabled: bool) -> None:
-    result = await session.execute(
-        update(User).where(User.id == user_id).values(disabled=disabled)
-    )
+    result = await session.execute(update(User).where(User.id == user_id).values(disabled=disabled))
     if result.rowcount == 0:  # type: ignore[attr-defined]
         raise UserNotFound(f"user {user_id} not found")
-

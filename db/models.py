@@ -71,9 +71,7 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(255), unique=True, index=True)
     email: Mapped[str] = mapped_column(String(255), unique=True)
     hashed_password: Mapped[str] = mapped_column(String(255))
-    balance: Mapped[float] = mapped_column(
-        Float, default=WELCOME_BALANCE_DEFAULT, server_default="10.0"
-    )
+    balance: Mapped[float] = mapped_column(Float, default=WELCOME_BALANCE_DEFAULT, server_default="10.0")
     disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, nullable=True)
@@ -103,7 +101,9 @@ class Prediction(Base):
     input_data: Mapped[Any] = mapped_column(JSON)
     result: Mapped[Any | None] = mapped_column(JSON, nullable=True)
     status: Mapped[str] = mapped_column(
-        String(255), default=PredictionStatus.PENDING, server_default=PredictionStatus.PENDING,
+        String(255),
+        default=PredictionStatus.PENDING,
+        server_default=PredictionStatus.PENDING,
         index=True,
     )
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -122,7 +122,5 @@ class Transaction(Base):
     amount: Mapped[float] = mapped_column(Float)
     description: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    prediction_id: Mapped[int | None] = mapped_column(
-        ForeignKey("predictions.id"), nullable=True
-    )
+    prediction_id: Mapped[int | None] = mapped_column(ForeignKey("predictions.id"), nullable=True)
     kind: Mapped[str] = mapped_column(String(32), default=TxKind.OTHER, server_default="other")

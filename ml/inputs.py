@@ -56,18 +56,31 @@ def parse_value(feature: Feature, text: str | float | int) -> Value:
     else:
         value = _parse_number(feature, str(text))
     if not math.isfinite(value):
-        raise InputError("not_finite", f"{feature.name}: must be a finite number",
-                         feature.name, expected=describe_expected(feature))
+        raise InputError(
+            "not_finite",
+            f"{feature.name}: must be a finite number",
+            feature.name,
+            expected=describe_expected(feature),
+        )
     if feature.type == "int":
         if value != int(value):
-            raise InputError("not_integer", f"{feature.name}: expected a whole number, got {_fmt(value)}",
-                             feature.name, got=_fmt(value), expected=describe_expected(feature))
+            raise InputError(
+                "not_integer",
+                f"{feature.name}: expected a whole number, got {_fmt(value)}",
+                feature.name,
+                got=_fmt(value),
+                expected=describe_expected(feature),
+            )
     low, high = feature.min, feature.max
     if (low is not None and value < low) or (high is not None and value > high):
         raise InputError(
             "out_of_range",
             f"{feature.name}: {_fmt(value)} is out of range, expected {describe_expected(feature)}",
-            feature.name, got=_fmt(value), min=low, max=high, expected=describe_expected(feature),
+            feature.name,
+            got=_fmt(value),
+            min=low,
+            max=high,
+            expected=describe_expected(feature),
         )
     return value
 
@@ -75,17 +88,25 @@ def parse_value(feature: Feature, text: str | float | int) -> Value:
 def _parse_number(feature: Feature, raw: str) -> float:
     token = raw.strip().replace("\u2212", "-")
     if not token:
-        raise InputError("empty", f"{feature.name}: no value given", feature.name,
-                         expected=describe_expected(feature))
+        raise InputError(
+            "empty", f"{feature.name}: no value given", feature.name, expected=describe_expected(feature)
+        )
     if token.lower() in _NON_FINITE:
-        raise InputError("not_finite", f"{feature.name}: must be a finite number, got {token}",
-                         feature.name, got=token, expected=describe_expected(feature))
+        raise InputError(
+            "not_finite",
+            f"{feature.name}: must be a finite number, got {token}",
+            feature.name,
+            got=token,
+            expected=describe_expected(feature),
+        )
     if "," in token and "." not in token and token.count(",") == 1:
         token = token.replace(",", ".")  # decimal comma
     if not _NUMBER_RE.fullmatch(token):
         raise InputError(
-            "not_a_number", f"{feature.name}: {raw.strip()!r} is not a number, expected "
-            f"{describe_expected(feature)}", feature.name, got=raw.strip()[:40],
+            "not_a_number",
+            f"{feature.name}: {raw.strip()!r} is not a number, expected {describe_expected(feature)}",
+            feature.name,
+            got=raw.strip()[:40],
             expected=describe_expected(feature),
         )
     return float(token)  # may overflow to inf: caught as not_finite by the caller
@@ -98,8 +119,12 @@ def _parse_category(feature: Feature, raw: str) -> str:
         if label.casefold() == wanted:
             return label
     raise InputError(
-        "unknown_category", f"{feature.name}: {raw.strip()!r} is not one of {', '.join(cats)}",
-        feature.name, got=raw.strip()[:40], allowed=list(cats), expected=describe_expected(feature),
+        "unknown_category",
+        f"{feature.name}: {raw.strip()!r} is not one of {', '.join(cats)}",
+        feature.name,
+        got=raw.strip()[:40],
+        allowed=list(cats),
+        expected=describe_expected(feature),
     )
 
 
@@ -113,8 +138,9 @@ def parse_all(features: Sequence[Feature], text: str) -> dict[str, Value]:
     if not text:
         raise InputError("empty", "no values given", expected=len(features))
     if len(text) > MAX_INPUT_CHARS:
-        raise InputError("too_long", f"input too long (max {MAX_INPUT_CHARS} characters)",
-                         max=MAX_INPUT_CHARS)
+        raise InputError(
+            "too_long", f"input too long (max {MAX_INPUT_CHARS} characters)", max=MAX_INPUT_CHARS
+        )
     if _PAIR_NAME_RE.search(text):
         return _parse_pairs(features, text)
     tokens = _split_positional(text, len(features))
@@ -140,7 +166,8 @@ def _split_positional(text: str, n: int) -> list[str]:
             "wrong_count",
             f"expected {n} values, got {len(tokens)} (with decimal commas, separate values by "
             "spaces or semicolons)",
-            expected=n, got=len(tokens),
+            expected=n,
+            got=len(tokens),
         )
     return tokens
 
@@ -157,17 +184,17 @@ def _parse_pairs(features: Sequence[Feature], text: str) -> dict[str, Value]:
         feature = by_name.get(_norm_name(m.group(1)))
         if feature is None:
             raise InputError(
-                "unknown_feature", f"unknown input {m.group(1)!r}; expected one of: "
-                + ", ".join(f.name for f in features),
-                m.group(1), allowed=[f.name for f in features],
+                "unknown_feature",
+                f"unknown input {m.group(1)!r}; expected one of: " + ", ".join(f.name for f in features),
+                m.group(1),
+                allowed=[f.name for f in features],
             )
         if feature.name in found:
             raise InputError("duplicate_feature", f"{feature.name} is given twice", feature.name)
         found[feature.name] = raw_value
     missing = [f.name for f in features if f.name not in found]
     if missing:
-        raise InputError("missing_features", "missing: " + ", ".join(missing),
-                         missing=missing)
+        raise InputError("missing_features", "missing: " + ", ".join(missing), missing=missing)
     return {f.name: parse_value(f, found[f.name]) for f in features}
 
 
@@ -191,3 +218,25 @@ def encode(features: Sequence[Feature], values: Mapping[str, Value]) -> list[flo
         v = values[f.name]
         row.append(float((f.categories or {})[str(v)]) if f.type == "category" else float(v))
     return row
+
+
+def looks_like_all_values(text: str) -> bool:
+    """Whether a message in a step-by-step dialog is an attempt to paste every value at once."""
+    text = text.strip()
+    if "=" in text or re.search(r"[\s;]", text):
+        return True
+    commas = text.count(",")
+    return commas >= 2 or (commas == 1 and "." in text)
+
+
+def parse_step(features: Sequence[Feature], index: int, text: str) -> dict[str, Value]:
+    """A step's message: this feature's value, or all of them when pasted at once.
+    Returns the values it gives (one, or all)."""
+    if len(features) > 1 and looks_like_all_values(text):
+        return parse_all(features, text)
+    if len(text) > MAX_INPUT_CHARS:
+        raise InputError(
+            "too_long", f"input too long (max {MAX_INPUT_CHARS} characters)", max=MAX_INPUT_CHARS
+        )
+    feature = features[index]
+    return {feature.name: parse_value(feature, text)}

@@ -13,12 +13,12 @@ Exactly-once rules, enforced in SQL and not only in this code:
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -74,6 +74,22 @@ class PredictionOutcome:
     @property
     def ok(self) -> bool:
         return self.status == PredictionStatus.COMPLETED
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOutcome:
+    items: list[tuple[int, str, dict[str, Any] | None]]  # (prediction id, status, result), in row order
+    charged: Decimal  # net of refunds
+    balance: Decimal
+    duplicate: bool = False
+
+    @property
+    def completed(self) -> int:
+        return sum(1 for _, status, _ in self.items if status == PredictionStatus.COMPLETED)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for _, status, _ in self.items if status == PredictionStatus.FAILED)
 
 
 def charge_description(meta: ModelMeta) -> str:
@@ -182,11 +198,20 @@ class PredictionService:
             await session.flush()
             if quote.cost > 0:
                 await deduct_balance(
-                    session, user_id, quote.cost, charge_description(quote.meta),
-                    prediction_id=prediction.id, kind=TxKind.CHARGE,
+                    session,
+                    user_id,
+                    quote.cost,
+                    charge_description(quote.meta),
+                    prediction_id=prediction.id,
+                    kind=TxKind.CHARGE,
                 )
-            log.info("prediction %d charged: user %d model %s cost %s",
-                     prediction.id, user_id, model_name, quote.cost)
+            log.info(
+                "prediction %d charged: user %d model %s cost %s",
+                prediction.id,
+                user_id,
+                model_name,
+                quote.cost,
+            )
             return prediction.id, quote.meta
 
     async def _execute(
@@ -207,8 +232,7 @@ class PredictionService:
         async with self.session_factory() as session, session.begin():
             await session.execute(
                 update(Prediction)
-                .where(Prediction.id == prediction_id,
-                       Prediction.status == PredictionStatus.PENDING)
+                .where(Prediction.id == prediction_id, Prediction.status == PredictionStatus.PENDING)
                 .values(status=PredictionStatus.COMPLETED, result=result)
             )
             prediction = await session.get(Prediction, prediction_id, populate_existing=True)
@@ -220,8 +244,7 @@ class PredictionService:
         async with self.session_factory() as session, session.begin():
             user_id = await session.scalar(
                 update(Prediction)
-                .where(Prediction.id == prediction_id,
-                       Prediction.status == PredictionStatus.PENDING)
+                .where(Prediction.id == prediction_id, Prediction.status == PredictionStatus.PENDING)
                 .values(status=PredictionStatus.FAILED, result={"error": reason[:500]})
                 .returning(Prediction.user_id)
             )
@@ -234,12 +257,16 @@ class PredictionService:
                 )
                 if charge:
                     await increase_balance(
-                        session, user_id, to_money(-charge),
+                        session,
+                        user_id,
+                        to_money(-charge),
                         f"Refund: prediction #{prediction_id} failed",
-                        prediction_id=prediction_id, kind=TxKind.REFUND,
+                        prediction_id=prediction_id,
+                        kind=TxKind.REFUND,
                     )
-                    log.info("prediction %d refunded %s to user %d",
-                             prediction_id, to_money(-charge), user_id)
+                    log.info(
+                        "prediction %d refunded %s to user %d", prediction_id, to_money(-charge), user_id
+                    )
             prediction = await session.get(Prediction, prediction_id, populate_existing=True)
             assert prediction is not None
             return await self._outcome(session, prediction)
@@ -269,12 +296,130 @@ class PredictionService:
             log.info("recovered %d pending prediction(s)", len(settled))
         return settled
 
+    async def lookup(self, user_id: int, request_key: str) -> PredictionOutcome | None:
+        """The run made earlier with this key (a double tap, a replayed update), if any."""
+        return await self._by_request_key(f"{user_id}:{request_key}"[:128])
+
+    # -- batches -------------------------------------------------------------------------
+    async def run_batch(
+        self,
+        *,
+        user_id: int,
+        model_name: str,
+        rows: Sequence[Mapping[str, Value]],
+        request_key: str,
+    ) -> BatchOutcome:
+        """Charge and run many validated rows: one Prediction and one charge per row, all in one
+        transaction; one model call for all; each row settled (or refunded) on its own."""
+        meta = self.meta(model_name)
+        parsed = [from_mapping(meta.features, r) for r in rows]
+        if not parsed:
+            raise ValueError("empty batch")
+        await self.ensure_loadable(model_name)
+        base = f"{user_id}:{request_key}"[:100]
+        keys = [f"{base}#{i}" for i in range(len(parsed))]
+        try:
+            ids = await self._charge_batch(user_id, model_name, parsed, keys)
+        except IntegrityError:
+            ids = None
+        if ids is None:  # seen before: report that run
+            return await self._batch_outcome(keys, duplicate=True)
+        try:
+            results: list[dict[str, Any] | Exception] = list(
+                await self.executor.predict(model_name, [encode(meta.features, p) for p in parsed])
+            )
+        except Exception as exc:
+            # One bad row must not sink the others: retry row by row.
+            log.warning("batch for %s failed as a whole (%s); retrying row by row", model_name, exc)
+            results = []
+            for p in parsed:
+                try:
+                    results.append((await self.executor.predict(model_name, [encode(meta.features, p)]))[0])
+                except Exception as row_exc:
+                    results.append(row_exc)
+        await self._settle_many(dict(zip(ids, results, strict=True)))
+        return await self._batch_outcome(keys)
+
+    async def _charge_batch(
+        self, user_id: int, model_name: str, parsed: list[dict[str, Value]], keys: list[str]
+    ) -> list[int] | None:
+        async with self.session_factory() as session, session.begin():
+            if await session.scalar(select(Prediction.id).where(Prediction.request_key == keys[0])):
+                return None
+            quote = await self.quote(session, user_id, model_name)
+            total = quote.cost * len(parsed)
+            if quote.balance < total:
+                raise InsufficientFunds(quote.balance, total)
+            predictions = [
+                Prediction(
+                    user_id=user_id,
+                    model_id=quote.model_id,
+                    input_data=p,
+                    status=PredictionStatus.PENDING,
+                    request_key=k,
+                )
+                for p, k in zip(parsed, keys, strict=True)
+            ]
+            session.add_all(predictions)
+            await session.flush()
+            if quote.cost > 0:
+                for prediction in predictions:
+                    await deduct_balance(
+                        session,
+                        user_id,
+                        quote.cost,
+                        charge_description(quote.meta),
+                        prediction_id=prediction.id,
+                        kind=TxKind.CHARGE,
+                    )
+            log.info(
+                "batch of %d charged: user %d model %s total %s", len(predictions), user_id, model_name, total
+            )
+            return [p.id for p in predictions]
+
+    async def _settle_many(self, results: Mapping[int, dict[str, Any] | Exception]) -> None:
+        async with self.session_factory() as session, session.begin():
+            for prediction_id, result in results.items():
+                if not isinstance(result, Exception):
+                    await session.execute(
+                        update(Prediction)
+                        .where(Prediction.id == prediction_id, Prediction.status == PredictionStatus.PENDING)
+                        .values(status=PredictionStatus.COMPLETED, result=result)
+                    )
+        for prediction_id, result in results.items():
+            if isinstance(result, Exception):
+                await self.fail(prediction_id, str(result) or type(result).__name__)
+
+    async def _batch_outcome(self, keys: list[str], duplicate: bool = False) -> BatchOutcome:
+        async with self.session_factory() as session:
+            predictions = {
+                p.request_key: p
+                for p in await session.scalars(select(Prediction).where(Prediction.request_key.in_(keys)))
+            }
+            ordered = [predictions[k] for k in keys if k in predictions]
+            ids = [p.id for p in ordered]
+            net = (
+                await session.scalar(
+                    select(func.coalesce(func.sum(Transaction.amount), 0.0)).where(
+                        Transaction.prediction_id.in_(ids)
+                    )
+                )
+                if ids
+                else 0.0
+            )
+            user_id = ordered[0].user_id if ordered else None
+            balance = await session.scalar(select(User.balance).where(User.id == user_id))
+        return BatchOutcome(
+            items=[(p.id, p.status, p.result if isinstance(p.result, dict) else None) for p in ordered],
+            charged=-to_money(net or 0.0),
+            balance=to_money(balance or 0.0),
+            duplicate=duplicate,
+        )
+
     # -- helpers -------------------------------------------------------------------------
     async def _by_request_key(self, request_key: str) -> PredictionOutcome | None:
         async with self.session_factory() as session:
-            prediction = await session.scalar(
-                select(Prediction).where(Prediction.request_key == request_key)
-            )
+            prediction = await session.scalar(select(Prediction).where(Prediction.request_key == request_key))
             if prediction is None:
                 return None
             return await self._outcome(session, prediction, duplicate=True)
@@ -284,9 +429,7 @@ class PredictionService:
     ) -> PredictionOutcome:
         txs = (
             await session.execute(
-                select(Transaction.kind, Transaction.amount).where(
-                    Transaction.prediction_id == prediction.id
-                )
+                select(Transaction.kind, Transaction.amount).where(Transaction.prediction_id == prediction.id)
             )
         ).all()
         net = sum((to_money(a) for _, a in txs), Decimal(0))
@@ -310,7 +453,9 @@ class PredictionService:
 
 
 async def register_catalogue(
-    session: AsyncSession, metas: Mapping[str, ModelMeta], costs: Mapping[str, float],
+    session: AsyncSession,
+    metas: Mapping[str, ModelMeta],
+    costs: Mapping[str, float],
     default_cost: float = 1.0,
 ) -> list[str]:
     """Insert Models rows for registry models that have none; returns the names added."""

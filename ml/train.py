@@ -142,8 +142,9 @@ def _features(recipe: Recipe, names: list[str], X: np.ndarray) -> list[Feature]:
         cats = (recipe.categories or {}).get(name)
         if cats:
             example = min(cats, key=lambda k: abs(cats[k] - float(np.median(col))))
-            out.append(Feature(name=name, description=desc, type="category",
-                               categories=cats, example=example))
+            out.append(
+                Feature(name=name, description=desc, type="category", categories=cats, example=example)
+            )
             continue
         lo, hi = float(col.min()), float(col.max())
         span = hi - lo or abs(hi) or 1.0
@@ -226,15 +227,12 @@ def missing_models(models_dir: Path) -> list[str]:
         for name in read_catalogue(models_dir)
         if name in RECIPES
         and not (
-            (models_dir / f"{name}{META_SUFFIX}").is_file()
-            and (models_dir / f"{name}.joblib").is_file()
+            (models_dir / f"{name}{META_SUFFIX}").is_file() and (models_dir / f"{name}.joblib").is_file()
         )
     ]
 
 
-def build_catalogue(
-    models_dir: Path, only: list[str] | None = None, force: bool = False
-) -> list[ModelMeta]:
+def build_catalogue(models_dir: Path, only: list[str] | None = None, force: bool = False) -> list[ModelMeta]:
     registry = ModelRegistry(models_dir)
     names = only or (list(read_catalogue(models_dir)) if force else missing_models(models_dir))
     unknown = [n for n in names if n not in RECIPES]
@@ -254,8 +252,7 @@ def main(argv: list[str] | None = None) -> None:
     built = build_catalogue(args.models_dir, args.only, args.force)
     for meta in built:
         print(f"{meta.name:14} {meta.algorithm:24} {meta.dataset:14} {meta.metrics}")
-    print(f"built {len(built)} model(s) in {time.perf_counter() - started:.1f}s "
-          f"into {args.models_dir}")
+    print(f"built {len(built)} model(s) in {time.perf_counter() - started:.1f}s into {args.models_dir}")
 
 
 if __name__ == "__main__":

@@ -16,8 +16,7 @@ async def make_user(
 ) -> int:
     """A bare user row with `balance` (bypassing registration, for ledger tests)."""
     async with session_factory() as s, s.begin():
-        user = User(username=name, email=f"{name}@example.com", hashed_password="x",
-                    balance=0.0)
+        user = User(username=name, email=f"{name}@example.com", hashed_password="x", balance=0.0)
         s.add(user)
         await s.flush()
         if balance:
@@ -38,9 +37,13 @@ async def transactions_of(
     session_factory: async_sessionmaker[AsyncSession], user_id: int
 ) -> list[Transaction]:
     async with session_factory() as s:
-        return list((await s.scalars(
-            select(Transaction).where(Transaction.user_id == user_id).order_by(Transaction.id)
-        )).all())
+        return list(
+            (
+                await s.scalars(
+                    select(Transaction).where(Transaction.user_id == user_id).order_by(Transaction.id)
+                )
+            ).all()
+        )
 
 
 async def assert_reconciled(session_factory: async_sessionmaker[AsyncSession]) -> None:

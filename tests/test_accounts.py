@@ -18,8 +18,9 @@ PASSWORD = "s3cret-pass"
 
 
 async def _register(sf: async_sessionmaker[AsyncSession], passwords: Passwords, **kw: object) -> User:
-    args: dict[str, object] = dict(telegram_id=111, username="alice", email="Alice@Example.com",
-                                   password=PASSWORD, passwords=passwords)
+    args: dict[str, object] = dict(
+        telegram_id=111, username="alice", email="Alice@Example.com", password=PASSWORD, passwords=passwords
+    )
     args.update(kw)
     async with sf() as s, s.begin():
         return await accounts.register(s, **args)  # type: ignore[arg-type]
@@ -47,8 +48,9 @@ async def test_welcome_amount_is_configurable(
 ) -> None:
     user = await _register(session_factory, passwords, welcome_credits=Decimal("2.5"))
     assert user.balance == 2.5
-    zero = await _register(session_factory, passwords, telegram_id=2, username="bob",
-                           email="bob@example.com", welcome_credits=0)
+    zero = await _register(
+        session_factory, passwords, telegram_id=2, username="bob", email="bob@example.com", welcome_credits=0
+    )
     assert zero.balance == 0 and await transactions_of(session_factory, zero.id) == []
     await assert_reconciled(session_factory)
 
@@ -70,8 +72,11 @@ async def test_welcome_amount_is_configurable(
     ],
 )
 async def test_invalid_registration_input(
-    session_factory: async_sessionmaker[AsyncSession], passwords: Passwords,
-    field: str, value: str, code: str,
+    session_factory: async_sessionmaker[AsyncSession],
+    passwords: Passwords,
+    field: str,
+    value: str,
+    code: str,
 ) -> None:
     with pytest.raises(AccountError) as err:
         await _register(session_factory, passwords, **{field: value})
@@ -90,8 +95,10 @@ async def test_invalid_registration_input(
     ],
 )
 async def test_duplicates_are_clear_errors(
-    session_factory: async_sessionmaker[AsyncSession], passwords: Passwords,
-    kw: dict[str, object], code: str,
+    session_factory: async_sessionmaker[AsyncSession],
+    passwords: Passwords,
+    kw: dict[str, object],
+    code: str,
 ) -> None:
     await _register(session_factory, passwords)
     with pytest.raises(AccountError) as err:
@@ -107,8 +114,9 @@ async def test_link_telegram_by_email_and_password(
 ) -> None:
     user = await _register(session_factory, passwords)
     async with session_factory() as s, s.begin():
-        linked = await accounts.link_telegram(s, telegram_id=999, email=" ALICE@example.com ",
-                                              password=PASSWORD, passwords=passwords)
+        linked = await accounts.link_telegram(
+            s, telegram_id=999, email=" ALICE@example.com ", password=PASSWORD, passwords=passwords
+        )
         assert linked.id == user.id and linked.telegram_id == 999
     async with session_factory() as s:
         assert await accounts.get_by_telegram_id(s, 111) is None
@@ -121,14 +129,17 @@ async def test_link_telegram_by_email_and_password(
     [("alice@example.com", "wrong-pass1"), ("nobody@example.com", PASSWORD), ("garbage", PASSWORD)],
 )
 async def test_link_refuses_bad_credentials_alike(
-    session_factory: async_sessionmaker[AsyncSession], passwords: Passwords,
-    email: str, password: str,
+    session_factory: async_sessionmaker[AsyncSession],
+    passwords: Passwords,
+    email: str,
+    password: str,
 ) -> None:
     await _register(session_factory, passwords)
     async with session_factory() as s, s.begin():
         with pytest.raises(AccountError) as err:
-            await accounts.link_telegram(s, telegram_id=5, email=email, password=password,
-                                         passwords=passwords)
+            await accounts.link_telegram(
+                s, telegram_id=5, email=email, password=password, passwords=passwords
+            )
     # the same answer whether the email exists or not: no account enumeration
     assert err.value.code == "bad_credentials"
     assert str(err.value) == "wrong email or password"
@@ -138,12 +149,12 @@ async def test_link_refuses_a_telegram_id_of_another_account(
     session_factory: async_sessionmaker[AsyncSession], passwords: Passwords
 ) -> None:
     await _register(session_factory, passwords)
-    await _register(session_factory, passwords, telegram_id=222, username="bob",
-                    email="bob@example.com")
+    await _register(session_factory, passwords, telegram_id=222, username="bob", email="bob@example.com")
     async with session_factory() as s, s.begin():
         with pytest.raises(AccountError) as err:
-            await accounts.link_telegram(s, telegram_id=222, email="alice@example.com",
-                                         password=PASSWORD, passwords=passwords)
+            await accounts.link_telegram(
+                s, telegram_id=222, email="alice@example.com", password=PASSWORD, passwords=passwords
+            )
     assert err.value.code == "telegram_taken"
 
 
@@ -156,8 +167,9 @@ async def test_disable_and_enable(
     async with session_factory() as s, s.begin():
         assert (await s.get(User, user.id)).disabled is True  # type: ignore[union-attr]
         with pytest.raises(AccountError) as err:
-            await accounts.link_telegram(s, telegram_id=5, email="alice@example.com",
-                                         password=PASSWORD, passwords=passwords)
+            await accounts.link_telegram(
+                s, telegram_id=5, email="alice@example.com", password=PASSWORD, passwords=passwords
+            )
         assert err.value.code == "disabled"
         await accounts.set_disabled(s, user.id, False)
     async with session_factory() as s, s.begin():

@@ -10,15 +10,24 @@ from ml.schema import Feature
 SEPAL = Feature(name="sepal_length", description="Sepal length, cm", min=0, max=10, example=5.8)
 WIDTH = Feature(name="sepal_width", description="Sepal width, cm", min=0, max=6, example=3.0)
 AGE = Feature(name="age", description="Age, years", type="int", min=0, max=120, example=50)
-SEX = Feature(name="sex", description="Sex", type="category",
-              categories={"male": 1.0, "female": 2.0}, example="male")
+SEX = Feature(
+    name="sex", description="Sex", type="category", categories={"male": 1.0, "female": 2.0}, example="male"
+)
 FEATURES = [SEPAL, WIDTH, AGE, SEX]
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("5.1", 5.1), ("5,1", 5.1), (" 7 ", 7.0), ("-0", 0.0), ("1e0", 1.0), (".5", 0.5),
-     ("\u22120", 0.0), ("+3.25", 3.25)],
+    [
+        ("5.1", 5.1),
+        ("5,1", 5.1),
+        (" 7 ", 7.0),
+        ("-0", 0.0),
+        ("1e0", 1.0),
+        (".5", 0.5),
+        ("\u22120", 0.0),
+        ("+3.25", 3.25),
+    ],
 )
 def test_single_numbers(text: str, expected: float) -> None:
     assert parse_value(SEPAL, text) == expected
@@ -99,10 +108,12 @@ def test_all_values_at_once(text: str) -> None:
         ("5.1, 3.5, nan, male", "not_finite", "age"),
         ("5.1, 30, 40, male", "out_of_range", "sepal_width"),
         ("sepal_length=5.1 sepal_width=3.5 age=40", "missing_features", None),
-        ("sepal_length=5.1 sepal_width=3.5 age=40 sex=male colour=red", "unknown_feature",
-         "colour"),
-        ("sepal_length=5.1 sepal_length=5.2 sepal_width=3.5 age=40 sex=male",
-         "duplicate_feature", "sepal_length"),
+        ("sepal_length=5.1 sepal_width=3.5 age=40 sex=male colour=red", "unknown_feature", "colour"),
+        (
+            "sepal_length=5.1 sepal_length=5.2 sepal_width=3.5 age=40 sex=male",
+            "duplicate_feature",
+            "sepal_length",
+        ),
         ("sepal_length=5.1 sepal_width= age=40 sex=male", "empty", "sepal_width"),
         ("hello sepal_length=5.1", "bad_pairs", None),
         ("", "empty", None),
@@ -132,7 +143,10 @@ def test_missing_features_are_listed() -> None:
 def test_from_mapping_validates_like_text() -> None:
     row = {"sepal_length": "5,5", "sepal_width": 3, "age": "41", "sex": "female"}
     assert from_mapping(FEATURES, row) == {
-        "sepal_length": 5.5, "sepal_width": 3.0, "age": 41.0, "sex": "female"
+        "sepal_length": 5.5,
+        "sepal_width": 3.0,
+        "age": 41.0,
+        "sex": "female",
     }
     with pytest.raises(InputError) as err:
         from_mapping(FEATURES, {**row, "age": float("nan")})
@@ -149,3 +163,41 @@ def test_schema_rejects_inconsistent_features() -> None:
         Feature(name="x", description="x", type="category", categories={"a": 1}, example="b")
     with pytest.raises(ValueError):
         Feature(name="bad name", description="x", example=1)
+
+
+@pytest.mark.parametrize(
+    ("index", "text", "expected"),
+    [
+        (0, "5,1", {"sepal_length": 5.1}),
+        (1, "3.5", {"sepal_width": 3.5}),
+        (3, "female", {"sex": "female"}),
+        (2, "5.1, 3.5, 40, male", {"sepal_length": 5.1, "sepal_width": 3.5, "age": 40.0, "sex": "male"}),
+        (0, "5.1,3.5,40,male", {"sepal_length": 5.1, "sepal_width": 3.5, "age": 40.0, "sex": "male"}),
+        (
+            1,
+            "age=40 sex=male sepal_width=1 sepal_length=2",
+            {"sepal_length": 2.0, "sepal_width": 1.0, "age": 40.0, "sex": "male"},
+        ),
+    ],
+)
+def test_parse_step_takes_one_value_or_all(index: int, text: str, expected: dict[str, object]) -> None:
+    from ml.inputs import parse_step
+
+    assert parse_step(FEATURES, index, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("index", "text", "code"),
+    [
+        (0, "5 1", "wrong_count"),
+        (0, "abc", "not_a_number"),
+        (2, "2.5", "not_integer"),
+        (0, "5.1,3.5", "wrong_count"),
+    ],
+)
+def test_parse_step_errors(index: int, text: str, code: str) -> None:
+    from ml.inputs import parse_step
+
+    with pytest.raises(InputError) as err:
+        parse_step(FEATURES, index, text)
+    assert err.value.code == code

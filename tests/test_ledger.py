@@ -33,7 +33,9 @@ async def test_increase_and_deduct_record_transactions(
     assert await balance_of(session_factory, uid) == Decimal("12")
     txs = await transactions_of(session_factory, uid)
     assert [(t.amount, t.description, t.kind) for t in txs] == [
-        (12.3, "top up", "topup"), (-0.1, "a", "other"), (-0.2, "b", "other")
+        (12.3, "top up", "topup"),
+        (-0.1, "a", "other"),
+        (-0.2, "b", "other"),
     ]
     await assert_reconciled(session_factory)
 
@@ -75,11 +77,19 @@ async def test_balance_limit(session_factory: async_sessionmaker[AsyncSession]) 
 @pytest.mark.parametrize(
     ("amount", "reason"),
     [
-        (0, "must be positive"), (-1, "must be positive"), ("-0.01", "must be positive"),
-        (float("nan"), "not finite"), (float("inf"), "not finite"), ("Infinity", "not finite"),
-        (0.001, "at most two decimals"), ("1.005", "at most two decimals"),
-        ("abc", "not a number"), (True, "not a number"), ("", "not a number"),
-        (1_000_000.01, "at most 1000000"), ("1e9", "at most 1000000"),
+        (0, "must be positive"),
+        (-1, "must be positive"),
+        ("-0.01", "must be positive"),
+        (float("nan"), "not finite"),
+        (float("inf"), "not finite"),
+        ("Infinity", "not finite"),
+        (0.001, "at most two decimals"),
+        ("1.005", "at most two decimals"),
+        ("abc", "not a number"),
+        (True, "not a number"),
+        ("", "not a number"),
+        (1_000_000.01, "at most 1000000"),
+        ("1e9", "at most 1000000"),
     ],
 )
 def test_bad_amounts_are_clear_errors(amount: object, reason: str) -> None:
@@ -154,11 +164,18 @@ async def test_reconcile_reports_a_tampered_balance(
 
 AMOUNTS = st.one_of(
     st.decimals(min_value=Decimal("0.01"), max_value=Decimal("1000"), places=2),
-    st.sampled_from([Decimal("0.1"), Decimal("0.2"), Decimal("0.3"), Decimal("0.07"),
-                     Decimal("999999.99"), Decimal("0.01")]),
+    st.sampled_from(
+        [
+            Decimal("0.1"),
+            Decimal("0.2"),
+            Decimal("0.3"),
+            Decimal("0.07"),
+            Decimal("999999.99"),
+            Decimal("0.01"),
+        ]
+    ),
 )
-OPS = st.lists(st.tuples(st.sampled_from(["credit", "debit"]), AMOUNTS), min_size=1,
-               max_size=40)
+OPS = st.lists(st.tuples(st.sampled_from(["credit", "debit"]), AMOUNTS), min_size=1, max_size=40)
 
 
 async def _apply(url: str, ops: list[tuple[str, Decimal]], name: str) -> None:
@@ -184,15 +201,13 @@ async def _apply(url: str, ops: list[tuple[str, Decimal]], name: str) -> None:
             assert await balance_of(sf, uid) == expected
         async with sf() as s:
             assert await reconcile(s) == []
-            total = await s.scalar(select(func.sum(Transaction.amount))
-                                   .where(Transaction.user_id == uid))
+            total = await s.scalar(select(func.sum(Transaction.amount)).where(Transaction.user_id == uid))
         assert round(Decimal(repr(total or 0.0)), 2) == expected
     finally:
         await engine.dispose()
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=OPS)
 def test_random_sequences_reconcile_exactly(db_url: str, ops: list[tuple[str, Decimal]]) -> None:
     asyncio.run(_migrate(db_url))  # the database outlives examples: one fresh user each

@@ -21,8 +21,7 @@ def test_catalogue_is_built_with_metadata(models_dir: Path) -> None:
     metas = ModelRegistry(models_dir).scan()
     assert set(metas) == EXPECTED == set(read_catalogue(models_dir))
     algorithms = {m.algorithm for m in metas.values()}
-    assert {"RandomForest", "GradientBoosting", "LogisticRegression",
-            "RandomForestRegressor"} <= algorithms
+    assert {"RandomForest", "GradientBoosting", "LogisticRegression", "RandomForestRegressor"} <= algorithms
     assert len(metas["iris_logreg"].features) == 4
     assert len(metas["cancer_rf"].features) == 30
     assert {m.dataset for m in metas.values()} == {"iris", "breast_cancer", "wine", "diabetes"}
@@ -61,10 +60,8 @@ def test_regressor_is_useful_on_held_out_samples(models_dir: Path) -> None:
     registry = ModelRegistry(models_dir)
     meta = registry.scan()["diabetes_rf"]
     bunch = datasets.load_diabetes(scaled=False)
-    _, X_test, _, y_test = train_test_split(bunch.data, bunch.target, test_size=0.25,
-                                            random_state=SEED)
-    values = np.array([r["value"] for r in predict_rows(registry.load("diabetes_rf"),
-                                                          X_test.tolist())])
+    _, X_test, _, y_test = train_test_split(bunch.data, bunch.target, test_size=0.25, random_state=SEED)
+    values = np.array([r["value"] for r in predict_rows(registry.load("diabetes_rf"), X_test.tolist())])
     mae = float(np.abs(values - y_test).mean())
     assert mae == pytest.approx(meta.metrics["mae"], abs=0.01)
     assert mae < float(np.abs(y_test - y_test.mean()).mean())  # beats predicting the mean

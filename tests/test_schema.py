@@ -14,24 +14,36 @@ from db.models import Base
 # The seed: table -> column -> (type, nullable). Our additions are listed apart.
 SEED: dict[str, dict[str, tuple[type, bool]]] = {
     "users": {
-        "id": (sa.Integer, False), "username": (sa.String, False), "email": (sa.String, False),
-        "hashed_password": (sa.String, False), "balance": (sa.Float, False),
-        "disabled": (sa.Boolean, False), "created_at": (sa.DateTime, False),
+        "id": (sa.Integer, False),
+        "username": (sa.String, False),
+        "email": (sa.String, False),
+        "hashed_password": (sa.String, False),
+        "balance": (sa.Float, False),
+        "disabled": (sa.Boolean, False),
+        "created_at": (sa.DateTime, False),
     },
     "models": {
-        "id": (sa.Integer, False), "name": (sa.String, False), "cost": (sa.Float, False),
+        "id": (sa.Integer, False),
+        "name": (sa.String, False),
+        "cost": (sa.Float, False),
         "file_path": (sa.String, False),
     },
     "predictions": {
-        "id": (sa.Integer, False), "user_id": (sa.Integer, False),
-        "model_id": (sa.Integer, False), "input_data": (sa.JSON, False),
-        "result": (sa.JSON, True), "status": (sa.String, False),
+        "id": (sa.Integer, False),
+        "user_id": (sa.Integer, False),
+        "model_id": (sa.Integer, False),
+        "input_data": (sa.JSON, False),
+        "result": (sa.JSON, True),
+        "status": (sa.String, False),
         "created_at": (sa.DateTime, False),
     },
     "transactions": {
-        "id": (sa.Integer, False), "user_id": (sa.Integer, False),
-        "amount": (sa.Float, False), "description": (sa.String, False),
-        "created_at": (sa.DateTime, False), "prediction_id": (sa.Integer, True),
+        "id": (sa.Integer, False),
+        "user_id": (sa.Integer, False),
+        "amount": (sa.Float, False),
+        "description": (sa.String, False),
+        "created_at": (sa.DateTime, False),
+        "prediction_id": (sa.Integer, True),
     },
 }
 ADDED = {
@@ -54,8 +66,7 @@ async def _inspect(engine: AsyncEngine) -> dict[str, Any]:
                 | {tuple(i["column_names"]) for i in insp.get_indexes(table) if i["unique"]},
                 "indexes": {tuple(i["column_names"]) for i in insp.get_indexes(table)},
                 "fks": {
-                    (tuple(fk["constrained_columns"]), fk["referred_table"],
-                     tuple(fk["referred_columns"]))
+                    (tuple(fk["constrained_columns"]), fk["referred_table"], tuple(fk["referred_columns"]))
                     for fk in insp.get_foreign_keys(table)
                 },
             }
@@ -78,9 +89,14 @@ async def test_seed_tables_columns_and_types(engine: AsyncEngine) -> None:
             assert isinstance(found[name]["type"], type_), (table, name)
         assert set(found) == set(columns) | set(ADDED[table])
         assert schema[table]["pk"] == ["id"]
-    for table, column in [("users", "username"), ("users", "email"), ("models", "name"),
-                          ("users", "hashed_password"), ("transactions", "description"),
-                          ("predictions", "status")]:
+    for table, column in [
+        ("users", "username"),
+        ("users", "email"),
+        ("models", "name"),
+        ("users", "hashed_password"),
+        ("transactions", "description"),
+        ("predictions", "status"),
+    ]:
         assert schema[table]["columns"][column]["type"].length == 255
 
 
@@ -96,10 +112,12 @@ async def test_seed_defaults_uniqueness_indexes_and_keys(engine: AsyncEngine) ->
     for table in ("models", "predictions", "transactions"):
         assert ("id",) in schema[table]["indexes"], table
     assert schema["predictions"]["fks"] == {
-        (("user_id",), "users", ("id",)), (("model_id",), "models", ("id",))
+        (("user_id",), "users", ("id",)),
+        (("model_id",), "models", ("id",)),
     }
     assert schema["transactions"]["fks"] == {
-        (("user_id",), "users", ("id",)), (("prediction_id",), "predictions", ("id",))
+        (("user_id",), "users", ("id",)),
+        (("prediction_id",), "predictions", ("id",)),
     }
     # Our guard: one charge and one refund per prediction at most.
     assert ("prediction_id", "kind") in schema["transactions"]["unique"]
@@ -118,15 +136,21 @@ async def test_orm_models_match_the_migrations(engine: AsyncEngine) -> None:
 async def test_bigint_telegram_ids_fit(engine: AsyncEngine) -> None:
     big = 8_000_000_000  # beyond 32 bits, as recent Telegram ids are
     async with engine.begin() as conn:
-        await conn.execute(sa.text(
-            "INSERT INTO users (username, email, hashed_password, balance, disabled, created_at,"
-            " telegram_id) VALUES ('big', 'big@example.com', 'x', 10.0, false, "
-            "CURRENT_TIMESTAMP, :tid)"), {"tid": big})
+        await conn.execute(
+            sa.text(
+                "INSERT INTO users (username, email, hashed_password, balance, disabled, created_at,"
+                " telegram_id) VALUES ('big', 'big@example.com', 'x', 10.0, false, "
+                "CURRENT_TIMESTAMP, :tid)"
+            ),
+            {"tid": big},
+        )
         assert (await conn.execute(sa.text("SELECT telegram_id FROM users"))).scalar() == big
         # the seed's column default applies when balance is not given
-        await conn.execute(sa.text(
-            "INSERT INTO users (username, email, hashed_password, created_at) "
-            "VALUES ('d', 'd@example.com', 'x', CURRENT_TIMESTAMP)"))
-        row = (await conn.execute(sa.text(
-            "SELECT balance, disabled FROM users WHERE username = 'd'"))).one()
+        await conn.execute(
+            sa.text(
+                "INSERT INTO users (username, email, hashed_password, created_at) "
+                "VALUES ('d', 'd@example.com', 'x', CURRENT_TIMESTAMP)"
+            )
+        )
+        row = (await conn.execute(sa.text("SELECT balance, disabled FROM users WHERE username = 'd'"))).one()
         assert row[0] == 10.0 and not row[1]

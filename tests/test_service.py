@@ -47,8 +47,14 @@ async def core(db_url: str, models_dir: Path, passwords: Passwords) -> AsyncIter
 
 async def new_user(core: Core, name: str = "alice", tg: int = 1) -> int:
     async with core.session_factory() as s, s.begin():
-        user = await register(s, telegram_id=tg, username=name, email=f"{name}@example.com",
-                              password="passw0rd!", passwords=core.passwords)
+        user = await register(
+            s,
+            telegram_id=tg,
+            username=name,
+            email=f"{name}@example.com",
+            password="passw0rd!",
+            passwords=core.passwords,
+        )
         return user.id
 
 
@@ -68,10 +74,15 @@ async def add_model(core: Core, name: str, estimator: Any, cost: float = 2.0) ->
     buf = io.BytesIO()
     joblib.dump(estimator, buf)
     meta = ModelMeta(
-        name=name, title=name, description="test model", task="classification",
+        name=name,
+        title=name,
+        description="test model",
+        task="classification",
         algorithm=type(estimator).__name__,
         features=[Feature(name="x", description="x", min=0, max=10, example=1)],
-        class_names=["no", "yes"], file=f"{name}.joblib", sha256="0" * 64,
+        class_names=["no", "yes"],
+        file=f"{name}.joblib",
+        sha256="0" * 64,
     )
     core.registry.install(meta, buf.getvalue())
     async with core.session_factory() as s, s.begin():
@@ -111,8 +122,18 @@ async def test_a_paid_run_charges_once_and_completes(core: Core) -> None:
 
 async def test_regression_and_mapping_inputs(core: Core) -> None:
     uid = await new_user(core)
-    values = {"age": 50, "sex": "2", "bmi": 32.1, "bp": 101, "s1": 157, "s2": 93.2,
-              "s3": 38, "s4": 4, "s5": 4.86, "s6": 87}
+    values = {
+        "age": 50,
+        "sex": "2",
+        "bmi": 32.1,
+        "bp": 101,
+        "s1": 157,
+        "s2": 93.2,
+        "s3": 38,
+        "s4": 4,
+        "s5": 4.86,
+        "s6": 87,
+    }
     out = await core.predictions.run(user_id=uid, model_name="diabetes_rf", values=values)
     assert out.ok and out.result is not None
     assert 25 <= out.result["value"] <= 346
@@ -193,13 +214,18 @@ async def test_a_refund_cannot_be_written_twice_even_by_sql(core: Core) -> None:
     out = await core.predictions.run(user_id=uid, model_name="exploding", values="3")
     with pytest.raises(IntegrityError):
         async with core.session_factory() as s, s.begin():
-            s.add(Transaction(user_id=uid, amount=2.0, description="dup",
-                              prediction_id=out.prediction_id, kind=TxKind.REFUND))
+            s.add(
+                Transaction(
+                    user_id=uid,
+                    amount=2.0,
+                    description="dup",
+                    prediction_id=out.prediction_id,
+                    kind=TxKind.REFUND,
+                )
+            )
 
 
-async def test_a_timed_out_model_is_refunded(
-    db_url: str, models_dir: Path, passwords: Passwords
-) -> None:
+async def test_a_timed_out_model_is_refunded(db_url: str, models_dir: Path, passwords: Passwords) -> None:
     core = await build_core(settings_for(db_url, models_dir, ml_timeout=0.2), passwords)
     try:
         uid = await new_user(core)
@@ -214,24 +240,30 @@ async def test_a_timed_out_model_is_refunded(
 
 async def test_same_request_key_never_charges_twice(core: Core) -> None:
     uid = await new_user(core)
-    first = await core.predictions.run(user_id=uid, model_name="iris_logreg", values=SETOSA,
-                                       request_key="confirm:42")
-    again = await core.predictions.run(user_id=uid, model_name="iris_logreg", values=SETOSA,
-                                       request_key="confirm:42")
+    first = await core.predictions.run(
+        user_id=uid, model_name="iris_logreg", values=SETOSA, request_key="confirm:42"
+    )
+    again = await core.predictions.run(
+        user_id=uid, model_name="iris_logreg", values=SETOSA, request_key="confirm:42"
+    )
     assert again.duplicate and again.prediction_id == first.prediction_id
     assert again.result == first.result and again.balance == Decimal("9")
-    burst = await asyncio.gather(*(
-        core.predictions.run(user_id=uid, model_name="iris_logreg", values=SETOSA,
-                             request_key="confirm:43")
-        for _ in range(8)
-    ))
+    burst = await asyncio.gather(
+        *(
+            core.predictions.run(
+                user_id=uid, model_name="iris_logreg", values=SETOSA, request_key="confirm:43"
+            )
+            for _ in range(8)
+        )
+    )
     assert len({o.prediction_id for o in burst}) == 1
     assert sum(not o.duplicate for o in burst) == 1
     assert await balance_of(core.session_factory, uid) == Decimal("8")
     # another user may use the same key: keys are per user
     other = await new_user(core, "bob", 2)
-    theirs = await core.predictions.run(user_id=other, model_name="iris_logreg", values=SETOSA,
-                                        request_key="confirm:42")
+    theirs = await core.predictions.run(
+        user_id=other, model_name="iris_logreg", values=SETOSA, request_key="confirm:42"
+    )
     assert not theirs.duplicate and theirs.user_id == other
     await assert_reconciled(core.session_factory)
 
@@ -240,8 +272,7 @@ async def test_concurrent_runs_on_a_small_balance(core: Core) -> None:
     """Ten concurrent paid runs on 10 credits at cost 3: exactly three are served."""
     uid = await new_user(core)
     results = await asyncio.gather(
-        *(core.predictions.run(user_id=uid, model_name="cancer_rf", values=MALIGNANT_ROW)
-          for _ in range(10)),
+        *(core.predictions.run(user_id=uid, model_name="cancer_rf", values=MALIGNANT_ROW) for _ in range(10)),
         return_exceptions=True,
     )
     served = [r for r in results if not isinstance(r, BaseException)]
@@ -273,8 +304,14 @@ async def test_pending_after_a_crash_is_settled_once_on_start_up(
         lost = Prediction(user_id=uid, model_id=gone.id, input_data={"junk": 1}, status="pending")
         s.add(lost)
         await s.flush()
-        await deduct_balance(s, uid, 2, "Prediction using model GradientBoosting (wine_gb)",
-                             prediction_id=lost.id, kind=TxKind.CHARGE)
+        await deduct_balance(
+            s,
+            uid,
+            2,
+            "Prediction using model GradientBoosting (wine_gb)",
+            prediction_id=lost.id,
+            kind=TxKind.CHARGE,
+        )
         lost_id = lost.id
     assert await balance_of(core.session_factory, uid) == Decimal("5.5")
     await core.close()  # "crash": nothing settled them
@@ -306,7 +343,8 @@ async def test_recovery_racing_a_live_settle_settles_once(core: Core) -> None:
     await add_model(core, "exploding", Exploding(), cost=1)
     pid = await _crash_mid_run(core, uid, "exploding", {"x": 2})
     outcomes = await asyncio.gather(
-        core.predictions.recover_pending(), core.predictions.fail(pid, "live"),
+        core.predictions.recover_pending(),
+        core.predictions.fail(pid, "live"),
         core.predictions.recover_pending(),
     )
     assert outcomes[1].refunded

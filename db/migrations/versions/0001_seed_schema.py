@@ -55,9 +55,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_predictions"),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_predictions_user_id_users"),
-        sa.ForeignKeyConstraint(
-            ["model_id"], ["models.id"], name="fk_predictions_model_id_models"
-        ),
+        sa.ForeignKeyConstraint(["model_id"], ["models.id"], name="fk_predictions_model_id_models"),
     )
     op.create_index("ix_predictions_id", "predictions", ["id"])
 

@@ -18,9 +18,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("users", sa.Column("language", sa.String(8), nullable=True))
-    op.add_column(
-        "models", sa.Column("is_active", sa.Boolean(), nullable=False, server_default=sa.true())
-    )
+    op.add_column("models", sa.Column("is_active", sa.Boolean(), nullable=False, server_default=sa.true()))
     op.add_column("predictions", sa.Column("request_key", sa.String(128), nullable=True))
     op.add_column(
         "transactions",
@@ -28,16 +26,14 @@ def upgrade() -> None:
     )
     op.create_index("uq_predictions_request_key", "predictions", ["request_key"], unique=True)
     op.create_index("ix_predictions_status", "predictions", ["status"])
+    op.create_index("ix_predictions_user_id_created_at", "predictions", ["user_id", "created_at"])
     op.create_index(
-        "ix_predictions_user_id_created_at", "predictions", ["user_id", "created_at"]
-    )
-    op.create_index(
-        "uq_transactions_prediction_id_kind", "transactions", ["prediction_id", "kind"],
+        "uq_transactions_prediction_id_kind",
+        "transactions",
+        ["prediction_id", "kind"],
         unique=True,
     )
-    op.create_index(
-        "ix_transactions_user_id_created_at", "transactions", ["user_id", "created_at"]
-    )
+    op.create_index("ix_transactions_user_id_created_at", "transactions", ["user_id", "created_at"])
 
 
 def downgrade() -> None:

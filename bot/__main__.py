@@ -1,0 +1,61 @@
+"""python -m bot            long polling (needs BOT_TOKEN)
+python -m bot --console  chat with the real dispatcher in this terminal: no Telegram, no token"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bot.app import build_core
+from bot.config import Settings
+from bot.dispatcher import create_bot, create_dispatcher, set_commands
+from bot.i18n import I18n
+
+log = logging.getLogger("bot")
+
+
+async def run_polling(settings: Settings) -> None:
+    core = await build_core(settings)
+    i18n = I18n()
+    bot = create_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
+    dp = create_dispatcher(core, i18n=i18n)
+    try:
+        me = await bot.get_me()
+        log.info("polling as @%s (id %d)", me.username, me.id)
+        await set_commands(bot, i18n)
+        await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
+    finally:
+        await dp.storage.close()
+        await core.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser.add_argument("--console", action="store_true", help="chat in the terminal instead of Telegram")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    if args.console:
+        from bot.console import run_console
+
+        return asyncio.run(run_console(settings))
+    if not settings.bot_token.get_secret_value():
+        print(
+            "BOT_TOKEN is not set: put it in .env or the environment (see .env.example),\n"
+            "or try the bot without Telegram: python -m bot --console",
+            file=sys.stderr,
+        )
+        return 2
+    asyncio.run(run_polling(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

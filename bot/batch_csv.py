@@ -1,0 +1,104 @@
+"""CSV batches: read an uploaded file into validated rows, and write the results file."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from ml.inputs import InputError, Value, from_mapping
+from ml.schema import ModelMeta
+
+
+class BatchFileError(ValueError):
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+@dataclass
+class ParsedBatch:
+    header: list[str]
+    rows: list[dict[str, str]]  # every data row, as read
+    valid: list[tuple[int, dict[str, Value]]] = field(default_factory=list)  # (row number, values)
+    bad: list[tuple[int, InputError]] = field(default_factory=list)
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1251"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise BatchFileError("encoding")
+
+
+def read_batch(meta: ModelMeta, data: bytes, max_rows: int) -> ParsedBatch:
+    text = _decode(data)
+    if not text.strip():
+        raise BatchFileError("empty")
+    first_line = text.splitlines()[0]
+    delimiter = max([",", ";", "\t"], key=first_line.count)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        header = [h.strip() for h in next(reader)]
+        body = [r for r in reader if any(c.strip() for c in r)]
+    except csv.Error as exc:
+        raise BatchFileError("malformed", detail=str(exc)) from None
+    norm = {h.strip().lower().replace(" ", "_").replace("-", "_"): h for h in header}
+    missing = [f.name for f in meta.features if f.name.lower() not in norm]
+    if missing:
+        raise BatchFileError("missing_columns", missing=missing)
+    if not body:
+        raise BatchFileError("no_rows")
+    if len(body) > max_rows:
+        raise BatchFileError("too_many_rows", rows=len(body), max=max_rows)
+    parsed = ParsedBatch(header=header, rows=[])
+    for number, cells in enumerate(body, start=2):  # row numbers as a spreadsheet shows them
+        row = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
+        parsed.rows.append(row)
+        try:
+            values = from_mapping(meta.features, {f.name: row[norm[f.name.lower()]] for f in meta.features})
+        except InputError as exc:
+            parsed.bad.append((number, exc))
+            continue
+        parsed.valid.append((number, values))
+    return parsed
+
+
+def results_csv(
+    meta: ModelMeta,
+    parsed: ParsedBatch,
+    results: dict[int, tuple[str, dict[str, Any] | None]],
+    errors: dict[int, str],
+) -> bytes:
+    """The uploaded rows with the prediction (or the reason there is none) appended."""
+    extra = ["status", "prediction"]
+    if meta.task == "classification":
+        extra += [f"p_{c}" for c in meta.class_names]
+    extra.append("error")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(parsed.header + extra)
+    for number, row in enumerate(parsed.rows, start=2):
+        cells = [row.get(h, "") for h in parsed.header]
+        status, result = results.get(number, ("invalid", None))
+        if result and "value" in result:
+            pred: list[Any] = [f"{float(result['value']):.4f}"]
+        elif result and "label" in result:
+            probs = result.get("probabilities") or {}
+            pred = [result["label"]] + [f"{probs.get(c, 0.0):.4f}" for c in meta.class_names]
+        else:
+            pred = [""] * (len(extra) - 2)
+        writer.writerow([*cells, status, *pred, errors.get(number, "")])
+    return out.getvalue().encode("utf-8")
+
+
+def template_csv(meta: ModelMeta) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([f.name for f in meta.features])
+    writer.writerow([f.example for f in meta.features])
+    return out.getvalue().encode("utf-8")

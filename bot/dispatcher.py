@@ -1,0 +1,117 @@
+"""The Dispatcher and Bot, wired around a Core."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import BotCommand, BotCommandScopeDefault, ErrorEvent
+
+from bot.app import Core
+from bot.handlers import get_routers
+from bot.i18n import I18n
+from bot.middlewares import ContextMiddleware, DedupMiddleware, ThrottlingMiddleware
+from bot.storage import SQLiteStorage
+
+log = logging.getLogger(__name__)
+USER_COMMANDS = ("start", "predict", "balance", "history", "topup", "language", "help", "login", "cancel")
+
+
+class RetryAfterMiddleware(BaseRequestMiddleware):
+    """Telegram's flood control (429 with retry_after): wait as told and send again."""
+
+    def __init__(self, attempts: int = 5, max_wait: float = 60.0) -> None:
+        self.attempts = attempts
+        self.max_wait = max_wait
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                if attempt == self.attempts or exc.retry_after > self.max_wait:
+                    raise
+                log.warning(
+                    "429 on %s: waiting %ss (attempt %d)", type(method).__name__, exc.retry_after, attempt
+                )
+                await asyncio.sleep(exc.retry_after)
+        raise AssertionError("unreachable")
+
+
+def create_bot(token: str, api_url: str | None = None, session: BaseSession | None = None) -> Bot:
+    if session is None:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(api_url)) if api_url else AiohttpSession()
+    session.middleware(RetryAfterMiddleware())
+    return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+async def on_error(event: ErrorEvent, i18n: I18n, **_: Any) -> bool:
+    """Unexpected errors: the log gets the traceback, the user a short apology with an error id.
+    Money is safe regardless: ledger work is transactional and a run left pending is settled
+    at the next start."""
+    error_id = secrets.token_hex(4)
+    update = event.update
+    log.error("error %s in update %s", error_id, update.update_id, exc_info=event.exception)
+    tg_user = None
+    if update.message:
+        tg_user = update.message.from_user
+    elif update.callback_query:
+        tg_user = update.callback_query.from_user
+    lang = i18n.pick(None, tg_user.language_code if tg_user else None)
+    text = i18n.get(lang, "error", id=error_id)
+    try:
+        if update.callback_query:
+            await update.callback_query.answer(text, show_alert=True)
+        elif update.message:
+            await update.message.answer(text)
+    except TelegramAPIError:
+        log.warning("could not tell the user about error %s", error_id)
+    return True
+
+
+def create_dispatcher(core: Core, storage: BaseStorage | None = None, i18n: I18n | None = None) -> Dispatcher:
+    i18n = i18n or I18n()
+    dp = Dispatcher(
+        storage=storage or SQLiteStorage(core.settings.fsm_path),
+        events_isolation=SimpleEventIsolation(),  # one update at a time per user: no racing dialogs
+        core=core,
+        i18n=i18n,
+    )
+    dp.update.outer_middleware(DedupMiddleware())
+    dp.update.outer_middleware(ContextMiddleware(core, i18n))
+    dp.update.outer_middleware(
+        ThrottlingMiddleware(core.settings.throttle_rate, core.settings.throttle_burst)
+    )
+    dp.include_routers(*get_routers())
+    dp.errors.register(on_error)
+    return dp
+
+
+async def set_commands(bot: Bot, i18n: I18n) -> None:
+    for lang in i18n.languages:
+        commands = [BotCommand(command=c, description=i18n.get(lang, f"cmd_{c}")) for c in USER_COMMANDS]
+        try:
+            await bot.set_my_commands(
+                commands, scope=BotCommandScopeDefault(), language_code=None if lang == "en" else lang
+            )
+        except TelegramAPIError as exc:
+            log.warning("setMyCommands(%s) failed: %s", lang, exc)

@@ -1,0 +1,549 @@
+"""The admin console: private chat with an id from ADMIN_IDS. Anyone else is refused and logged."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from contextlib import suppress
+from decimal import Decimal
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.types import User as TgUser
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import Core
+from bot.callbacks import AdminCD, PageCD
+from bot.filters import NOT_COMMAND, IsAdmin
+from bot.i18n import Translator
+from bot.keyboards import admin_menu_kb, admin_models_kb, broadcast_kb, cancel_kb, user_card_kb, users_kb
+from bot.render import money, short_result, when
+from bot.states import AdminAddModel, AdminBroadcast
+from db import accounts
+from db.engine import unit
+from db.errors import BalanceLimitExceeded, InsufficientFunds, InvalidAmount
+from db.ledger import deduct_balance, increase_balance
+from db.models import Model, TxKind, User
+from db.repo import (
+    active_telegram_ids,
+    find_user,
+    get_model,
+    list_models,
+    list_users,
+    set_model_active,
+    set_model_cost,
+    stats,
+    user_predictions,
+)
+from ml.upload import UploadError, check_model, parse_upload_meta
+
+log = logging.getLogger(__name__)
+router = Router(name=__name__)
+admin = Router(name=f"{__name__}.admin")  # everything here is for admins only
+admin.message.filter(IsAdmin())
+admin.callback_query.filter(IsAdmin())
+refusals = Router(name=f"{__name__}.refusals")  # tried only when `admin` did not match
+router.include_routers(admin, refusals)
+
+ADMIN_COMMANDS = (
+    "admin",
+    "users",
+    "user",
+    "credit",
+    "debit",
+    "disable",
+    "enable",
+    "models",
+    "setcost",
+    "enable_model",
+    "disable_model",
+    "addmodel",
+    "stats",
+    "broadcast",
+)
+
+
+def admin_name(tg: TgUser | None) -> str:
+    if tg is None:
+        return "admin"
+    return f"@{tg.username} ({tg.id})" if tg.username else f"admin {tg.id}"
+
+
+@admin.message(Command("admin"))
+async def admin_menu(message: Message, state: FSMContext, t: Translator) -> None:
+    await state.clear()
+    await message.answer(t("adm_menu"), reply_markup=admin_menu_kb(t))
+
+
+@admin.callback_query(AdminCD.filter(F.action == "menu"))
+async def admin_menu_cb(query: CallbackQuery, t: Translator) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        with suppress(TelegramBadRequest):
+            await query.message.edit_text(t("adm_menu"), reply_markup=admin_menu_kb(t))
+
+
+# -- users ---------------------------------------------------------------------------------------
+
+
+def user_label(u: User) -> str:
+    flag = "⛔" if u.disabled else "👤"
+    return f"{flag} #{u.id} @{u.username} · {money(u.balance)}"
+
+
+async def users_view(t: Translator, session: AsyncSession, query: str, page: int) -> tuple[str, object]:
+    async with unit(session):
+        users, pages = await list_users(session, query, page)
+    page = max(0, min(page, pages - 1))
+    if not users:
+        return t("adm_no_users"), users_kb(t, [], 0, 1, query)
+    header = t("adm_users", page=page + 1, pages=pages, query=escape(query) or "—")
+    return header, users_kb(t, [(u.id, user_label(u)) for u in users], page, pages, query[:20])
+
+
+@admin.message(Command("users"))
+async def users_cmd(message: Message, command: CommandObject, t: Translator, session: AsyncSession) -> None:
+    text, kb = await users_view(t, session, (command.args or "").strip()[:50], 0)
+    await message.answer(text, reply_markup=kb)  # type: ignore[arg-type]
+
+
+@admin.callback_query(PageCD.filter(F.kind == "users"))
+async def users_page(
+    query: CallbackQuery, callback_data: PageCD, t: Translator, session: AsyncSession
+) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        text, kb = await users_view(t, session, callback_data.query, callback_data.page)
+        with suppress(TelegramBadRequest):
+            await query.message.edit_text(text, reply_markup=kb)  # type: ignore[arg-type]
+
+
+async def user_card(t: Translator, core: Core, session: AsyncSession, user: User) -> str:
+    async with unit(session):
+        await session.refresh(user)
+        preds, _ = await user_predictions(session, user.id, 0, 5)
+    lines = []
+    for p, model_name in preds:
+        lines.append(
+            f"#{p.id} {escape(model_name)} · {t('status_' + p.status)} · "
+            f"{short_result(p.result) if p.status == 'completed' else ''} · {when(p.created_at)}"
+        )
+    return t(
+        "adm_user_card",
+        id=user.id,
+        username=escape(user.username),
+        email=escape(user.email),
+        tg=user.telegram_id or "—",
+        balance=money(user.balance),
+        status=t("adm_disabled") if user.disabled else t("adm_active"),
+        created=when(user.created_at),
+        predictions="\n".join(lines) or "—",
+    )
+
+
+async def _find(message: Message, t: Translator, session: AsyncSession, ref: str) -> User | None:
+    async with unit(session):
+        found = await find_user(session, ref) if ref else None
+    if found is None:
+        await message.answer(t("adm_user_not_found", ref=escape(ref or "?")))
+    return found
+
+
+@admin.message(Command("user"))
+async def user_cmd(
+    message: Message, command: CommandObject, t: Translator, core: Core, session: AsyncSession
+) -> None:
+    if not command.args:
+        await message.answer(t("adm_usage_user"))
+        return
+    found = await _find(message, t, session, command.args.strip())
+    if found is not None:
+        await message.answer(
+            await user_card(t, core, session, found), reply_markup=user_card_kb(t, found.id, found.disabled)
+        )
+
+
+@admin.callback_query(AdminCD.filter(F.action == "user"))
+async def user_cb(
+    query: CallbackQuery, callback_data: AdminCD, t: Translator, core: Core, session: AsyncSession
+) -> None:
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    found = await _find(query.message, t, session, f"#{callback_data.arg}")
+    if found is not None:
+        await query.message.answer(
+            await user_card(t, core, session, found), reply_markup=user_card_kb(t, found.id, found.disabled)
+        )
+
+
+async def _money_command(
+    message: Message, command: CommandObject, t: Translator, session: AsyncSession, kind: str
+) -> None:
+    parts = (command.args or "").split(maxsplit=2)
+    if len(parts) < 2:
+        await message.answer(t(f"adm_usage_{kind}"))
+        return
+    ref, raw_amount = parts[0], parts[1].replace(",", ".")
+    reason = parts[2].strip()[:100] if len(parts) > 2 else ""
+    found = await _find(message, t, session, ref)
+    if found is None:
+        return
+    by = admin_name(message.from_user)
+    word = "credit" if kind == "credit" else "debit"
+    description = f"Admin {word} by {by}" + (f": {reason}" if reason else "")
+    try:
+        async with unit(session):
+            if kind == "credit":
+                entry = await increase_balance(
+                    session, found.id, raw_amount, description, kind=TxKind.ADMIN_CREDIT
+                )
+            else:
+                entry = await deduct_balance(
+                    session, found.id, raw_amount, description, kind=TxKind.ADMIN_DEBIT
+                )
+    except InvalidAmount as exc:
+        await message.answer(t("adm_bad_amount", amount=escape(raw_amount), reason=escape(exc.reason)))
+        return
+    except InsufficientFunds as exc:
+        await message.answer(t("adm_insufficient", balance=money(exc.balance), amount=money(exc.amount)))
+        return
+    except BalanceLimitExceeded:
+        await message.answer(t("adm_balance_limit"))
+        return
+    log.info("%s: %s %s user %d", by, word, raw_amount, found.id)
+    await message.answer(
+        t(
+            f"adm_{kind}_done",
+            amount=money(Decimal(raw_amount)),
+            username=escape(found.username),
+            balance=money(entry.balance),
+        )
+    )
+
+
+@admin.message(Command("credit"))
+async def credit_cmd(message: Message, command: CommandObject, t: Translator, session: AsyncSession) -> None:
+    await _money_command(message, command, t, session, "credit")
+
+
+@admin.message(Command("debit"))
+async def debit_cmd(message: Message, command: CommandObject, t: Translator, session: AsyncSession) -> None:
+    await _money_command(message, command, t, session, "debit")
+
+
+async def _set_disabled(
+    message: Message, t: Translator, session: AsyncSession, user: User, disabled: bool
+) -> None:
+    async with unit(session):
+        await accounts.set_disabled(session, user.id, disabled)
+    user.disabled = disabled
+    log.info("admin in chat %d %s user %d", message.chat.id, "disabled" if disabled else "enabled", user.id)
+    await message.answer(
+        t("adm_disabled_done" if disabled else "adm_enabled_done", username=escape(user.username))
+    )
+
+
+@admin.message(Command("disable", "enable"))
+async def disable_cmd(message: Message, command: CommandObject, t: Translator, session: AsyncSession) -> None:
+    disabled = command.command == "disable"
+    if not command.args:
+        await message.answer(t("adm_usage_disable" if disabled else "adm_usage_enable"))
+        return
+    found = await _find(message, t, session, command.args.strip())
+    if found is not None:
+        await _set_disabled(message, t, session, found, disabled)
+
+
+@admin.callback_query(AdminCD.filter(F.action == "toggle_user"))
+async def toggle_user_cb(
+    query: CallbackQuery, callback_data: AdminCD, t: Translator, session: AsyncSession
+) -> None:
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    found = await _find(query.message, t, session, f"#{callback_data.arg}")
+    if found is not None:
+        await _set_disabled(query.message, t, session, found, not found.disabled)
+
+
+# -- models --------------------------------------------------------------------------------------
+
+
+async def models_view(t: Translator, session: AsyncSession) -> tuple[str, object]:
+    async with unit(session):
+        models = await list_models(session, only_active=False)
+    lines = [
+        f"{'✅' if m.is_active else '⛔'} <code>{escape(m.name)}</code> · {money(m.cost)}"
+        f" · {escape(m.file_path)}"
+        for m in models
+    ]
+    return t("adm_models", items="\n".join(lines) or "—"), admin_models_kb(
+        t, [(m.name, m.is_active) for m in models]
+    )
+
+
+@admin.message(Command("models"))
+async def models_cmd(message: Message, t: Translator, session: AsyncSession) -> None:
+    text, kb = await models_view(t, session)
+    await message.answer(text, reply_markup=kb)  # type: ignore[arg-type]
+
+
+@admin.callback_query(AdminCD.filter(F.action == "models"))
+async def models_cb(query: CallbackQuery, t: Translator, session: AsyncSession) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        text, kb = await models_view(t, session)
+        with suppress(TelegramBadRequest):
+            await query.message.edit_text(text, reply_markup=kb)  # type: ignore[arg-type]
+
+
+@admin.callback_query(AdminCD.filter(F.action == "toggle_model"))
+async def toggle_model_cb(
+    query: CallbackQuery, callback_data: AdminCD, t: Translator, session: AsyncSession
+) -> None:
+    async with unit(session):
+        model = await get_model(session, callback_data.arg)
+        if model is not None:
+            await set_model_active(session, model.name, not model.is_active)
+    await query.answer()
+    if model is not None:
+        log.info("%s toggled model %s", admin_name(query.from_user), model.name)
+    if isinstance(query.message, Message):
+        text, kb = await models_view(t, session)
+        with suppress(TelegramBadRequest):
+            await query.message.edit_text(text, reply_markup=kb)  # type: ignore[arg-type]
+
+
+@admin.message(Command("enable_model", "disable_model"))
+async def model_switch_cmd(
+    message: Message, command: CommandObject, t: Translator, session: AsyncSession
+) -> None:
+    active = command.command == "enable_model"
+    name = (command.args or "").strip()
+    if not name:
+        await message.answer(t("adm_usage_model_switch", command=command.command))
+        return
+    async with unit(session):
+        changed = await set_model_active(session, name, active)
+    if not changed:
+        await message.answer(t("adm_model_not_found", name=escape(name)))
+        return
+    log.info("%s set model %s active=%s", admin_name(message.from_user), name, active)
+    await message.answer(t("adm_model_on" if active else "adm_model_off", name=escape(name)))
+
+
+@admin.message(Command("setcost"))
+async def setcost_cmd(message: Message, command: CommandObject, t: Translator, session: AsyncSession) -> None:
+    parts = (command.args or "").split()
+    if len(parts) != 2:
+        await message.answer(t("adm_usage_setcost"))
+        return
+    name, raw = parts[0], parts[1].replace(",", ".")
+    try:
+        async with unit(session):
+            cost = await set_model_cost(session, name, raw)
+    except InvalidAmount as exc:
+        await message.answer(t("adm_bad_amount", amount=escape(raw), reason=escape(exc.reason)))
+        return
+    except LookupError:
+        await message.answer(t("adm_model_not_found", name=escape(name)))
+        return
+    log.info("%s set cost of %s to %s", admin_name(message.from_user), name, cost)
+    await message.answer(t("adm_cost_set", name=escape(name), cost=money(cost)))
+
+
+@admin.message(Command("addmodel"))
+async def addmodel_cmd(message: Message, state: FSMContext, t: Translator) -> None:
+    await state.set_state(AdminAddModel.file)
+    await message.answer(t("adm_addmodel_file"), reply_markup=cancel_kb(t))
+
+
+@admin.message(AdminAddModel.file, F.document)
+async def addmodel_file(message: Message, state: FSMContext, t: Translator, bot: Bot) -> None:
+    doc = message.document
+    assert doc is not None
+    if not (doc.file_name or "").lower().endswith(".joblib"):
+        await message.answer(t("adm_addmodel_not_joblib"), reply_markup=cancel_kb(t))
+        return
+    await state.update_data(file_id=doc.file_id)
+    await state.set_state(AdminAddModel.meta)
+    await message.answer(t("adm_addmodel_meta"), reply_markup=cancel_kb(t))
+
+
+@admin.message(AdminAddModel.file, ~F.text.startswith("/"))
+async def addmodel_need_file(message: Message, t: Translator) -> None:
+    await message.answer(t("adm_addmodel_file"), reply_markup=cancel_kb(t))
+
+
+@admin.message(AdminAddModel.meta, NOT_COMMAND)
+async def addmodel_meta(
+    message: Message, state: FSMContext, t: Translator, core: Core, session: AsyncSession, bot: Bot
+) -> None:
+    data = await state.get_data()
+    buf = io.BytesIO()
+    try:
+        await bot.download(str(data.get("file_id")), destination=buf)
+    except TelegramAPIError:
+        await message.answer(t("err_batch_download"), reply_markup=cancel_kb(t))
+        return
+    raw = buf.getvalue()
+    try:
+        meta, cost = parse_upload_meta(
+            message.text or "", raw, Decimal(str(core.settings.default_model_cost))
+        )
+        async with unit(session):
+            exists = await get_model(session, meta.name)
+        if exists is not None or meta.name in core.registry.metas():
+            raise UploadError("exists")
+        await asyncio.to_thread(check_model, meta, raw)
+    except UploadError as exc:
+        await message.answer(
+            t(f"adm_upload_{exc.code}", detail=escape(exc.detail), **exc.params), reply_markup=cancel_kb(t)
+        )
+        return
+    core.registry.install(meta, raw)
+    async with unit(session):
+        session.add(Model(name=meta.name, cost=float(cost), file_path=meta.file, is_active=True))
+    await state.clear()
+    log.info("%s added model %s (sha256 %s)", admin_name(message.from_user), meta.name, meta.sha256)
+    await message.answer(
+        t(
+            "adm_model_added",
+            name=escape(meta.name),
+            title=escape(meta.title),
+            cost=money(cost),
+            sha=meta.sha256[:16],
+            count=len(meta.features),
+        )
+    )
+
+
+# -- stats and broadcast -------------------------------------------------------------------------
+
+
+async def stats_text(t: Translator, session: AsyncSession) -> str:
+    async with unit(session):
+        s = await stats(session)
+    by_model = "\n".join(f"• {escape(m)}: {n}" for m, n in s.by_model.items()) or "—"
+    return t(
+        "adm_stats",
+        users=s.users,
+        active=s.active_users,
+        completed=s.by_status.get("completed", 0),
+        failed=s.by_status.get("failed", 0),
+        pending=s.by_status.get("pending", 0),
+        by_model=by_model,
+        spent=money(s.spent),
+        refunded=money(s.refunded),
+        credited=money(s.credited),
+    )
+
+
+@admin.message(Command("stats"))
+async def stats_cmd(message: Message, t: Translator, session: AsyncSession) -> None:
+    await message.answer(await stats_text(t, session))
+
+
+@admin.callback_query(AdminCD.filter(F.action == "stats"))
+async def stats_cb(query: CallbackQuery, t: Translator, session: AsyncSession) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(await stats_text(t, session))
+
+
+async def _ask_broadcast(message: Message, state: FSMContext, t: Translator, text: str) -> None:
+    await state.set_state(AdminBroadcast.confirm)
+    await state.update_data(text=text)
+    await message.answer(t("adm_broadcast_preview", text=escape(text)), reply_markup=broadcast_kb(t))
+
+
+@admin.message(Command("broadcast"))
+async def broadcast_cmd(message: Message, command: CommandObject, state: FSMContext, t: Translator) -> None:
+    if command.args:
+        await _ask_broadcast(message, state, t, command.args.strip()[:3500])
+        return
+    await state.set_state(AdminBroadcast.text)
+    await message.answer(t("adm_broadcast_ask"), reply_markup=cancel_kb(t))
+
+
+@admin.callback_query(AdminCD.filter(F.action == "broadcast"))
+async def broadcast_cb(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    await query.answer()
+    await state.set_state(AdminBroadcast.text)
+    if isinstance(query.message, Message):
+        await query.message.answer(t("adm_broadcast_ask"), reply_markup=cancel_kb(t))
+
+
+@admin.message(AdminBroadcast.text, NOT_COMMAND)
+async def broadcast_text(message: Message, state: FSMContext, t: Translator) -> None:
+    await _ask_broadcast(message, state, t, (message.text or "")[:3500])
+
+
+async def broadcast(
+    bot: Bot, core: Core, chat_ids: list[int], text: str, report_to: int, t: Translator
+) -> None:
+    """Send to every active user at BROADCAST_RATE per second (Telegram allows ~30/s); 429s are
+    waited out by the session's retry middleware; users who blocked the bot are counted."""
+    sent = failed = 0
+    pause = 1.0 / core.settings.broadcast_rate
+    for chat_id in chat_ids:
+        try:
+            await bot.send_message(chat_id, text, parse_mode=None)
+            sent += 1
+        except TelegramForbiddenError:
+            failed += 1
+        except TelegramAPIError as exc:
+            log.warning("broadcast to %d failed: %s", chat_id, exc)
+            failed += 1
+        await asyncio.sleep(pause)
+    log.info("broadcast done: %d sent, %d failed", sent, failed)
+    with suppress(TelegramAPIError):
+        await bot.send_message(report_to, t("adm_broadcast_done", sent=sent, failed=failed))
+
+
+@admin.callback_query(AdminBroadcast.confirm, AdminCD.filter(F.action == "broadcast_send"))
+async def broadcast_send(
+    query: CallbackQuery, state: FSMContext, t: Translator, core: Core, session: AsyncSession, bot: Bot
+) -> None:
+    data = await state.get_data()
+    await state.clear()
+    text = str(data.get("text", ""))
+    async with unit(session):
+        chat_ids = await active_telegram_ids(session)
+    await query.answer()
+    if isinstance(query.message, Message):
+        with suppress(TelegramBadRequest):
+            await query.message.edit_text(t("adm_broadcast_started", count=len(chat_ids)), reply_markup=None)
+        log.info("%s started a broadcast to %d users", admin_name(query.from_user), len(chat_ids))
+        core.spawn(broadcast(bot, core, chat_ids, text, query.message.chat.id, t))
+
+
+# -- refusals: anyone else, or anywhere but a private chat ---------------------------------------
+
+
+@refusals.message(Command(*ADMIN_COMMANDS))
+async def refuse_command(message: Message, t: Translator) -> None:
+    tg = message.from_user
+    log.warning(
+        "admin command %r refused: tg %s in %s chat %d",
+        (message.text or "")[:40],
+        tg and tg.id,
+        message.chat.type,
+        message.chat.id,
+    )
+    await message.answer(t("adm_refused_group" if message.chat.type != "private" else "adm_refused"))
+
+
+@refusals.callback_query(AdminCD.filter())
+async def refuse_button(query: CallbackQuery, t: Translator) -> None:
+    log.warning("admin button refused: tg %d", query.from_user.id)
+    await query.answer(t("adm_refused"), show_alert=True)
+
+
+__all__ = ["ADMIN_COMMANDS", "router"]

@@ -1,0 +1,79 @@
+"""Balance with the latest transactions; paginated transactions; top up."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from html import escape
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import MenuCD, PageCD
+from bot.filters import Registered
+from bot.i18n import Translator
+from bot.keyboards import back_to_menu_kb, balance_kb, transactions_kb
+from bot.render import money, when
+from db.engine import unit
+from db.models import Transaction, User
+from db.repo import user_transactions
+
+router = Router(name=__name__)
+router.message.filter(Registered())
+router.callback_query.filter(Registered())
+LATEST = 5
+
+
+def tx_line(tx: Transaction) -> str:
+    sign = "+" if tx.amount > 0 else "−"
+    return f"<code>{sign}{money(abs(tx.amount)):>7}</code> {escape(tx.description)} · {when(tx.created_at)}"
+
+
+async def balance_text(t: Translator, session: AsyncSession, user: User) -> str:
+    async with unit(session):
+        await session.refresh(user)
+        txs, _ = await user_transactions(session, user.id, 0, LATEST)
+    lines = "\n".join(tx_line(tx) for tx in txs) or t("no_transactions")
+    return t("balance", balance=money(user.balance), latest=lines)
+
+
+@router.message(Command("balance"))
+async def balance_cmd(message: Message, t: Translator, session: AsyncSession, user: User) -> None:
+    await message.answer(await balance_text(t, session, user), reply_markup=balance_kb(t))
+
+
+@router.callback_query(MenuCD.filter(F.action == "balance"))
+async def balance_cb(query: CallbackQuery, t: Translator, session: AsyncSession, user: User) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(await balance_text(t, session, user), reply_markup=balance_kb(t))
+
+
+@router.callback_query(PageCD.filter(F.kind == "txs"))
+async def transactions_page(
+    query: CallbackQuery, callback_data: PageCD, t: Translator, session: AsyncSession, user: User
+) -> None:
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    async with unit(session):
+        txs, pages = await user_transactions(session, user.id, callback_data.page)
+    page = max(0, min(callback_data.page, pages - 1))
+    body = "\n".join(tx_line(tx) for tx in txs) or t("no_transactions")
+    text = t("transactions", page=page + 1, pages=pages, items=body)
+    with suppress(TelegramBadRequest):
+        await query.message.edit_text(text, reply_markup=transactions_kb(t, page, pages))
+
+
+@router.message(Command("topup"))
+async def topup_cmd(message: Message, t: Translator) -> None:
+    await message.answer(t("topup_info"), reply_markup=back_to_menu_kb(t))
+
+
+@router.callback_query(MenuCD.filter(F.action == "topup"))
+async def topup_cb(query: CallbackQuery, t: Translator) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(t("topup_info"), reply_markup=back_to_menu_kb(t))

@@ -1,0 +1,231 @@
+"""CSV batches: a file with a header of feature names → every valid row predicted and charged."""
+
+from __future__ import annotations
+
+import io
+import logging
+import secrets
+from contextlib import suppress
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.fsm.context import FSMContext
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import Core
+from bot.batch_csv import BatchFileError, read_batch, results_csv, template_csv
+from bot.callbacks import ConfirmCD, ModelCD
+from bot.filters import Registered
+from bot.i18n import Translator
+from bot.keyboards import back_to_menu_kb, cancel_kb, confirm_kb
+from bot.render import input_error_text, money
+from bot.states import Predict
+from db.engine import unit
+from db.errors import InsufficientFunds
+from db.models import User
+from ml.service import ModelUnavailable
+
+log = logging.getLogger(__name__)
+router = Router(name=__name__)
+router.message.filter(Registered())
+router.callback_query.filter(Registered())
+SHOW_BAD_ROWS = 10
+
+
+@router.callback_query(ModelCD.filter(F.action == "batch"))
+async def batch_start(
+    query: CallbackQuery,
+    callback_data: ModelCD,
+    state: FSMContext,
+    user: User,
+    t: Translator,
+    core: Core,
+    session: AsyncSession,
+) -> None:
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    try:
+        async with unit(session):
+            quote = await core.predictions.quote(session, user.id, callback_data.name)
+    except ModelUnavailable:
+        await query.message.answer(t("model_unavailable"), reply_markup=back_to_menu_kb(t))
+        return
+    meta = quote.meta
+    await state.set_state(Predict.batch)
+    await state.set_data({"model": meta.name})
+    await query.message.answer_document(
+        BufferedInputFile(template_csv(meta), filename=f"{meta.name}_template.csv"),
+        caption=t(
+            "batch_prompt",
+            title=escape(meta.title),
+            cost=money(quote.cost),
+            max_rows=core.settings.batch_max_rows,
+            max_kb=core.settings.batch_max_bytes // 1000,
+        ),
+        reply_markup=cancel_kb(t),
+    )
+
+
+def _file_error_text(t: Translator, exc: BatchFileError) -> str:
+    params = dict(exc.params)
+    if "missing" in params:
+        params["missing"] = escape(", ".join(params["missing"]))
+    if "detail" in params:
+        params["detail"] = escape(str(params["detail"]))
+    return t(f"err_batch_{exc.code}", **params)
+
+
+@router.message(Predict.batch, F.document)
+async def batch_file(
+    message: Message,
+    state: FSMContext,
+    user: User,
+    t: Translator,
+    core: Core,
+    bot: Bot,
+    session: AsyncSession,
+) -> None:
+    doc = message.document
+    assert doc is not None
+    data = await state.get_data()
+    try:
+        meta = core.registry.meta(data.get("model", ""))
+    except Exception:
+        await state.clear()
+        await message.answer(t("model_unavailable"), reply_markup=back_to_menu_kb(t))
+        return
+    name = (doc.file_name or "").lower()
+    if not (name.endswith(".csv") or name.endswith(".txt") or (doc.mime_type or "").startswith("text/")):
+        await message.answer(t("err_batch_not_csv"), reply_markup=cancel_kb(t))
+        return
+    if doc.file_size is not None and doc.file_size > core.settings.batch_max_bytes:
+        await message.answer(
+            t("err_batch_too_big", max_kb=core.settings.batch_max_bytes // 1000), reply_markup=cancel_kb(t)
+        )
+        return
+    buf = io.BytesIO()
+    try:
+        await bot.download(doc, destination=buf)
+    except TelegramAPIError:
+        log.warning("download of %s failed", doc.file_id, exc_info=True)
+        await message.answer(t("err_batch_download"), reply_markup=cancel_kb(t))
+        return
+    raw = buf.getvalue()
+    if len(raw) > core.settings.batch_max_bytes:
+        await message.answer(
+            t("err_batch_too_big", max_kb=core.settings.batch_max_bytes // 1000), reply_markup=cancel_kb(t)
+        )
+        return
+    try:
+        parsed = read_batch(meta, raw, core.settings.batch_max_rows)
+    except BatchFileError as exc:
+        await message.answer(_file_error_text(t, exc), reply_markup=cancel_kb(t))
+        return
+    bad_lines = [
+        t("batch_bad_row", row=n, reason=input_error_text(t, e, meta)) for n, e in parsed.bad[:SHOW_BAD_ROWS]
+    ]
+    if len(parsed.bad) > SHOW_BAD_ROWS:
+        bad_lines.append(t("batch_more_bad", count=len(parsed.bad) - SHOW_BAD_ROWS))
+    bad_text = "\n".join(bad_lines)
+    if not parsed.valid:
+        await message.answer(t("batch_no_valid", bad=bad_text), reply_markup=cancel_kb(t))
+        return
+    async with unit(session):
+        quote = await core.predictions.quote(session, user.id, meta.name)
+    total = quote.cost * len(parsed.valid)
+    nonce = secrets.token_urlsafe(9)
+    await state.set_state(Predict.batch_confirm)
+    await state.update_data(nonce=nonce, file_id=doc.file_id)  # fetched again on Confirm
+    affordable = quote.balance >= total
+    text = t(
+        "batch_confirm" if affordable else "batch_insufficient",
+        title=escape(meta.title),
+        valid=len(parsed.valid),
+        bad=len(parsed.bad),
+        cost=money(quote.cost),
+        total=money(total),
+        balance=money(quote.balance),
+        after=money(quote.balance - total),
+    )
+    if bad_text:
+        text += "\n\n" + bad_text
+    await message.answer(text, reply_markup=confirm_kb(t, nonce, total, affordable, batch=True))
+
+
+@router.message(Predict.batch, ~F.text.startswith("/"))
+async def batch_needs_file(message: Message, t: Translator) -> None:
+    await message.answer(t("err_batch_need_file"), reply_markup=cancel_kb(t))
+
+
+@router.callback_query(ConfirmCD.filter(F.action == "batch"))
+async def batch_confirm(
+    query: CallbackQuery,
+    callback_data: ConfirmCD,
+    state: FSMContext,
+    user: User,
+    t: Translator,
+    core: Core,
+    bot: Bot,
+) -> None:
+    data = await state.get_data()
+    message = query.message if isinstance(query.message, Message) else None
+    if data.get("nonce") != callback_data.nonce or message is None:
+        await query.answer(t("confirm_expired"), show_alert=True)
+        return
+    await query.answer(t("running_short"))
+    try:
+        meta = core.registry.meta(data.get("model", ""))
+    except Exception:
+        await state.clear()
+        await message.answer(t("model_unavailable"))
+        return
+    buf = io.BytesIO()
+    try:
+        await bot.download(str(data.get("file_id")), destination=buf)
+        parsed = read_batch(meta, buf.getvalue(), core.settings.batch_max_rows)
+    except (TelegramAPIError, BatchFileError):
+        await state.clear()
+        await message.answer(t("err_batch_download"))
+        return
+    with suppress(TelegramBadRequest):
+        await message.edit_text(
+            t("batch_running", title=escape(meta.title), count=len(parsed.valid)), reply_markup=None
+        )
+    try:
+        outcome = await core.predictions.run_batch(
+            user_id=user.id,
+            model_name=meta.name,
+            rows=[v for _, v in parsed.valid],
+            request_key=f"batch:{callback_data.nonce}",
+        )
+    except InsufficientFunds as exc:
+        await state.clear()
+        await message.answer(t("insufficient", cost=money(exc.amount), balance=money(exc.balance)))
+        return
+    except ModelUnavailable:
+        await state.clear()
+        await message.answer(t("model_unavailable"))
+        return
+    await state.clear()
+    results = {}
+    errors = {n: str(e) for n, e in parsed.bad}
+    for (number, _), (_, status, result) in zip(parsed.valid, outcome.items, strict=False):
+        results[number] = (status, result)
+        if status == "failed":
+            errors[number] = str((result or {}).get("error", "failed"))
+    await message.answer_document(
+        BufferedInputFile(
+            results_csv(meta, parsed, results, errors), filename=f"{meta.name}_predictions.csv"
+        ),
+        caption=t(
+            "batch_done",
+            completed=outcome.completed,
+            failed=outcome.failed,
+            bad=len(parsed.bad),
+            charged=money(outcome.charged),
+            balance=money(outcome.balance),
+        ),
+    )

@@ -1,0 +1,25 @@
+"""Whatever no other handler took: always an answer, never a silent drop."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot.i18n import Translator
+from db.models import User
+
+router = Router(name=__name__)
+
+
+@router.message()
+async def unknown_message(message: Message, user: User | None, t: Translator, state: FSMContext) -> None:
+    if user is None:
+        await message.answer(t("need_registration"))
+        return
+    await message.answer(t("unknown_input"))
+
+
+@router.callback_query()
+async def unknown_button(query: CallbackQuery, user: User | None, t: Translator) -> None:
+    await query.answer(t("need_registration") if user is None else t("button_expired"), show_alert=True)

@@ -1,0 +1,136 @@
+"""Paginated prediction history with a detail view."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from html import escape
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import Core
+from bot.callbacks import MenuCD, PageCD, PredCD
+from bot.filters import Registered
+from bot.i18n import Translator
+from bot.keyboards import history_kb, prediction_kb
+from bot.render import inputs_block, money, result_block, short_result, when
+from db.engine import unit
+from db.ledger import to_money
+from db.models import Transaction, User
+from db.repo import user_prediction, user_predictions
+
+router = Router(name=__name__)
+router.message.filter(Registered())
+router.callback_query.filter(Registered())
+STATUS_ICON = {"completed": "✅", "failed": "❌", "pending": "⏳"}
+
+
+def _title(core: Core, name: str) -> str:
+    try:
+        return core.registry.meta(name).title
+    except Exception:
+        return name
+
+
+async def history_view(
+    t: Translator, core: Core, session: AsyncSession, user: User, page: int
+) -> tuple[str, object]:
+    async with unit(session):
+        items, pages = await user_predictions(session, user.id, page)
+    page = max(0, min(page, pages - 1))
+    if not items:
+        return t("history_empty"), history_kb(t, [], 0, 1)
+    lines, buttons = [], []
+    for pred, model_name in items:
+        icon = STATUS_ICON.get(pred.status, "•")
+        res = short_result(pred.result) if pred.status == "completed" else t(f"status_{pred.status}")
+        lines.append(
+            t(
+                "history_line",
+                id=pred.id,
+                icon=icon,
+                title=escape(_title(core, model_name)),
+                result=res,
+                date=when(pred.created_at),
+            )
+        )
+        buttons.append((pred.id, f"{icon} #{pred.id} · {_title(core, model_name)}"))
+    text = t("history", page=page + 1, pages=pages, items="\n".join(lines))
+    return text, history_kb(t, buttons, page, pages)
+
+
+@router.message(Command("history"))
+async def history_cmd(message: Message, t: Translator, core: Core, session: AsyncSession, user: User) -> None:
+    text, kb = await history_view(t, core, session, user, 0)
+    await message.answer(text, reply_markup=kb)  # type: ignore[arg-type]
+
+
+@router.callback_query(MenuCD.filter(F.action == "history"))
+async def history_cb(
+    query: CallbackQuery, t: Translator, core: Core, session: AsyncSession, user: User
+) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        text, kb = await history_view(t, core, session, user, 0)
+        await query.message.answer(text, reply_markup=kb)  # type: ignore[arg-type]
+
+
+@router.callback_query(PageCD.filter(F.kind == "preds"))
+async def history_page(
+    query: CallbackQuery, callback_data: PageCD, t: Translator, core: Core, session: AsyncSession, user: User
+) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        text, kb = await history_view(t, core, session, user, callback_data.page)
+        with suppress(TelegramBadRequest):
+            await query.message.edit_text(text, reply_markup=kb)  # type: ignore[arg-type]
+
+
+@router.callback_query(PredCD.filter(F.action == "show"))
+async def prediction_detail(
+    query: CallbackQuery, callback_data: PredCD, t: Translator, core: Core, session: AsyncSession, user: User
+) -> None:
+    async with unit(session):
+        found = await user_prediction(session, user.id, callback_data.id)
+        amounts = (
+            (
+                await session.scalars(
+                    select(Transaction.amount).where(Transaction.prediction_id == callback_data.id)
+                )
+            ).all()
+            if found
+            else []
+        )
+    if found is None:
+        await query.answer(t("not_found"), show_alert=True)
+        return
+    await query.answer()
+    pred, model_name = found
+    cost = -sum((to_money(a) for a in amounts), to_money(0))
+    try:
+        meta = core.registry.meta(model_name)
+    except Exception:
+        meta = None
+    inputs = inputs_block(meta, pred.input_data or {}) if meta else escape(str(pred.input_data))[:1000]
+    if pred.status == "completed" and meta:
+        outcome = result_block(t, meta, pred.result)
+    elif pred.status == "failed":
+        outcome = t("failed_reason", reason=escape(str((pred.result or {}).get("error", "?"))))
+    else:
+        outcome = t("status_pending")
+    text = t(
+        "prediction_detail",
+        id=pred.id,
+        title=escape(_title(core, model_name)),
+        status=t(f"status_{pred.status}"),
+        date=when(pred.created_at),
+        inputs=inputs,
+        outcome=outcome,
+        cost=money(cost),
+    )
+    if isinstance(query.message, Message):
+        await query.message.answer(text, reply_markup=prediction_kb(t, pred.id, meta is not None))

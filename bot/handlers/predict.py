@@ -1,0 +1,485 @@
+"""The catalogue, model cards, step-by-step input, confirmation and the paid run."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from contextlib import suppress
+from html import escape
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatAction
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import Core
+from bot.callbacks import ConfirmCD, MenuCD, ModelCD, PredCD, StepCD
+from bot.filters import NOT_COMMAND, Registered
+from bot.i18n import Translator
+from bot.keyboards import (
+    back_to_menu_kb,
+    cancel_kb,
+    catalogue_kb,
+    confirm_kb,
+    model_card_kb,
+    result_kb,
+    step_kb,
+)
+from bot.render import expected_text, input_error_text, inputs_block, money, result_block, value_text
+from bot.states import Predict
+from db.engine import unit
+from db.errors import DomainError, InsufficientFunds
+from db.models import User
+from db.repo import list_models, user_prediction
+from ml.inputs import InputError, Value, from_mapping, parse_step
+from ml.schema import ModelMeta
+from ml.service import ModelUnavailable, PredictionOutcome, Quote
+
+log = logging.getLogger(__name__)
+router = Router(name=__name__)
+router.message.filter(Registered())
+router.callback_query.filter(Registered())
+CARD_FEATURES = 12
+
+
+async def _send_or_edit(message: Message, text: str, kb: Any, edit: bool) -> Message:
+    if edit:
+        with suppress(TelegramBadRequest):
+            result = await message.edit_text(text, reply_markup=kb)
+            return result if isinstance(result, Message) else message
+    return await message.answer(text, reply_markup=kb)
+
+
+# -- catalogue and model card ------------------------------------------------------------------
+
+
+async def show_catalogue(
+    message: Message, t: Translator, core: Core, session: AsyncSession, edit: bool
+) -> None:
+    async with unit(session):
+        models = await list_models(session)
+    items = []
+    for m in models:
+        try:
+            items.append((m.name, core.registry.meta(m.name).title, m.cost))
+        except DomainError:
+            continue
+        except Exception:
+            log.warning("model %s has a row but no metadata", m.name)
+    if not items:
+        await _send_or_edit(message, t("catalogue_empty"), back_to_menu_kb(t), edit)
+        return
+    await _send_or_edit(message, t("catalogue"), catalogue_kb(t, items), edit)  # type: ignore[arg-type]
+
+
+@router.message(Command("predict"))
+async def predict_cmd(
+    message: Message, state: FSMContext, t: Translator, core: Core, session: AsyncSession
+) -> None:
+    await state.clear()
+    await show_catalogue(message, t, core, session, edit=False)
+
+
+@router.callback_query(MenuCD.filter(F.action == "predict"))
+async def predict_cb(
+    query: CallbackQuery, state: FSMContext, t: Translator, core: Core, session: AsyncSession
+) -> None:
+    await query.answer()
+    await state.clear()
+    if isinstance(query.message, Message):
+        await show_catalogue(query.message, t, core, session, edit=True)
+
+
+async def _quote(core: Core, session: AsyncSession, user: User, name: str) -> Quote:
+    async with unit(session):
+        return await core.predictions.quote(session, user.id, name)
+
+
+def metric_text(t: Translator, meta: ModelMeta) -> str:
+    if "accuracy" in meta.metrics:
+        return t("metric_accuracy", value=f"{meta.metrics['accuracy'] * 100:.1f}")
+    if "r2" in meta.metrics:
+        return t("metric_r2", r2=f"{meta.metrics['r2']:.2f}", mae=f"{meta.metrics.get('mae', 0):g}")
+    return ""
+
+
+def card_text(t: Translator, quote: Quote) -> str:
+    meta = quote.meta
+    lines = [
+        f"• <code>{escape(f.name)}</code> — {escape(f.description)} ({expected_text(t, f)})"
+        for f in meta.features[:CARD_FEATURES]
+    ]
+    if len(meta.features) > CARD_FEATURES:
+        lines.append(t("card_more_inputs", count=len(meta.features) - CARD_FEATURES))
+    example = ", ".join(value_text(f.example) for f in meta.features)
+    text = t(
+        "model_card",
+        title=escape(meta.title),
+        description=escape(meta.description),
+        algorithm=escape(meta.algorithm),
+        metric=metric_text(t, meta),
+        count=len(meta.features),
+        inputs="\n".join(lines),
+        cost=money(quote.cost),
+        balance=money(quote.balance),
+        example=example,
+    )
+    if not quote.affordable:
+        text += "\n\n" + t("insufficient", cost=money(quote.cost), balance=money(quote.balance))
+    return text
+
+
+@router.callback_query(ModelCD.filter(F.action == "card"))
+async def model_card(
+    query: CallbackQuery,
+    callback_data: ModelCD,
+    state: FSMContext,
+    user: User,
+    t: Translator,
+    core: Core,
+    session: AsyncSession,
+) -> None:
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    try:
+        quote = await _quote(core, session, user, callback_data.name)
+    except ModelUnavailable:
+        await query.message.answer(t("model_unavailable"), reply_markup=back_to_menu_kb(t))
+        return
+    await state.clear()
+    await _send_or_edit(
+        query.message, card_text(t, quote), model_card_kb(t, callback_data.name, quote.affordable), True
+    )
+
+
+# -- step-by-step input ------------------------------------------------------------------------
+
+
+async def ask_step(message: Message, t: Translator, meta: ModelMeta, index: int) -> None:
+    f = meta.features[index]
+    text = t(
+        "step",
+        i=index + 1,
+        n=len(meta.features),
+        name=escape(f.name),
+        description=escape(f.description),
+        expected=expected_text(t, f),
+        example=value_text(f.example),
+    )
+    if index == 0 and len(meta.features) > 1:
+        text += "\n\n" + t("step_paste_hint", count=len(meta.features))
+    await message.answer(text, reply_markup=step_kb(t, value_text(f.example), index > 0))
+
+
+async def begin_input(message: Message, state: FSMContext, t: Translator, meta: ModelMeta) -> None:
+    await state.set_state(Predict.value)
+    await state.set_data({"model": meta.name, "index": 0, "values": {}})
+    await ask_step(message, t, meta, 0)
+
+
+@router.callback_query(ModelCD.filter(F.action == "start"))
+async def start_input(
+    query: CallbackQuery,
+    callback_data: ModelCD,
+    state: FSMContext,
+    user: User,
+    t: Translator,
+    core: Core,
+    session: AsyncSession,
+) -> None:
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    try:
+        quote = await _quote(core, session, user, callback_data.name)
+    except ModelUnavailable:
+        await query.message.answer(t("model_unavailable"), reply_markup=back_to_menu_kb(t))
+        return
+    if not quote.affordable:
+        await query.message.answer(
+            t("insufficient", cost=money(quote.cost), balance=money(quote.balance)),
+            reply_markup=model_card_kb(t, quote.meta.name, False),
+        )
+        return
+    await begin_input(query.message, state, t, quote.meta)
+
+
+def _meta_or_none(core: Core, name: str | None) -> ModelMeta | None:
+    try:
+        return core.registry.meta(name or "")
+    except Exception:
+        return None
+
+
+async def _accept(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    core: Core,
+    session: AsyncSession,
+    user: User,
+    meta: ModelMeta,
+    values: dict[str, Value],
+    index: int,
+) -> None:
+    """Store values; ask for the next missing one, or show the confirmation screen."""
+    missing = [i for i, f in enumerate(meta.features) if f.name not in values]
+    if missing:
+        index = missing[0]
+        await state.update_data(values=values, index=index)
+        await ask_step(message, t, meta, index)
+        return
+    await show_confirm(message, state, t, core, session, user, meta, values)
+
+
+@router.message(Predict.value, NOT_COMMAND)
+async def step_value(
+    message: Message, state: FSMContext, t: Translator, core: Core, session: AsyncSession, user: User
+) -> None:
+    data = await state.get_data()
+    meta = _meta_or_none(core, data.get("model"))
+    if meta is None:
+        await state.clear()
+        await message.answer(t("model_unavailable"), reply_markup=back_to_menu_kb(t))
+        return
+    index = int(data.get("index", 0))
+    try:
+        got = parse_step(meta.features, index, message.text or "")
+    except InputError as exc:
+        await message.answer(
+            input_error_text(t, exc, meta),
+            reply_markup=step_kb(t, value_text(meta.features[index].example), index > 0),
+        )
+        return
+    values = {**data.get("values", {}), **got}
+    await _accept(message, state, t, core, session, user, meta, values, index)
+
+
+@router.message(Predict.value, ~F.text.startswith("/"))
+async def step_not_text(message: Message, state: FSMContext, t: Translator, core: Core) -> None:
+    data = await state.get_data()
+    meta = _meta_or_none(core, data.get("model"))
+    index = int(data.get("index", 0))
+    await message.answer(t("need_value"))
+    if meta is not None:
+        await ask_step(message, t, meta, index)
+
+
+@router.callback_query(Predict.value, StepCD.filter())
+async def step_button(
+    query: CallbackQuery,
+    callback_data: StepCD,
+    state: FSMContext,
+    t: Translator,
+    core: Core,
+    session: AsyncSession,
+    user: User,
+) -> None:
+    await query.answer()
+    data = await state.get_data()
+    meta = _meta_or_none(core, data.get("model"))
+    if meta is None or not isinstance(query.message, Message):
+        await state.clear()
+        return
+    with suppress(TelegramBadRequest):
+        await query.message.edit_reply_markup(reply_markup=None)
+    index = int(data.get("index", 0))
+    values: dict[str, Any] = dict(data.get("values", {}))
+    if callback_data.action == "back":
+        index = max(0, index - 1)
+        values.pop(meta.features[index].name, None)
+        await state.update_data(values=values, index=index)
+        await ask_step(query.message, t, meta, index)
+        return
+    f = meta.features[index]
+    values[f.name] = f.example
+    await _accept(query.message, state, t, core, session, user, meta, values, index)
+
+
+@router.callback_query(StepCD.filter())
+async def step_button_stale(query: CallbackQuery, t: Translator) -> None:
+    await query.answer(t("button_expired"), show_alert=True)
+
+
+# -- confirmation and the paid run ----------------------------------------------------------------
+
+
+async def show_confirm(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    core: Core,
+    session: AsyncSession,
+    user: User,
+    meta: ModelMeta,
+    values: dict[str, Any],
+) -> None:
+    try:
+        quote = await _quote(core, session, user, meta.name)
+    except ModelUnavailable:
+        await state.clear()
+        await message.answer(t("model_unavailable"), reply_markup=back_to_menu_kb(t))
+        return
+    nonce = secrets.token_urlsafe(9)
+    await state.set_state(Predict.confirm)
+    await state.set_data({"model": meta.name, "values": values, "nonce": nonce})
+    if quote.affordable:
+        text = t(
+            "confirm",
+            title=escape(meta.title),
+            inputs=inputs_block(meta, values),
+            cost=money(quote.cost),
+            balance=money(quote.balance),
+            after=money(quote.balance_after),
+        )
+    else:
+        text = t(
+            "confirm_insufficient",
+            title=escape(meta.title),
+            inputs=inputs_block(meta, values),
+            cost=money(quote.cost),
+            balance=money(quote.balance),
+        )
+    await message.answer(text, reply_markup=confirm_kb(t, nonce, quote.cost, quote.affordable))
+
+
+def outcome_text(t: Translator, meta: ModelMeta | None, outcome: PredictionOutcome) -> str:
+    title = escape(meta.title) if meta else escape(outcome.model_name)
+    if outcome.status == "pending":
+        return t("still_running", id=outcome.prediction_id)
+    if outcome.ok and meta is not None:
+        text = t(
+            "result",
+            title=title,
+            id=outcome.prediction_id,
+            result=result_block(t, meta, outcome.result),
+            cost=money(outcome.cost),
+            balance=money(outcome.balance),
+        )
+    else:
+        text = t(
+            "failed_refunded",
+            title=title,
+            id=outcome.prediction_id,
+            reason=escape(outcome.error or "?"),
+            balance=money(outcome.balance),
+        )
+    if outcome.duplicate:
+        text = t("already_processed") + "\n\n" + text
+    return text
+
+
+@router.callback_query(ConfirmCD.filter(F.action == "run"))
+async def confirm_run(
+    query: CallbackQuery,
+    callback_data: ConfirmCD,
+    state: FSMContext,
+    user: User,
+    t: Translator,
+    core: Core,
+    bot: Bot,
+) -> None:
+    """Only this charges. The nonce of the confirmation screen is the run's idempotency key, so a
+    double tap, a replayed update or a stale screen never pays twice."""
+    message = query.message if isinstance(query.message, Message) else None
+    key = f"confirm:{callback_data.nonce}"
+    data = await state.get_data()
+    if data.get("nonce") != callback_data.nonce:
+        earlier = await core.predictions.lookup(user.id, key)
+        if earlier is None:
+            await query.answer(t("confirm_expired"), show_alert=True)
+            return
+        await query.answer(t("already_processed_short"))
+        if message is not None:
+            await message.answer(
+                outcome_text(t, _meta_or_none(core, earlier.model_name), earlier),
+                reply_markup=result_kb(t, earlier.prediction_id, earlier.model_name),
+            )
+        return
+    await query.answer(t("running_short"))
+    meta = _meta_or_none(core, data.get("model"))
+    status = message
+    if message is not None and meta is not None:
+        with suppress(TelegramBadRequest):
+            edited = await message.edit_text(t("running", title=escape(meta.title)), reply_markup=None)
+            status = edited if isinstance(edited, Message) else message
+        with suppress(TelegramAPIError):
+            await bot.send_chat_action(message.chat.id, ChatAction.TYPING)
+    try:
+        outcome = await core.predictions.run(
+            user_id=user.id, model_name=data.get("model", ""), values=data.get("values", {}), request_key=key
+        )
+    except InsufficientFunds as exc:
+        await state.clear()
+        text = t("insufficient", cost=money(exc.amount), balance=money(exc.balance))
+        if status is not None:
+            await _send_or_edit(status, text, model_card_kb(t, data.get("model", ""), False), True)
+        return
+    except (ModelUnavailable, InputError):
+        await state.clear()
+        if status is not None:
+            await _send_or_edit(status, t("model_unavailable"), back_to_menu_kb(t), True)
+        return
+    await state.clear()
+    if status is not None:
+        await _send_or_edit(
+            status,
+            outcome_text(t, meta, outcome),
+            result_kb(t, outcome.prediction_id, outcome.model_name),
+            True,
+        )
+
+
+@router.callback_query(ConfirmCD.filter(F.action == "edit"))
+async def confirm_edit(
+    query: CallbackQuery, callback_data: ConfirmCD, state: FSMContext, t: Translator, core: Core
+) -> None:
+    data = await state.get_data()
+    meta = _meta_or_none(core, data.get("model"))
+    if data.get("nonce") != callback_data.nonce or meta is None or not isinstance(query.message, Message):
+        await query.answer(t("button_expired"), show_alert=True)
+        return
+    await query.answer()
+    with suppress(TelegramBadRequest):
+        await query.message.edit_reply_markup(reply_markup=None)
+    await begin_input(query.message, state, t, meta)
+
+
+@router.message(Predict.confirm, ~F.text.startswith("/"))
+async def confirm_waiting(message: Message, t: Translator) -> None:
+    await message.answer(t("confirm_waiting"), reply_markup=cancel_kb(t))
+
+
+# -- repeat a past prediction --------------------------------------------------------------------
+
+
+@router.callback_query(PredCD.filter(F.action == "repeat"))
+async def repeat(
+    query: CallbackQuery,
+    callback_data: PredCD,
+    state: FSMContext,
+    user: User,
+    t: Translator,
+    core: Core,
+    session: AsyncSession,
+) -> None:
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    async with unit(session):
+        found = await user_prediction(session, user.id, callback_data.id)
+    meta = _meta_or_none(core, found[1]) if found else None
+    if found is None or meta is None:
+        await query.message.answer(t("model_unavailable"), reply_markup=back_to_menu_kb(t))
+        return
+    try:
+        values = from_mapping(meta.features, found[0].input_data or {})
+    except InputError as exc:  # the model's inputs changed since
+        await query.message.answer(input_error_text(t, exc, meta), reply_markup=back_to_menu_kb(t))
+        return
+    await show_confirm(query.message, state, t, core, session, user, meta, values)

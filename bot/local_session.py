@@ -1,0 +1,134 @@
+"""A Bot API peer inside the process: answers each method the way Telegram would, and records it.
+
+Used by the console mode (`python -m bot --console`) and by the handler tests; nothing goes over
+the network. Files the bot sends are kept; files a user "uploads" are served to bot.download().
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import AsyncGenerator, Callable
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import (
+    EditMessageReplyMarkup,
+    EditMessageText,
+    GetFile,
+    GetMe,
+    SendDocument,
+    SendMessage,
+    TelegramMethod,
+)
+from aiogram.methods.base import TelegramType
+from aiogram.types import BufferedInputFile, File, Message, User
+
+BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Predict Bot", "username": "predict_bot"}
+
+
+class LocalSession(BaseSession):
+    def __init__(self, on_call: Callable[[TelegramMethod[Any], Any], None] | None = None) -> None:
+        super().__init__()
+        self.calls: list[TelegramMethod[Any]] = []
+        self.files: dict[str, bytes] = {}  # file_id -> bytes, for downloads
+        self.errors: list[Exception] = []  # raised by the next calls, in order (tests inject 429s)
+        self.on_call = on_call
+        self._ids = itertools.count(1000)
+        self._file_ids = itertools.count(1)
+
+    async def close(self) -> None:
+        return None
+
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+    ) -> TelegramType:
+        self.calls.append(method)
+        if self.errors:
+            raise self.errors.pop(0)
+        result = self._answer(bot, method)
+        if self.on_call is not None:
+            self.on_call(method, result)
+        return result  # type: ignore[no-any-return]
+
+    def _message(self, bot: Bot, chat_id: int | str, **fields: Any) -> Message:
+        chat_id = int(chat_id)
+        data = {
+            "message_id": fields.pop("message_id", None) or next(self._ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group", "title": None},
+            "from": BOT_USER,
+            **{k: v for k, v in fields.items() if v is not None},
+        }
+        return Message.model_validate(data, context={"bot": bot})
+
+    def _answer(self, bot: Bot, method: TelegramMethod[Any]) -> Any:
+        if isinstance(method, GetMe):
+            return User.model_validate(BOT_USER)
+        if isinstance(method, SendMessage):
+            return self._message(bot, method.chat_id, text=method.text, reply_markup=method.reply_markup)
+        if isinstance(method, EditMessageText):
+            return self._message(
+                bot,
+                method.chat_id or 0,
+                message_id=method.message_id,
+                text=method.text,
+                reply_markup=method.reply_markup,
+            )
+        if isinstance(method, EditMessageReplyMarkup):
+            return self._message(
+                bot, method.chat_id or 0, message_id=method.message_id, reply_markup=method.reply_markup
+            )
+        if isinstance(method, SendDocument):
+            doc = method.document
+            file_id = f"sent{next(self._file_ids)}"
+            name = getattr(doc, "filename", None) or "file"
+            if isinstance(doc, BufferedInputFile):
+                self.files[file_id] = doc.data
+            return self._message(
+                bot,
+                method.chat_id,
+                caption=method.caption,
+                reply_markup=method.reply_markup,
+                document={"file_id": file_id, "file_unique_id": file_id, "file_name": name},
+            )
+        if isinstance(method, GetFile):
+            data = self.files.get(method.file_id)
+            if data is None:
+                from aiogram.exceptions import TelegramBadRequest
+
+                raise TelegramBadRequest(method=method, message="Bad Request: invalid file_id")
+            return File(
+                file_id=method.file_id,
+                file_unique_id=method.file_id,
+                file_size=len(data),
+                file_path=f"documents/{method.file_id}",
+            )
+        returning = getattr(method, "__returning__", None)
+        if returning is bool:
+            return True
+        raise NotImplementedError(f"{type(method).__name__} is not emulated")
+
+    async def stream_content(
+        self,
+        url: str,
+        headers: dict[str, Any] | None = None,
+        timeout: int = 30,
+        chunk_size: int = 65536,
+        raise_for_status: bool = True,
+    ) -> AsyncGenerator[bytes, None]:
+        file_id = url.rsplit("/", 1)[-1]
+        data = self.files[file_id]
+        for i in range(0, len(data), chunk_size):
+            yield data[i : i + chunk_size]
+
+    # -- what the bot sent, for tests and the console ------------------------------------------
+    def sent(
+        self,
+        kind: type[TelegramMethod[Any]] | tuple[type[TelegramMethod[Any]], ...] = (
+            SendMessage,
+            EditMessageText,
+        ),
+    ) -> list[Any]:
+        return [c for c in self.calls if isinstance(c, kind)]

@@ -1,0 +1,116 @@
+"""Outer middlewares: drop duplicated updates, throttle floods, one DB session per update with the
+user loaded (disabled users stop here), the user's language."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update
+from aiogram.types import User as TgUser
+
+from bot.app import Core
+from bot.i18n import I18n
+from db.accounts import get_by_telegram_id
+
+log = logging.getLogger(__name__)
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class DedupMiddleware(BaseMiddleware):
+    """Telegram may deliver an update twice (retries, a restarted poller): handle it once."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self._seen: OrderedDict[int, None] = OrderedDict()
+        self._size = size
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        if event.update_id in self._seen:
+            log.info("duplicate update %d dropped", event.update_id)
+            return None
+        self._seen[event.update_id] = None
+        if len(self._seen) > self._size:
+            self._seen.popitem(last=False)
+        return await handler(event, data)
+
+
+class ThrottlingMiddleware(BaseMiddleware):
+    """A token bucket per user: `burst` updates at once, refilled at `rate` per second.
+    Over the limit, the update is dropped and the user warned once until the bucket refills."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._buckets: dict[int, tuple[float, float, bool]] = {}
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: TgUser | None = data.get("event_from_user")
+        if user is None or self.rate <= 0:
+            return await handler(event, data)
+        now = time.monotonic()
+        tokens, last, warned = self._buckets.get(user.id, (float(self.burst), now, False))
+        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+        if tokens < 1:
+            self._buckets[user.id] = (tokens, now, True)
+            if not warned:
+                log.info("throttled user %d", user.id)
+                t = data.get("t")
+                text = t("throttled") if t else "Too many requests, slow down."
+                if isinstance(event, Update) and event.callback_query:
+                    await event.callback_query.answer(text)
+                elif isinstance(event, Update) and event.message:
+                    await event.message.answer(text)
+            return None
+        self._buckets[user.id] = (tokens - 1, now, False)
+        if len(self._buckets) > 100_000:
+            self._buckets.clear()
+        return await handler(event, data)
+
+
+class ContextMiddleware(BaseMiddleware):
+    """One AsyncSession per update; loads the Users row of the Telegram user and their language.
+
+    The session ends its read transaction at once (SQLite would otherwise hold the write lock
+    for the whole update); handlers do their writes in `async with unit(session)` blocks, and
+    whatever is left open is committed after the handler, or rolled back if it raised.
+    """
+
+    def __init__(self, core: Core, i18n: I18n) -> None:
+        self.core = core
+        self.i18n = i18n
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        tg_user: TgUser | None = data.get("event_from_user")
+        async with self.core.session_factory() as session:
+            user = await get_by_telegram_id(session, tg_user.id) if tg_user else None
+            await session.commit()
+            lang = self.i18n.pick(user.language if user else None, tg_user.language_code if tg_user else None)
+            t = self.i18n.translator(lang)
+            data.update(session=session, user=user, t=t, lang=lang, i18n=self.i18n)
+            if user is not None and user.disabled:
+                await _tell_blocked(event, t("blocked"))
+                log.info("disabled user %d (tg %s) blocked", user.id, tg_user and tg_user.id)
+                return None
+            try:
+                result = await handler(event, data)
+            except Exception:
+                await session.rollback()
+                raise
+            await session.commit()
+            return result
+
+
+async def _tell_blocked(event: TelegramObject, text: str) -> None:
+    if not isinstance(event, Update):
+        return
+    if isinstance(event.callback_query, CallbackQuery):
+        await event.callback_query.answer(text, show_alert=True)
+    elif isinstance(event.message, Message):
+        await event.message.answer(text)
+    elif event.pre_checkout_query is not None:
+        await event.pre_checkout_query.answer(ok=False, error_message=text)

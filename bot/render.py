@@ -1,0 +1,101 @@
+"""Formatting of money, inputs, results and dates for messages (HTML parse mode)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from html import escape
+from typing import Any
+
+from bot.i18n import Translator
+from ml.schema import Feature, ModelMeta
+
+BAR_WIDTH = 10
+
+
+def money(value: Decimal | float | int) -> str:
+    d = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    d = d.quantize(Decimal("0.01"))
+    return f"{d:.0f}" if d == d.to_integral_value() else f"{d:.2f}"
+
+
+def when(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def bar(p: float) -> str:
+    filled = round(max(0.0, min(1.0, p)) * BAR_WIDTH)
+    return "█" * filled + "░" * (BAR_WIDTH - filled)
+
+
+def value_text(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:g}"
+    return escape(str(v))
+
+
+def inputs_block(meta: ModelMeta, values: Mapping[str, Any], limit: int = 40) -> str:
+    lines = [f"• {escape(f.name)} = <b>{value_text(values.get(f.name))}</b>" for f in meta.features[:limit]]
+    if len(meta.features) > limit:
+        lines.append(f"… +{len(meta.features) - limit}")
+    return "\n".join(lines)
+
+
+def expected_text(t: Translator, f: Feature) -> str:
+    if f.type == "category":
+        return t("expect_category", options=", ".join(escape(c) for c in f.categories or {}))
+    key = "expect_int" if f.type == "int" else "expect_number"
+    return t(
+        key, min=f"{f.min:g}" if f.min is not None else "−∞", max=f"{f.max:g}" if f.max is not None else "∞"
+    )
+
+
+def result_block(t: Translator, meta: ModelMeta, result: Mapping[str, Any] | None) -> str:
+    if not result:
+        return ""
+    if "value" in result:
+        return t("result_value", value=f"{float(result['value']):.2f}")
+    probs: Mapping[str, float] = result.get("probabilities") or {}
+    lines = [t("result_label", label=escape(str(result.get("label"))))]
+    for name, p in sorted(probs.items(), key=lambda kv: -kv[1]):
+        lines.append(f"<code>{bar(p)}</code> {p * 100:5.1f}% {escape(name)}")
+    return "\n".join(lines)
+
+
+def short_result(result: Mapping[str, Any] | None) -> str:
+    if not result:
+        return "—"
+    if "value" in result:
+        return f"{float(result['value']):.2f}"
+    if "label" in result:
+        p = (result.get("probabilities") or {}).get(result["label"])
+        return escape(str(result["label"])) + (f" ({p * 100:.0f}%)" if p is not None else "")
+    return "—"
+
+
+def input_error_text(t: Translator, exc: Any, meta: ModelMeta) -> str:
+    """A localized message for an ml.inputs.InputError: names the feature and what is expected."""
+    features = {f.name: f for f in meta.features}
+    feature = features.get(exc.feature or "")
+    expected = expected_text(t, feature) if feature else ""
+    params = dict(exc.params)
+    params.pop("expected", None)
+    kwargs: dict[str, Any] = {
+        "feature": escape(str(exc.feature or "")),
+        "expected": expected,
+        "got": escape(str(params.get("got", ""))),
+        "count": params.get("expected", len(meta.features)) if exc.code == "wrong_count" else "",
+    }
+    if exc.code == "wrong_count":
+        kwargs["count"] = params.get("expected")
+        kwargs["got"] = params.get("got")
+    if exc.code == "missing_features":
+        kwargs["missing"] = escape(", ".join(params.get("missing", [])))
+    if exc.code == "unknown_feature":
+        kwargs["allowed"] = escape(", ".join(f.name for f in meta.features))
+    if exc.code == "too_long":
+        kwargs["max"] = params.get("max")
+    if exc.code == "empty" and feature is None:
+        return t("err_in_empty_all", count=len(meta.features))
+    return t(f"err_in_{exc.code}", **kwargs)

@@ -1,0 +1,31 @@
+"""FSM dialogs."""
+
+from aiogram.fsm.state import State, StatesGroup
+
+
+class Registration(StatesGroup):
+    username = State()
+    email = State()
+    password = State()
+
+
+class Login(StatesGroup):
+    email = State()
+    password = State()
+
+
+class Predict(StatesGroup):
+    value = State()  # step-by-step input, one feature per message
+    confirm = State()  # the confirmation screen is shown
+    batch = State()  # waiting for a CSV file
+    batch_confirm = State()
+
+
+class AdminAddModel(StatesGroup):
+    file = State()
+    meta = State()
+
+
+class AdminBroadcast(StatesGroup):
+    text = State()
+    confirm = State()

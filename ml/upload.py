@@ -1,0 +1,83 @@
+"""Validate an uploaded model (admin console): it must load, predict, and match its metadata.
+
+Note: a joblib file is a pickle and runs code when loaded; only admins may upload, and the
+file is loaded in a worker thread of this process. Treat admin ids as trusted accordingly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from decimal import Decimal
+from typing import Any
+
+import joblib
+from pydantic import ValidationError
+
+from db.errors import InvalidAmount
+from db.ledger import validate_amount
+from ml.executor import predict_rows
+from ml.inputs import encode, from_mapping
+from ml.registry import LoadedModel
+from ml.schema import ModelMeta
+
+MAX_MODEL_BYTES = 50 * 1024 * 1024
+
+
+class UploadError(ValueError):
+    def __init__(self, code: str, detail: str = "", **params: Any) -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+        self.params = params
+
+
+def parse_upload_meta(text: str, data: bytes, default_cost: Decimal) -> tuple[ModelMeta, Decimal]:
+    try:
+        spec = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UploadError("bad_json", str(exc)) from None
+    if not isinstance(spec, dict):
+        raise UploadError("bad_json", "expected a JSON object")
+    raw_cost = spec.pop("cost", None)
+    try:
+        cost = default_cost if raw_cost is None else validate_amount(raw_cost)
+    except InvalidAmount as exc:
+        raise UploadError("bad_cost", exc.reason) from None
+    name = str(spec.get("name", ""))
+    spec.setdefault("title", name)
+    spec.setdefault("version", "1")
+    spec.setdefault("algorithm", "custom")
+    spec["file"] = f"{name}.joblib"
+    spec["sha256"] = hashlib.sha256(data).hexdigest()
+    try:
+        meta = ModelMeta.model_validate(spec)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise UploadError("bad_meta", f"{where}: {first.get('msg')}") from None
+    return meta, cost
+
+
+def check_model(meta: ModelMeta, data: bytes) -> None:
+    """Blocking: load the bytes and run the declared example through the model."""
+    if len(data) > MAX_MODEL_BYTES:
+        raise UploadError("too_big", max_mb=MAX_MODEL_BYTES // (1024 * 1024))
+    try:
+        estimator = joblib.load(io.BytesIO(data))
+    except Exception as exc:
+        raise UploadError("load_failed", f"{type(exc).__name__}: {exc}"[:200]) from None
+    if not callable(getattr(estimator, "predict", None)):
+        raise UploadError("no_predict")
+    n_features = getattr(estimator, "n_features_in_", None)
+    if n_features is not None and int(n_features) != len(meta.features):
+        raise UploadError("feature_count", expected=int(n_features), declared=len(meta.features))
+    classes = getattr(estimator, "classes_", None)
+    if meta.task == "classification" and classes is not None and len(classes) != len(meta.class_names):
+        raise UploadError("class_count", expected=len(classes), declared=len(meta.class_names))
+    example = from_mapping(meta.features, {f.name: f.example for f in meta.features})
+    try:
+        predict_rows(LoadedModel(meta, estimator), [encode(meta.features, example)])
+    except Exception as exc:
+        raise UploadError("predict_failed", f"{type(exc).__name__}: {exc}"[:200]) from None
