@@ -76,26 +76,17 @@ def short_result(result: Mapping[str, Any] | None) -> str:
 
 def input_error_text(t: Translator, exc: Any, meta: ModelMeta) -> str:
     """A localized message for an ml.inputs.InputError: names the feature and what is expected."""
-    features = {f.name: f for f in meta.features}
-    feature = features.get(exc.feature or "")
-    expected = expected_text(t, feature) if feature else ""
-    params = dict(exc.params)
-    params.pop("expected", None)
-    kwargs: dict[str, Any] = {
-        "feature": escape(str(exc.feature or "")),
-        "expected": expected,
-        "got": escape(str(params.get("got", ""))),
-        "count": params.get("expected", len(meta.features)) if exc.code == "wrong_count" else "",
-    }
-    if exc.code == "wrong_count":
-        kwargs["count"] = params.get("expected")
-        kwargs["got"] = params.get("got")
-    if exc.code == "missing_features":
-        kwargs["missing"] = escape(", ".join(params.get("missing", [])))
-    if exc.code == "unknown_feature":
-        kwargs["allowed"] = escape(", ".join(f.name for f in meta.features))
-    if exc.code == "too_long":
-        kwargs["max"] = params.get("max")
+    feature = next((f for f in meta.features if f.name == exc.feature), None)
+    params = exc.params
     if exc.code == "empty" and feature is None:
         return t("err_in_empty_all", count=len(meta.features))
-    return t(f"err_in_{exc.code}", **kwargs)
+    return t(
+        f"err_in_{exc.code}",
+        feature=escape(str(exc.feature or "")),
+        expected=expected_text(t, feature) if feature else "",
+        got=escape(str(params.get("got", ""))),
+        count=params.get("expected", len(meta.features)),  # wrong_count: how many values are wanted
+        missing=escape(", ".join(params.get("missing", []))),
+        allowed=escape(", ".join(f.name for f in meta.features)),
+        max=params.get("max", ""),
+    )

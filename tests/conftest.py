@@ -9,6 +9,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -21,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.app import Core, build_core
+from bot.config import Settings
 from db.accounts import Passwords
 from db.engine import create_engine, create_session_factory
 from db.migrate import upgrade
@@ -115,3 +118,21 @@ def models_dir(built_models: Path, tmp_path: Path) -> Path:
     path = tmp_path / "models"
     shutil.copytree(built_models, path)
     return path
+
+
+def settings_for(db_url: str, models_dir: Path, **kw: Any) -> Settings:
+    kw.setdefault("fsm_path", models_dir.parent / "fsm.db")
+    kw.setdefault("throttle_rate", 0)  # tests send fast; the throttle has its own test
+    return Settings(database_url=db_url, models_dir=models_dir, ml_workers=2, **kw)
+
+
+@pytest.fixture
+def admin_id() -> int:
+    return 9001
+
+
+@pytest.fixture
+async def core(db_url: str, models_dir: Path, passwords: Passwords, admin_id: int) -> AsyncIterator[Core]:
+    c = await build_core(settings_for(db_url, models_dir, admin_ids=frozenset({admin_id})), passwords)
+    yield c
+    await c.close()

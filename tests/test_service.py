@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,6 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.app import Core, build_core
-from bot.config import Settings
 from db.accounts import Passwords, register, set_disabled
 from db.errors import InsufficientFunds
 from db.ledger import deduct_balance
@@ -23,6 +21,7 @@ from ml.inputs import InputError
 from ml.registry import ModelRegistry
 from ml.schema import Feature, ModelMeta
 from ml.service import ModelUnavailable, PredictionService, UserDisabled
+from tests.conftest import settings_for
 from tests.helpers import assert_reconciled, balance_of, transactions_of
 from tests.models_for_tests import Exploding, Slow
 
@@ -32,17 +31,6 @@ MALIGNANT_ROW = (
     "0.6656 0.7119 0.2654 0.4601 0.1189"
 )
 SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
-
-
-def settings_for(db_url: str, models_dir: Path, **kw: Any) -> Settings:
-    return Settings(database_url=db_url, models_dir=models_dir, ml_workers=2, **kw)
-
-
-@pytest.fixture
-async def core(db_url: str, models_dir: Path, passwords: Passwords) -> AsyncIterator[Core]:
-    c = await build_core(settings_for(db_url, models_dir), passwords)
-    yield c
-    await c.close()
 
 
 async def new_user(core: Core, name: str = "alice", tg: int = 1) -> int:

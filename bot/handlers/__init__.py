@@ -6,7 +6,7 @@ from bot.handlers import admin, balance, batch, common, fallback, history, predi
 
 
 def get_routers() -> list[Router]:
-    return [
+    routers = [
         common.router,
         admin.router,
         predict.router,
@@ -15,3 +15,11 @@ def get_routers() -> list[Router]:
         history.router,
         fallback.router,
     ]
+    for router in routers:
+        # Module routers are singletons; a new Dispatcher (a restart in tests, the console)
+        # takes them over from the previous one.
+        parent = router.parent_router
+        if parent is not None:
+            parent.sub_routers.remove(router)
+            router._parent_router = None
+    return routers

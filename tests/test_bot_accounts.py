@@ -1,0 +1,161 @@
+"""Registration, sign-in, cancel, menu, help and language through the real Dispatcher."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from bot.app import Core
+from tests.bot_fixtures import PASSWORD, db_user, harness, registered
+from tests.bot_harness import Harness, TgUser
+from tests.helpers import transactions_of
+
+__all__ = ["harness"]
+ALICE = TgUser(1001, "alice_tg")
+IVAN = TgUser(1002, "ivan", language_code="ru")
+
+
+async def test_registration_dialog_end_to_end(harness: Harness, core: Core) -> None:
+    r = await harness.send(ALICE, "/start")
+    assert "Welcome" in r.text and "10 free credits" in r.text
+    assert "Use @alice_tg" in r.buttons() and "✖ Cancel" in r.buttons()
+    r = await harness.press(ALICE, "Use @alice_tg")
+    assert "Step 2/3" in r.text and "alice_tg" in r.text
+    r = await harness.send(ALICE, "not-an-email")
+    assert "doesn't look like an email" in r.text
+    r = await harness.send(ALICE, "Alice@Example.com")
+    assert "Step 3/3" in r.text
+    weak = harness.text_update(ALICE, "short")
+    r = await harness.feed(weak)
+    assert weak.message is not None and weak.message.message_id in r.deleted  # password gone from the chat
+    assert "Too weak" in r.text
+    good = harness.text_update(ALICE, PASSWORD)
+    r = await harness.feed(good)
+    assert good.message is not None and r.deleted == [good.message.message_id]
+    assert "Account <b>alice_tg</b> created" in r.text and "<b>10</b> credits" in r.text
+    assert "🔮 Predict" in r.buttons() and "🛠 Admin" not in r.buttons()
+    assert PASSWORD not in r.text
+    user = await db_user(core, ALICE.id)
+    assert user is not None and user.email == "alice@example.com" and user.balance == 10.0
+    assert user.language == "en" and PASSWORD not in user.hashed_password
+    [tx] = await transactions_of(core.session_factory, user.id)
+    assert tx.kind == "welcome" and tx.amount == 10.0
+    # a known user gets the menu at once
+    r = await harness.send(ALICE, "/start")
+    assert "balance <b>10</b>" in r.text and "Welcome" not in r.text
+
+
+async def test_registration_in_russian_with_typed_username(harness: Harness, core: Core) -> None:
+    r = await harness.send(IVAN, "/start")
+    assert "Добро пожаловать" in r.text and "Взять @ivan" in r.buttons()
+    r = await harness.send(IVAN, "x")
+    assert "Такое имя не подойдёт" in r.text
+    await registered(core, TgUser(5, "taken"), name="taken")
+    r = await harness.send(IVAN, "Taken")
+    assert "занято" in r.text
+    r = await harness.send(IVAN, "ivan_petrov")
+    assert "Шаг 2/3" in r.text
+    r = await harness.send(IVAN, "taken@example.com")
+    assert "уже есть" in r.text
+    await harness.send(IVAN, "ivan@example.com")
+    r = await harness.send(IVAN, "12345678")
+    assert "Слишком простой" in r.text
+    r = await harness.send(IVAN, "parol-12345")
+    assert "Аккаунт <b>ivan_petrov</b> создан" in r.text and "🔮 Предсказать" in r.buttons()
+    user = await db_user(core, IVAN.id)
+    assert user is not None and user.language == "ru" and user.balance == 10.0
+
+
+async def test_cancel_leaves_any_dialog(harness: Harness, core: Core) -> None:
+    await harness.send(ALICE, "/start")
+    r = await harness.send(ALICE, "/cancel")  # not taken as a username
+    assert "Cancelled" in r.text
+    r = await harness.send(ALICE, "alice")
+    assert "register first" in r.text  # no dialog any more
+    await harness.send(ALICE, "/start")
+    await harness.send(ALICE, "alice")
+    r = await harness.press(ALICE, "Cancel")
+    assert "Cancelled" in " ".join(r.alerts) and "/start" in r.text
+    assert await db_user(core, ALICE.id) is None
+    r = await harness.send(ALICE, "/cancel")
+    assert "nothing to cancel" in r.text
+
+
+async def test_non_text_in_a_dialog_is_explained(harness: Harness) -> None:
+    await harness.send(ALICE, "/start")
+    r = await harness.send_sticker(ALICE)
+    assert "answer with a text message" in r.text
+
+
+async def test_login_links_an_existing_account(harness: Harness, core: Core) -> None:
+    uid = await registered(core, TgUser(1, "olduser"), name="olduser")
+    phone = TgUser(2002, "newphone")
+    r = await harness.send(phone, "/login")
+    assert "email" in r.text
+    await harness.send(phone, "olduser@example.com")
+    wrong = harness.text_update(phone, "wrong-pass-1")
+    r = await harness.feed(wrong)
+    assert "Wrong email or password" in r.text and wrong.message and wrong.message.message_id in r.deleted
+    await harness.send(phone, "olduser@example.com")
+    r = await harness.send(phone, PASSWORD)
+    assert "Signed in as <b>olduser</b>" in r.text
+    user = await db_user(core, phone.id)
+    assert user is not None and user.id == uid
+    r = await harness.send(phone, "/login")
+    assert "already signed in" in r.text
+
+
+async def test_unregistered_users_are_asked_to_register(harness: Harness) -> None:
+    for text in ("/balance", "/predict", "/history", "hello"):
+        r = await harness.send(TgUser(3003), text)
+        assert "register first" in r.text, text
+
+
+async def test_help_and_language_switch(harness: Harness, core: Core) -> None:
+    await registered(core, ALICE)
+    r = await harness.send(ALICE, "/help")
+    assert "Iris species — 1" in r.text and "Breast cancer diagnosis — 3" in r.text
+    r = await harness.send(ALICE, "/language")
+    assert "🇷🇺 Русский" in r.buttons()
+    r = await harness.press(ALICE, "Русский")
+    assert "Язык: русский" in r.text and "🔮 Предсказать" in r.buttons()
+    user = await db_user(core, ALICE.id)
+    assert user is not None and user.language == "ru"
+    r = await harness.send(ALICE, "/help")
+    assert "Что умеет бот" in r.text
+    await harness.press(ALICE, "English")
+    r = await harness.send(ALICE, "/help")
+    assert "What this bot does" in r.text
+
+
+async def test_unknown_text_and_stale_buttons(harness: Harness, core: Core) -> None:
+    await registered(core, ALICE)
+    r = await harness.send(ALICE, "what?")
+    assert "didn't get that" in r.text
+    r = await harness.feed(
+        harness.update(
+            callback_query={
+                "id": "1",
+                "from": ALICE.as_dict(),
+                "chat_instance": "c",
+                "data": "nonsense:1",
+                "message": {
+                    "message_id": 1,
+                    "date": 0,
+                    "chat": {"id": ALICE.id, "type": "private"},
+                    "text": "x",
+                },
+            }
+        )
+    )
+    assert any("out of date" in a for a in r.alerts)
+
+
+@pytest.mark.parametrize(("lang", "word"), [("en", "Balance"), ("ru", "Баланс")])
+async def test_menu_in_both_languages(harness: Harness, core: Core, lang: str, word: str) -> None:
+    tg = TgUser(4004, "menu_user", language_code=lang)
+    await registered(core, tg)
+    r = await harness.send(tg, "/start")
+    assert any(word in b for b in r.buttons())
+    assert Decimal("10") == Decimal(str((await db_user(core, tg.id)).balance))  # type: ignore[union-attr]

@@ -1,0 +1,275 @@
+"""Catalogue, step-by-step input, confirmation and the paid run, through the real Dispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+from sqlalchemy import func, select, update
+
+from bot.app import Core
+from db.ledger import deduct_balance
+from db.models import Model, Prediction, Transaction
+from tests.bot_fixtures import harness, registered
+from tests.bot_harness import Harness, TgUser
+from tests.helpers import assert_reconciled, balance_of, transactions_of
+from tests.models_for_tests import Exploding
+from tests.test_service import add_model
+
+__all__ = ["harness"]
+BOB = TgUser(2001, "bob")
+OLGA = TgUser(2002, "olga", language_code="ru")
+
+
+async def charges(core: Core, user_id: int) -> int:
+    return sum(1 for t in await transactions_of(core.session_factory, user_id) if t.kind == "charge")
+
+
+async def open_iris(h: Harness, tg: TgUser) -> None:
+    await h.send(tg, "/predict")
+    await h.press(tg, "Iris")
+    await h.press(tg, "Enter inputs" if tg.language_code == "en" else "Ввести данные")
+
+
+async def test_catalogue_and_model_card(harness: Harness, core: Core) -> None:
+    await registered(core, BOB)
+    r = await harness.send(BOB, "/predict")
+    assert "Choose a model" in r.text
+    assert r.buttons()[:4] == [
+        "Iris species · 1 cr",
+        "Diabetes progression · 2 cr",
+        "Wine cultivar · 2 cr",
+        "Breast cancer diagnosis · 3 cr",
+    ]
+    r = await harness.press(BOB, "Breast cancer")
+    assert "RandomForest" in r.text and "accuracy 95.8%" in r.text and "Inputs (30)" in r.text
+    assert "… and 18 more" in r.text and "Cost: <b>3</b> credits" in r.text and "balance: <b>10</b>" in r.text
+    assert "▶ Enter inputs" in r.buttons() and "📄 Batch from a CSV file" in r.buttons()
+
+
+async def test_step_by_step_with_a_wrong_value_then_confirm(harness: Harness, core: Core) -> None:
+    uid = await registered(core, BOB)
+    await harness.send(BOB, "/predict")
+    await harness.press(BOB, "Iris")
+    r = await harness.press(BOB, "Enter inputs")
+    assert (
+        "1/4. sepal_length" in r.text
+        and "from 2.5 to 9.7" in r.text
+        and "Example: <code>5.8</code>" in r.text
+    )
+    assert "paste all 4 values" in r.text
+    r = await harness.send(BOB, "five")
+    assert "<b>sepal_length</b>: “five” is not a number. Expected a number from 2.5 to 9.7." in r.text
+    r = await harness.send(BOB, "50")
+    assert "out of range" in r.text
+    r = await harness.send(BOB, "nan")
+    assert "finite" in r.text
+    r = await harness.send(BOB, "5,1")  # decimal comma
+    assert "2/4. sepal_width" in r.text and "◀ Back" in r.buttons()
+    r = await harness.press(BOB, "Back")
+    assert "1/4. sepal_length" in r.text
+    await harness.send(BOB, "5.1")
+    await harness.send(BOB, "3.5")
+    r = await harness.press(BOB, "Use example")
+    assert "4/4. petal_width" in r.text
+    r = await harness.send(BOB, "0.2")
+    assert "please check" in r.text and "petal_length = <b>4.35</b>" in r.text
+    assert "Cost: <b>1</b> credits" in r.text and "Balance: 10 → <b>9</b>" in r.text
+    assert await charges(core, uid) == 0  # nothing charged before Confirm
+    r = await harness.press(BOB, "Confirm and pay 1")
+    assert "running the model" in r.texts[0]
+    assert "Prediction: <b>" in r.texts[-1] and "█" in r.texts[-1] and "balance <b>9</b>" in r.texts[-1]
+    assert "Charged <b>1</b>" in r.texts[-1]
+    assert any(type(m).__name__ == "SendChatAction" for m, _ in r.calls)
+    assert await balance_of(core.session_factory, uid) == Decimal("9")
+    async with core.session_factory() as s:
+        pred = (await s.scalars(select(Prediction))).one()
+    assert pred.status == "completed" and pred.input_data == {
+        "sepal_length": 5.1,
+        "sepal_width": 3.5,
+        "petal_length": 4.35,
+        "petal_width": 0.2,
+    }
+    assert pred.result["label"] in {"setosa", "versicolor", "virginica"}
+    await assert_reconciled(core.session_factory)
+
+
+async def test_all_values_pasted_at_once_in_russian(harness: Harness, core: Core) -> None:
+    uid = await registered(core, OLGA)
+    await open_iris(harness, OLGA)
+    r = await harness.send(OLGA, "5,1; 3,5; 1,4")
+    assert "Ожидается значений: <b>4</b>, получено: <b>3</b>" in r.text
+    r = await harness.send(OLGA, "5,1; 3,5; 1,4; 0,2")
+    assert "проверьте данные" in r.text and "Баланс: 10 → <b>9</b>" in r.text
+    r = await harness.press(OLGA, "Подтвердить")
+    assert "Предсказание: <b>setosa</b>" in r.texts[-1] and "баланс <b>9</b>" in r.texts[-1]
+    assert await balance_of(core.session_factory, uid) == Decimal("9")
+
+
+async def test_name_value_pairs_and_errors_naming_the_feature(harness: Harness, core: Core) -> None:
+    await registered(core, BOB)
+    await open_iris(harness, BOB)
+    r = await harness.send(BOB, "sepal_length=5.1 petal_width=0.2 colour=red")
+    assert "Unknown input “colour”" in r.text
+    r = await harness.send(BOB, "sepal_length=5.1 petal_width=0.2")
+    assert "Missing inputs: sepal_width, petal_length" in r.text
+    r = await harness.send(BOB, "sepal_length=5.1 sepal_width=3.5 petal_length=1.4 petal_width=99")
+    assert "<b>petal_width</b>: 99 is out of range" in r.text
+    r = await harness.send(BOB, "petal_width=0.2, petal_length=1.4, sepal_width=3.5, sepal_length=5.1")
+    assert "please check" in r.text
+
+
+async def test_category_and_integer_inputs(harness: Harness, core: Core) -> None:
+    await registered(core, BOB)
+    await harness.send(BOB, "/predict")
+    await harness.press(BOB, "Diabetes")
+    await harness.press(BOB, "Enter inputs")
+    r = await harness.send(BOB, "50.5")
+    assert "<b>age</b>: 50.5 is not a whole number" in r.text
+    r = await harness.send(BOB, "50")
+    assert "one of: 1, 2" in r.text
+    r = await harness.send(BOB, "male")
+    assert "<b>sex</b>: “male” is not allowed. Expected one of: 1, 2." in r.text
+    r = await harness.send(BOB, "2")
+    assert "3/10. bmi" in r.text
+
+
+async def test_insufficient_balance_is_said_before_confirming(harness: Harness, core: Core) -> None:
+    uid = await registered(core, BOB)
+    async with core.session_factory() as s, s.begin():
+        await deduct_balance(s, uid, 8, "spent")
+    await harness.send(BOB, "/predict")
+    r = await harness.press(BOB, "Breast cancer")
+    assert "Not enough credits" in r.text and "➕ Top up" in r.buttons()
+    assert "▶ Enter inputs" not in r.buttons()
+    r = await harness.press(BOB, "Top up")
+    assert "Top up" in r.text
+    # enough for iris at first, then the balance drops before Confirm
+    await open_iris(harness, BOB)
+    await harness.send(BOB, "5.1 3.5 1.4 0.2")
+    async with core.session_factory() as s, s.begin():
+        await deduct_balance(s, uid, "1.5", "spent elsewhere")
+    r = await harness.press(BOB, "Confirm")
+    assert "Not enough credits" in r.texts[-1] and "balance is <b>0.50</b>" in r.texts[-1]
+    assert await charges(core, uid) == 0
+    async with core.session_factory() as s:
+        assert await s.scalar(select(func.count()).select_from(Prediction)) == 0
+
+
+async def test_confirm_screen_when_already_unaffordable(harness: Harness, core: Core) -> None:
+    uid = await registered(core, BOB)
+    await open_iris(harness, BOB)
+    async with core.session_factory() as s, s.begin():
+        await deduct_balance(s, uid, "9.5", "spent")
+    r = await harness.send(BOB, "5.1 3.5 1.4 0.2")
+    assert "Not enough credits" in r.text and "➕ Top up" in r.buttons()
+    assert not any("Confirm" in b for b in r.buttons())
+
+
+async def test_double_confirm_charges_once(harness: Harness, core: Core) -> None:
+    uid = await registered(core, BOB)
+    await open_iris(harness, BOB)
+    await harness.send(BOB, "5.1 3.5 1.4 0.2")
+    first = harness.press_update(BOB, "Confirm")
+    second = harness.press_update(BOB, "Confirm")  # a second tap on the same button
+    r1, r2 = await asyncio.gather(harness.feed(first), harness.feed(second))
+    assert await charges(core, uid) == 1
+    assert await balance_of(core.session_factory, uid) == Decimal("9")
+    texts = r1.text + r2.text
+    assert texts.count("Charged <b>1</b>") == 2  # the second tap shows the same, single run
+    assert "Already done" in " ".join(r1.alerts + r2.alerts) or "Already done" in texts
+    # a tap much later on the old screen: still no second charge
+    r3 = await harness.feed(harness.press_update(BOB, "Confirm"))
+    assert "Already done" in " ".join(r3.alerts) and await charges(core, uid) == 1
+    await assert_reconciled(core.session_factory)
+
+
+async def test_the_same_update_fed_twice_charges_once(harness: Harness, core: Core) -> None:
+    uid = await registered(core, BOB)
+    await open_iris(harness, BOB)
+    await harness.send(BOB, "5.1 3.5 1.4 0.2")
+    confirm = harness.press_update(BOB, "Confirm")
+    await harness.feed(confirm)
+    r = await harness.feed(confirm)  # Telegram delivers the very same update again
+    assert r.calls == []
+    # even a fresh bot process (no memory of update ids) does not charge again
+    other = Harness(core)
+    try:
+        await other.feed(confirm)
+    finally:
+        await other.close()
+    assert await charges(core, uid) == 1
+    assert await balance_of(core.session_factory, uid) == Decimal("9")
+
+
+async def test_a_stale_confirm_after_cancel_does_nothing(harness: Harness, core: Core) -> None:
+    uid = await registered(core, BOB)
+    await open_iris(harness, BOB)
+    await harness.send(BOB, "5.1 3.5 1.4 0.2")
+    stale = harness.press_update(BOB, "Confirm")
+    await harness.press(BOB, "Cancel")
+    r = await harness.feed(stale)
+    assert any("out of date" in a for a in r.alerts)
+    assert await charges(core, uid) == 0
+
+
+async def test_a_failing_model_says_so_and_refunds(harness: Harness, core: Core) -> None:
+    uid = await registered(core, BOB)
+    await add_model(core, "exploding", Exploding(), cost=2)
+    await harness.send(BOB, "/predict")
+    await harness.press(BOB, "exploding")
+    await harness.press(BOB, "Enter inputs")
+    await harness.send(BOB, "3")
+    r = await harness.press(BOB, "Confirm")
+    assert "failed" in r.texts[-1] and "boom" in r.texts[-1] and "refunded" in r.texts[-1]
+    assert await balance_of(core.session_factory, uid) == Decimal("10")
+    kinds = [t.kind for t in await transactions_of(core.session_factory, uid)]
+    assert kinds == ["welcome", "charge", "refund"]
+
+
+async def test_restart_mid_dialog_continues(core: Core) -> None:
+    uid = await registered(core, BOB)
+    first = Harness(core)
+    await open_iris(first, BOB)
+    await first.send(BOB, "5.1")
+    await first.send(BOB, "3.5")
+    await first.close()  # the bot stops
+
+    second = Harness(core)  # a new Dispatcher and storage over the same files
+    try:
+        r = await second.send(BOB, "1.4")
+        assert "4/4. petal_width" in r.text
+        r = await second.send(BOB, "0.2")
+        assert "sepal_length = <b>5.1</b>" in r.text and "sepal_width = <b>3.5</b>" in r.text
+        r = await second.press(BOB, "Confirm")
+        assert "Prediction: <b>setosa</b>" in r.texts[-1]
+    finally:
+        await second.close()
+    assert await balance_of(core.session_factory, uid) == Decimal("9")
+
+
+async def test_commands_work_mid_dialog(harness: Harness, core: Core) -> None:
+    await registered(core, BOB)
+    await open_iris(harness, BOB)
+    await harness.send(BOB, "5.1")
+    r = await harness.send(BOB, "/balance")
+    assert "Balance: <b>10</b>" in r.text
+    r = await harness.send(BOB, "3.5")  # the dialog is still there
+    assert "3/4. petal_length" in r.text
+
+
+async def test_disabled_model_leaves_the_catalogue(harness: Harness, core: Core) -> None:
+    await registered(core, BOB)
+    await open_iris(harness, BOB)
+    await harness.send(BOB, "5.1 3.5 1.4 0.2")
+    async with core.session_factory() as s, s.begin():
+        await s.execute(update(Model).where(Model.name == "iris_logreg").values(is_active=False))
+    r = await harness.press(BOB, "Confirm")
+    assert "not available" in r.text
+    r = await harness.send(BOB, "/predict")
+    assert not any("Iris" in b for b in r.buttons())
+    async with core.session_factory() as s:
+        assert (
+            await s.scalar(select(func.count()).select_from(Transaction).where(Transaction.kind == "charge"))
+            == 0
+        )
