@@ -10,7 +10,7 @@ import sys
 
 from bot.app import build_core
 from bot.config import Settings
-from bot.dispatcher import create_bot, create_dispatcher, set_commands
+from bot.dispatcher import create_bot, create_dispatcher, notify_recovered, set_commands
 from bot.i18n import I18n
 
 log = logging.getLogger("bot")
@@ -25,6 +25,7 @@ async def run_polling(settings: Settings) -> None:
         me = await bot.get_me()
         log.info("polling as @%s (id %d)", me.username, me.id)
         await set_commands(bot, i18n)
+        await notify_recovered(bot, core, i18n)
         await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
     finally:
         await dp.storage.close()

@@ -115,3 +115,33 @@ async def set_commands(bot: Bot, i18n: I18n) -> None:
             )
         except TelegramAPIError as exc:
             log.warning("setMyCommands(%s) failed: %s", lang, exc)
+
+
+async def notify_recovered(bot: Bot, core: Core, i18n: I18n) -> int:
+    """Tell users how their predictions interrupted by a stop were settled (re-run or refunded)."""
+    from bot.handlers.predict import outcome_text
+    from bot.keyboards import result_kb
+    from db.models import User
+
+    sent = 0
+    for outcome in core.recovered:
+        async with core.session_factory() as session:
+            user = await session.get(User, outcome.user_id)
+        if user is None or user.telegram_id is None or user.disabled:
+            continue
+        t = i18n.translator(i18n.pick(user.language, None))
+        try:
+            meta = core.registry.meta(outcome.model_name)
+        except Exception:
+            meta = None
+        try:
+            await bot.send_message(
+                user.telegram_id,
+                outcome_text(t, meta, outcome),
+                reply_markup=result_kb(t, outcome.prediction_id, outcome.model_name),
+            )
+            sent += 1
+        except TelegramAPIError as exc:
+            log.warning("could not notify user %d of prediction %d: %s", user.id, outcome.prediction_id, exc)
+    core.recovered = []
+    return sent

@@ -1,0 +1,146 @@
+"""CSV batches, balance, history and transactions through the real Dispatcher."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+from aiogram.types import BufferedInputFile
+from sqlalchemy import func, select
+
+from bot.app import Core
+from db.ledger import deduct_balance
+from db.models import Prediction
+from tests.bot_fixtures import harness, registered
+from tests.bot_harness import Harness, TgUser
+from tests.helpers import assert_reconciled, balance_of, transactions_of
+
+__all__ = ["harness"]
+CARL = TgUser(3001, "carl")
+DINA = TgUser(3002, "dina", language_code="ru")
+
+IRIS_CSV = (
+    "sepal_length,sepal_width,petal_length,petal_width,comment\n"
+    "5.1,3.5,1.4,0.2,first\n"
+    "6.7,3.0,5.2,2.3,second\n"
+    "5.9,abc,4.2,1.3,bad number\n"
+    "5.0,3.4,1.5,99,out of range\n"
+    "\n"
+    "6.0,2.9,4.5,1.5,last\n"
+)
+
+
+async def start_batch(h: Harness, tg: TgUser, model: str = "Iris") -> None:
+    await h.send(tg, "/predict")
+    await h.press(tg, model)
+    await h.press(tg, "Batch" if tg.language_code == "en" else "Пакетом")
+
+
+async def test_csv_batch_charges_valid_rows_only(harness: Harness, core: Core) -> None:
+    uid = await registered(core, CARL)
+    await harness.send(CARL, "/predict")
+    await harness.press(CARL, "Iris")
+    r = await harness.press(CARL, "Batch")
+    [template] = r.documents
+    assert isinstance(template.document, BufferedInputFile)
+    assert (
+        template.document.data.decode().splitlines()[0] == "sepal_length,sepal_width,petal_length,petal_width"
+    )
+    assert "header row" in r.text
+    r = await harness.upload(CARL, "flowers.csv", IRIS_CSV.encode())
+    assert "Valid rows: <b>3</b>" in r.text and "invalid (not charged): 2" in r.text
+    assert "Row 4: ⚠️ <b>sepal_width</b>: “abc” is not a number" in r.text
+    assert "Row 5: ⚠️ <b>petal_width</b>: 99 is out of range" in r.text
+    assert "3 × 1 = <b>3</b> credits" in r.text and "Balance: 10 → <b>7</b>" in r.text
+    assert await balance_of(core.session_factory, uid) == Decimal("10")
+    r = await harness.press(CARL, "Confirm and pay 3")
+    [result] = r.documents
+    assert "3 predicted, 0 failed" in (result.caption or "") and "balance 7" in (result.caption or "")
+    assert isinstance(result.document, BufferedInputFile)
+    rows = list(csv.DictReader(io.StringIO(result.document.data.decode())))
+    assert [row["status"] for row in rows] == ["completed", "completed", "invalid", "invalid", "completed"]
+    assert rows[0]["prediction"] == "setosa" and rows[1]["prediction"] == "virginica"
+    assert rows[0]["comment"] == "first" and float(rows[0]["p_setosa"]) > 0.5
+    assert "not a number" in rows[2]["error"]
+    assert await balance_of(core.session_factory, uid) == Decimal("7")
+    charges = [t for t in await transactions_of(core.session_factory, uid) if t.kind == "charge"]
+    assert len(charges) == 3 and len({t.prediction_id for t in charges}) == 3
+    # Confirm tapped again: the same batch, not a second charge
+    r = await harness.feed(harness.press_update(CARL, "Confirm and pay 3"))
+    assert await balance_of(core.session_factory, uid) == Decimal("7")
+    await assert_reconciled(core.session_factory)
+
+
+async def test_csv_with_semicolons_and_decimal_commas_in_russian(harness: Harness, core: Core) -> None:
+    uid = await registered(core, DINA)
+    await start_batch(harness, DINA)
+    data = "sepal_length;sepal_width;petal_length;petal_width\n5,1;3,5;1,4;0,2\n".encode("cp1251")
+    r = await harness.upload(DINA, "data.csv", data)
+    assert "Корректных строк: <b>1</b>" in r.text
+    r = await harness.press(DINA, "Подтвердить")
+    assert "Готово: предсказано 1" in r.text
+    assert await balance_of(core.session_factory, uid) == Decimal("9")
+
+
+async def test_bad_files_are_explained_and_not_charged(harness: Harness, core: Core) -> None:
+    uid = await registered(core, CARL)
+    await start_batch(harness, CARL)
+    r = await harness.upload(CARL, "model.png", b"\x89PNG", mime="image/png")
+    assert "send a <b>.csv</b> file" in r.text
+    r = await harness.upload(CARL, "a.csv", b"sepal_length,sepal_width\n1,2\n")
+    assert "Missing columns: petal_length, petal_width" in r.text
+    r = await harness.upload(CARL, "a.csv", b"")
+    assert "empty" in r.text
+    r = await harness.upload(CARL, "a.csv", b"sepal_length,sepal_width,petal_length,petal_width\n")
+    assert "no rows" in r.text
+    too_many = "sepal_length,sepal_width,petal_length,petal_width\n" + "5,3,1,0.2\n" * 1001
+    r = await harness.upload(CARL, "a.csv", too_many.encode())
+    assert "Too many rows: 1001, at most 1000" in r.text
+    r = await harness.upload(CARL, "a.csv", b"x" * 1_000_001)
+    assert "too big" in r.text
+    r = await harness.upload(CARL, "a.csv", b"sepal_length,sepal_width,petal_length,petal_width\nx,y,z,w\n")
+    assert "No valid rows" in r.text
+    r = await harness.send(CARL, "just text")
+    assert "send a CSV file" in r.text
+    assert await balance_of(core.session_factory, uid) == Decimal("10")
+
+
+async def test_batch_larger_than_the_balance_is_refused(harness: Harness, core: Core) -> None:
+    uid = await registered(core, CARL)
+    async with core.session_factory() as s, s.begin():
+        await deduct_balance(s, uid, 8, "spent")
+    await start_batch(harness, CARL)
+    r = await harness.upload(CARL, "a.csv", IRIS_CSV.encode())
+    assert "Not enough credits: 3 × 1 = <b>3</b>" in r.text and not any("Confirm" in b for b in r.buttons())
+    async with core.session_factory() as s:
+        assert await s.scalar(select(func.count()).select_from(Prediction)) == 0
+
+
+async def test_balance_history_detail_repeat_and_transactions(harness: Harness, core: Core) -> None:
+    uid = await registered(core, CARL)
+    for _ in range(7):
+        await core.predictions.run(user_id=uid, model_name="iris_logreg", values="5.1 3.5 1.4 0.2")
+    r = await harness.send(CARL, "/balance")
+    assert "Balance: <b>3</b>" in r.text and r.text.count("Prediction using model") == 5
+    r = await harness.send(CARL, "/history")
+    assert "page 1/2" in r.text and "#7" in r.text and "setosa" in r.text and "#2" not in r.text
+    r = await harness.press(CARL, "▶")
+    assert "page 2/2" in r.text and "#1" in r.text
+    r = await harness.press(CARL, "#1 ·")
+    assert "Prediction #1" in r.text and "sepal_length = <b>5.1</b>" in r.text and "Cost: 1 credits" in r.text
+    r = await harness.press(CARL, "Repeat")
+    assert "please check" in r.text and "petal_width = <b>0.2</b>" in r.text
+    r = await harness.press(CARL, "Confirm")
+    assert "Prediction: <b>setosa</b>" in r.texts[-1] and "balance <b>2</b>" in r.texts[-1]
+    r = await harness.send(CARL, "/balance")
+    r = await harness.press(CARL, "Transactions")
+    assert "page 1/1" in r.text and "Welcome bonus" in r.text and r.text.count("Prediction using") == 8
+
+
+async def test_empty_history_and_russian_history(harness: Harness, core: Core) -> None:
+    await registered(core, DINA)
+    r = await harness.send(DINA, "/history")
+    assert "Предсказаний пока нет" in r.text
+    r = await harness.send(DINA, "/balance")
+    assert "Баланс: <b>10</b>" in r.text and "Welcome bonus" in r.text

@@ -1,0 +1,220 @@
+"""Behaviour expected everywhere: throttling, flood control, unexpected errors, commands, texts."""
+
+from __future__ import annotations
+
+import ast
+import logging
+import re
+import string
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import SendMessage, SetMyCommands
+
+from bot.app import Core, build_core
+from bot.config import Settings
+from bot.console import run_console
+from bot.dispatcher import notify_recovered, set_commands
+from bot.i18n import I18n
+from db.accounts import Passwords
+from tests.bot_fixtures import harness, registered
+from tests.bot_harness import Harness, TgUser
+from tests.conftest import settings_for
+from tests.helpers import balance_of
+from tests.test_service import _crash_mid_run
+
+__all__ = ["harness"]
+EVE = TgUser(4001, "eve")
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+async def throttled_core(db_url: str, models_dir: Path, passwords: Passwords) -> AsyncIterator[Core]:
+    c = await build_core(settings_for(db_url, models_dir, throttle_rate=0.01, throttle_burst=3), passwords)
+    yield c
+    await c.close()
+
+
+async def test_floods_are_throttled_with_one_warning(throttled_core: Core) -> None:
+    h = Harness(throttled_core)
+    try:
+        await registered(throttled_core, EVE)
+        replies = [await h.send(EVE, "/balance") for _ in range(6)]
+    finally:
+        await h.close()
+    assert all("Balance" in r.text for r in replies[:3])
+    assert replies[3].texts == ["⏳ Too many requests: please slow down a little."]
+    assert replies[4].calls == [] and replies[5].calls == []
+    # other users are not affected
+    h2 = Harness(throttled_core)
+    try:
+        await registered(throttled_core, TgUser(4002, "frank"))
+        assert "Balance" in (await h2.send(TgUser(4002, "frank"), "/balance")).text
+    finally:
+        await h2.close()
+
+
+async def test_flood_control_answers_are_waited_out(harness: Harness, core: Core) -> None:
+    await registered(core, EVE)
+    harness.session.errors.append(
+        TelegramRetryAfter(
+            method=SendMessage(chat_id=EVE.id, text="x"), message="Too Many Requests", retry_after=1
+        )
+    )
+    r = await harness.send(EVE, "/balance")
+    sends = [c for c in harness.session.calls if isinstance(c, SendMessage)]
+    assert len(sends) == 2 and sends[0].text == sends[1].text  # the same message, sent again
+    assert "Balance: <b>10</b>" in r.text
+
+
+async def test_unexpected_errors_get_an_apology_with_an_id(
+    harness: Harness, core: Core, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    uid = await registered(core, EVE)
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("database on fire")
+
+    await harness.send(EVE, "/predict")
+    monkeypatch.setattr(core.predictions, "quote", broken)
+    with caplog.at_level(logging.ERROR):
+        r = await harness.press(EVE, "Iris")
+    [alert] = [a for a in r.alerts if a]
+    match = re.search(r"Error id: <code>([0-9a-f]{8})</code>", alert)
+    assert match and "credits are safe" in alert
+    record = next(rec for rec in caplog.records if match.group(1) in rec.getMessage())
+    assert record.exc_info and "database on fire" in str(record.exc_info[1])
+    assert await balance_of(core.session_factory, uid) == Decimal("10")
+    ru = TgUser(4003, "ru_user", language_code="ru")
+    await registered(core, ru)
+    r = await harness.send(ru, "/predict")
+    r = await harness.press(ru, "Iris")
+    assert any("Код ошибки" in a for a in r.alerts)
+
+
+async def test_command_list_is_set_in_both_languages(harness: Harness) -> None:
+    await set_commands(harness.bot, I18n())
+    calls = [c for c in harness.session.calls if isinstance(c, SetMyCommands)]
+    assert {c.language_code for c in calls} == {None, "ru"}
+    en = next(c for c in calls if c.language_code is None)
+    assert [c.command for c in en.commands] == [
+        "start",
+        "predict",
+        "balance",
+        "history",
+        "topup",
+        "language",
+        "help",
+        "login",
+        "cancel",
+    ]
+
+
+async def test_users_are_told_about_predictions_settled_at_start_up(
+    db_url: str, models_dir: Path, passwords: Passwords
+) -> None:
+    settings = settings_for(db_url, models_dir)
+    core = await build_core(settings, passwords)
+    uid = await registered(core, EVE)
+    await _crash_mid_run(
+        core,
+        uid,
+        "iris_logreg",
+        {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2},
+    )
+    await core.close()
+    restarted = await build_core(settings, passwords)
+    h = Harness(restarted)
+    try:
+        assert await notify_recovered(h.bot, restarted, I18n()) == 1
+        [msg] = [c for c in h.session.calls if isinstance(c, SendMessage)]
+        assert int(msg.chat_id) == EVE.id and "Prediction: <b>setosa</b>" in msg.text
+    finally:
+        await h.close()
+        await restarted.close()
+
+
+def test_locales_have_the_same_keys_and_placeholders() -> None:
+    i18n = I18n()
+    en, ru = i18n.texts["en"], i18n.texts["ru"]
+    assert set(en) == set(ru)
+    fmt = string.Formatter()
+    for key in en:
+        a = {f for _, f, _, _ in fmt.parse(en[key]) if f}
+        b = {f for _, f, _, _ in fmt.parse(ru[key]) if f}
+        assert a == b, key
+
+
+def test_every_text_key_used_in_code_exists() -> None:
+    keys = set(I18n().texts["en"])
+    used: set[str] = set()
+    for path in (REPO / "bot").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "t"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                used.add(node.args[0].value)
+    assert used, "no t('...') calls found"
+    assert used - keys == set()
+
+
+async def test_console_mode_runs_the_real_dispatcher(tmp_path: Path, models_dir: Path) -> None:
+    csv_path = tmp_path / "rows.csv"
+    csv_path.write_text(
+        "sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n", encoding="utf-8"
+    )
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'console.db'}",
+        models_dir=models_dir,
+        fsm_path=tmp_path / "fsm.db",
+        throttle_rate=0,
+    )
+    lines = iter(
+        [
+            "/start",
+            "console_user",
+            "c@example.com",
+            "passw0rd-1",
+            "1",
+            "1",
+            "1",
+            "5.1 3.5 1.4 0.2",
+            "1",
+            "/predict",
+            "1",
+            "2",
+            f"/file {csv_path}",
+            "1",
+            "/quit",
+        ]
+    )
+    out = _Capture()
+    assert await run_console(settings, lines=lines, out=out) == 0
+    text = out.getvalue()
+    assert "Account console_user created" in text and "[1] 🔮 Predict" in text
+    assert "Prediction: setosa" in text and "balance 9" in text
+    assert "📎 iris_logreg_predictions.csv: ✅ Done: 1 predicted" in text
+
+
+class _Capture:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def write(self, s: str) -> int:
+        self.parts.append(s)
+        return len(s)
+
+    def flush(self) -> None:
+        return None
+
+    def getvalue(self) -> str:
+        return "".join(self.parts)
