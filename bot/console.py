@@ -101,9 +101,10 @@ async def run_console(settings: Settings, lines: Any = None, out: Any = sys.stdo
                 except EOFError:
                     break
             else:
-                line = next(lines, None)
-                if line is None:
+                scripted = next(lines, None)
+                if scripted is None:
                     break
+                line = scripted
             line = line.strip()
             if not line:
                 continue
@@ -139,7 +140,7 @@ async def run_console(settings: Settings, lines: Any = None, out: Any = sys.stdo
                     },
                 }
             else:
-                msg: dict[str, Any] = {
+                text_msg: dict[str, Any] = {
                     "message_id": next(message_ids),
                     "date": int(time.time()),
                     "chat": chat,
@@ -147,8 +148,8 @@ async def run_console(settings: Settings, lines: Any = None, out: Any = sys.stdo
                     "text": line,
                 }
                 if line.startswith("/"):
-                    msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(line.split()[0])}]
-                update["message"] = msg
+                    text_msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(line.split()[0])}]
+                update["message"] = text_msg
             await dp.feed_update(bot, Update.model_validate(update, context={"bot": bot}))
     finally:
         await dp.emit_shutdown(bot=bot)

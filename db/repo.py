@@ -72,7 +72,7 @@ async def active_telegram_ids(session: AsyncSession) -> list[int]:
         .where(User.disabled.is_(False), User.telegram_id.is_not(None))
         .order_by(User.id)
     )
-    return [int(r) for r in rows]
+    return [int(r) for r in rows if r is not None]
 
 
 # -- models ----------------------------------------------------------------------------------

@@ -152,7 +152,7 @@ def _features(recipe: Recipe, names: list[str], X: np.ndarray) -> list[Feature]:
         if lo >= 0:
             low = max(0.0, low)  # a quantity that is never negative stays so
         is_int = name in recipe.integers
-        example = float(np.median(col))
+        median = float(np.median(col))
         out.append(
             Feature(
                 name=name,
@@ -160,7 +160,7 @@ def _features(recipe: Recipe, names: list[str], X: np.ndarray) -> list[Feature]:
                 type="int" if is_int else "float",
                 min=float(np.floor(low)) if is_int else _nice(low),
                 max=float(np.ceil(hi + span / 2)) if is_int else _nice(hi + span / 2),
-                example=float(round(example)) if is_int else _nice(example),
+                example=float(round(median)) if is_int else _nice(median),
             )
         )
     return out
