@@ -148,7 +148,9 @@ async def run_console(settings: Settings, lines: Any = None, out: Any = sys.stdo
                     "text": line,
                 }
                 if line.startswith("/"):
-                    text_msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(line.split()[0])}]
+                    text_msg["entities"] = [
+                        {"type": "bot_command", "offset": 0, "length": len(line.split()[0])}
+                    ]
                 update["message"] = text_msg
             await dp.feed_update(bot, Update.model_validate(update, context={"bot": bot}))
     finally:

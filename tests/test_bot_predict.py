@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select, update
 
 from bot.app import Core
@@ -273,3 +274,35 @@ async def test_disabled_model_leaves_the_catalogue(harness: Harness, core: Core)
             await s.scalar(select(func.count()).select_from(Transaction).where(Transaction.kind == "charge"))
             == 0
         )
+
+
+BAD_INPUTS = [
+    ("abc", "<b>sepal_length</b>: “abc” is not a number", "<b>sepal_length</b>: «abc» — не число"),
+    ("inf", "<b>sepal_length</b>: must be a finite number", "<b>sepal_length</b>: нужно конечное число"),
+    ("1e999", "<b>sepal_length</b>: must be a finite number", "<b>sepal_length</b>: нужно конечное число"),
+    ("100", "<b>sepal_length</b>: 100 is out of range", "<b>sepal_length</b>: 100 вне допустимого"),
+    ("1 2", "Expected <b>4</b> values, got <b>2</b>", "Ожидается значений: <b>4</b>, получено: <b>2</b>"),
+    ("a=1", "Unknown input “a”", "Неизвестный признак «a»"),
+    ("sepal_length=5", "Missing inputs: sepal_width, petal_length, petal_width", "Не хватает признаков"),
+    (
+        "sepal_length=5 sepal_length=6 sepal_width=1 petal_length=1 petal_width=1",
+        "<b>sepal_length</b> is given twice",
+        "<b>sepal_length</b> указан дважды",
+    ),
+    ("oops sepal_length=5", "Write every value as <code>name=value</code>", "<code>имя=значение</code>"),
+    ("1 " * 2100, "too long", "слишком длинное"),
+]
+
+
+@pytest.mark.parametrize(("text", "en", "ru"), BAD_INPUTS)
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_every_bad_input_class_is_explained(
+    harness: Harness, core: Core, text: str, en: str, ru: str, lang: str
+) -> None:
+    tg = TgUser(2100, "inputs", language_code=lang)
+    uid = await registered(core, tg)
+    await open_iris(harness, tg)
+    r = await harness.send(tg, text)
+    assert (en if lang == "en" else ru) in r.text
+    assert ("Use example" if lang == "en" else "Взять пример") in " ".join(r.buttons())  # the step stays open
+    assert await charges(core, uid) == 0
