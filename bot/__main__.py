@@ -8,6 +8,8 @@ import asyncio
 import logging
 import sys
 
+from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+
 from bot.app import build_core
 from bot.config import Settings
 from bot.dispatcher import create_bot, create_dispatcher, notify_recovered, set_commands
@@ -16,18 +18,29 @@ from bot.i18n import I18n
 log = logging.getLogger("bot")
 
 
-async def run_polling(settings: Settings) -> None:
+async def run_polling(settings: Settings) -> int:
     core = await build_core(settings)
     i18n = I18n()
     bot = create_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
     dp = create_dispatcher(core, i18n=i18n)
     try:
-        me = await bot.get_me()
+        try:
+            me = await bot.get_me()
+        except TelegramUnauthorizedError:
+            log.error("Telegram rejected BOT_TOKEN: check the token from @BotFather")
+            return 1
+        except TelegramNetworkError as exc:
+            log.error(
+                "cannot reach the Bot API at %s: %s", settings.telegram_api_url or "api.telegram.org", exc
+            )
+            return 1
         log.info("polling as @%s (id %d)", me.username, me.id)
         await set_commands(bot, i18n)
         await notify_recovered(bot, core, i18n)
         await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
+        return 0
     finally:
+        await bot.session.close()
         await dp.storage.close()
         await core.close()
 
@@ -54,8 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    asyncio.run(run_polling(settings))
-    return 0
+    return asyncio.run(run_polling(settings))
 
 
 if __name__ == "__main__":
