@@ -14,6 +14,7 @@ from bot.app import build_core
 from bot.config import Settings
 from bot.dispatcher import create_bot, create_dispatcher, notify_recovered, set_commands
 from bot.i18n import I18n
+from bot.refunds import refund_loop
 
 log = logging.getLogger("bot")
 
@@ -37,6 +38,7 @@ async def run_polling(settings: Settings) -> int:
         log.info("polling as @%s (id %d)", me.username, me.id)
         await set_commands(bot, i18n)
         await notify_recovered(bot, core, i18n)
+        core.spawn(refund_loop(bot, core, settings.refund_retry_seconds))
         await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
         return 0
     finally:

@@ -47,3 +47,7 @@ class PredCD(CallbackData, prefix="p"):
 class AdminCD(CallbackData, prefix="adm"):
     action: str  # menu | users | models | stats | broadcast | user | toggle_user | toggle_model
     arg: str = ""
+
+
+class TopupCD(CallbackData, prefix="top"):
+    stars: int  # 0: a custom amount

@@ -32,6 +32,26 @@ class Settings(BaseSettings):
     batch_max_bytes: int = Field(default=1_000_000, ge=100)
     # broadcast pace, messages per second (Telegram allows about 30)
     broadcast_rate: float = Field(default=20.0, gt=0, le=30)
+    # top-ups with Telegram Stars: packs "stars:credits,...", and a custom amount within bounds
+    topup_packs: str = "50:50,100:105,250:275,500:600"
+    topup_credits_per_star: float = Field(default=1.0, gt=0, le=1000)
+    topup_min_stars: int = Field(default=1, ge=1)
+    topup_max_stars: int = Field(default=10_000, ge=1, le=100_000)
+    # how often refunds that failed on a transient error are tried again, seconds
+    refund_retry_seconds: float = Field(default=60.0, gt=0)
+    # who answers /paysupport (e.g. @your_support); shown to users
+    support_contact: str = ""
+
+    @field_validator("topup_packs")
+    @classmethod
+    def _check_packs(cls, value: str) -> str:
+        from db.payments import parse_packs
+
+        try:
+            parse_packs(value)
+        except (ValueError, ArithmeticError) as exc:
+            raise ValueError(f"TOPUP_PACKS must look like '50:50,100:105': {exc}") from None
+        return value
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -28,7 +28,18 @@ from bot.middlewares import ContextMiddleware, DedupMiddleware, ThrottlingMiddle
 from bot.storage import SQLiteStorage
 
 log = logging.getLogger(__name__)
-USER_COMMANDS = ("start", "predict", "balance", "history", "topup", "language", "help", "login", "cancel")
+USER_COMMANDS = (
+    "start",
+    "predict",
+    "balance",
+    "history",
+    "topup",
+    "language",
+    "help",
+    "login",
+    "cancel",
+    "paysupport",
+)
 
 
 class RetryAfterMiddleware(BaseRequestMiddleware):

@@ -19,6 +19,7 @@ from aiogram.methods import (
     GetFile,
     GetMe,
     SendDocument,
+    SendInvoice,
     SendMessage,
     TelegramMethod,
 )
@@ -34,6 +35,7 @@ class LocalSession(BaseSession):
         self.calls: list[TelegramMethod[Any]] = []
         self.files: dict[str, bytes] = {}  # file_id -> bytes, for downloads
         self.errors: list[Exception] = []  # raised by the next calls, in order (tests inject 429s)
+        self.fail: dict[type[Any], list[Exception]] = {}  # raised by the next calls of one method
         self.on_call = on_call
         self._ids = itertools.count(1000)
         self._file_ids = itertools.count(1)
@@ -47,6 +49,8 @@ class LocalSession(BaseSession):
         self.calls.append(method)
         if self.errors:
             raise self.errors.pop(0)
+        if self.fail.get(type(method)):
+            raise self.fail[type(method)].pop(0)
         result = self._answer(bot, method)
         if self.on_call is not None:
             self.on_call(method, result)
@@ -93,6 +97,15 @@ class LocalSession(BaseSession):
                 reply_markup=method.reply_markup,
                 document={"file_id": file_id, "file_unique_id": file_id, "file_name": name},
             )
+        if isinstance(method, SendInvoice):
+            invoice = {
+                "title": method.title,
+                "description": method.description,
+                "start_parameter": "",
+                "currency": method.currency,
+                "total_amount": sum(p.amount for p in method.prices),
+            }
+            return self._message(bot, method.chat_id, invoice=invoice)
         if isinstance(method, GetFile):
             data = self.files.get(method.file_id)
             if data is None:

@@ -29,3 +29,7 @@ class AdminAddModel(StatesGroup):
 class AdminBroadcast(StatesGroup):
     text = State()
     confirm = State()
+
+
+class TopUp(StatesGroup):
+    amount = State()

@@ -61,7 +61,21 @@ class TxKind:
     ADMIN_CREDIT = "admin_credit"
     ADMIN_DEBIT = "admin_debit"
     TOPUP = "topup"
+    TOPUP_REFUND = "topup_refund"  # credits taken back when Stars are refunded
+    TOPUP_REFUND_REVERTED = "topup_refund_reverted"  # ...and given back if the refund failed
     OTHER = "other"
+
+
+class OrderStatus:
+    NEW = "new"
+    PAID = "paid"
+
+
+class PaymentStatus:
+    CREDITED = "credited"
+    REFUND_PENDING = "refund_pending"  # Stars to return (an admin refund, or a double payment)
+    REFUNDED = "refunded"
+    REFUND_FAILED = "refund_failed"
 
 
 class User(Base):
@@ -124,3 +138,37 @@ class Transaction(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     prediction_id: Mapped[int | None] = mapped_column(ForeignKey("predictions.id"), nullable=True)
     kind: Mapped[str] = mapped_column(String(32), default=TxKind.OTHER, server_default="other")
+
+
+class Order(Base):
+    """A top-up invoice: `stars` Telegram Stars for `credits` credits. Paid at most once."""
+
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    stars: Mapped[int] = mapped_column(Integer)
+    credits: Mapped[float] = mapped_column(Float)
+    payload: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default=OrderStatus.NEW, server_default=OrderStatus.NEW)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class Payment(Base):
+    """A Stars payment as Telegram reported it, keyed by its charge id (so it counts once)."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), nullable=True, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    telegram_payment_charge_id: Mapped[str] = mapped_column(String(255), unique=True)
+    stars: Mapped[int] = mapped_column(Integer)
+    credits: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")  # credited by it
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    refund_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    refund_error: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    refunded_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

@@ -111,6 +111,7 @@ async def test_command_list_is_set_in_both_languages(harness: Harness) -> None:
         "help",
         "login",
         "cancel",
+        "paysupport",
     ]
 
 

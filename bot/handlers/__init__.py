@@ -2,11 +2,13 @@
 
 from aiogram import Router
 
-from bot.handlers import admin, balance, batch, common, fallback, history, predict
+from bot.handlers import admin, balance, batch, common, fallback, history, payments, predict
 
 
 def get_routers() -> list[Router]:
+    # payments first: a successful payment must be recorded whatever dialog the user is in
     routers = [
+        payments.router,
         common.router,
         admin.router,
         predict.router,

@@ -22,13 +22,15 @@ from bot.callbacks import AdminCD, PageCD
 from bot.filters import NOT_COMMAND, IsAdmin
 from bot.i18n import Translator
 from bot.keyboards import admin_menu_kb, admin_models_kb, broadcast_kb, cancel_kb, user_card_kb, users_kb
+from bot.refunds import attempt_refund
 from bot.render import money, short_result, when
 from bot.states import AdminAddModel, AdminBroadcast
 from db import accounts
 from db.engine import unit
 from db.errors import BalanceLimitExceeded, InsufficientFunds, InvalidAmount
 from db.ledger import deduct_balance, increase_balance
-from db.models import Model, TxKind, User
+from db.models import Model, Payment, TxKind, User
+from db.payments import PaymentError, find_payment, start_refund
 from db.repo import (
     active_telegram_ids,
     find_user,
@@ -65,6 +67,7 @@ ADMIN_COMMANDS = (
     "addmodel",
     "stats",
     "broadcast",
+    "refund",
 )
 
 
@@ -420,6 +423,54 @@ async def addmodel_meta(
             cost=money(cost),
             sha=meta.sha256[:16],
             count=len(meta.features),
+        )
+    )
+
+
+# -- Stars refunds -------------------------------------------------------------------------------
+
+
+@admin.message(Command("refund"))
+async def refund_cmd(
+    message: Message, command: CommandObject, t: Translator, core: Core, session: AsyncSession, bot: Bot
+) -> None:
+    """Refund a Stars purchase: credits back through the ledger first, then Telegram's refund."""
+    ref = (command.args or "").strip()
+    if not ref:
+        await message.answer(t("adm_usage_refund"))
+        return
+    async with unit(session):
+        payment = await find_payment(session, ref)
+    if payment is None:
+        await message.answer(t("adm_refund_not_found", ref=escape(ref)))
+        return
+    try:
+        async with unit(session):
+            locked = await session.get(Payment, payment.id, with_for_update=True, populate_existing=True)
+            assert locked is not None
+            await start_refund(session, locked)
+    except InsufficientFunds as exc:
+        await message.answer(
+            t("adm_refund_insufficient", balance=money(exc.balance), amount=money(exc.amount))
+        )
+        return
+    except PaymentError as exc:
+        await message.answer(t("adm_refund_already") if exc.code == "already_refunded" else escape(str(exc)))
+        return
+    log.info("%s refunds payment %d (%d stars)", admin_name(message.from_user), payment.id, payment.stars)
+    status = await attempt_refund(bot, core, payment.id)
+    async with unit(session):
+        await session.refresh(payment)
+    key = {"refunded": "adm_refund_done", "refund_pending": "adm_refund_retrying"}.get(
+        status, "adm_refund_failed"
+    )
+    await message.answer(
+        t(
+            key,
+            stars=payment.stars,
+            credits=money(payment.credits),
+            id=payment.id,
+            error=escape(payment.refund_error or ""),
         )
     )
 

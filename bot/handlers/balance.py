@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.callbacks import MenuCD, PageCD
 from bot.filters import Registered
 from bot.i18n import Translator
-from bot.keyboards import back_to_menu_kb, balance_kb, transactions_kb
+from bot.keyboards import balance_kb, transactions_kb
 from bot.render import money, when
 from db.engine import unit
 from db.models import Transaction, User
@@ -65,15 +65,3 @@ async def transactions_page(
     text = t("transactions", page=page + 1, pages=pages, items=body)
     with suppress(TelegramBadRequest):
         await query.message.edit_text(text, reply_markup=transactions_kb(t, page, pages))
-
-
-@router.message(Command("topup"))
-async def topup_cmd(message: Message, t: Translator) -> None:
-    await message.answer(t("topup_info"), reply_markup=back_to_menu_kb(t))
-
-
-@router.callback_query(MenuCD.filter(F.action == "topup"))
-async def topup_cb(query: CallbackQuery, t: Translator) -> None:
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(t("topup_info"), reply_markup=back_to_menu_kb(t))

@@ -1,0 +1,197 @@
+"""Top up with Telegram Stars: packs or a custom amount → invoice → pre-checkout → payment."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, LabeledPrice, Message, PreCheckoutQuery
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import Core
+from bot.callbacks import MenuCD, TopupCD
+from bot.filters import NOT_COMMAND, Registered
+from bot.i18n import Translator
+from bot.keyboards import cancel_kb
+from bot.refunds import attempt_refund
+from bot.render import money
+from bot.states import TopUp
+from db.engine import unit
+from db.models import User
+from db.payments import CURRENCY, PaymentError, check_checkout, create_order, parse_packs, record_payment
+
+log = logging.getLogger(__name__)
+router = Router(name=__name__)
+
+
+def topup_kb(t: Translator, core: Core):  # type: ignore[no-untyped-def]
+    b = InlineKeyboardBuilder()
+    for pack in parse_packs(core.settings.topup_packs):
+        b.button(
+            text=t("btn_pack", stars=pack.stars, credits=money(pack.credits)),
+            callback_data=TopupCD(stars=pack.stars),
+        )
+    b.button(text=t("btn_custom_amount"), callback_data=TopupCD(stars=0))
+    b.button(text=t("btn_menu"), callback_data=MenuCD(action="main"))
+    b.adjust(2)
+    return b.as_markup()
+
+
+async def show_topup(message: Message, t: Translator, core: Core) -> None:
+    await message.answer(
+        t("topup_menu", rate=money(Decimal(str(core.settings.topup_credits_per_star)))),
+        reply_markup=topup_kb(t, core),
+    )
+
+
+@router.message(Command("topup"), Registered())
+async def topup_cmd(message: Message, t: Translator, core: Core, state: FSMContext) -> None:
+    await state.clear()
+    await show_topup(message, t, core)
+
+
+@router.callback_query(MenuCD.filter(F.action == "topup"), Registered())
+async def topup_cb(query: CallbackQuery, t: Translator, core: Core) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await show_topup(query.message, t, core)
+
+
+async def send_invoice(
+    message: Message, bot: Bot, t: Translator, session: AsyncSession, user: User, stars: int, credits: Decimal
+) -> None:
+    async with unit(session):
+        order = await create_order(session, user.id, stars, credits)
+    log.info("order %d: user %d, %d stars for %s credits", order.id, user.id, stars, credits)
+    await bot.send_invoice(
+        chat_id=message.chat.id,
+        title=t("invoice_title", credits=money(credits)),
+        description=t("invoice_description", credits=money(credits), stars=stars, order=order.id),
+        payload=order.payload,
+        currency=CURRENCY,
+        prices=[LabeledPrice(label=t("invoice_label", credits=money(credits)), amount=stars)],
+        provider_token="",  # Stars need none
+    )
+
+
+@router.callback_query(TopupCD.filter(), Registered())
+async def topup_pick(
+    query: CallbackQuery,
+    callback_data: TopupCD,
+    state: FSMContext,
+    t: Translator,
+    core: Core,
+    bot: Bot,
+    session: AsyncSession,
+    user: User,
+) -> None:
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    if callback_data.stars == 0:
+        await state.set_state(TopUp.amount)
+        await query.message.answer(
+            t(
+                "topup_ask_amount",
+                min=core.settings.topup_min_stars,
+                max=core.settings.topup_max_stars,
+                rate=money(Decimal(str(core.settings.topup_credits_per_star))),
+            ),
+            reply_markup=cancel_kb(t),
+        )
+        return
+    pack = next((p for p in parse_packs(core.settings.topup_packs) if p.stars == callback_data.stars), None)
+    if pack is None:  # a button from before the packs changed
+        await query.message.answer(t("button_expired"))
+        return
+    await send_invoice(query.message, bot, t, session, user, pack.stars, pack.credits)
+
+
+@router.message(TopUp.amount, NOT_COMMAND, Registered())
+async def topup_amount(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    core: Core,
+    bot: Bot,
+    session: AsyncSession,
+    user: User,
+) -> None:
+    raw = (message.text or "").strip()
+    low, high = core.settings.topup_min_stars, core.settings.topup_max_stars
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        await message.answer(t("err_topup_amount", min=low, max=high), reply_markup=cancel_kb(t))
+        return
+    stars = int(raw)
+    credits = (Decimal(str(core.settings.topup_credits_per_star)) * stars).quantize(Decimal("0.01"))
+    await state.clear()
+    await send_invoice(message, bot, t, session, user, stars, credits)
+
+
+@router.message(TopUp.amount, ~F.text.startswith("/"), Registered())
+async def topup_amount_not_text(message: Message, t: Translator, core: Core) -> None:
+    await message.answer(
+        t("err_topup_amount", min=core.settings.topup_min_stars, max=core.settings.topup_max_stars),
+        reply_markup=cancel_kb(t),
+    )
+
+
+@router.pre_checkout_query()
+async def pre_checkout(query: PreCheckoutQuery, session: AsyncSession, t: Translator) -> None:
+    """Telegram waits at most 10 seconds for this answer: one indexed query, then answer."""
+    async with unit(session):
+        reason = await check_checkout(
+            session,
+            payload=query.invoice_payload,
+            telegram_id=query.from_user.id,
+            currency=query.currency,
+            total_amount=query.total_amount,
+        )
+    if reason is None:
+        await query.answer(ok=True)
+        return
+    log.info("pre-checkout %s refused: %s (tg %d)", query.invoice_payload, reason, query.from_user.id)
+    await query.answer(ok=False, error_message=t(f"checkout_{reason}"))
+
+
+@router.message(F.successful_payment)
+async def successful_payment(
+    message: Message, session: AsyncSession, t: Translator, core: Core, bot: Bot
+) -> None:
+    paid = message.successful_payment
+    assert paid is not None and message.from_user is not None
+    try:
+        async with unit(session):
+            outcome = await record_payment(
+                session,
+                payload=paid.invoice_payload,
+                charge_id=paid.telegram_payment_charge_id,
+                telegram_id=message.from_user.id,
+                currency=paid.currency,
+                total_amount=paid.total_amount,
+            )
+    except PaymentError as exc:
+        # Telegram took Stars from someone we do not know: log loudly for a manual refund.
+        log.error("payment %s not recorded: %s", paid.telegram_payment_charge_id, exc)
+        await message.answer(t("payment_problem", support=core.settings.support_contact or "/paysupport"))
+        return
+    log.info(
+        "payment %s: %s (payment %d)", paid.telegram_payment_charge_id, outcome.status, outcome.payment_id
+    )
+    if outcome.status == "credited":
+        await message.answer(
+            t("payment_credited", credits=money(outcome.credits), balance=money(outcome.balance))
+        )
+    elif outcome.status == "refund_pending":
+        await message.answer(t("payment_duplicate", stars=paid.total_amount))
+        await attempt_refund(bot, core, outcome.payment_id)
+    # "replayed": the same payment delivered again; it was answered the first time
+
+
+@router.message(Command("paysupport"))
+async def paysupport(message: Message, t: Translator, core: Core) -> None:
+    await message.answer(t("paysupport", contact=core.settings.support_contact or t("paysupport_admins")))

@@ -1,0 +1,250 @@
+"""Top-ups with Telegram Stars, exactly once. aiogram-free: the bot calls these and talks to Telegram.
+
+- An Order is an invoice (`payload` names it); it can be paid once (`status='new'` → `'paid'`
+  in one guarded UPDATE).
+- A Payment is what Telegram reports, keyed by `telegram_payment_charge_id` (unique): the same
+  payment delivered twice is recorded once and credited once. An old invoice paid again is a
+  second, real charge: it credits nothing and its Stars go back to the payer (`refund_pending`).
+- A refund takes the credits back through `deduct_balance` first (if the balance allows), then
+  the bot calls refundStarPayment; a transient failure leaves it `refund_pending` to retry with
+  back-off; a permanent one gives the credits back and marks it `refund_failed`.
+Nothing here commits: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.errors import DomainError
+from db.ledger import deduct_balance, increase_balance, to_money, validate_amount
+from db.models import Order, OrderStatus, Payment, PaymentStatus, TxKind, User, utcnow
+
+CURRENCY = "XTR"
+MAX_REFUND_ATTEMPTS = 12
+
+
+class PaymentError(DomainError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class Pack:
+    stars: int
+    credits: Decimal
+
+
+def parse_packs(text: str) -> list[Pack]:
+    """'50:50, 100:105' → packs of Stars → credits."""
+    packs = []
+    for part in text.replace(";", ",").split(","):
+        if not part.strip():
+            continue
+        stars, _, credits = part.partition(":")
+        pack = Pack(int(stars), validate_amount(credits))
+        if pack.stars < 1:
+            raise ValueError(f"a pack needs at least 1 star: {part!r}")
+        packs.append(pack)
+    return packs
+
+
+async def create_order(session: AsyncSession, user_id: int, stars: int, credits: Decimal) -> Order:
+    if stars < 1:
+        raise PaymentError("bad_amount", "at least 1 star")
+    order = Order(
+        user_id=user_id,
+        stars=stars,
+        credits=float(validate_amount(credits)),
+        payload=f"topup:{secrets.token_urlsafe(18)}",
+        status=OrderStatus.NEW,
+    )
+    session.add(order)
+    await session.flush()
+    return order
+
+
+async def check_checkout(
+    session: AsyncSession, *, payload: str, telegram_id: int, currency: str, total_amount: int
+) -> str | None:
+    """Why this pre-checkout must be refused (a code), or None to accept it."""
+    row = (
+        await session.execute(
+            select(Order, User).join(User, User.id == Order.user_id).where(Order.payload == payload)
+        )
+    ).first()
+    if row is None:
+        return "unknown_order"
+    order, user = row
+    if user.telegram_id != telegram_id:
+        return "not_yours"
+    if user.disabled:
+        return "disabled"
+    if order.status != OrderStatus.NEW:
+        return "already_paid"
+    if currency != CURRENCY or total_amount != order.stars:
+        return "amount_mismatch"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentOutcome:
+    status: str  # credited | refund_pending (paid twice, or unknown) | replayed (seen before)
+    payment_id: int
+    credits: Decimal
+    balance: Decimal
+    order_id: int | None
+
+
+async def record_payment(
+    session: AsyncSession, *, payload: str, charge_id: str, telegram_id: int, currency: str, total_amount: int
+) -> PaymentOutcome:
+    """Record a successful payment once; credit its order if this is the order's first payment."""
+    existing = await session.scalar(select(Payment).where(Payment.telegram_payment_charge_id == charge_id))
+    if existing is not None:
+        return await _outcome(session, existing, "replayed")
+    order = await session.scalar(select(Order).where(Order.payload == payload))
+    user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
+    if user is None:
+        raise PaymentError("unknown_user", f"payment {charge_id} from unknown Telegram user {telegram_id}")
+    payment = Payment(
+        order_id=order.id if order else None,
+        user_id=user.id,
+        telegram_payment_charge_id=charge_id,
+        stars=total_amount,
+        credits=0.0,
+        status=PaymentStatus.REFUND_PENDING,
+    )
+    try:
+        async with session.begin_nested():  # the same charge delivered twice at once: one wins
+            session.add(payment)
+    except IntegrityError:
+        existing = await session.scalar(
+            select(Payment).where(Payment.telegram_payment_charge_id == charge_id)
+        )
+        assert existing is not None
+        return await _outcome(session, existing, "replayed")
+    valid = (
+        order is not None
+        and order.user_id == user.id
+        and currency == CURRENCY
+        and total_amount == order.stars
+    )
+    if valid and order is not None:
+        won = await session.scalar(
+            update(Order)
+            .where(Order.id == order.id, Order.status == OrderStatus.NEW)
+            .values(status=OrderStatus.PAID, paid_at=utcnow())
+            .returning(Order.id)
+        )
+        if won is not None:
+            await increase_balance(
+                session,
+                user.id,
+                order.credits,
+                f"Top up: {order.stars} Telegram Stars (order #{order.id})",
+                kind=TxKind.TOPUP,
+            )
+            payment.status = PaymentStatus.CREDITED
+            payment.credits = order.credits
+    await session.flush()
+    return await _outcome(session, payment, payment.status)
+
+
+async def _outcome(session: AsyncSession, payment: Payment, status: str) -> PaymentOutcome:
+    balance = await session.scalar(select(User.balance).where(User.id == payment.user_id))
+    return PaymentOutcome(
+        status, payment.id, to_money(payment.credits), to_money(balance or 0.0), payment.order_id
+    )
+
+
+async def find_payment(session: AsyncSession, ref: str) -> Payment | None:
+    """A payment by its charge id, or by its order number ('#12' or '12')."""
+    ref = ref.strip()
+    number = ref.lstrip("#")
+    conditions = [Payment.telegram_payment_charge_id == ref]
+    if number.isdigit():
+        conditions.append(Payment.order_id == int(number))
+    return await session.scalar(select(Payment).where(or_(*conditions)).order_by(Payment.id))
+
+
+async def start_refund(session: AsyncSession, payment: Payment) -> Payment:
+    """Take the credits back (InsufficientFunds if the balance no longer has them) and mark the
+    payment for a Stars refund. Idempotent for a refund already under way."""
+    if payment.status == PaymentStatus.REFUNDED:
+        raise PaymentError("already_refunded", f"payment {payment.id} is refunded already")
+    if payment.status == PaymentStatus.REFUND_PENDING:
+        return payment
+    if payment.status == PaymentStatus.CREDITED and payment.credits > 0:
+        await deduct_balance(
+            session,
+            payment.user_id,
+            to_money(payment.credits),
+            f"Refund of {payment.stars} Telegram Stars (order #{payment.order_id})",
+            kind=TxKind.TOPUP_REFUND,
+        )
+    # credits stays as it was: what was taken back, and what to give back if the refund fails
+    won = await session.scalar(
+        update(Payment)
+        .where(Payment.id == payment.id, Payment.status == payment.status)
+        .values(status=PaymentStatus.REFUND_PENDING, next_attempt_at=None)
+        .returning(Payment.id)
+    )
+    if won is None:
+        raise PaymentError("changed", "the payment changed meanwhile; try again")
+    await session.refresh(payment)
+    return payment
+
+
+async def finish_refund(session: AsyncSession, payment: Payment, result: str, error: str = "") -> Payment:
+    """Settle a refund attempt: 'ok' (or 'already': CHARGE_ALREADY_REFUNDED), 'transient' (retry
+    later, with back-off), or 'permanent' (give the credits back)."""
+    if payment.status != PaymentStatus.REFUND_PENDING:
+        return payment
+    if result in ("ok", "already"):
+        payment.status = PaymentStatus.REFUNDED
+        payment.refunded_at = utcnow()
+        payment.refund_error = None
+        payment.next_attempt_at = None
+    elif result == "transient" and payment.refund_attempts + 1 < MAX_REFUND_ATTEMPTS:
+        payment.refund_attempts += 1
+        payment.refund_error = error[:255]
+        payment.next_attempt_at = utcnow() + timedelta(seconds=min(3600, 30 * 2**payment.refund_attempts))
+    else:
+        payment.status = PaymentStatus.REFUND_FAILED
+        payment.refund_attempts += 1
+        payment.refund_error = error[:255]
+        if payment.credits > 0:  # only credited payments have credits, and start_refund took them
+            await increase_balance(
+                session,
+                payment.user_id,
+                to_money(payment.credits),
+                f"Stars refund failed: credits restored (order #{payment.order_id})",
+                kind=TxKind.TOPUP_REFUND_REVERTED,
+            )
+    await session.flush()
+    return payment
+
+
+async def due_refunds(session: AsyncSession, limit: int = 50) -> list[Payment]:
+    now = utcnow()
+    return list(
+        (
+            await session.scalars(
+                select(Payment)
+                .where(
+                    Payment.status == PaymentStatus.REFUND_PENDING,
+                    or_(Payment.next_attempt_at.is_(None), Payment.next_attempt_at <= now),
+                )
+                .order_by(Payment.id)
+                .limit(limit)
+            )
+        ).all()
+    )

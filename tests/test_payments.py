@@ -1,0 +1,337 @@
+"""Top-ups with Telegram Stars, exactly once: invoices, pre-checkout, payments and refunds."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramServerError
+from aiogram.methods import AnswerPreCheckoutQuery, RefundStarPayment, SendInvoice
+from sqlalchemy import select, update
+
+from bot.app import Core
+from bot.refunds import retry_due_refunds
+from db.ledger import deduct_balance
+from db.models import Order, Payment
+from db.payments import record_payment
+from tests.bot_fixtures import harness, registered
+from tests.bot_harness import Harness, Reply, TgUser
+from tests.helpers import assert_reconciled, balance_of, transactions_of
+
+__all__ = ["harness"]
+PAYER = TgUser(5001, "payer")
+OTHER = TgUser(5002, "other")
+ADMIN = TgUser(9001, "boss")
+_charges = iter(range(1, 10_000))
+
+
+def invoices(h: Harness) -> list[SendInvoice]:
+    return [c for c in h.session.calls if isinstance(c, SendInvoice)]
+
+
+def checkout_answer(r: Reply) -> AnswerPreCheckoutQuery:
+    [answer] = [m for m, _ in r.calls if isinstance(m, AnswerPreCheckoutQuery)]
+    return answer
+
+
+async def pre_checkout(h: Harness, tg: TgUser, payload: str, amount: int, currency: str = "XTR") -> Reply:
+    return await h.feed(
+        h.update(
+            pre_checkout_query={
+                "id": f"pcq{time.time_ns()}",
+                "from": tg.as_dict(),
+                "currency": currency,
+                "total_amount": amount,
+                "invoice_payload": payload,
+            }
+        )
+    )
+
+
+def payment_update(h: Harness, tg: TgUser, payload: str, amount: int, charge_id: str) -> Any:
+    return h.update(
+        message={
+            "message_id": next(_charges),
+            "date": int(time.time()),
+            "chat": {"id": tg.id, "type": "private"},
+            "from": tg.as_dict(),
+            "successful_payment": {
+                "currency": "XTR",
+                "total_amount": amount,
+                "invoice_payload": payload,
+                "telegram_payment_charge_id": charge_id,
+                "provider_payment_charge_id": "",
+            },
+        }
+    )
+
+
+async def buy_pack(h: Harness, tg: TgUser, label: str = "⭐ 100") -> SendInvoice:
+    await h.send(tg, "/topup")
+    await h.press(tg, label)
+    return invoices(h)[-1]
+
+
+async def paid(
+    h: Harness, core: Core, tg: TgUser, label: str = "⭐ 100", charge: str | None = None
+) -> tuple[SendInvoice, Reply]:
+    invoice = await buy_pack(h, tg, label)
+    r = await h.feed(
+        payment_update(h, tg, invoice.payload, invoice.prices[0].amount, charge or f"ch-{next(_charges)}")
+    )
+    return invoice, r
+
+
+async def test_invoice_is_sent_with_the_right_fields(harness: Harness, core: Core) -> None:
+    uid = await registered(core, PAYER)
+    r = await harness.send(PAYER, "/topup")
+    assert "Top up with Telegram Stars" in r.text
+    assert r.buttons()[:5] == [
+        "⭐ 50 → 50 cr",
+        "⭐ 100 → 105 cr",
+        "⭐ 250 → 275 cr",
+        "⭐ 500 → 600 cr",
+        "✏️ Other amount",
+    ]
+    await harness.press(PAYER, "⭐ 100")
+    [invoice] = invoices(harness)
+    assert invoice.currency == "XTR" and invoice.provider_token == ""
+    assert [(p.label, p.amount) for p in invoice.prices] == [("105 credits", 100)]
+    assert invoice.title == "105 credits" and "order #1" in invoice.description
+    async with core.session_factory() as s:
+        order = (await s.scalars(select(Order))).one()
+    assert (order.user_id, order.stars, order.credits, order.status, order.payload) == (
+        uid,
+        100,
+        105.0,
+        "new",
+        invoice.payload,
+    )
+    assert await balance_of(core.session_factory, uid) == Decimal("10")  # nothing before payment
+
+
+async def test_custom_amount_within_bounds(harness: Harness, core: Core) -> None:
+    await registered(core, PAYER, lang="ru")
+    ru = TgUser(PAYER.id, PAYER.username, language_code="ru")
+    await harness.send(ru, "/topup")
+    r = await harness.press(ru, "Другая сумма")
+    assert "от 1 до 10000" in r.text
+    for bad in ("abc", "0", "10001", "2.5", "-3"):
+        r = await harness.send(ru, bad)
+        assert "целое число звёзд от 1 до 10000" in r.text, bad
+    assert invoices(harness) == []
+    await harness.send(ru, "25")
+    [invoice] = invoices(harness)
+    assert invoice.prices[0].amount == 25 and invoice.title == "25 кредитов"
+
+
+async def test_pre_checkout_accepted(harness: Harness, core: Core) -> None:
+    await registered(core, PAYER)
+    invoice = await buy_pack(harness, PAYER)
+    answer = checkout_answer(await pre_checkout(harness, PAYER, invoice.payload, 100))
+    assert answer.ok is True and answer.error_message is None
+
+
+async def test_pre_checkout_refusals(harness: Harness, core: Core) -> None:
+    await registered(core, PAYER)
+    await registered(core, OTHER)
+    invoice = await buy_pack(harness, PAYER)
+    cases = [
+        (PAYER, "topup:nope", 100, "XTR", "This invoice is unknown"),
+        (OTHER, invoice.payload, 100, "XTR", "made for another account"),
+        (PAYER, invoice.payload, 99, "XTR", "amount does not match"),
+        (PAYER, invoice.payload, 100, "USD", "amount does not match"),
+    ]
+    for tg, payload, amount, currency, reason in cases:
+        answer = checkout_answer(await pre_checkout(harness, tg, payload, amount, currency))
+        assert answer.ok is False and reason in (answer.error_message or ""), reason
+    await harness.feed(payment_update(harness, PAYER, invoice.payload, 100, "ch-paid"))
+    answer = checkout_answer(await pre_checkout(harness, PAYER, invoice.payload, 100))
+    assert answer.ok is False and "already paid" in (answer.error_message or "")
+    await harness.send(ADMIN, "/disable payer")
+    invoice2 = invoices(harness)[-1]
+    answer = checkout_answer(await pre_checkout(harness, PAYER, invoice2.payload, 100))
+    assert answer.ok is False and "disabled" in (answer.error_message or "")
+
+
+async def test_successful_payment_credits_exactly_once(harness: Harness, core: Core) -> None:
+    uid = await registered(core, PAYER)
+    invoice = await buy_pack(harness, PAYER)
+    delivery = payment_update(harness, PAYER, invoice.payload, 100, "charge-A")
+    r = await harness.feed(delivery)
+    assert "Payment received: <b>+105</b> credits. Balance: <b>115</b>" in r.text
+    assert (await harness.feed(delivery)).calls == []  # the same update again
+    again = await harness.feed(
+        payment_update(harness, PAYER, invoice.payload, 100, "charge-A")
+    )  # a new update
+    assert again.calls == []
+    fresh = Harness(core)  # another process that never saw the update ids
+    try:
+        await fresh.feed(delivery)
+    finally:
+        await fresh.close()
+    assert await balance_of(core.session_factory, uid) == Decimal("115")
+    txs = [t for t in await transactions_of(core.session_factory, uid) if t.kind == "topup"]
+    assert [(t.amount, t.description) for t in txs] == [(105.0, "Top up: 100 Telegram Stars (order #1)")]
+    async with core.session_factory() as s:
+        [payment] = (await s.scalars(select(Payment))).all()
+        order = (await s.scalars(select(Order))).one()
+    assert payment.status == "credited" and payment.telegram_payment_charge_id == "charge-A"
+    assert order.status == "paid" and order.paid_at is not None
+    await assert_reconciled(core.session_factory)
+
+
+async def test_an_old_invoice_paid_again_credits_nothing_and_returns_the_stars(
+    harness: Harness, core: Core
+) -> None:
+    uid = await registered(core, PAYER)
+    invoice = await buy_pack(harness, PAYER, "⭐ 50")
+    await harness.feed(payment_update(harness, PAYER, invoice.payload, 50, "charge-1"))
+    r = await harness.feed(payment_update(harness, PAYER, invoice.payload, 50, "charge-2"))
+    assert "already been paid" in r.text and "50 ⭐ are being returned" in r.text
+    [refund] = [m for m, _ in r.calls if isinstance(m, RefundStarPayment)]
+    assert refund.telegram_payment_charge_id == "charge-2" and refund.user_id == PAYER.id
+    assert await balance_of(core.session_factory, uid) == Decimal("60")
+    async with core.session_factory() as s:
+        statuses = {p.telegram_payment_charge_id: p.status for p in await s.scalars(select(Payment))}
+    assert statuses == {"charge-1": "credited", "charge-2": "refunded"}
+    await assert_reconciled(core.session_factory)
+
+
+async def test_concurrent_deliveries_of_one_payment_credit_once(core: Core) -> None:
+    uid = await registered(core, PAYER)
+    async with core.session_factory() as s, s.begin():
+        from db.payments import create_order
+
+        order = await create_order(s, uid, 100, Decimal("105"))
+
+    async def deliver() -> str:
+        async with core.session_factory() as s, s.begin():
+            out = await record_payment(
+                s,
+                payload=order.payload,
+                charge_id="same-charge",
+                telegram_id=PAYER.id,
+                currency="XTR",
+                total_amount=100,
+            )
+            return out.status
+
+    statuses = await asyncio.gather(*(deliver() for _ in range(6)))
+    assert sorted(statuses) == ["credited"] + ["replayed"] * 5
+    assert await balance_of(core.session_factory, uid) == Decimal("115")
+
+
+async def test_admin_refund_takes_credits_back_and_refunds_the_stars(harness: Harness, core: Core) -> None:
+    uid = await registered(core, PAYER)
+    await paid(harness, core, PAYER, charge="charge-R")
+    r = await harness.send(ADMIN, "/refund 1")
+    assert "Refunded 100 ⭐ (payment #1); 105 credits taken back" in r.text
+    [refund] = [m for m, _ in r.calls if isinstance(m, RefundStarPayment)]
+    assert (refund.user_id, refund.telegram_payment_charge_id) == (PAYER.id, "charge-R")
+    assert await balance_of(core.session_factory, uid) == Decimal("10")
+    kinds = [(t.kind, t.amount) for t in await transactions_of(core.session_factory, uid)]
+    assert kinds == [("welcome", 10.0), ("topup", 105.0), ("topup_refund", -105.0)]
+    r = await harness.send(ADMIN, "/refund charge-R")
+    assert "refunded already" in r.text and not [m for m, _ in r.calls if isinstance(m, RefundStarPayment)]
+    r = await harness.send(PAYER, "/refund 1")
+    assert "for administrators" in r.text
+    r = await harness.send(ADMIN, "/refund 77")
+    assert "No payment “77”" in r.text
+    await assert_reconciled(core.session_factory)
+
+
+async def test_charge_already_refunded_counts_as_done(harness: Harness, core: Core) -> None:
+    uid = await registered(core, PAYER)
+    await paid(harness, core, PAYER)
+    harness.session.fail[RefundStarPayment] = [
+        TelegramBadRequest(
+            method=RefundStarPayment(user_id=PAYER.id, telegram_payment_charge_id="x"),
+            message="Bad Request: CHARGE_ALREADY_REFUNDED",
+        )
+    ]
+    r = await harness.send(ADMIN, "/refund 1")
+    assert "Refunded 100 ⭐" in r.text
+    assert await balance_of(core.session_factory, uid) == Decimal("10")
+
+
+async def test_a_transient_failure_is_retried_later_not_lost(harness: Harness, core: Core) -> None:
+    uid = await registered(core, PAYER)
+    await paid(harness, core, PAYER)
+    method = RefundStarPayment(user_id=PAYER.id, telegram_payment_charge_id="x")
+    harness.session.fail[RefundStarPayment] = [
+        TelegramServerError(method=method, message="Internal Server Error")
+    ]
+    r = await harness.send(ADMIN, "/refund 1")
+    assert "will be retried automatically" in r.text
+    assert await balance_of(core.session_factory, uid) == Decimal("10")  # the credits are back with us
+    async with core.session_factory() as s:
+        payment = (await s.scalars(select(Payment))).one()
+    assert payment.status == "refund_pending" and payment.refund_attempts == 1 and payment.next_attempt_at
+    assert await retry_due_refunds(harness.bot, core) == 0  # not due yet: back-off
+    harness.session.fail[RefundStarPayment] = [TelegramNetworkError(method=method, message="timeout")]
+    async with core.session_factory() as s, s.begin():
+        await s.execute(update(Payment).values(next_attempt_at=None))
+    assert await retry_due_refunds(harness.bot, core) == 1  # fails again, transiently
+    async with core.session_factory() as s, s.begin():
+        await s.execute(update(Payment).values(next_attempt_at=None))
+    assert await retry_due_refunds(harness.bot, core) == 1  # and now goes through
+    async with core.session_factory() as s:
+        payment = (await s.scalars(select(Payment))).one()
+    assert payment.status == "refunded" and payment.refund_attempts == 2
+    refunds = [c for c in harness.session.calls if isinstance(c, RefundStarPayment)]
+    assert len(refunds) == 3
+    assert await balance_of(core.session_factory, uid) == Decimal("10")
+    await assert_reconciled(core.session_factory)
+
+
+async def test_a_refused_refund_gives_the_credits_back(harness: Harness, core: Core) -> None:
+    uid = await registered(core, PAYER)
+    await paid(harness, core, PAYER)
+    harness.session.fail[RefundStarPayment] = [
+        TelegramBadRequest(
+            method=RefundStarPayment(user_id=PAYER.id, telegram_payment_charge_id="x"),
+            message="Bad Request: CHARGE_NOT_FOUND",
+        )
+    ]
+    r = await harness.send(ADMIN, "/refund 1")
+    assert "refused the refund of payment #1: Bad Request: CHARGE_NOT_FOUND" in r.text
+    assert await balance_of(core.session_factory, uid) == Decimal("115")
+    kinds = [t.kind for t in await transactions_of(core.session_factory, uid)]
+    assert kinds == ["welcome", "topup", "topup_refund", "topup_refund_reverted"]
+    await assert_reconciled(core.session_factory)
+
+
+async def test_no_refund_when_the_credits_are_spent(harness: Harness, core: Core) -> None:
+    uid = await registered(core, PAYER)
+    await paid(harness, core, PAYER)
+    async with core.session_factory() as s, s.begin():
+        await deduct_balance(s, uid, 100, "spent")
+    r = await harness.send(ADMIN, "/refund 1")
+    assert "balance is 15: cannot take back 105" in r.text
+    assert not [c for c in harness.session.calls if isinstance(c, RefundStarPayment)]
+    async with core.session_factory() as s:
+        assert (await s.scalars(select(Payment))).one().status == "credited"
+    assert await balance_of(core.session_factory, uid) == Decimal("15")
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "Payments support"), ("ru", "Поддержка по оплате")])
+async def test_paysupport(harness: Harness, lang: str, words: str) -> None:
+    r = await harness.send(TgUser(5100, "anyone", language_code=lang), "/paysupport")
+    assert words in r.text
+
+
+async def test_payment_arriving_mid_dialog_is_still_recorded(harness: Harness, core: Core) -> None:
+    uid = await registered(core, PAYER)
+    invoice = await buy_pack(harness, PAYER)
+    await harness.send(PAYER, "/predict")
+    await harness.press(PAYER, "Iris")
+    await harness.press(PAYER, "Enter inputs")  # in the middle of a step
+    r = await harness.feed(payment_update(harness, PAYER, invoice.payload, 100, "mid-dialog"))
+    assert "Payment received" in r.text
+    assert await balance_of(core.session_factory, uid) == Decimal("115")
+    r = await harness.send(PAYER, "5.1")
+    assert "2/4. sepal_width" in r.text  # the dialog goes on
