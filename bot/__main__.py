@@ -1,4 +1,4 @@
-"""python -m bot            long polling (needs BOT_TOKEN)
+"""python -m bot            long polling (needs BOT_TOKEN), or the webhook server when MODE=webhook
 python -m bot --console  chat with the real dispatcher in this terminal: no Telegram, no token"""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from bot.app import build_core
 from bot.config import Settings
 from bot.dispatcher import create_bot, create_dispatcher, notify_recovered, set_commands
 from bot.i18n import I18n
+from bot.logs import setup_logging
 from bot.refunds import refund_loop
 
 log = logging.getLogger("bot")
@@ -43,7 +44,6 @@ async def run_polling(settings: Settings) -> int:
         return 0
     finally:
         await bot.session.close()
-        await dp.storage.close()
         await core.close()
 
 
@@ -52,12 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--console", action="store_true", help="chat in the terminal instead of Telegram")
     args = parser.parse_args(argv)
     settings = Settings()
-    logging.basicConfig(
-        level=getattr(logging, settings.log_level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    setup_logging(settings.log_level, settings.log_format)
     if args.console:
         from bot.console import run_console
 
@@ -69,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    if settings.mode == "webhook":
+        from bot.webhook import run_webhook
+
+        return asyncio.run(run_webhook(settings))
     return asyncio.run(run_polling(settings))
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
@@ -36,6 +37,18 @@ class Core:
     passwords: Passwords
     recovered: list[PredictionOutcome] = field(default_factory=list)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    inflight: set[asyncio.Task[Any]] = field(default_factory=set)  # updates being handled
+
+    async def drain(self, timeout: float) -> int:
+        """Let running updates (paid predictions among them) finish; returns how many did not.
+        Those are settled at the next start (pending predictions are recovered)."""
+        current = asyncio.current_task()
+        running = {t for t in self.inflight if t is not current and not t.done()}
+        if not running or timeout <= 0:
+            return len(running)
+        log.info("waiting up to %ss for %d running update(s)", timeout, len(running))
+        _, still = await asyncio.wait(running, timeout=timeout)
+        return len(still)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run work in the background (a broadcast), keeping a reference until it ends."""
@@ -49,8 +62,12 @@ class Core:
         return Decimal(str(self.settings.welcome_credits))
 
     async def close(self) -> None:
-        for task in list(self.tasks):
+        await self.drain(self.settings.shutdown_timeout)
+        background = list(self.tasks)
+        for task in background:
             task.cancel()
+        # let them unwind (close their sessions) while the engine is still there
+        await asyncio.gather(*background, return_exceptions=True)
         self.executor.shutdown()
         await self.engine.dispose()
 
@@ -68,10 +85,17 @@ async def build_core(settings: Settings, passwords: Passwords | None = None) -> 
         await asyncio.to_thread(build_catalogue, models_dir, missing)
     registry = ModelRegistry(models_dir)
     metas = registry.scan()
-    async with session_factory() as session, session.begin():
-        added = await register_catalogue(
-            session, metas, read_catalogue(models_dir), settings.default_model_cost
-        )
+    added: list[str] = []
+    for attempt in range(2):  # another process may register them at the same moment: look again
+        try:
+            async with session_factory() as session, session.begin():
+                added = await register_catalogue(
+                    session, metas, read_catalogue(models_dir), settings.default_model_cost
+                )
+            break
+        except IntegrityError:
+            if attempt:
+                raise
     if added:
         log.info("registered models: %s", ", ".join(added))
 

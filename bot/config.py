@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -42,6 +42,24 @@ class Settings(BaseSettings):
     # who answers /paysupport (e.g. @your_support); shown to users
     support_contact: str = ""
 
+    # -- deployment ---------------------------------------------------------------------
+    # polling (default) or webhook (aiohttp server; needs WEBHOOK_URL and WEBHOOK_SECRET)
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str = ""  # public base URL Telegram calls, e.g. https://bot.example.com
+    webhook_path: str = "/telegram/webhook"
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    webhook_secret: SecretStr = SecretStr("")  # checked on every request (X-Telegram-Bot-Api-Secret-Token)
+    webhook_set_on_start: bool = True  # several processes behind one URL: let one of them set it
+    webhook_delete_on_shutdown: bool = False
+    health_path: str = "/healthz"
+    # Redis: FSM state, per-user locks, update de-duplication and throttling shared by processes
+    redis_url: str | None = None
+    redis_prefix: str = "predictbot"
+    # graceful shutdown: how long to let running updates (predictions) finish, seconds
+    shutdown_timeout: float = Field(default=30.0, ge=0)
+    log_format: Literal["text", "json"] = "text"
+
     @field_validator("topup_packs")
     @classmethod
     def _check_packs(cls, value: str) -> str:
@@ -63,7 +81,7 @@ class Settings(BaseSettings):
             return frozenset({value})
         return value
 
-    @field_validator("telegram_api_url", mode="before")
+    @field_validator("telegram_api_url", "redis_url", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return value or None

@@ -155,7 +155,6 @@ async def run_console(settings: Settings, lines: Any = None, out: Any = sys.stdo
             await dp.feed_update(bot, Update.model_validate(update, context={"bot": bot}))
     finally:
         await dp.emit_shutdown(bot=bot)
-        await dp.storage.close()
         await core.close()
     return 0
 

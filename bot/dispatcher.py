@@ -15,8 +15,6 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
-from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import BotCommand, BotCommandScopeDefault, ErrorEvent
@@ -24,8 +22,8 @@ from aiogram.types import BotCommand, BotCommandScopeDefault, ErrorEvent
 from bot.app import Core
 from bot.handlers import get_routers
 from bot.i18n import I18n
-from bot.middlewares import ContextMiddleware, DedupMiddleware, ThrottlingMiddleware
-from bot.storage import SQLiteStorage
+from bot.middlewares import ContextMiddleware, DedupMiddleware, LogContextMiddleware, ThrottlingMiddleware
+from bot.scale import Shared
 
 log = logging.getLogger(__name__)
 USER_COMMANDS = (
@@ -99,21 +97,35 @@ async def on_error(event: ErrorEvent, i18n: I18n, **_: Any) -> bool:
     return True
 
 
-def create_dispatcher(core: Core, storage: BaseStorage | None = None, i18n: I18n | None = None) -> Dispatcher:
+def create_dispatcher(core: Core, shared: Shared | None = None, i18n: I18n | None = None) -> Dispatcher:
+    """The Dispatcher with our middlewares and routers. `shared` holds what processes share
+    (FSM storage, per-user locks, de-duplication, throttling): SQLite/memory or Redis."""
     i18n = i18n or I18n()
+    shared = shared or Shared(core.settings)
     dp = Dispatcher(
-        storage=storage or SQLiteStorage(core.settings.fsm_path),
-        events_isolation=SimpleEventIsolation(),  # one update at a time per user: no racing dialogs
+        storage=shared.storage,
+        events_isolation=shared.isolation,  # one update at a time per user: no racing dialogs
         core=core,
         i18n=i18n,
+        shared=shared,
     )
-    dp.update.outer_middleware(DedupMiddleware())
+    dp.update.outer_middleware(LogContextMiddleware(core.inflight))
+    dp.update.outer_middleware(DedupMiddleware(shared.dedup))
     dp.update.outer_middleware(ContextMiddleware(core, i18n))
-    dp.update.outer_middleware(
-        ThrottlingMiddleware(core.settings.throttle_rate, core.settings.throttle_burst)
-    )
+    dp.update.outer_middleware(ThrottlingMiddleware(shared.throttle, enabled=core.settings.throttle_rate > 0))
     dp.include_routers(*get_routers())
     dp.errors.register(on_error)
+
+    async def drain() -> None:
+        """Graceful stop: no new updates are taken by now; let running ones finish first."""
+        left = await core.drain(core.settings.shutdown_timeout)
+        if left:
+            log.warning(
+                "%d update(s) still running at shutdown; their predictions settle at next start", left
+            )
+
+    dp.shutdown.register(drain)  # shutdown handlers run in order: drain before closing storage
+    dp.shutdown.register(shared.close)
     return dp
 
 

@@ -3,9 +3,8 @@ user loaded (disabled users stop here), the user's language."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,61 +14,76 @@ from aiogram.types import User as TgUser
 
 from bot.app import Core
 from bot.i18n import I18n
+from bot.logs import update_id_var, user_id_var
+from bot.scale import Dedup, Throttle
 from db.accounts import get_by_telegram_id
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
-class DedupMiddleware(BaseMiddleware):
-    """Telegram may deliver an update twice (retries, a restarted poller): handle it once."""
+class LogContextMiddleware(BaseMiddleware):
+    """Puts the update id and the Telegram user id into every log line of this update, and keeps
+    the update's task in `inflight` so that a shutdown can let it finish."""
 
-    def __init__(self, size: int = 50_000) -> None:
-        self._seen: OrderedDict[int, None] = OrderedDict()
-        self._size = size
+    def __init__(self, inflight: set[asyncio.Task[Any]]) -> None:
+        self.inflight = inflight
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
-        if event.update_id in self._seen:
+        tg_user: TgUser | None = data.get("event_from_user")
+        tokens = (update_id_var.set(event.update_id), user_id_var.set(tg_user.id if tg_user else None))
+        task = asyncio.current_task()
+        if task is not None:
+            self.inflight.add(task)
+        try:
+            return await handler(event, data)
+        finally:
+            if task is not None:
+                self.inflight.discard(task)
+            update_id_var.reset(tokens[0])
+            user_id_var.reset(tokens[1])
+
+
+class DedupMiddleware(BaseMiddleware):
+    """Telegram may deliver an update twice (retries, a restarted poller, two processes behind one
+    webhook): handle it once."""
+
+    def __init__(self, dedup: Dedup) -> None:
+        self.dedup = dedup
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        if not await self.dedup.first_time(event.update_id):
             log.info("duplicate update %d dropped", event.update_id)
             return None
-        self._seen[event.update_id] = None
-        if len(self._seen) > self._size:
-            self._seen.popitem(last=False)
         return await handler(event, data)
 
 
 class ThrottlingMiddleware(BaseMiddleware):
-    """A token bucket per user: `burst` updates at once, refilled at `rate` per second.
-    Over the limit, the update is dropped and the user warned once until the bucket refills."""
+    """A token bucket per user (shared by processes through Redis when configured). Over the
+    limit, the update is dropped and the user warned once until the bucket refills."""
 
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate = rate
-        self.burst = burst
-        self._buckets: dict[int, tuple[float, float, bool]] = {}
+    def __init__(self, throttle: Throttle, enabled: bool = True) -> None:
+        self.throttle = throttle
+        self.enabled = enabled
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: TgUser | None = data.get("event_from_user")
-        if user is None or self.rate <= 0:
+        if user is None or not self.enabled or (isinstance(event, Update) and event.pre_checkout_query):
+            return await handler(event, data)  # a pre-checkout must always be answered
+        allowed, warn = await self.throttle.hit(user.id)
+        if allowed:
             return await handler(event, data)
-        now = time.monotonic()
-        tokens, last, warned = self._buckets.get(user.id, (float(self.burst), now, False))
-        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-        if tokens < 1:
-            self._buckets[user.id] = (tokens, now, True)
-            if not warned:
-                log.info("throttled user %d", user.id)
-                t = data.get("t")
-                text = t("throttled") if t else "Too many requests, slow down."
-                if isinstance(event, Update) and event.callback_query:
-                    await event.callback_query.answer(text)
-                elif isinstance(event, Update) and event.message:
-                    await event.message.answer(text)
-            return None
-        self._buckets[user.id] = (tokens - 1, now, False)
-        if len(self._buckets) > 100_000:
-            self._buckets.clear()
-        return await handler(event, data)
+        if warn:
+            log.info("throttled user %d", user.id)
+            t = data.get("t")
+            text = t("throttled") if t else "Too many requests, slow down."
+            if isinstance(event, Update) and event.callback_query:
+                await event.callback_query.answer(text)
+            elif isinstance(event, Update) and event.message:
+                await event.message.answer(text)
+        return None
 
 
 class ContextMiddleware(BaseMiddleware):

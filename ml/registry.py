@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,14 +118,16 @@ class ModelRegistry:
         digest = hashlib.sha256(data).hexdigest()
         meta = meta.model_copy(update={"sha256": digest})
         file_path = self.path_of(meta)
-        tmp = file_path.with_suffix(file_path.suffix + ".tmp")
+        tmp = file_path.with_suffix(f"{file_path.suffix}.{os.getpid()}.tmp")  # one per process
         tmp.write_bytes(data)
         tmp.replace(file_path)
         meta_path = self.models_dir / f"{meta.name}{META_SUFFIX}"
-        meta_path.write_text(
+        tmp_meta = meta_path.with_suffix(f".{os.getpid()}.tmp")
+        tmp_meta.write_text(
             json.dumps(meta.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n",
             encoding="utf-8",
         )
+        tmp_meta.replace(meta_path)  # readers never see half a file
         with self._lock:
             self._metas[meta.name] = meta
             self._loaded.pop(meta.name, None)

@@ -6,7 +6,6 @@ import contextvars
 import itertools
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -23,7 +22,7 @@ from aiogram.types import InlineKeyboardMarkup, Message, Update
 from bot.app import Core
 from bot.dispatcher import create_bot, create_dispatcher
 from bot.local_session import LocalSession
-from bot.storage import SQLiteStorage
+from bot.scale import Shared
 
 _update_ids = itertools.count(1)
 # the reply being recorded, per task, so that concurrent updates record apart
@@ -94,12 +93,14 @@ class Reply:
 
 
 class Harness:
-    def __init__(self, core: Core, fsm_path: Path | None = None) -> None:
+    def __init__(self, core: Core) -> None:
         self.core = core
         self.session = LocalSession(on_call=self._record)
         self.bot: Bot = create_bot("42:TEST-TOKEN", session=self.session)
-        storage = SQLiteStorage(fsm_path or core.settings.fsm_path)
-        self.dp: Dispatcher = create_dispatcher(core, storage=storage)
+        # FSM storage, locks, de-duplication and throttling as the settings say: SQLite and
+        # memory, or Redis (when the tests run with TEST_REDIS_URL)
+        self.shared = Shared(core.settings)
+        self.dp: Dispatcher = create_dispatcher(core, shared=self.shared)
         self._message_ids = itertools.count(1)
         # the latest keyboard each chat was shown: (message, markup)
         self.keyboards: dict[int, list[tuple[Message, InlineKeyboardMarkup]]] = {}
@@ -113,7 +114,7 @@ class Harness:
             self.keyboards.setdefault(result.chat.id, []).append((result, markup))
 
     async def close(self) -> None:
-        await self.dp.storage.close()
+        await self.shared.close()
 
     async def feed(self, update: Update) -> Reply:
         reply = Reply()

@@ -131,8 +131,45 @@ def admin_id() -> int:
     return 9001
 
 
+REDIS_SKIP_REASON = (
+    "Redis tests need TEST_REDIS_URL, e.g. redis://127.0.0.1:6379/0 (keys get a unique prefix)"
+)
+
+
+async def drop_redis_prefix(url: str, prefix: str) -> None:
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(url)
+    try:
+        keys = [k async for k in redis.scan_iter(match=f"{prefix}:*", count=500)]
+        if keys:
+            await redis.delete(*keys)
+    finally:
+        await redis.aclose()
+
+
 @pytest.fixture
-async def core(db_url: str, models_dir: Path, passwords: Passwords, admin_id: int) -> AsyncIterator[Core]:
-    c = await build_core(settings_for(db_url, models_dir, admin_ids=frozenset({admin_id})), passwords)
+async def redis_prefix(backend: str) -> AsyncIterator[str | None]:
+    """On PostgreSQL runs with TEST_REDIS_URL set, the bot shares state through Redis (the
+    scale-out configuration); on SQLite it keeps the embedded default."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if backend != "postgresql" or not url:
+        yield None
+        return
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    yield prefix
+    await drop_redis_prefix(url, prefix)
+
+
+@pytest.fixture
+async def core(
+    db_url: str, models_dir: Path, passwords: Passwords, admin_id: int, redis_prefix: str | None
+) -> AsyncIterator[Core]:
+    extra: dict[str, Any] = {}
+    if redis_prefix:
+        extra = {"redis_url": os.environ["TEST_REDIS_URL"], "redis_prefix": redis_prefix}
+    c = await build_core(
+        settings_for(db_url, models_dir, admin_ids=frozenset({admin_id}), **extra), passwords
+    )
     yield c
     await c.close()

@@ -1,0 +1,144 @@
+"""What several bot processes share: in memory for one process (the default), in Redis for many.
+
+- update de-duplication (Telegram may deliver an update twice, or to two processes),
+- per-user flood control (a token bucket),
+- FSM storage and per-user event isolation (aiogram's RedisStorage and RedisEventIsolation).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from typing import Any, Protocol
+
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+
+from bot.config import Settings
+from bot.storage import SQLiteStorage
+
+DEDUP_TTL = 24 * 3600  # Telegram keeps undelivered updates for 24 hours
+
+
+class Dedup(Protocol):
+    async def first_time(self, update_id: int) -> bool: ...
+
+
+class Throttle(Protocol):
+    async def hit(self, user_id: int) -> tuple[bool, bool]:
+        """(allowed, warn): warn once when a user first goes over the limit."""
+        ...
+
+
+class MemoryDedup:
+    def __init__(self, size: int = 50_000) -> None:
+        self._seen: OrderedDict[int, None] = OrderedDict()
+        self._size = size
+
+    async def first_time(self, update_id: int) -> bool:
+        if update_id in self._seen:
+            return False
+        self._seen[update_id] = None
+        if len(self._seen) > self._size:
+            self._seen.popitem(last=False)
+        return True
+
+
+class MemoryThrottle:
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._buckets: dict[int, tuple[float, float, bool]] = {}
+
+    async def hit(self, user_id: int) -> tuple[bool, bool]:
+        now = time.monotonic()
+        tokens, last, warned = self._buckets.get(user_id, (float(self.burst), now, False))
+        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+        if len(self._buckets) > 100_000:
+            self._buckets.clear()
+        if tokens < 1:
+            self._buckets[user_id] = (tokens, now, True)
+            return False, not warned
+        self._buckets[user_id] = (tokens - 1, now, False)
+        return True, False
+
+
+class RedisDedup:
+    def __init__(self, redis: Any, prefix: str) -> None:
+        self.redis = redis
+        self.prefix = prefix
+
+    async def first_time(self, update_id: int) -> bool:
+        return bool(await self.redis.set(f"{self.prefix}:update:{update_id}", 1, nx=True, ex=DEDUP_TTL))
+
+
+# One atomic token bucket per user: tokens refill at `rate`/s up to `burst`.
+_BUCKET_LUA = """
+local data = redis.call('HMGET', KEYS[1], 'tokens', 'ts', 'warned')
+local rate, burst, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local tokens = tonumber(data[1]) or burst
+local ts = tonumber(data[2]) or now
+local warned = data[3] == '1'
+tokens = math.min(burst, tokens + math.max(0, now - ts) * rate)
+local allowed, warn = 0, 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+  warned = false
+else
+  if not warned then warn = 1 end
+  warned = true
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now), 'warned', warned and '1' or '0')
+redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 5)
+return {allowed, warn}
+"""
+
+
+class RedisThrottle:
+    def __init__(self, redis: Any, prefix: str, rate: float, burst: int) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self.rate = rate
+        self.burst = burst
+        self._script = redis.register_script(_BUCKET_LUA)
+
+    async def hit(self, user_id: int) -> tuple[bool, bool]:
+        allowed, warn = await self._script(
+            keys=[f"{self.prefix}:throttle:{user_id}"], args=[self.rate, self.burst, time.time()]
+        )
+        return bool(allowed), bool(warn)
+
+
+class Shared:
+    """The shared pieces for this process, built from Settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.redis: Any = None
+        if settings.redis_url:
+            from aiogram.fsm.storage.redis import RedisStorage
+            from redis.asyncio import Redis
+
+            self.redis = Redis.from_url(settings.redis_url)
+            keys = DefaultKeyBuilder(prefix=f"{settings.redis_prefix}:fsm", with_destiny=True)
+            redis_storage = RedisStorage(self.redis, key_builder=keys)
+            self.storage: BaseStorage = redis_storage
+            self.isolation: BaseEventIsolation = redis_storage.create_isolation()
+            self.dedup: Dedup = RedisDedup(self.redis, settings.redis_prefix)
+            self.throttle: Throttle = RedisThrottle(
+                self.redis, settings.redis_prefix, settings.throttle_rate, settings.throttle_burst
+            )
+        else:
+            self.storage = SQLiteStorage(settings.fsm_path)
+            self.isolation = SimpleEventIsolation()
+            self.dedup = MemoryDedup()
+            self.throttle = MemoryThrottle(settings.throttle_rate, settings.throttle_burst)
+
+    async def ping(self) -> bool:
+        return self.redis is None or bool(await self.redis.ping())
+
+    async def close(self) -> None:
+        await self.storage.close()
+        await self.isolation.close()
+        if self.redis is not None:
+            await self.redis.aclose()

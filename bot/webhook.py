@@ -1,0 +1,113 @@
+"""Webhook mode: an aiohttp server for Telegram's calls, with a secret token and a health check.
+
+Requests to the webhook path without the right `X-Telegram-Bot-Api-Secret-Token` get 401 and
+change nothing (aiogram's SimpleRequestHandler checks it). Several processes may serve the same
+URL behind a load balancer when they share PostgreSQL and Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from contextlib import suppress
+
+from aiogram import Bot, Dispatcher
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+from sqlalchemy import text
+
+from bot.app import Core, build_core
+from bot.config import Settings
+from bot.dispatcher import create_bot, create_dispatcher, notify_recovered, set_commands
+from bot.i18n import I18n
+from bot.refunds import refund_loop
+from bot.scale import Shared
+
+log = logging.getLogger(__name__)
+
+
+def webhook_url(settings: Settings) -> str:
+    return settings.webhook_url.rstrip("/") + settings.webhook_path
+
+
+def create_app(core: Core, bot: Bot, dp: Dispatcher, shared: Shared, i18n: I18n) -> web.Application:
+    settings = core.settings
+    secret = settings.webhook_secret.get_secret_value()
+    if not secret:
+        raise ValueError("webhook mode needs WEBHOOK_SECRET")
+    app = web.Application()
+    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret, handle_in_background=True).register(
+        app, path=settings.webhook_path
+    )
+
+    async def health(_: web.Request) -> web.Response:
+        checks: dict[str, str] = {}
+        try:
+            async with core.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"error: {type(exc).__name__}"
+        try:
+            checks["redis"] = (
+                ("ok" if await shared.ping() else "error") if shared.redis is not None else "off"
+            )
+        except Exception as exc:
+            checks["redis"] = f"error: {type(exc).__name__}"
+        healthy = checks["database"] == "ok" and checks["redis"] in {"ok", "off"}
+        body = {"status": "ok" if healthy else "unavailable", **checks, "running_updates": len(core.inflight)}
+        return web.json_response(body, status=200 if healthy else 503)
+
+    app.router.add_get(settings.health_path, health)
+
+    async def on_startup() -> None:
+        if settings.webhook_set_on_start:
+            await bot.set_webhook(
+                webhook_url(settings),
+                secret_token=secret,
+                allowed_updates=dp.resolve_used_update_types(),
+                drop_pending_updates=False,
+            )
+            log.info("webhook set to %s", webhook_url(settings))
+        await set_commands(bot, i18n)
+        await notify_recovered(bot, core, i18n)
+        core.spawn(refund_loop(bot, core, settings.refund_retry_seconds))
+
+    async def on_shutdown() -> None:
+        if settings.webhook_delete_on_shutdown:
+            with suppress(Exception):
+                await bot.delete_webhook()
+                log.info("webhook deleted")
+
+    dp.startup.register(on_startup)
+    dp.shutdown.register(on_shutdown)
+    setup_application(app, dp, bot=bot)
+    return app
+
+
+async def run_webhook(settings: Settings) -> int:
+    if not settings.webhook_url or not settings.webhook_secret.get_secret_value():
+        log.error("webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET (see .env.example)")
+        return 2
+    core = await build_core(settings)
+    i18n = I18n()
+    shared = Shared(settings)
+    bot = create_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
+    dp = create_dispatcher(core, shared=shared, i18n=i18n)
+    runner = web.AppRunner(create_app(core, bot, dp, shared, i18n), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+    log.info("webhook server on %s:%d%s", settings.webhook_host, settings.webhook_port, settings.webhook_path)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+        log.info("stopping: no new updates; letting running ones finish")
+    finally:
+        await runner.cleanup()  # stops the listener, then dispatcher shutdown: drain, close storage
+        await bot.session.close()
+        await core.close()
+    return 0

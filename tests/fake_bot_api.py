@@ -1,0 +1,68 @@
+"""A Bot API server over HTTP for tests of whole processes: answers like Telegram, records calls."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from typing import Any
+
+from aiohttp import web
+
+BOT = {"id": 4242, "is_bot": True, "first_name": "Predict Bot", "username": "predict_bot"}
+MESSAGE_METHODS = {"sendmessage", "editmessagetext", "senddocument", "sendinvoice"}
+
+
+class FakeBotApi:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self._ids = itertools.count(10_000)
+        self._runner: web.AppRunner | None = None
+
+    async def start(self, port: int) -> str:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", port).start()
+        return f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"].lower()
+        raw = dict(await request.post())
+        params: dict[str, Any] = {}
+        for key, value in raw.items():
+            if isinstance(value, str) and value[:1] in "{[":
+                try:
+                    params[key] = json.loads(value)
+                    continue
+                except ValueError:
+                    pass
+            params[key] = value if isinstance(value, str) else "<file>"
+        self.calls.append((method, params))
+        result: Any = True
+        if method == "getme":
+            result = BOT
+        elif method in MESSAGE_METHODS:
+            chat_id = int(params.get("chat_id", 0))
+            result = {
+                "message_id": int(params.get("message_id") or next(self._ids)),
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"},
+                "from": BOT,
+                "text": params.get("text", ""),
+            }
+            if isinstance(params.get("reply_markup"), dict):
+                result["reply_markup"] = params["reply_markup"]
+        return web.json_response({"ok": True, "result": result})
+
+    def texts(self, chat_id: int) -> list[tuple[str, dict[str, Any]]]:
+        return [
+            (p.get("text", ""), p)
+            for m, p in self.calls
+            if m in ("sendmessage", "editmessagetext") and str(p.get("chat_id")) == str(chat_id)
+        ]

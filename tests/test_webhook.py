@@ -1,0 +1,124 @@
+"""Webhook mode: the secret token is enforced, the health endpoint answers, updates are handled."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiogram.methods import SendMessage, SetWebhook
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import func, select
+
+from bot.app import Core
+from bot.dispatcher import create_bot, create_dispatcher
+from bot.i18n import I18n
+from bot.local_session import LocalSession
+from bot.scale import Shared
+from bot.webhook import create_app
+from db.models import User
+from tests.bot_fixtures import registered
+from tests.bot_harness import TgUser
+
+SECRET = "s3cr3t-webhook-token"
+PATH = "/telegram/webhook"
+ZOE = TgUser(8001, "zoe")
+
+
+@pytest.fixture
+async def webhook(core: Core) -> AsyncIterator[tuple[TestClient, LocalSession]]:
+    core.settings.webhook_url = "https://bot.example.com"
+    core.settings.webhook_secret = type(core.settings.webhook_secret)(SECRET)
+    session = LocalSession()
+    bot = create_bot("42:TEST", session=session)
+    shared = Shared(core.settings)
+    i18n = I18n()
+    dp = create_dispatcher(core, shared=shared, i18n=i18n)
+    client = TestClient(TestServer(create_app(core, bot, dp, shared, i18n)))
+    await client.start_server()
+    try:
+        yield client, session
+    finally:
+        await client.close()
+
+
+def update(n: int, text: str) -> dict[str, Any]:
+    return {
+        "update_id": n,
+        "message": {
+            "message_id": n,
+            "date": int(time.time()),
+            "chat": {"id": ZOE.id, "type": "private"},
+            "from": ZOE.as_dict(),
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}]
+            if text.startswith("/")
+            else [],
+        },
+    }
+
+
+async def wait_for_reply(session: LocalSession, needle: str) -> SendMessage:
+    import asyncio
+
+    for _ in range(200):
+        found = [c for c in session.calls if isinstance(c, SendMessage) and needle in c.text]
+        if found:
+            return found[0]
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"no reply with {needle!r}")
+
+
+async def test_webhook_is_set_with_the_secret_on_start(webhook: tuple[TestClient, LocalSession]) -> None:
+    _, session = webhook
+    [call] = [c for c in session.calls if isinstance(c, SetWebhook)]
+    assert call.url == "https://bot.example.com/telegram/webhook" and call.secret_token == SECRET
+    assert "message" in (call.allowed_updates or []) and "pre_checkout_query" in (call.allowed_updates or [])
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}, {"X-Telegram-Bot-Api-Secret-Token": ""}]
+)
+async def test_requests_without_the_secret_are_refused_and_change_nothing(
+    webhook: tuple[TestClient, LocalSession], core: Core, headers: dict[str, str]
+) -> None:
+    client, session = webhook
+    await registered(core, ZOE)
+    before = len(session.calls)
+    resp = await client.post(PATH, json=update(1, "/balance"), headers=headers)
+    assert resp.status == 401
+    assert len(session.calls) == before  # the bot did nothing
+    async with core.session_factory() as s:
+        assert await s.scalar(select(func.count()).select_from(User)) == 1
+
+
+async def test_updates_with_the_secret_are_handled(
+    webhook: tuple[TestClient, LocalSession], core: Core
+) -> None:
+    client, session = webhook
+    await registered(core, ZOE)
+    resp = await client.post(
+        PATH, json=update(2, "/balance"), headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    )
+    assert resp.status == 200
+    reply = await wait_for_reply(session, "Balance: <b>10</b>")
+    assert int(reply.chat_id) == ZOE.id
+
+
+async def test_health_endpoint(webhook: tuple[TestClient, LocalSession], core: Core) -> None:
+    client, _ = webhook
+    resp = await client.get("/healthz")
+    assert resp.status == 200
+    body = await resp.json()
+    assert body["status"] == "ok" and body["database"] == "ok"
+    assert body["redis"] == ("ok" if core.settings.redis_url else "off")
+    assert (await client.get(PATH)).status == 405  # the webhook takes POST only
+
+
+async def test_health_reports_a_broken_database(webhook: tuple[TestClient, LocalSession], core: Core) -> None:
+    client, _ = webhook
+    await core.engine.dispose()
+    core.engine.sync_engine.pool._creator = lambda *a, **k: (_ for _ in ()).throw(OSError("db down"))  # type: ignore[attr-defined]
+    resp = await client.get("/healthz")
+    assert resp.status == 503 and (await resp.json())["database"].startswith("error")
