@@ -99,7 +99,14 @@ async def build_core(settings: Settings, passwords: Passwords | None = None) -> 
     if added:
         log.info("registered models: %s", ", ".join(added))
 
-    executor = MLExecutor(registry, settings.ml_workers, settings.ml_timeout)
+    executor = MLExecutor(
+        registry,
+        settings.ml_workers,
+        settings.ml_timeout,
+        batching=settings.ml_batching,
+        batch_max=settings.ml_batch_max,
+        batch_wait=settings.ml_batch_wait_ms / 1000,
+    )
     await executor.warm_up(list(metas))
     predictions = PredictionService(session_factory, registry, executor)
     core = Core(

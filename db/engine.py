@@ -37,6 +37,10 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     kwargs["connect_args"] = {"timeout": 30}
+    # SQLite runs one writer at a time whatever we do. With many connections, the waiting ones sit
+    # in SQLite's busy handler, which sleeps in steps of up to 100 ms; one connection instead
+    # makes them queue in the event loop and take the lock the moment it is free.
+    kwargs.update(pool_size=1, max_overflow=0, pool_timeout=120)
     engine = create_async_engine(url, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")

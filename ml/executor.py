@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -54,33 +55,120 @@ def predict_rows(loaded: LoadedModel, rows: list[list[float]]) -> list[dict[str,
     return out
 
 
+@dataclass
+class _Request:
+    rows: list[list[float]]
+    future: asyncio.Future[list[dict[str, Any]]]
+
+
 class MLExecutor:
-    def __init__(self, registry: ModelRegistry, max_workers: int = 2, timeout: float = 30.0) -> None:
+    """Runs models in a thread pool. With batching on, concurrent requests for the same model are
+    gathered (up to `batch_max` rows, or `batch_wait` seconds after the first) and run as one
+    model call; each caller gets its own rows' results. If the combined call fails, each request
+    is run on its own, so a bad row fails alone."""
+
+    def __init__(
+        self,
+        registry: ModelRegistry,
+        max_workers: int = 2,
+        timeout: float = 30.0,
+        batching: bool = True,
+        batch_max: int = 64,
+        batch_wait: float = 0.003,
+    ) -> None:
         self.registry = registry
         self.timeout = timeout
+        self.batching = batching
+        self.batch_max = batch_max
+        self.batch_wait = batch_wait
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="ml")
+        self._queues: dict[str, asyncio.Queue[_Request]] = {}
+        self._collectors: dict[str, asyncio.Task[None]] = {}
+        self._settling: set[asyncio.Task[None]] = set()
 
     async def load(self, name: str) -> LoadedModel:
+        cached = self.registry.cached(name)
+        if cached is not None:  # no thread hop for a model already in memory
+            return cached
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self.registry.load, name)
 
+    def _run_sync(self, name: str, rows: list[list[float]]) -> list[dict[str, Any]]:
+        loaded = self.registry.load(name)
+        try:
+            return predict_rows(loaded, rows)
+        except ModelRunError:
+            raise
+        except Exception as exc:  # the estimator's own failure, e.g. a bad upload
+            raise ModelRunError(f"{type(exc).__name__}: {exc}"[:300]) from exc
+
+    async def _run(self, name: str, rows: list[list[float]]) -> list[dict[str, Any]]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, self._run_sync, name, rows)
+
     async def predict(self, name: str, rows: list[list[float]]) -> list[dict[str, Any]]:
         """Predict rows with a registered model; ModelRunError/ModelTimeout on failure."""
-        loop = asyncio.get_running_loop()
-
-        def _call() -> list[dict[str, Any]]:
-            loaded = self.registry.load(name)
-            try:
-                return predict_rows(loaded, rows)
-            except ModelRunError:
-                raise
-            except Exception as exc:  # the estimator's own failure, e.g. a bad upload
-                raise ModelRunError(f"{type(exc).__name__}: {exc}"[:300]) from exc
-
         try:
-            return await asyncio.wait_for(loop.run_in_executor(self._pool, _call), self.timeout)
+            if not self.batching or len(rows) >= self.batch_max:
+                return await asyncio.wait_for(self._run(name, rows), self.timeout)
+            future: asyncio.Future[list[dict[str, Any]]] = asyncio.get_running_loop().create_future()
+            self._queue(name).put_nowait(_Request(rows, future))
+            return await asyncio.wait_for(asyncio.shield(future), self.timeout)
         except TimeoutError:
             raise ModelTimeout(f"model {name} took longer than {self.timeout:g}s") from None
+
+    def _queue(self, name: str) -> asyncio.Queue[_Request]:
+        queue = self._queues.get(name)
+        if queue is None:
+            queue = self._queues[name] = asyncio.Queue()
+            self._collectors[name] = asyncio.create_task(self._collect(name, queue))
+        return queue
+
+    async def _collect(self, name: str, queue: asyncio.Queue[_Request]) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            batch = [await queue.get()]
+            size = len(batch[0].rows)
+            deadline = loop.time() + self.batch_wait
+            while size < self.batch_max:
+                if queue.empty():
+                    remaining = deadline - loop.time()
+                    if remaining <= 0:
+                        break
+                    try:
+                        item = await asyncio.wait_for(queue.get(), remaining)
+                    except TimeoutError:
+                        break
+                else:
+                    item = queue.get_nowait()
+                batch.append(item)
+                size += len(item.rows)
+            task = asyncio.create_task(self._settle(name, batch))  # collect the next batch meanwhile
+            self._settling.add(task)
+            task.add_done_callback(self._settling.discard)
+
+    async def _settle(self, name: str, batch: list[_Request]) -> None:
+        live = [r for r in batch if not r.future.done()]
+        if not live:
+            return
+        try:
+            results = await self._run(name, [row for r in live for row in r.rows])
+        except Exception:
+            for r in live:  # one bad row (or request) must not sink the others: run each alone
+                try:
+                    out = await self._run(name, r.rows)
+                except Exception as exc:
+                    if not r.future.done():
+                        r.future.set_exception(exc)
+                    continue
+                if not r.future.done():
+                    r.future.set_result(out)
+            return
+        start = 0
+        for r in live:
+            if not r.future.done():
+                r.future.set_result(results[start : start + len(r.rows)])
+            start += len(r.rows)
 
     async def warm_up(self, names: list[str]) -> None:
         for name in names:
@@ -90,4 +178,6 @@ class MLExecutor:
                 log.error("model %s not loaded: %s", name, exc)
 
     def shutdown(self) -> None:
+        for task in self._collectors.values():
+            task.cancel()
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -88,6 +88,10 @@ class ModelRegistry:
     def path_of(self, meta: ModelMeta) -> Path:
         return self.models_dir / meta.file
 
+    def cached(self, name: str) -> LoadedModel | None:
+        with self._lock:
+            return self._loaded.get(name)
+
     def load(self, name: str) -> LoadedModel:
         """The cached model, loading (and verifying) it on first use. Blocking: call in a thread."""
         with self._lock:
