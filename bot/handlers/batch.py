@@ -18,6 +18,7 @@ from bot.app import Core
 from bot.batch_csv import BatchFileError, read_batch, results_csv, template_csv
 from bot.callbacks import ConfirmCD, ModelCD
 from bot.filters import Registered
+from bot.handlers.predict import quote_for_button
 from bot.i18n import Translator
 from bot.keyboards import back_to_menu_kb, cancel_kb, confirm_kb
 from bot.render import input_error_text, money
@@ -44,19 +45,14 @@ async def batch_start(
     core: Core,
     session: AsyncSession,
 ) -> None:
-    await query.answer()
-    if not isinstance(query.message, Message):
+    quoted = await quote_for_button(query, core, session, user, callback_data.name, t)
+    if quoted is None:
         return
-    try:
-        async with unit(session):
-            quote = await core.predictions.quote(session, user.id, callback_data.name)
-    except ModelUnavailable:
-        await query.message.answer(t("model_unavailable"), reply_markup=back_to_menu_kb(t))
-        return
+    message, quote = quoted
     meta = quote.meta
     await state.set_state(Predict.batch)
     await state.set_data({"model": meta.name})
-    await query.message.answer_document(
+    await message.answer_document(
         BufferedInputFile(template_csv(meta), filename=f"{meta.name}_template.csv"),
         caption=t(
             "batch_prompt",

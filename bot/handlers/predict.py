@@ -99,6 +99,20 @@ async def _quote(core: Core, session: AsyncSession, user: User, name: str) -> Qu
         return await core.predictions.quote(session, user.id, name)
 
 
+async def quote_for_button(
+    query: CallbackQuery, core: Core, session: AsyncSession, user: User, name: str, t: Translator
+) -> tuple[Message, Quote] | None:
+    """Answer a model button and quote the model; None (after saying why) if it cannot run."""
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return None
+    try:
+        return query.message, await _quote(core, session, user, name)
+    except ModelUnavailable:
+        await query.message.answer(t("model_unavailable"), reply_markup=back_to_menu_kb(t))
+        return None
+
+
 def metric_text(t: Translator, meta: ModelMeta) -> str:
     if "accuracy" in meta.metrics:
         return t("metric_accuracy", value=f"{meta.metrics['accuracy'] * 100:.1f}")
@@ -143,17 +157,13 @@ async def model_card(
     core: Core,
     session: AsyncSession,
 ) -> None:
-    await query.answer()
-    if not isinstance(query.message, Message):
+    quoted = await quote_for_button(query, core, session, user, callback_data.name, t)
+    if quoted is None:
         return
-    try:
-        quote = await _quote(core, session, user, callback_data.name)
-    except ModelUnavailable:
-        await query.message.answer(t("model_unavailable"), reply_markup=back_to_menu_kb(t))
-        return
+    message, quote = quoted
     await state.clear()
     await _send_or_edit(
-        query.message, card_text(t, quote), model_card_kb(t, callback_data.name, quote.affordable), True
+        message, card_text(t, quote), model_card_kb(t, callback_data.name, quote.affordable), True
     )
 
 
@@ -192,21 +202,17 @@ async def start_input(
     core: Core,
     session: AsyncSession,
 ) -> None:
-    await query.answer()
-    if not isinstance(query.message, Message):
+    quoted = await quote_for_button(query, core, session, user, callback_data.name, t)
+    if quoted is None:
         return
-    try:
-        quote = await _quote(core, session, user, callback_data.name)
-    except ModelUnavailable:
-        await query.message.answer(t("model_unavailable"), reply_markup=back_to_menu_kb(t))
-        return
+    message, quote = quoted
     if not quote.affordable:
-        await query.message.answer(
+        await message.answer(
             t("insufficient", cost=money(quote.cost), balance=money(quote.balance)),
             reply_markup=model_card_kb(t, quote.meta.name, False),
         )
         return
-    await begin_input(query.message, state, t, quote.meta)
+    await begin_input(message, state, t, quote.meta)
 
 
 def _meta_or_none(core: Core, name: str | None) -> ModelMeta | None:
