@@ -187,24 +187,7 @@ class PredictionService:
             quote = await self.quote(session, user_id, model_name)
             if not quote.affordable:
                 raise InsufficientFunds(quote.balance, quote.cost)
-            prediction = Prediction(
-                user_id=user_id,
-                model_id=quote.model_id,
-                input_data=parsed,
-                status=PredictionStatus.PENDING,
-                request_key=request_key,
-            )
-            session.add(prediction)
-            await session.flush()
-            if quote.cost > 0:
-                await deduct_balance(
-                    session,
-                    user_id,
-                    quote.cost,
-                    charge_description(quote.meta),
-                    prediction_id=prediction.id,
-                    kind=TxKind.CHARGE,
-                )
+            [prediction] = await self._insert_and_charge(session, user_id, quote, [parsed], [request_key])
             log.info(
                 "prediction %d charged: user %d model %s cost %s",
                 prediction.id,
@@ -213,6 +196,39 @@ class PredictionService:
                 quote.cost,
             )
             return prediction.id, quote.meta
+
+    @staticmethod
+    async def _insert_and_charge(
+        session: AsyncSession,
+        user_id: int,
+        quote: Quote,
+        rows: Sequence[Mapping[str, Value]],
+        keys: Sequence[str | None],
+    ) -> list[Prediction]:
+        """Pending Prediction rows, each with its own charge linked to it (caller's transaction)."""
+        predictions = [
+            Prediction(
+                user_id=user_id,
+                model_id=quote.model_id,
+                input_data=dict(values),
+                status=PredictionStatus.PENDING,
+                request_key=key,
+            )
+            for values, key in zip(rows, keys, strict=True)
+        ]
+        session.add_all(predictions)
+        await session.flush()
+        if quote.cost > 0:
+            for prediction in predictions:
+                await deduct_balance(
+                    session,
+                    user_id,
+                    quote.cost,
+                    charge_description(quote.meta),
+                    prediction_id=prediction.id,
+                    kind=TxKind.CHARGE,
+                )
+        return predictions
 
     async def _execute(
         self, prediction_id: int, meta: ModelMeta, parsed: Mapping[str, Value]
@@ -350,28 +366,7 @@ class PredictionService:
             total = quote.cost * len(parsed)
             if quote.balance < total:
                 raise InsufficientFunds(quote.balance, total)
-            predictions = [
-                Prediction(
-                    user_id=user_id,
-                    model_id=quote.model_id,
-                    input_data=p,
-                    status=PredictionStatus.PENDING,
-                    request_key=k,
-                )
-                for p, k in zip(parsed, keys, strict=True)
-            ]
-            session.add_all(predictions)
-            await session.flush()
-            if quote.cost > 0:
-                for prediction in predictions:
-                    await deduct_balance(
-                        session,
-                        user_id,
-                        quote.cost,
-                        charge_description(quote.meta),
-                        prediction_id=prediction.id,
-                        kind=TxKind.CHARGE,
-                    )
+            predictions = await self._insert_and_charge(session, user_id, quote, parsed, keys)
             log.info(
                 "batch of %d charged: user %d model %s total %s", len(predictions), user_id, model_name, total
             )
