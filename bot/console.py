@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from aiogram import Bot
 from aiogram.methods import (
     AnswerCallbackQuery,
     EditMessageReplyMarkup,
@@ -157,6 +156,3 @@ async def run_console(settings: Settings, lines: Any = None, out: Any = sys.stdo
         await dp.emit_shutdown(bot=bot)
         await core.close()
     return 0
-
-
-__all__ = ["Bot", "ConsoleView", "run_console"]

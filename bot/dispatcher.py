@@ -21,9 +21,12 @@ from aiogram.types import BotCommand, BotCommandScopeDefault, ErrorEvent
 
 from bot.app import Core
 from bot.handlers import get_routers
+from bot.handlers.predict import outcome_text
 from bot.i18n import I18n
+from bot.keyboards import result_kb
 from bot.middlewares import ContextMiddleware, DedupMiddleware, LogContextMiddleware, ThrottlingMiddleware
 from bot.scale import Shared
+from db.models import User
 
 log = logging.getLogger(__name__)
 USER_COMMANDS = (
@@ -142,10 +145,6 @@ async def set_commands(bot: Bot, i18n: I18n) -> None:
 
 async def notify_recovered(bot: Bot, core: Core, i18n: I18n) -> int:
     """Tell users how their predictions interrupted by a stop were settled (re-run or refunded)."""
-    from bot.handlers.predict import outcome_text
-    from bot.keyboards import result_kb
-    from db.models import User
-
     sent = 0
     for outcome in core.recovered:
         async with core.session_factory() as session:

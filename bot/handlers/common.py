@@ -24,7 +24,7 @@ from db import accounts
 from db.engine import unit
 from db.errors import AccountError
 from db.models import User
-from db.repo import set_language
+from db.repo import list_models, set_language
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -277,8 +277,6 @@ def help_text(t: Translator, core: Core, costs: list[tuple[str, str]]) -> str:
 
 
 async def _help(message: Message, t: Translator, core: Core, session: AsyncSession) -> None:
-    from db.repo import list_models
-
     async with unit(session):
         models = await list_models(session)
     costs = []
