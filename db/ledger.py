@@ -10,6 +10,8 @@ guarded UPDATE plus its Transactions row, in the caller's transaction (nothing h
 from __future__ import annotations
 
 import math
+import typing
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
@@ -17,7 +19,7 @@ from sqlalchemy import Numeric, cast, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.errors import BalanceLimitExceeded, InsufficientFunds, InvalidAmount, UserNotFound
-from db.models import Transaction, TxKind, User
+from db.models import Transaction, TxKind, User, utcnow
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("1000000")  # one operation
@@ -93,6 +95,15 @@ async def _record(
     return tx_id
 
 
+@dataclass(frozen=True, slots=True)
+class Debit:
+    user_id: int
+    amount: Decimal  # validated (see validate_amount)
+    description: str
+    prediction_id: int | None = None
+    kind: str = TxKind.OTHER
+
+
 async def deduct_balance(
     session: AsyncSession,
     user_id: int,
@@ -103,17 +114,98 @@ async def deduct_balance(
     kind: str = TxKind.OTHER,
 ) -> LedgerEntry:
     """Take `amount` from the user's balance, or raise InsufficientFunds and change nothing."""
-    amt = validate_amount(amount)
-    new_balance = await session.scalar(
-        update(User)
-        .where(User.id == user_id, User.balance >= float(amt))
-        .values(balance=_rounded(User.balance - float(amt)))
-        .returning(User.balance)
+    debit = Debit(user_id, validate_amount(amount), description, prediction_id, kind)
+    [entry] = await deduct_balances(session, [debit])
+    if isinstance(entry, LedgerEntry):
+        return entry
+    raise entry
+
+
+async def deduct_balances(
+    session: AsyncSession, debits: Sequence[Debit]
+) -> list[LedgerEntry | InsufficientFunds | UserNotFound]:
+    """The batch form of deduct_balance: each debit succeeds or fails on its own, in order.
+
+    The guard is the same (`WHERE balance >= amount`, the new balance rounded to cents in the same
+    UPDATE), applied to many users per statement: one UPDATE per distinct amount, then one INSERT
+    of all their Transactions rows. A user with several debits is charged in rounds, one debit
+    per round, so each sees the balance the previous one left.
+    """
+    for d in debits:
+        validate_amount(d.amount)  # raises InvalidAmount
+    results: list[LedgerEntry | InsufficientFunds | UserNotFound | None] = [None] * len(debits)
+    todo = list(range(len(debits)))
+    while todo:
+        now: list[int] = []
+        later: list[int] = []
+        users: set[int] = set()
+        for i in todo:
+            (later if debits[i].user_id in users else now).append(i)
+            users.add(debits[i].user_id)
+        if len(users) > 1 and session.get_bind().dialect.name != "sqlite":
+            # Lock the rows in one order, so two batches over the same users cannot deadlock.
+            # (SQLite needs no row locks: the transaction began IMMEDIATE, it is the only writer.)
+            await session.execute(
+                select(User.id).where(User.id.in_(users)).order_by(User.id).with_for_update()
+            )
+        balances: dict[int, Decimal] = {}
+        by_amount: dict[Decimal, list[int]] = {}
+        for i in now:
+            by_amount.setdefault(debits[i].amount, []).append(debits[i].user_id)
+        for amt, user_ids in by_amount.items():
+            rows = await session.execute(
+                update(User)
+                .where(User.id.in_(user_ids), User.balance >= float(amt))
+                .values(balance=_rounded(User.balance - float(amt)))
+                .returning(User.id, User.balance)
+            )
+            balances.update((uid, to_money(b)) for uid, b in rows.all())
+        charged = [i for i in now if debits[i].user_id in balances]
+        if charged:
+            tx_ids = await _record_many(session, [debits[i] for i in charged])
+            for i, tx_id in zip(charged, tx_ids, strict=True):
+                results[i] = LedgerEntry(tx_id, balances[debits[i].user_id])
+        refused = [i for i in now if debits[i].user_id not in balances]
+        if refused:
+            current = dict(
+                (
+                    await session.execute(
+                        select(User.id, User.balance).where(User.id.in_({debits[i].user_id for i in refused}))
+                    )
+                ).all()
+            )
+            for i in refused:
+                uid = debits[i].user_id
+                results[i] = (
+                    InsufficientFunds(to_money(current[uid]), debits[i].amount)
+                    if uid in current
+                    else UserNotFound(f"user {uid} not found")
+                )
+        todo = later
+    assert all(r is not None for r in results)
+    return typing.cast(list[LedgerEntry | InsufficientFunds | UserNotFound], results)
+
+
+async def _record_many(session: AsyncSession, debits: Sequence[Debit]) -> list[int]:
+    rows = [
+        {
+            "user_id": d.user_id,
+            "amount": float(-d.amount),
+            "description": d.description[:255],
+            "prediction_id": d.prediction_id,
+            "kind": d.kind,
+            "created_at": utcnow(),
+        }
+        for d in debits
+    ]
+    if len(rows) == 1:
+        tx_id = await session.scalar(insert(Transaction).values(rows[0]).returning(Transaction.id))
+        assert tx_id is not None
+        return [tx_id]
+    result = await session.execute(
+        insert(Transaction).returning(Transaction.id, sort_by_parameter_order=True), rows
     )
-    if new_balance is None:
-        raise InsufficientFunds(await _current_balance(session, user_id), amt)
-    tx_id = await _record(session, user_id, -amt, description, prediction_id, kind)
-    return LedgerEntry(tx_id, to_money(new_balance))
+    return list(result.scalars())
 
 
 async def increase_balance(

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import JSON, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.errors import DomainError, InsufficientFunds, UserNotFound
-from db.ledger import deduct_balance, increase_balance, to_money
+from db.grouping import Coalescer
+from db.ledger import Debit, deduct_balances, increase_balance, to_money
 from db.models import Model, Prediction, PredictionStatus, Transaction, TxKind, User
 from ml.executor import MLExecutor, ModelRunError
 from ml.inputs import Value, encode, from_mapping, parse_all
@@ -31,6 +32,9 @@ from ml.registry import ModelRegistry, RegistryError
 from ml.schema import ModelMeta
 
 log = logging.getLogger(__name__)
+
+# Concurrent runs are charged, and settled, in groups of up to this many per transaction.
+GROUP_MAX = 500
 
 
 class ModelUnavailable(DomainError):
@@ -92,6 +96,20 @@ class BatchOutcome:
         return sum(1 for _, status, _ in self.items if status == PredictionStatus.FAILED)
 
 
+@dataclass(frozen=True, slots=True)
+class _ChargeRequest:
+    user_id: int
+    model_name: str
+    parsed: dict[str, Value]
+    request_key: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Charged:
+    prediction_id: int
+    meta: ModelMeta
+
+
 def charge_description(meta: ModelMeta) -> str:
     return f"Prediction using model {meta.algorithm} ({meta.name})"
 
@@ -106,6 +124,13 @@ class PredictionService:
         self.session_factory = session_factory
         self.registry = registry
         self.executor = executor
+        # Group commit: concurrent runs share the charge transaction and the settle transaction.
+        self._charges: Coalescer[_ChargeRequest, _Charged | PredictionOutcome] = Coalescer(
+            self._charge_requests, GROUP_MAX, name="charge"
+        )
+        self._completions: Coalescer[tuple[int, dict[str, Any]], PredictionOutcome] = Coalescer(
+            self._complete_many, GROUP_MAX, name="complete"
+        )
 
     # -- reading -------------------------------------------------------------------------
     def meta(self, model_name: str) -> ModelMeta:
@@ -118,13 +143,18 @@ class PredictionService:
         """What a run would cost this user now; raises if it cannot run at all."""
         meta = self.meta(model_name)
         user = await session.get(User, user_id)
+        model = await session.scalar(select(Model).where(Model.name == model_name))
+        return self._quote(meta, user_id, user, model)
+
+    @staticmethod
+    def _quote(meta: ModelMeta, user_id: int, user: Any, model: Any) -> Quote:
+        """`user` and `model`: rows (or ORM objects) with balance/disabled and id/cost/is_active."""
         if user is None:
             raise UserNotFound(f"user {user_id} not found")
         if user.disabled:
             raise UserDisabled(f"user {user_id} is disabled")
-        model = await session.scalar(select(Model).where(Model.name == model_name))
         if model is None or not model.is_active:
-            raise ModelUnavailable(f"model {model_name!r} is not available")
+            raise ModelUnavailable(f"model {meta.name!r} is not available")
         return Quote(meta, model.id, to_money(model.cost), to_money(user.balance))
 
     async def ensure_loadable(self, model_name: str) -> None:
@@ -156,79 +186,167 @@ class PredictionService:
         await self.ensure_loadable(model_name)
         if request_key is not None:
             request_key = f"{user_id}:{request_key}"[:128]  # keys of different users never meet
-        try:
-            charged = await self._charge(user_id, model_name, parsed, request_key)
-        except IntegrityError:
-            # Another request with the same key won the race: report its run.
-            assert request_key is not None
-            existing = await self._by_request_key(request_key)
-            if existing is None:
-                raise
-            return existing
+        charged = await self._charges(_ChargeRequest(user_id, model_name, parsed, request_key))
         if isinstance(charged, PredictionOutcome):
             return charged
-        prediction_id, meta = charged
-        return await self._execute(prediction_id, meta, parsed)
+        return await self._execute(charged.prediction_id, charged.meta, parsed)
 
-    async def _charge(
-        self,
-        user_id: int,
-        model_name: str,
-        parsed: dict[str, Value],
-        request_key: str | None,
-    ) -> tuple[int, ModelMeta] | PredictionOutcome:
+    # -- charging, many runs per transaction -------------------------------------------------
+    async def _charge_requests(
+        self, requests: list[_ChargeRequest]
+    ) -> list[_Charged | PredictionOutcome | BaseException]:
+        """Charge a group of concurrent runs; each gets its own result or refusal."""
+        out: dict[int, _Charged | PredictionOutcome | BaseException] = {}
+        todo = list(range(len(requests)))
+        while todo:
+            # One run per user per transaction: a user's second run (a double tap with the same
+            # key among them) sees the first one's charge and key.
+            now: list[int] = []
+            later: list[int] = []
+            users: set[int] = set()
+            for i in todo:
+                (later if requests[i].user_id in users else now).append(i)
+                users.add(requests[i].user_id)
+            try:
+                out.update(await self._charge_group([(i, requests[i]) for i in now]))
+            except IntegrityError:
+                # A request key raced in from elsewhere (another process): one by one, each run
+                # learns its own fate.
+                log.info("charge group of %d hit a duplicate key; charging one by one", len(now))
+                for i in now:
+                    try:
+                        out[i] = await self._charge_one(requests[i])
+                    except Exception as exc:
+                        out[i] = exc
+            todo = later
+        return [out[i] for i in range(len(requests))]
+
+    async def _charge_group(
+        self, items: list[tuple[int, _ChargeRequest]]
+    ) -> dict[int, _Charged | PredictionOutcome | BaseException]:
+        out: dict[int, _Charged | PredictionOutcome | BaseException] = {}
+        seen: set[str | None] = set()
         async with self.session_factory() as session, session.begin():
-            if request_key is not None:
-                existing = await session.scalar(
-                    select(Prediction).where(Prediction.request_key == request_key)
+            keys = [r.request_key for _, r in items if r.request_key is not None]
+            if keys:
+                found = await session.scalars(
+                    select(Prediction.request_key).where(Prediction.request_key.in_(keys))
                 )
-                if existing is not None:
-                    return await self._outcome(session, existing, duplicate=True)
-            quote = await self.quote(session, user_id, model_name)
-            if not quote.affordable:
-                raise InsufficientFunds(quote.balance, quote.cost)
-            [prediction] = await self._insert_and_charge(session, user_id, quote, [parsed], [request_key])
-            log.info(
-                "prediction %d charged: user %d model %s cost %s",
-                prediction.id,
-                user_id,
-                model_name,
-                quote.cost,
-            )
-            return prediction.id, quote.meta
+                seen = set(found.all())
+            models = {
+                row.name: row
+                for row in await session.execute(
+                    select(Model.id, Model.name, Model.cost, Model.is_active).where(
+                        Model.name.in_({r.model_name for _, r in items})
+                    )
+                )
+            }
+            users = {
+                row.id: row
+                for row in await session.execute(
+                    select(User.id, User.balance, User.disabled).where(
+                        User.id.in_({r.user_id for _, r in items})
+                    )
+                )
+            }
+            accepted: list[tuple[int, _ChargeRequest, Quote]] = []
+            for i, r in items:
+                if r.request_key in seen:
+                    continue  # reported below, once this transaction is over
+                try:
+                    quote = self._quote(
+                        self.meta(r.model_name), r.user_id, users.get(r.user_id), models.get(r.model_name)
+                    )
+                    if not quote.affordable:
+                        raise InsufficientFunds(quote.balance, quote.cost)
+                except DomainError as exc:
+                    out[i] = exc
+                    continue
+                accepted.append((i, r, quote))
+            if accepted:
+                out.update(await self._insert_and_charge_each(session, accepted))
+        for i, r in items:
+            if r.request_key in seen:
+                out[i] = await self._existing(r.request_key)
+        return out
+
+    async def _insert_and_charge_each(
+        self, session: AsyncSession, accepted: list[tuple[int, _ChargeRequest, Quote]]
+    ) -> dict[int, _Charged | BaseException]:
+        """Pending rows and their charges (caller's transaction). A run whose charge is refused
+        (its balance changed meanwhile) gets InsufficientFunds and leaves no row behind."""
+        ids = await self._insert_pending(
+            session, [(r.user_id, q.model_id, r.parsed, r.request_key) for _, r, q in accepted]
+        )
+        paid = [(pid, entry) for pid, entry in zip(ids, accepted, strict=True) if entry[2].cost > 0]
+        charges = await deduct_balances(
+            session,
+            [
+                Debit(r.user_id, q.cost, charge_description(q.meta), pid, TxKind.CHARGE)
+                for pid, (_, r, q) in paid
+            ],
+        )
+        refused = {
+            pid: err for (pid, _), err in zip(paid, charges, strict=True) if isinstance(err, DomainError)
+        }
+        if refused:
+            await session.execute(delete(Prediction).where(Prediction.id.in_(refused)))
+        out: dict[int, _Charged | BaseException] = {}
+        for pid, (i, r, q) in zip(ids, accepted, strict=True):
+            if pid in refused:
+                out[i] = refused[pid]
+                continue
+            out[i] = _Charged(pid, q.meta)
+            log.info("prediction %d charged: user %d model %s cost %s", pid, r.user_id, r.model_name, q.cost)
+        return out
 
     @staticmethod
-    async def _insert_and_charge(
-        session: AsyncSession,
-        user_id: int,
-        quote: Quote,
-        rows: Sequence[Mapping[str, Value]],
-        keys: Sequence[str | None],
-    ) -> list[Prediction]:
-        """Pending Prediction rows, each with its own charge linked to it (caller's transaction)."""
-        predictions = [
-            Prediction(
-                user_id=user_id,
-                model_id=quote.model_id,
-                input_data=dict(values),
-                status=PredictionStatus.PENDING,
-                request_key=key,
-            )
-            for values, key in zip(rows, keys, strict=True)
-        ]
-        session.add_all(predictions)
-        await session.flush()
-        if quote.cost > 0:
-            for prediction in predictions:
-                await deduct_balance(
-                    session,
-                    user_id,
-                    quote.cost,
-                    charge_description(quote.meta),
-                    prediction_id=prediction.id,
-                    kind=TxKind.CHARGE,
-                )
-        return predictions
+    async def _insert_pending(
+        session: AsyncSession, rows: Sequence[tuple[int, int, Mapping[str, Value], str | None]]
+    ) -> list[int]:
+        """Insert pending Prediction rows (user id, model id, inputs, key); their ids, in order."""
+        result = await session.execute(
+            insert(Prediction).returning(Prediction.id, sort_by_parameter_order=True),
+            [
+                {
+                    "user_id": user_id,
+                    "model_id": model_id,
+                    "input_data": dict(values),
+                    "status": PredictionStatus.PENDING,
+                    "request_key": key,
+                }
+                for user_id, model_id, values, key in rows
+            ],
+        )
+        return list(result.scalars())
+
+    async def _charge_one(self, r: _ChargeRequest) -> _Charged | PredictionOutcome:
+        """One run in its own transaction (the fallback when a group cannot be charged as one)."""
+        try:
+            async with self.session_factory() as session, session.begin():
+                if r.request_key is not None:
+                    pid = await session.scalar(
+                        select(Prediction.id).where(Prediction.request_key == r.request_key)
+                    )
+                    if pid is not None:
+                        return (await self._outcomes(session, [pid], duplicate=True))[pid]
+                quote = await self.quote(session, r.user_id, r.model_name)
+                if not quote.affordable:
+                    raise InsufficientFunds(quote.balance, quote.cost)
+                [charged] = (await self._insert_and_charge_each(session, [(0, r, quote)])).values()
+                if isinstance(charged, BaseException):
+                    raise charged
+                return charged
+        except IntegrityError:
+            if r.request_key is None:
+                raise
+            return await self._existing(r.request_key)  # the same key won the race elsewhere
+
+    async def _existing(self, request_key: str | None) -> PredictionOutcome:
+        found = await self._by_request_key(request_key) if request_key is not None else None
+        if found is None:
+            raise RuntimeError(f"request {request_key!r} vanished")
+        return found
 
     async def _execute(
         self, prediction_id: int, meta: ModelMeta, parsed: Mapping[str, Value]
@@ -245,15 +363,22 @@ class PredictionService:
 
     # -- settling (each exactly once) ----------------------------------------------------
     async def complete(self, prediction_id: int, result: dict[str, Any]) -> PredictionOutcome:
+        """Store the result; concurrent completions share one transaction."""
+        return await self._completions((prediction_id, result))
+
+    async def _complete_many(self, items: list[tuple[int, dict[str, Any]]]) -> list[PredictionOutcome]:
+        table = Prediction.__table__
+        assert isinstance(table, Table)
         async with self.session_factory() as session, session.begin():
+            # One guarded UPDATE per row, sent as one executemany: a row settled elsewhere stays.
             await session.execute(
-                update(Prediction)
-                .where(Prediction.id == prediction_id, Prediction.status == PredictionStatus.PENDING)
-                .values(status=PredictionStatus.COMPLETED, result=result)
+                update(table)
+                .where(table.c.id == bindparam("pid"), table.c.status == PredictionStatus.PENDING)
+                .values(status=PredictionStatus.COMPLETED, result=bindparam("res", type_=JSON)),
+                [{"pid": pid, "res": result} for pid, result in items],
             )
-            prediction = await session.get(Prediction, prediction_id, populate_existing=True)
-            assert prediction is not None
-            return await self._outcome(session, prediction)
+            outcomes = await self._outcomes(session, [pid for pid, _ in items])
+        return [outcomes[pid] for pid, _ in items]
 
     async def fail(self, prediction_id: int, reason: str) -> PredictionOutcome:
         """Mark failed and refund the charge; a second call changes nothing."""
@@ -283,9 +408,7 @@ class PredictionService:
                     log.info(
                         "prediction %d refunded %s to user %d", prediction_id, to_money(-charge), user_id
                     )
-            prediction = await session.get(Prediction, prediction_id, populate_existing=True)
-            assert prediction is not None
-            return await self._outcome(session, prediction)
+            return (await self._outcomes(session, [prediction_id]))[prediction_id]
 
     async def recover_pending(self) -> list[PredictionOutcome]:
         """Settle predictions left `pending` (a crash or a stop mid-run): re-run each when its
@@ -335,7 +458,7 @@ class PredictionService:
         base = f"{user_id}:{request_key}"[:100]
         keys = [f"{base}#{i}" for i in range(len(parsed))]
         try:
-            ids = await self._charge_batch(user_id, model_name, parsed, keys)
+            ids = await self._charge_rows(user_id, model_name, parsed, keys)
         except IntegrityError:
             ids = None
         if ids is None:  # seen before: report that run
@@ -356,7 +479,7 @@ class PredictionService:
         await self._settle_many(dict(zip(ids, results, strict=True)))
         return await self._batch_outcome(keys)
 
-    async def _charge_batch(
+    async def _charge_rows(
         self, user_id: int, model_name: str, parsed: list[dict[str, Value]], keys: list[str]
     ) -> list[int] | None:
         async with self.session_factory() as session, session.begin():
@@ -366,21 +489,24 @@ class PredictionService:
             total = quote.cost * len(parsed)
             if quote.balance < total:
                 raise InsufficientFunds(quote.balance, total)
-            predictions = await self._insert_and_charge(session, user_id, quote, parsed, keys)
-            log.info(
-                "batch of %d charged: user %d model %s total %s", len(predictions), user_id, model_name, total
+            ids = await self._insert_pending(
+                session, [(user_id, quote.model_id, row, key) for row, key in zip(parsed, keys, strict=True)]
             )
-            return [p.id for p in predictions]
+            if quote.cost > 0:
+                description = charge_description(quote.meta)
+                charges = await deduct_balances(
+                    session, [Debit(user_id, quote.cost, description, pid, TxKind.CHARGE) for pid in ids]
+                )
+                for refused in charges:
+                    if isinstance(refused, DomainError):
+                        raise refused  # the whole batch is rolled back
+            log.info("batch of %d charged: user %d model %s total %s", len(ids), user_id, model_name, total)
+            return ids
 
     async def _settle_many(self, results: Mapping[int, dict[str, Any] | Exception]) -> None:
-        async with self.session_factory() as session, session.begin():
-            for prediction_id, result in results.items():
-                if not isinstance(result, Exception):
-                    await session.execute(
-                        update(Prediction)
-                        .where(Prediction.id == prediction_id, Prediction.status == PredictionStatus.PENDING)
-                        .values(status=PredictionStatus.COMPLETED, result=result)
-                    )
+        done = [(pid, result) for pid, result in results.items() if not isinstance(result, Exception)]
+        if done:
+            await self._complete_many(done)
         for prediction_id, result in results.items():
             if isinstance(result, Exception):
                 await self.fail(prediction_id, str(result) or type(result).__name__)
@@ -414,37 +540,60 @@ class PredictionService:
     # -- helpers -------------------------------------------------------------------------
     async def _by_request_key(self, request_key: str) -> PredictionOutcome | None:
         async with self.session_factory() as session:
-            prediction = await session.scalar(select(Prediction).where(Prediction.request_key == request_key))
-            if prediction is None:
+            pid = await session.scalar(select(Prediction.id).where(Prediction.request_key == request_key))
+            if pid is None:
                 return None
-            return await self._outcome(session, prediction, duplicate=True)
+            return (await self._outcomes(session, [pid], duplicate=True))[pid]
 
-    async def _outcome(
-        self, session: AsyncSession, prediction: Prediction, duplicate: bool = False
-    ) -> PredictionOutcome:
-        txs = (
-            await session.execute(
-                select(Transaction.kind, Transaction.amount).where(Transaction.prediction_id == prediction.id)
+    @staticmethod
+    async def _outcomes(
+        session: AsyncSession, ids: Sequence[int], duplicate: bool = False
+    ) -> dict[int, PredictionOutcome]:
+        """Predictions as they stand, with what they cost (net of refunds) and the balance now."""
+        rows = await session.execute(
+            select(
+                Prediction.id,
+                Prediction.user_id,
+                Prediction.status,
+                Prediction.input_data,
+                Prediction.result,
+                Model.name,
+                User.balance,
             )
-        ).all()
-        net = sum((to_money(a) for _, a in txs), Decimal(0))
-        balance = await session.scalar(select(User.balance).where(User.id == prediction.user_id))
-        model_name = await session.scalar(select(Model.name).where(Model.id == prediction.model_id))
-        result = prediction.result if isinstance(prediction.result, dict) else None
-        failed = prediction.status == PredictionStatus.FAILED
-        return PredictionOutcome(
-            prediction_id=prediction.id,
-            user_id=prediction.user_id,
-            model_name=model_name or "",
-            status=prediction.status,
-            inputs=dict(prediction.input_data or {}),
-            result=None if failed else result,
-            cost=-net,
-            balance=to_money(balance or 0.0),
-            refunded=any(k == TxKind.REFUND for k, _ in txs),
-            error=(result or {}).get("error") if failed else None,
-            duplicate=duplicate,
+            .join(Model, Model.id == Prediction.model_id)
+            .join(User, User.id == Prediction.user_id)
+            .where(Prediction.id.in_(set(ids)))
         )
+        net: dict[int, Decimal] = {}
+        refunded: set[int] = set()
+        txs = await session.execute(
+            select(Transaction.prediction_id, Transaction.kind, Transaction.amount).where(
+                Transaction.prediction_id.in_(set(ids))
+            )
+        )
+        for pid, kind, amount in txs:
+            assert pid is not None
+            net[pid] = net.get(pid, Decimal(0)) + to_money(amount)
+            if kind == TxKind.REFUND:
+                refunded.add(pid)
+        out = {}
+        for pid, user_id, status, inputs, result, model_name, balance in rows:
+            result = result if isinstance(result, dict) else None
+            failed = status == PredictionStatus.FAILED
+            out[pid] = PredictionOutcome(
+                prediction_id=pid,
+                user_id=user_id,
+                model_name=model_name,
+                status=status,
+                inputs=dict(inputs or {}),
+                result=None if failed else result,
+                cost=-net.get(pid, Decimal(0)),
+                balance=to_money(balance),
+                refunded=pid in refunded,
+                error=(result or {}).get("error") if failed else None,
+                duplicate=duplicate,
+            )
+        return out
 
 
 async def register_catalogue(

@@ -20,7 +20,7 @@ from db.models import Model, Prediction, Transaction, TxKind, User
 from ml.inputs import InputError
 from ml.registry import ModelRegistry
 from ml.schema import Feature, ModelMeta
-from ml.service import ModelUnavailable, PredictionService, UserDisabled
+from ml.service import ModelUnavailable, PredictionService, UserDisabled, _Charged, _ChargeRequest
 from tests.conftest import settings_for
 from tests.helpers import assert_reconciled, balance_of, transactions_of
 from tests.models_for_tests import Exploding, Slow
@@ -273,9 +273,10 @@ async def test_concurrent_runs_on_a_small_balance(core: Core) -> None:
 
 async def _crash_mid_run(core: Core, uid: int, model: str, values: Any) -> int:
     """What a crash after the charge leaves behind: a committed charge and a pending row."""
-    charged = await core.predictions._charge(uid, model, core.predictions.parse(model, values), None)
-    assert isinstance(charged, tuple)
-    return charged[0]
+    request = _ChargeRequest(uid, model, core.predictions.parse(model, values), None)
+    charged = await core.predictions._charge_one(request)
+    assert isinstance(charged, _Charged)
+    return charged.prediction_id
 
 
 async def test_pending_after_a_crash_is_settled_once_on_start_up(
