@@ -1,13 +1,19 @@
-"""FSM storage that survives restarts: a small SQLite file of its own.
+"""FSM storage that survives restarts: a small SQLite file of its own, read through a cache.
 
 Kept apart from the main database on purpose: SQLite locks a whole file, and dialog state is
 written in the middle of handlers that may hold a ledger transaction; one file each means the
 two never wait on one another. (Deployments with Redis use aiogram's RedisStorage instead.)
+
+One process owns the file (several processes share state through Redis), so reads are served
+from memory once a key is known. Writes update memory and are awaited until they are committed:
+concurrent writes share one transaction (group commit), so a burst of dialogs costs a few
+commits, not one per step, and a write that returned is on disk.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter, OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -16,6 +22,8 @@ import aiosqlite
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
 
+from db.grouping import Coalescer
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS fsm (
     key TEXT PRIMARY KEY,
@@ -23,13 +31,22 @@ CREATE TABLE IF NOT EXISTS fsm (
     data TEXT NOT NULL DEFAULT '{}'
 )
 """
+_EMPTY = "{}"
 
 
 class SQLiteStorage(BaseStorage):
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, cache_size: int = 100_000) -> None:
         self.path = Path(path)
+        self.cache_size = cache_size
         self._keys = DefaultKeyBuilder(with_destiny=True)
         self._db: aiosqlite.Connection | None = None
+        # key -> (state, data as JSON), most recently used last
+        self._cache: OrderedDict[str, tuple[str | None, str]] = OrderedDict()
+        self._writing: Counter[str] = Counter()  # keys with a write on its way to disk
+        self._write: Coalescer[tuple[str, str | None, str], None] = Coalescer(
+            self._write_batch, name="fsm-write"
+        )
+        self._read: Coalescer[str, tuple[str | None, str]] = Coalescer(self._read_batch, name="fsm-read")
 
     async def _conn(self) -> aiosqlite.Connection:
         if self._db is None:
@@ -42,35 +59,86 @@ class SQLiteStorage(BaseStorage):
             self._db = db
         return self._db
 
+    # -- batches -------------------------------------------------------------------------------
+    async def _write_batch(self, items: list[tuple[str, str | None, str]]) -> list[None]:
+        latest = {key: (state, data) for key, state, data in items}  # the last write of a key wins
+        db = await self._conn()
+        await db.executemany(
+            "INSERT INTO fsm (key, state, data) VALUES (?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET state = excluded.state, data = excluded.data",
+            [(key, state, data) for key, (state, data) in latest.items()],
+        )
+        await db.commit()
+        return [None] * len(items)
+
+    async def _read_batch(self, keys: list[str]) -> list[tuple[str | None, str]]:
+        db = await self._conn()
+        unique = list(dict.fromkeys(keys))
+        found: dict[str, tuple[str | None, str]] = {}
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            async with db.execute(f"SELECT key, state, data FROM fsm WHERE key IN ({marks})", chunk) as cur:
+                for key, state, data in await cur.fetchall():
+                    found[key] = (state, data)
+        return [found.get(key, (None, _EMPTY)) for key in keys]
+
+    # -- the cache -----------------------------------------------------------------------------
+    async def _get(self, key: str) -> tuple[str | None, str]:
+        entry = self._cache.get(key)
+        if entry is not None:
+            self._cache.move_to_end(key)
+            return entry
+        loaded = await self._read(key)
+        # A write that happened while we read is newer than what we read: keep it.
+        return self._cache.setdefault(key, loaded)
+
+    async def _put(self, key: str, state: str | None, data: str) -> None:
+        self._cache[key] = (state, data)
+        self._cache.move_to_end(key)
+        self._writing[key] += 1
+        try:
+            await self._write((key, state, data))
+        finally:
+            self._writing[key] -= 1
+            if not self._writing[key]:
+                del self._writing[key]
+        self._trim()
+
+    def _trim(self) -> None:
+        # Evict the least recently used keys that are on disk; a miss reads them back.
+        excess = len(self._cache) - self.cache_size
+        if excess <= 0:
+            return
+        victims: list[str] = []
+        for key in self._cache:
+            if len(victims) == excess:
+                break
+            if key not in self._writing:
+                victims.append(key)
+        for key in victims:
+            del self._cache[key]
+
+    # -- BaseStorage ---------------------------------------------------------------------------
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
-        db = await self._conn()
-        await db.execute(
-            "INSERT INTO fsm (key, state) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET state = excluded.state",
-            (self._keys.build(key), value),
-        )
-        await db.commit()
+        k = self._keys.build(key)
+        _, data = await self._get(k)
+        await self._put(k, value, data)
 
     async def get_state(self, key: StorageKey) -> str | None:
-        db = await self._conn()
-        async with db.execute("SELECT state FROM fsm WHERE key = ?", (self._keys.build(key),)) as cur:
-            row = await cur.fetchone()
-        return row[0] if row else None
+        state, _ = await self._get(self._keys.build(key))
+        return state
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        db = await self._conn()
-        await db.execute(
-            "INSERT INTO fsm (key, data) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET data = excluded.data",
-            (self._keys.build(key), json.dumps(dict(data), ensure_ascii=False)),
-        )
-        await db.commit()
+        encoded = json.dumps(dict(data), ensure_ascii=False)
+        k = self._keys.build(key)
+        state, _ = await self._get(k)
+        await self._put(k, state, encoded)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        db = await self._conn()
-        async with db.execute("SELECT data FROM fsm WHERE key = ?", (self._keys.build(key),)) as cur:
-            row = await cur.fetchone()
-        return dict(json.loads(row[0])) if row else {}
+        _, data = await self._get(self._keys.build(key))
+        return dict(json.loads(data))
 
     async def close(self) -> None:
         if self._db is not None:
