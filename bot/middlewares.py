@@ -16,7 +16,8 @@ from bot.app import Core
 from bot.i18n import I18n
 from bot.logs import update_id_var, user_id_var
 from bot.scale import Dedup, Throttle
-from db.accounts import get_by_telegram_id
+from db.accounts import detached_user, user_rows_by_telegram_ids
+from db.grouping import Coalescer
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -87,36 +88,44 @@ class ThrottlingMiddleware(BaseMiddleware):
 
 
 class ContextMiddleware(BaseMiddleware):
-    """One AsyncSession per update; loads the Users row of the Telegram user and their language.
+    """One AsyncSession per update; the Users row of the Telegram user and their language.
 
-    The session ends its read transaction at once (SQLite would otherwise hold the write lock
-    for the whole update); handlers do their writes in `async with unit(session)` blocks, and
-    whatever is left open is committed after the handler, or rolled back if it raised.
+    Concurrent updates read their users with one SELECT (see Coalescer); each update gets its own
+    User object, detached: handlers that need it in their session use `refresh_user`. The session
+    connects only if a handler uses it; handlers do their writes in `async with unit(session)`
+    blocks, and whatever is left open is committed after the handler, or rolled back if it raised.
     """
 
     def __init__(self, core: Core, i18n: I18n) -> None:
         self.core = core
         self.i18n = i18n
+        self._load_user: Coalescer[int, dict[str, Any] | None] = Coalescer(self._load_users, name="users")
+
+    async def _load_users(self, telegram_ids: list[int]) -> list[dict[str, Any] | None]:
+        async with self.core.session_factory() as session:
+            found = await user_rows_by_telegram_ids(session, telegram_ids)
+        return [found.get(i) for i in telegram_ids]
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         tg_user: TgUser | None = data.get("event_from_user")
-        async with self.core.session_factory() as session:
-            user = await get_by_telegram_id(session, tg_user.id) if tg_user else None
-            await session.commit()
-            lang = self.i18n.pick(user.language if user else None, tg_user.language_code if tg_user else None)
-            t = self.i18n.translator(lang)
-            data.update(session=session, user=user, t=t, lang=lang, i18n=self.i18n)
-            if user is not None and user.disabled:
-                await _tell_blocked(event, t("blocked"))
-                log.info("disabled user %d (tg %s) blocked", user.id, tg_user and tg_user.id)
-                return None
-            try:
-                result = await handler(event, data)
-            except Exception:
-                await session.rollback()
-                raise
-            await session.commit()
+        row = await self._load_user(tg_user.id) if tg_user else None
+        user = detached_user(row) if row is not None else None
+        lang = self.i18n.pick(user.language if user else None, tg_user.language_code if tg_user else None)
+        t = self.i18n.translator(lang)
+        session = self.core.session_factory()
+        data.update(session=session, user=user, t=t, lang=lang, i18n=self.i18n)
+        if user is not None and user.disabled:
+            await _tell_blocked(event, t("blocked"))
+            log.info("disabled user %d (tg %s) blocked", user.id, tg_user and tg_user.id)
+            return None
+        try:
+            result = await handler(event, data)
+            if session.in_transaction():
+                await session.commit()
             return result
+        finally:
+            if session.in_transaction():  # the handler (or the commit) raised: roll back
+                await session.close()
 
 
 async def _tell_blocked(event: TelegramObject, text: str) -> None:

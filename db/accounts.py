@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select, update
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from db.errors import AccountError, UserNotFound
 from db.ledger import increase_balance
@@ -98,6 +101,31 @@ def check_password(password: str) -> None:
 
 async def get_by_telegram_id(session: AsyncSession, telegram_id: int) -> User | None:
     return await session.scalar(select(User).where(User.telegram_id == telegram_id))
+
+
+async def user_rows_by_telegram_ids(
+    session: AsyncSession, telegram_ids: Iterable[int]
+) -> dict[int, dict[str, Any]]:
+    """Users rows (column -> value) of these Telegram ids, with one SELECT."""
+    rows = await session.execute(
+        select(*User.__table__.columns).where(User.telegram_id.in_(set(telegram_ids)))
+    )
+    return {row.telegram_id: dict(row._mapping) for row in rows}
+
+
+def detached_user(row: Mapping[str, Any]) -> User:
+    """A User built from a row read elsewhere, as if loaded and then detached: it belongs to no
+    session until one `add`s it (see `refresh_user`)."""
+    user = User(**row)
+    make_transient_to_detached(user)
+    return user
+
+
+async def refresh_user(session: AsyncSession, user: User) -> None:
+    """Re-read the user's row into `user`, attaching it to the session first if needed."""
+    if inspect(user).detached:
+        session.add(user)
+    await session.refresh(user)
 
 
 async def get_by_id(session: AsyncSession, user_id: int) -> User | None:

@@ -16,6 +16,7 @@ from bot.filters import Registered
 from bot.i18n import Translator
 from bot.keyboards import balance_kb, transactions_kb
 from bot.render import money, when
+from db.accounts import refresh_user
 from db.engine import unit
 from db.models import Transaction, User
 from db.repo import user_transactions
@@ -33,7 +34,7 @@ def tx_line(tx: Transaction) -> str:
 
 async def balance_text(t: Translator, session: AsyncSession, user: User) -> str:
     async with unit(session):
-        await session.refresh(user)
+        await refresh_user(session, user)
         txs, _ = await user_transactions(session, user.id, 0, LATEST)
     lines = "\n".join(tx_line(tx) for tx in txs) or t("no_transactions")
     return t("balance", balance=money(user.balance), latest=lines)

@@ -267,7 +267,7 @@ async def menu_cb(
         return
     await state.clear()
     async with unit(session):
-        await session.refresh(user)
+        await accounts.refresh_user(session, user)
     await show_menu(query.message, t, user, core, edit=True)
 
 
