@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import (
     AdminCD,
@@ -24,10 +24,53 @@ from bot.i18n import Translator
 from bot.render import money
 
 LANG_NAMES = {"en": "🇬🇧 English", "ru": "🇷🇺 Русский"}
+MAX_WIDTH = 8  # buttons per row, as Telegram allows
+
+
+class Keyboard:
+    """The part of aiogram's InlineKeyboardBuilder these keyboards use, with the same layout rules.
+
+    The builder copies and re-validates every button through pydantic at each step; that made a
+    three-button keyboard cost about 0.2 ms, the largest single cost of a paid prediction in the
+    benchmark. This one builds each button once (about a fifth of the time)."""
+
+    def __init__(self) -> None:
+        self._rows: list[list[InlineKeyboardButton]] = []
+
+    def button(self, text: str, callback_data: CallbackData) -> Keyboard:
+        """Append to the last row while it has room, like the builder's `button`."""
+        btn = InlineKeyboardButton(text=text, callback_data=callback_data.pack())
+        if self._rows and len(self._rows[-1]) < MAX_WIDTH:
+            self._rows[-1].append(btn)
+        else:
+            self._rows.append([btn])
+        return self
+
+    def adjust(self, *sizes: int) -> Keyboard:
+        """Re-flow every button into rows of these sizes, the last size repeating."""
+        flat = [b for row in self._rows for b in row]
+        widths = list(sizes or (MAX_WIDTH,))
+        self._rows = []
+        while flat:
+            width = widths.pop(0) if len(widths) > 1 else widths[0]
+            self._rows.append(flat[:width])
+            flat = flat[width:]
+        return self
+
+    def row(self, *buttons: InlineKeyboardButton) -> Keyboard:
+        self._rows.append(list(buttons))
+        return self
+
+    def attach(self, other: Keyboard) -> Keyboard:
+        self._rows.extend(list(row) for row in other._rows)
+        return self
+
+    def as_markup(self) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup(inline_keyboard=self._rows)
 
 
 def main_menu_kb(t: Translator, is_admin: bool = False) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = Keyboard()
     for action in ("predict", "balance", "history", "topup", "language", "help"):
         b.button(text=t(f"btn_{action}"), callback_data=MenuCD(action=action))
     if is_admin:
@@ -37,13 +80,13 @@ def main_menu_kb(t: Translator, is_admin: bool = False) -> InlineKeyboardMarkup:
 
 
 def cancel_kb(t: Translator) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = Keyboard()
     b.button(text=t("btn_cancel"), callback_data=CancelCD())
     return b.as_markup()
 
 
 def username_kb(t: Translator, suggestion: str | None) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = Keyboard()
     if suggestion:
         b.button(text=t("btn_use_username", username=suggestion), callback_data=RegCD(action="use_tg"))
     b.button(text=t("btn_cancel"), callback_data=CancelCD())
@@ -52,7 +95,7 @@ def username_kb(t: Translator, suggestion: str | None) -> InlineKeyboardMarkup:
 
 
 def language_kb(languages: Sequence[str], current: str) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = Keyboard()
     for code in languages:
         mark = "✓ " if code == current else ""
         b.button(text=mark + LANG_NAMES.get(code, code), callback_data=LangCD(code=code))
@@ -60,13 +103,13 @@ def language_kb(languages: Sequence[str], current: str) -> InlineKeyboardMarkup:
 
 
 def back_to_menu_kb(t: Translator) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = Keyboard()
     b.button(text=t("btn_menu"), callback_data=MenuCD(action="main"))
     return b.as_markup()
 
 
 def catalogue_kb(t: Translator, models: Sequence[tuple[str, str, Decimal]]) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = Keyboard()
     for name, title, cost in models:
         b.button(
             text=t("btn_model", title=title, cost=money(cost)),
@@ -78,7 +121,7 @@ def catalogue_kb(t: Translator, models: Sequence[tuple[str, str, Decimal]]) -> I
 
 
 def model_card_kb(t: Translator, name: str, affordable: bool) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = Keyboard()
     if affordable:
         b.button(text=t("btn_start_input"), callback_data=ModelCD(action="start", name=name))
         b.button(text=t("btn_batch"), callback_data=ModelCD(action="batch", name=name))
@@ -90,7 +133,7 @@ def model_card_kb(t: Translator, name: str, affordable: bool) -> InlineKeyboardM
 
 
 def step_kb(t: Translator, example: str, can_go_back: bool) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = Keyboard()
     b.button(text=t("btn_use_example", example=example), callback_data=StepCD(action="example"))
     if can_go_back:
         b.button(text=t("btn_back"), callback_data=StepCD(action="back"))
@@ -102,7 +145,7 @@ def step_kb(t: Translator, example: str, can_go_back: bool) -> InlineKeyboardMar
 def confirm_kb(
     t: Translator, nonce: str, cost: Decimal, affordable: bool, batch: bool = False
 ) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = Keyboard()
     if affordable:
         b.button(
             text=t("btn_confirm", cost=money(cost)),
@@ -118,7 +161,7 @@ def confirm_kb(
 
 
 def result_kb(t: Translator, prediction_id: int, model_name: str) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = Keyboard()
     b.button(text=t("btn_repeat"), callback_data=PredCD(action="repeat", id=prediction_id))
     b.button(text=t("btn_other_model"), callback_data=MenuCD(action="predict"))
     b.button(text=t("btn_menu"), callback_data=MenuCD(action="main"))
@@ -126,7 +169,7 @@ def result_kb(t: Translator, prediction_id: int, model_name: str) -> InlineKeybo
     return b.as_markup()
 
 
-def add_pager(b: InlineKeyboardBuilder, kind: str, page: int, pages: int, query: str = "") -> None:
+def add_pager(b: Keyboard, kind: str, page: int, pages: int, query: str = "") -> None:
     if pages <= 1:
         return
     row = []
@@ -141,12 +184,12 @@ def add_pager(b: InlineKeyboardBuilder, kind: str, page: int, pages: int, query:
 def history_kb(
     t: Translator, items: Sequence[tuple[int, str]], page: int, pages: int
 ) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = Keyboard()
     for pred_id, label in items:
         b.button(text=label, callback_data=PredCD(action="show", id=pred_id))
     b.adjust(1)
     add_pager(b, "preds", page, pages)
-    b2 = InlineKeyboardBuilder()
+    b2 = Keyboard()
     b2.button(text=t("btn_transactions"), callback_data=PageCD(kind="txs", page=0))
     b2.button(text=t("btn_menu"), callback_data=MenuCD(action="main"))
     b.attach(b2)
@@ -154,9 +197,9 @@ def history_kb(
 
 
 def transactions_kb(t: Translator, page: int, pages: int) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = Keyboard()
     add_pager(b, "txs", page, pages)
-    b2 = InlineKeyboardBuilder()
+    b2 = Keyboard()
     b2.button(text=t("btn_history"), callback_data=PageCD(kind="preds", page=0))
     b2.button(text=t("btn_menu"), callback_data=MenuCD(action="main"))
     b.attach(b2)
@@ -164,7 +207,7 @@ def transactions_kb(t: Translator, page: int, pages: int) -> InlineKeyboardMarku
 
 
 def prediction_kb(t: Translator, prediction_id: int, repeatable: bool) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = Keyboard()
     if repeatable:
         b.button(text=t("btn_repeat"), callback_data=PredCD(action="repeat", id=prediction_id))
     b.button(text=t("btn_back_history"), callback_data=PageCD(kind="preds", page=0))
@@ -173,7 +216,7 @@ def prediction_kb(t: Translator, prediction_id: int, repeatable: bool) -> Inline
 
 
 def balance_kb(t: Translator) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = Keyboard()
     b.button(text=t("btn_topup"), callback_data=MenuCD(action="topup"))
     b.button(text=t("btn_transactions"), callback_data=PageCD(kind="txs", page=0))
     b.button(text=t("btn_menu"), callback_data=MenuCD(action="main"))
@@ -185,7 +228,7 @@ def balance_kb(t: Translator) -> InlineKeyboardMarkup:
 
 
 def admin_menu_kb(t: Translator) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = Keyboard()
     b.button(text=t("btn_adm_users"), callback_data=PageCD(kind="users", page=0))
     b.button(text=t("btn_adm_models"), callback_data=AdminCD(action="models"))
     b.button(text=t("btn_adm_stats"), callback_data=AdminCD(action="stats"))
@@ -197,19 +240,19 @@ def admin_menu_kb(t: Translator) -> InlineKeyboardMarkup:
 def users_kb(
     t: Translator, items: Sequence[tuple[int, str]], page: int, pages: int, query: str
 ) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = Keyboard()
     for uid, label in items:
         b.button(text=label, callback_data=AdminCD(action="user", arg=str(uid)))
     b.adjust(1)
     add_pager(b, "users", page, pages, query)
-    b2 = InlineKeyboardBuilder()
+    b2 = Keyboard()
     b2.button(text=t("btn_admin"), callback_data=AdminCD(action="menu"))
     b.attach(b2)
     return b.as_markup()
 
 
 def user_card_kb(t: Translator, user_id: int, disabled: bool) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = Keyboard()
     b.button(
         text=t("btn_adm_enable") if disabled else t("btn_adm_disable"),
         callback_data=AdminCD(action="toggle_user", arg=str(user_id)),
@@ -220,7 +263,7 @@ def user_card_kb(t: Translator, user_id: int, disabled: bool) -> InlineKeyboardM
 
 
 def admin_models_kb(t: Translator, models: Sequence[tuple[str, bool]]) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = Keyboard()
     for name, active in models:
         b.button(
             text=("✅ " if active else "⛔ ") + name, callback_data=AdminCD(action="toggle_model", arg=name)
@@ -231,7 +274,7 @@ def admin_models_kb(t: Translator, models: Sequence[tuple[str, bool]]) -> Inline
 
 
 def broadcast_kb(t: Translator) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    b = Keyboard()
     b.button(text=t("btn_send"), callback_data=AdminCD(action="broadcast_send"))
     b.button(text=t("btn_cancel"), callback_data=CancelCD())
     b.adjust(1)
