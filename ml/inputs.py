@@ -8,6 +8,7 @@ categories are refused. Errors carry a stable `code` and `params` for localized 
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -128,6 +129,7 @@ def _parse_category(feature: Feature, raw: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=4096)  # the same few feature names, for every request
 def _norm_name(name: str) -> str:
     return re.sub(r"[\s\-.]+", "_", name.strip().casefold())
 
@@ -201,12 +203,13 @@ def _parse_pairs(features: Sequence[Feature], text: str) -> dict[str, Value]:
 def from_mapping(features: Sequence[Feature], values: Mapping[str, Any]) -> dict[str, Value]:
     """Validate an already-split mapping (a CSV row, stored input_data) against the schema."""
     by_name = {_norm_name(k): v for k, v in values.items()}
-    missing = [f.name for f in features if _norm_name(f.name) not in by_name]
+    keys = [_norm_name(f.name) for f in features]
+    missing = [f.name for f, key in zip(features, keys, strict=True) if key not in by_name]
     if missing:
         raise InputError("missing_features", "missing: " + ", ".join(missing), missing=missing)
     out: dict[str, Value] = {}
-    for f in features:
-        raw = by_name[_norm_name(f.name)]
+    for f, key in zip(features, keys, strict=True):
+        raw = by_name[key]
         out[f.name] = parse_value(f, raw if isinstance(raw, (int, float)) else str(raw))
     return out
 

@@ -14,7 +14,7 @@ from db.models import Model, Prediction, Transaction
 from tests.bot_fixtures import harness, registered
 from tests.bot_harness import Harness, TgUser
 from tests.helpers import assert_reconciled, balance_of, transactions_of
-from tests.models_for_tests import Exploding
+from tests.models_for_tests import Exploding, Slow
 from tests.test_service import add_model
 
 __all__ = ["harness"]
@@ -78,10 +78,10 @@ async def test_step_by_step_with_a_wrong_value_then_confirm(harness: Harness, co
     assert "Cost: <b>1</b> credits" in r.text and "Balance: 10 → <b>9</b>" in r.text
     assert await charges(core, uid) == 0  # nothing charged before Confirm
     r = await harness.press(BOB, "Confirm and pay 1")
-    assert "running the model" in r.texts[0]
+    # A quick model: the confirmation screen becomes the result, with no "running" in between.
+    assert len(r.texts) == 1 and not any(type(m).__name__ == "SendChatAction" for m, _ in r.calls)
     assert "Prediction: <b>" in r.texts[-1] and "█" in r.texts[-1] and "balance <b>9</b>" in r.texts[-1]
     assert "Charged <b>1</b>" in r.texts[-1]
-    assert any(type(m).__name__ == "SendChatAction" for m, _ in r.calls)
     assert await balance_of(core.session_factory, uid) == Decimal("9")
     async with core.session_factory() as s:
         pred = (await s.scalars(select(Prediction))).one()
@@ -306,3 +306,19 @@ async def test_every_bad_input_class_is_explained(
     assert (en if lang == "en" else ru) in r.text
     assert ("Use example" if lang == "en" else "Взять пример") in " ".join(r.buttons())  # the step stays open
     assert await charges(core, uid) == 0
+
+
+async def test_a_slow_run_shows_progress_then_the_result(harness: Harness, core: Core) -> None:
+    tg = TgUser(9601, "patient")
+    uid = await registered(core, tg)
+    await add_model(core, "slow", Slow(1.0), cost=1)
+    await harness.send(tg, "/predict")
+    await harness.press(tg, "slow")
+    await harness.press(tg, "Enter inputs")
+    await harness.send(tg, "1")
+    r = await harness.press(tg, "Confirm")
+    assert "running the model" in r.texts[0] and "Prediction: <b>" in r.texts[-1]
+    assert any(type(m).__name__ == "SendChatAction" for m, _ in r.calls)
+    edits = [m for m, _ in r.calls if type(m).__name__ == "EditMessageText"]
+    assert len(edits) == 2 and edits[0].message_id == edits[1].message_id  # the same message, twice
+    assert await balance_of(core.session_factory, uid) == Decimal("9")

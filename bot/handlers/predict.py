@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from contextlib import suppress
@@ -44,6 +45,7 @@ router = Router(name=__name__)
 router.message.filter(Registered())
 router.callback_query.filter(Registered())
 CARD_FEATURES = 12
+RUNNING_NOTICE_AFTER = 0.4  # seconds
 
 
 async def _send_or_edit(message: Message, text: str, kb: Any, edit: bool) -> Message:
@@ -380,6 +382,34 @@ def outcome_text(t: Translator, meta: ModelMeta | None, outcome: PredictionOutco
     return text
 
 
+class RunningNotice:
+    """Shows "running…" (and the typing status) only if the run is still going after
+    RUNNING_NOTICE_AFTER seconds: a quick result replaces the confirmation screen directly, without
+    a flash of "running" and without spending two more Bot API calls."""
+
+    def __init__(self, message: Message, text: str, bot: Bot) -> None:
+        self._shown: asyncio.Task[None] | None = None
+        self._timer = asyncio.get_running_loop().call_later(
+            RUNNING_NOTICE_AFTER, self._show, message, text, bot
+        )
+
+    def _show(self, message: Message, text: str, bot: Bot) -> None:
+        self._shown = asyncio.create_task(self._send(message, text, bot))
+
+    @staticmethod
+    async def _send(message: Message, text: str, bot: Bot) -> None:
+        with suppress(TelegramBadRequest):
+            await message.edit_text(text, reply_markup=None)
+        with suppress(TelegramAPIError):
+            await bot.send_chat_action(message.chat.id, ChatAction.TYPING)
+
+    async def stop(self) -> None:
+        """Before the final edit: a notice already on its way lands first, never after it."""
+        self._timer.cancel()
+        if self._shown is not None:
+            await asyncio.wait([self._shown])
+
+
 @router.callback_query(ConfirmCD.filter(F.action == "run"))
 async def confirm_run(
     query: CallbackQuery,
@@ -409,36 +439,31 @@ async def confirm_run(
         return
     await query.answer(t("running_short"))
     meta = _meta_or_none(core, data.get("model"))
-    status = message
+    notice = None
     if message is not None and meta is not None:
-        with suppress(TelegramBadRequest):
-            edited = await message.edit_text(t("running", title=escape(meta.title)), reply_markup=None)
-            status = edited if isinstance(edited, Message) else message
-        with suppress(TelegramAPIError):
-            await bot.send_chat_action(message.chat.id, ChatAction.TYPING)
+        notice = RunningNotice(message, t("running", title=escape(meta.title)), bot)
+    refusal: tuple[str, Any] | None = None
     try:
         outcome = await core.predictions.run(
             user_id=user.id, model_name=data.get("model", ""), values=data.get("values", {}), request_key=key
         )
     except InsufficientFunds as exc:
-        await state.clear()
         text = t("insufficient", cost=money(exc.amount), balance=money(exc.balance))
-        if status is not None:
-            await _send_or_edit(status, text, model_card_kb(t, data.get("model", ""), False), True)
-        return
+        refusal = text, model_card_kb(t, data.get("model", ""), False)
     except (ModelUnavailable, InputError):
-        await state.clear()
-        if status is not None:
-            await _send_or_edit(status, t("model_unavailable"), back_to_menu_kb(t), True)
-        return
+        refusal = t("model_unavailable"), back_to_menu_kb(t)
+    finally:
+        if notice is not None:
+            await notice.stop()
     await state.clear()
-    if status is not None:
-        await _send_or_edit(
-            status,
-            outcome_text(t, meta, outcome),
-            result_kb(t, outcome.prediction_id, outcome.model_name),
-            True,
-        )
+    if message is None:
+        return
+    if refusal is not None:
+        await _send_or_edit(message, *refusal, True)
+        return
+    await _send_or_edit(
+        message, outcome_text(t, meta, outcome), result_kb(t, outcome.prediction_id, outcome.model_name), True
+    )
 
 
 @router.callback_query(ConfirmCD.filter(F.action == "edit"))
