@@ -1,0 +1,172 @@
+"""Group commit: many concurrent paid runs share transactions and still each get exactly their own
+outcome; the ledger's batch debit; the coalescer itself."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select, update
+
+from bot.app import Core
+from db.errors import InsufficientFunds, UserNotFound
+from db.grouping import Coalescer
+from db.ledger import Debit, LedgerEntry, deduct_balances
+from db.models import Model, Prediction, Transaction, TxKind, User
+from ml.service import ModelUnavailable, PredictionOutcome, UserDisabled
+from tests.helpers import assert_reconciled, balance_of
+from tests.test_service import SETOSA, new_user
+
+
+# -- the coalescer ---------------------------------------------------------------------------------
+async def test_concurrent_calls_share_batches_and_fail_alone() -> None:
+    seen: list[list[int]] = []
+
+    async def double(items: list[int]) -> list[int | BaseException]:
+        seen.append(items)
+        await asyncio.sleep(0.01)  # a transaction's worth of waiting
+        return [ValueError(f"odd {i}") if i % 2 else i * 2 for i in items]
+
+    c: Coalescer[int, int] = Coalescer(double, max_size=40)
+    results = await asyncio.gather(*(c(i) for i in range(100)), return_exceptions=True)
+    assert [r for r in results if not isinstance(r, BaseException)] == [i * 2 for i in range(0, 100, 2)]
+    assert all(str(results[i]) == f"odd {i}" for i in range(1, 100, 2))
+    assert sorted(i for batch in seen for i in batch) == list(range(100))
+    assert max(len(b) for b in seen) == 40 and len(seen) == 3 == c.batches
+    lone = await c(4)  # a lone call is served at once, in a batch of its own
+    assert lone == 8 and seen[-1] == [4]
+
+
+async def test_a_failing_batch_fails_its_callers_and_the_next_batch_runs() -> None:
+    calls = 0
+
+    async def flaky(items: list[int]) -> list[int | BaseException]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("database went away")
+        return list(items)
+
+    c: Coalescer[int, int] = Coalescer(flaky)
+    first = await asyncio.gather(c(1), c(2), return_exceptions=True)
+    assert all(isinstance(r, RuntimeError) for r in first)
+    assert await asyncio.gather(c(3), c(4)) == [3, 4]
+
+
+# -- the ledger's batch debit ----------------------------------------------------------------------
+async def test_batch_debit_rounds_per_user_and_refuses_alone(core: Core) -> None:
+    alice = await new_user(core, "alice", 1)  # 10 credits each
+    bob = await new_user(core, "bob", 2)
+    async with core.session_factory() as s, s.begin():
+        out = await deduct_balances(
+            s,
+            [
+                Debit(alice, Decimal("4"), "a1"),
+                Debit(alice, Decimal("4"), "a2"),
+                Debit(bob, Decimal("9.99"), "b1"),
+                Debit(alice, Decimal("4"), "a3"),  # only 2 left: refused
+                Debit(999_999, Decimal("1"), "nobody"),
+            ],
+        )
+    assert [type(r) for r in out] == [LedgerEntry, LedgerEntry, LedgerEntry, InsufficientFunds, UserNotFound]
+    assert [r.balance for r in out[:3] if isinstance(r, LedgerEntry)] == [
+        Decimal("6"),
+        Decimal("2"),
+        Decimal("0.01"),
+    ]
+    refused = out[3]
+    assert isinstance(refused, InsufficientFunds) and refused.balance == Decimal("2")
+    assert await balance_of(core.session_factory, alice) == Decimal("2")
+    assert await balance_of(core.session_factory, bob) == Decimal("0.01")
+    await assert_reconciled(core.session_factory)
+
+
+# -- paid runs in groups ---------------------------------------------------------------------------
+async def _charge_batches(core: Core) -> int:
+    return core.predictions._charges.batches
+
+
+async def test_a_burst_of_runs_is_charged_in_few_transactions_each_exactly_once(core: Core) -> None:
+    users = [await new_user(core, f"user{i}", 100 + i) for i in range(60)]
+    before = await _charge_batches(core)
+    outcomes = await asyncio.gather(
+        *(
+            core.predictions.run(user_id=uid, model_name="iris_logreg", values=SETOSA, request_key=f"k{uid}")
+            for uid in users
+        )
+    )
+    assert all(o.ok and not o.duplicate and o.cost == Decimal("1") for o in outcomes)
+    assert all(o.result is not None and o.result["label"] == "setosa" for o in outcomes)
+    assert {o.user_id for o in outcomes} == set(users) and len({o.prediction_id for o in outcomes}) == 60
+    assert all(o.balance == Decimal("9") for o in outcomes)
+    assert await _charge_batches(core) - before < 20  # grouped, not one transaction per run
+    async with core.session_factory() as s:
+        charges = await s.scalar(
+            select(func.count()).select_from(Transaction).where(Transaction.kind == TxKind.CHARGE)
+        )
+        pending = await s.scalar(
+            select(func.count()).select_from(Prediction).where(Prediction.status != "completed")
+        )
+    assert charges == 60 and pending == 0
+    await assert_reconciled(core.session_factory)
+
+
+async def test_refusals_in_a_group_touch_only_their_own_runs(core: Core) -> None:
+    ok = await new_user(core, "okay", 1)
+    poor = await new_user(core, "poor", 2)
+    off = await new_user(core, "offline", 3)
+    tapper = await new_user(core, "tapper", 4)
+    async with core.session_factory() as s, s.begin():
+        await s.execute(update(User).where(User.id == poor).values(balance=0.5))
+        await s.execute(update(User).where(User.id == off).values(disabled=True))
+        await s.execute(update(Model).where(Model.name == "wine_gb").values(is_active=False))
+        # keep the ledger true for the poor user: the change above is an admin debit
+        s.add(Transaction(user_id=poor, amount=-9.5, description="test debit", kind=TxKind.ADMIN_DEBIT))
+    wine = {f.name: f.example for f in core.registry.meta("wine_gb").features}
+    runs = [
+        core.predictions.run(user_id=ok, model_name="iris_logreg", values=SETOSA, request_key="a"),
+        core.predictions.run(user_id=poor, model_name="iris_logreg", values=SETOSA, request_key="b"),
+        core.predictions.run(user_id=off, model_name="iris_logreg", values=SETOSA, request_key="c"),
+        core.predictions.run(user_id=ok, model_name="wine_gb", values=wine, request_key="d"),
+        core.predictions.run(user_id=999_999, model_name="iris_logreg", values=SETOSA, request_key="e"),
+        # a double tap: the same key twice at once pays once
+        core.predictions.run(user_id=tapper, model_name="iris_logreg", values=SETOSA, request_key="t"),
+        core.predictions.run(user_id=tapper, model_name="iris_logreg", values=SETOSA, request_key="t"),
+    ]
+    out = await asyncio.gather(*runs, return_exceptions=True)
+    assert isinstance(out[0], PredictionOutcome) and out[0].ok
+    assert isinstance(out[1], InsufficientFunds) and out[1].balance == Decimal("0.5")
+    assert isinstance(out[2], UserDisabled)
+    assert isinstance(out[3], ModelUnavailable)
+    assert isinstance(out[4], UserNotFound)
+    taps = [o for o in out[5:] if isinstance(o, PredictionOutcome)]
+    assert len(taps) == 2 and taps[0].prediction_id == taps[1].prediction_id
+    assert sorted(o.duplicate for o in taps) == [False, True]
+    assert await balance_of(core.session_factory, ok) == Decimal("9")
+    assert await balance_of(core.session_factory, tapper) == Decimal("9")
+    assert await balance_of(core.session_factory, poor) == Decimal("0.5")
+    async with core.session_factory() as s:
+        rows = (await s.execute(select(Prediction.user_id, Prediction.status))).all()
+    assert sorted(rows) == sorted([(ok, "completed"), (tapper, "completed")])  # refusals left no row
+    await assert_reconciled(core.session_factory)
+
+
+@pytest.mark.parametrize("spenders", [12])
+async def test_one_users_concurrent_runs_never_overdraw(core: Core, spenders: int) -> None:
+    """One user fires many runs at once (different keys): they land in successive groups, and
+    exactly as many as the balance allows are charged."""
+    uid = await new_user(core)
+    async with core.session_factory() as s, s.begin():
+        await s.execute(update(Model).where(Model.name == "iris_logreg").values(cost=3))
+    out = await asyncio.gather(
+        *(
+            core.predictions.run(user_id=uid, model_name="iris_logreg", values=SETOSA, request_key=str(i))
+            for i in range(spenders)
+        ),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(o, PredictionOutcome) for o in out) == 3
+    assert sum(isinstance(o, InsufficientFunds) for o in out) == spenders - 3
+    assert await balance_of(core.session_factory, uid) == Decimal("1")
+    await assert_reconciled(core.session_factory)

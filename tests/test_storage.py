@@ -1,0 +1,59 @@
+"""The SQLite FSM storage: served from memory, every awaited write on disk, grouped under load."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from aiogram.fsm.storage.base import StorageKey
+
+from bot.dispatcher import create_dispatcher
+from bot.states import Predict
+from bot.storage import SQLiteStorage
+
+
+def key(i: int) -> StorageKey:
+    return StorageKey(bot_id=42, chat_id=i, user_id=i)
+
+
+async def test_writes_survive_a_new_process_and_are_grouped(tmp_path: Path) -> None:
+    first = SQLiteStorage(tmp_path / "fsm.db")
+    await asyncio.gather(
+        *(first.set_state(key(i), Predict.value) for i in range(200)),
+        *(first.set_data(key(i), {"model": "iris", "n": i, "name": "Ёж"}) for i in range(200)),
+    )
+    assert first._write.batches < 100  # 400 writes, far fewer commits
+    await first.set_state(key(7), Predict.confirm)  # the last write of a key wins
+    await first.close()
+
+    second = SQLiteStorage(tmp_path / "fsm.db")  # as after a restart: nothing in memory
+    states = await asyncio.gather(*(second.get_state(key(i)) for i in range(200)))
+    assert states.count(Predict.value.state) == 199 and states[7] == Predict.confirm.state
+    assert await second.get_data(key(150)) == {"model": "iris", "n": 150, "name": "Ёж"}
+    assert await second.get_state(key(10_000)) is None and await second.get_data(key(10_000)) == {}
+    await second.close()
+
+
+async def test_a_small_cache_evicts_and_reads_back(tmp_path: Path) -> None:
+    storage = SQLiteStorage(tmp_path / "fsm.db", cache_size=3)
+    for i in range(10):
+        await storage.set_data(key(i), {"i": i})
+    assert len(storage._cache) <= 3
+    assert [(await storage.get_data(key(i)))["i"] for i in range(10)] == list(range(10))
+    data = await storage.get_data(key(1))
+    data["i"] = 99  # a caller changing its copy changes nothing stored
+    assert await storage.get_data(key(1)) == {"i": 1}
+    await storage.close()
+
+
+def test_no_filter_is_sent_to_a_thread(core: object) -> None:
+    """aiogram runs synchronous filters through asyncio.to_thread; ours must all be awaitable."""
+    dp = create_dispatcher(core)  # type: ignore[arg-type]
+    checked = 0
+    for router in dp.chain_tail:
+        for observer in router.observers.values():
+            for handler in observer.handlers:
+                for f in handler.filters or ():
+                    checked += 1
+                    assert f.awaitable, f"{handler.callback.__name__}: {f.callback!r}"
+    assert checked > 40
