@@ -33,6 +33,7 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import Core, build_core
+from bot.app import run as run_loop
 from bot.callbacks import ConfirmCD
 from bot.config import Settings
 from bot.dispatcher import create_bot, create_dispatcher
@@ -278,7 +279,7 @@ def main() -> None:
     parser.add_argument("--postgres", help="admin URL; a fresh database is made and dropped")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    sys.exit(asyncio.run(run(args)))
+    sys.exit(run_loop(run(args)))
 
 
 if __name__ == "__main__":

@@ -4,13 +4,12 @@ python -m bot --console  chat with the real dispatcher in this terminal: no Tele
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
 
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
-from bot.app import build_core
+from bot.app import build_core, run
 from bot.config import Settings
 from bot.dispatcher import create_bot, create_dispatcher, notify_recovered, set_commands
 from bot.i18n import I18n
@@ -56,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.console:
         from bot.console import run_console
 
-        return asyncio.run(run_console(settings))
+        return run(run_console(settings))
     if not settings.bot_token.get_secret_value():
         print(
             "BOT_TOKEN is not set: put it in .env or the environment (see .env.example),\n"
@@ -67,8 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     if settings.mode == "webhook":
         from bot.webhook import run_webhook
 
-        return asyncio.run(run_webhook(settings))
-    return asyncio.run(run_polling(settings))
+        return run(run_webhook(settings))
+    return run(run_polling(settings))
 
 
 if __name__ == "__main__":

@@ -26,10 +26,22 @@ BatchFn = Callable[[list[ItemT]], Awaitable[Sequence[ResultT | BaseException]]]
 
 
 class Coalescer(Generic[ItemT, ResultT]):
-    def __init__(self, fn: BatchFn[ItemT, ResultT], max_size: int = 500, name: str = "batch") -> None:
+    def __init__(
+        self,
+        fn: BatchFn[ItemT, ResultT],
+        max_size: int = 500,
+        name: str = "batch",
+        *,
+        weight: Callable[[ItemT], int] | None = None,
+        linger: float = 0.0,
+    ) -> None:
+        """`max_size` bounds a batch's total `weight` (1 per item by default; a batch always takes
+        at least one item). `linger`: seconds a batch that is not full waits for more items."""
         self._fn = fn
         self._max = max_size
         self._name = name
+        self._weight = weight
+        self._linger = linger
         self._queue: list[tuple[ItemT, asyncio.Future[ResultT]]] = []
         self._runner: asyncio.Task[None] | None = None
         self.batches = 0  # how many batch calls were made (for tests and benchmarks)
@@ -45,7 +57,10 @@ class Coalescer(Generic[ItemT, ResultT]):
     async def _run(self) -> None:
         try:
             while self._queue:
-                batch, self._queue = self._queue[: self._max], self._queue[self._max :]
+                if self._linger and self._load() < self._max:  # not full: let more arrive
+                    await asyncio.sleep(self._linger)
+                n = self._take()
+                batch, self._queue = self._queue[:n], self._queue[n:]
                 self.batches += 1
                 try:
                     results = await self._fn([item for item, _ in batch])
@@ -71,3 +86,19 @@ class Coalescer(Generic[ItemT, ResultT]):
                 if not future.done():
                     future.cancel()
             self._queue = []
+
+    def _load(self) -> int:
+        if self._weight is None:
+            return len(self._queue)
+        return sum(self._weight(item) for item, _ in self._queue)
+
+    def _take(self) -> int:
+        """How many queued items the next batch takes."""
+        if self._weight is None:
+            return min(len(self._queue), self._max)
+        total = 0
+        for n, (item, _) in enumerate(self._queue):
+            total += self._weight(item)
+            if total > self._max:
+                return max(n, 1)
+        return len(self._queue)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from db.grouping import Coalescer
 from ml.registry import LoadedModel, ModelRegistry
 
 log = logging.getLogger(__name__)
@@ -55,17 +56,11 @@ def predict_rows(loaded: LoadedModel, rows: list[list[float]]) -> list[dict[str,
     return out
 
 
-@dataclass
-class _Request:
-    rows: list[list[float]]
-    future: asyncio.Future[list[dict[str, Any]]]
-
-
 class MLExecutor:
     """Runs models in a thread pool. With batching on, concurrent requests for the same model are
-    gathered (up to `batch_max` rows, or `batch_wait` seconds after the first) and run as one
-    model call; each caller gets its own rows' results. If the combined call fails, each request
-    is run on its own, so a bad row fails alone."""
+    gathered (up to `batch_max` rows; a batch that is not full waits `batch_wait` seconds for
+    more) and run as one model call; each caller gets its own rows' results. If the combined call
+    fails, each request is run on its own, so a bad row fails alone."""
 
     def __init__(
         self,
@@ -82,9 +77,7 @@ class MLExecutor:
         self.batch_max = batch_max
         self.batch_wait = batch_wait
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="ml")
-        self._queues: dict[str, asyncio.Queue[_Request]] = {}
-        self._collectors: dict[str, asyncio.Task[None]] = {}
-        self._settling: set[asyncio.Task[None]] = set()
+        self._batchers: dict[str, Coalescer[list[list[float]], list[dict[str, Any]]]] = {}
 
     async def load(self, name: str) -> LoadedModel:
         cached = self.registry.cached(name)
@@ -109,66 +102,44 @@ class MLExecutor:
     async def predict(self, name: str, rows: list[list[float]]) -> list[dict[str, Any]]:
         """Predict rows with a registered model; ModelRunError/ModelTimeout on failure."""
         try:
-            if not self.batching or len(rows) >= self.batch_max:
-                return await asyncio.wait_for(self._run(name, rows), self.timeout)
-            future: asyncio.Future[list[dict[str, Any]]] = asyncio.get_running_loop().create_future()
-            self._queue(name).put_nowait(_Request(rows, future))
-            return await asyncio.wait_for(asyncio.shield(future), self.timeout)
+            async with asyncio.timeout(self.timeout):
+                if not self.batching or len(rows) >= self.batch_max:
+                    return await self._run(name, rows)
+                return await self._batcher(name)(rows)
         except TimeoutError:
             raise ModelTimeout(f"model {name} took longer than {self.timeout:g}s") from None
 
-    def _queue(self, name: str) -> asyncio.Queue[_Request]:
-        queue = self._queues.get(name)
-        if queue is None:
-            queue = self._queues[name] = asyncio.Queue()
-            self._collectors[name] = asyncio.create_task(self._collect(name, queue))
-        return queue
+    def _batcher(self, name: str) -> Coalescer[list[list[float]], list[dict[str, Any]]]:
+        batcher = self._batchers.get(name)
+        if batcher is None:
+            batcher = self._batchers[name] = Coalescer(
+                functools.partial(self._run_many, name),
+                self.batch_max,
+                name=f"ml:{name}",
+                weight=len,
+                linger=self.batch_wait,
+            )
+        return batcher
 
-    async def _collect(self, name: str, queue: asyncio.Queue[_Request]) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            batch = [await queue.get()]
-            size = len(batch[0].rows)
-            deadline = loop.time() + self.batch_wait
-            while size < self.batch_max:
-                if queue.empty():
-                    remaining = deadline - loop.time()
-                    if remaining <= 0:
-                        break
-                    try:
-                        item = await asyncio.wait_for(queue.get(), remaining)
-                    except TimeoutError:
-                        break
-                else:
-                    item = queue.get_nowait()
-                batch.append(item)
-                size += len(item.rows)
-            task = asyncio.create_task(self._settle(name, batch))  # collect the next batch meanwhile
-            self._settling.add(task)
-            task.add_done_callback(self._settling.discard)
-
-    async def _settle(self, name: str, batch: list[_Request]) -> None:
-        live = [r for r in batch if not r.future.done()]
-        if not live:
-            return
+    async def _run_many(
+        self, name: str, requests: list[list[list[float]]]
+    ) -> list[list[dict[str, Any]] | BaseException]:
         try:
-            results = await self._run(name, [row for r in live for row in r.rows])
+            results = await self._run(name, [row for rows in requests for row in rows])
         except Exception:
-            for r in live:  # one bad row (or request) must not sink the others: run each alone
+            out: list[list[dict[str, Any]] | BaseException] = []
+            for rows in requests:  # one bad row (or request) must not sink the others: run each alone
                 try:
-                    out = await self._run(name, r.rows)
+                    out.append(await self._run(name, rows))
                 except Exception as exc:
-                    if not r.future.done():
-                        r.future.set_exception(exc)
-                    continue
-                if not r.future.done():
-                    r.future.set_result(out)
-            return
+                    out.append(exc)
+            return out
+        split: list[list[dict[str, Any]] | BaseException] = []
         start = 0
-        for r in live:
-            if not r.future.done():
-                r.future.set_result(results[start : start + len(r.rows)])
-            start += len(r.rows)
+        for rows in requests:
+            split.append(results[start : start + len(rows)])
+            start += len(rows)
+        return split
 
     async def warm_up(self, names: list[str]) -> None:
         for name in names:
@@ -178,6 +149,4 @@ class MLExecutor:
                 log.error("model %s not loaded: %s", name, exc)
 
     def shutdown(self) -> None:
-        for task in self._collectors.values():
-            task.cancel()
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import JSON, Table, bindparam, delete, func, insert, null, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -104,6 +104,9 @@ class _ChargeRequest:
     request_key: str | None
 
 
+_Completion = tuple[int, dict[str, Any], dict[str, Any] | None]  # prediction id, result, its inputs
+
+
 @dataclass(frozen=True, slots=True)
 class _Charged:
     prediction_id: int
@@ -128,7 +131,7 @@ class PredictionService:
         self._charges: Coalescer[_ChargeRequest, _Charged | PredictionOutcome] = Coalescer(
             self._charge_requests, GROUP_MAX, name="charge"
         )
-        self._completions: Coalescer[tuple[int, dict[str, Any]], PredictionOutcome] = Coalescer(
+        self._completions: Coalescer[_Completion, PredictionOutcome] = Coalescer(
             self._complete_many, GROUP_MAX, name="complete"
         )
 
@@ -305,8 +308,10 @@ class PredictionService:
         session: AsyncSession, rows: Sequence[tuple[int, int, Mapping[str, Value], str | None]]
     ) -> list[int]:
         """Insert pending Prediction rows (user id, model id, inputs, key); their ids, in order."""
+        table = Prediction.__table__
+        assert isinstance(table, Table)
         result = await session.execute(
-            insert(Prediction).returning(Prediction.id, sort_by_parameter_order=True),
+            insert(table).returning(table.c.id, sort_by_parameter_order=True),
             [
                 {
                     "user_id": user_id,
@@ -359,14 +364,14 @@ class PredictionService:
         except Exception as exc:
             log.exception("prediction %d crashed", prediction_id)
             return await self.fail(prediction_id, f"internal error ({exc.__class__.__name__})")
-        return await self.complete(prediction_id, result)
+        return await self._completions((prediction_id, result, dict(parsed)))
 
     # -- settling (each exactly once) ----------------------------------------------------
     async def complete(self, prediction_id: int, result: dict[str, Any]) -> PredictionOutcome:
         """Store the result; concurrent completions share one transaction."""
-        return await self._completions((prediction_id, result))
+        return await self._completions((prediction_id, result, None))
 
-    async def _complete_many(self, items: list[tuple[int, dict[str, Any]]]) -> list[PredictionOutcome]:
+    async def _complete_many(self, items: list[_Completion]) -> list[PredictionOutcome]:
         table = Prediction.__table__
         assert isinstance(table, Table)
         async with self.session_factory() as session, session.begin():
@@ -375,10 +380,11 @@ class PredictionService:
                 update(table)
                 .where(table.c.id == bindparam("pid"), table.c.status == PredictionStatus.PENDING)
                 .values(status=PredictionStatus.COMPLETED, result=bindparam("res", type_=JSON)),
-                [{"pid": pid, "res": result} for pid, result in items],
+                [{"pid": pid, "res": result} for pid, result, _ in items],
             )
-            outcomes = await self._outcomes(session, [pid for pid, _ in items])
-        return [outcomes[pid] for pid, _ in items]
+            known = {pid: inputs for pid, _, inputs in items if inputs is not None}
+            outcomes = await self._outcomes(session, [pid for pid, _, _ in items], inputs=known)
+        return [outcomes[pid] for pid, _, _ in items]
 
     async def fail(self, prediction_id: int, reason: str) -> PredictionOutcome:
         """Mark failed and refund the charge; a second call changes nothing."""
@@ -504,7 +510,9 @@ class PredictionService:
             return ids
 
     async def _settle_many(self, results: Mapping[int, dict[str, Any] | Exception]) -> None:
-        done = [(pid, result) for pid, result in results.items() if not isinstance(result, Exception)]
+        done: list[_Completion] = [
+            (pid, result, None) for pid, result in results.items() if not isinstance(result, Exception)
+        ]
         if done:
             await self._complete_many(done)
         for prediction_id, result in results.items():
@@ -547,15 +555,21 @@ class PredictionService:
 
     @staticmethod
     async def _outcomes(
-        session: AsyncSession, ids: Sequence[int], duplicate: bool = False
+        session: AsyncSession,
+        ids: Sequence[int],
+        duplicate: bool = False,
+        inputs: Mapping[int, Mapping[str, Any]] | None = None,
     ) -> dict[int, PredictionOutcome]:
-        """Predictions as they stand, with what they cost (net of refunds) and the balance now."""
+        """Predictions as they stand, with what they cost (net of refunds) and the balance now.
+        `inputs`: the runs' inputs when the caller has them (not read back then)."""
+        known = inputs or {}
+        stored = None if set(ids) <= known.keys() else Prediction.input_data
         rows = await session.execute(
             select(
                 Prediction.id,
                 Prediction.user_id,
                 Prediction.status,
-                Prediction.input_data,
+                stored if stored is not None else null(),
                 Prediction.result,
                 Model.name,
                 User.balance,
@@ -577,7 +591,7 @@ class PredictionService:
             if kind == TxKind.REFUND:
                 refunded.add(pid)
         out = {}
-        for pid, user_id, status, inputs, result, model_name, balance in rows:
+        for pid, user_id, status, row_inputs, result, model_name, balance in rows:
             result = result if isinstance(result, dict) else None
             failed = status == PredictionStatus.FAILED
             out[pid] = PredictionOutcome(
@@ -585,7 +599,7 @@ class PredictionService:
                 user_id=user_id,
                 model_name=model_name,
                 status=status,
-                inputs=dict(inputs or {}),
+                inputs=dict(known[pid] if pid in known else row_inputs or {}),
                 result=None if failed else result,
                 cost=-net.get(pid, Decimal(0)),
                 balance=to_money(balance),

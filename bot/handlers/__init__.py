@@ -6,12 +6,14 @@ from bot.handlers import admin, balance, batch, common, fallback, history, payme
 
 
 def get_routers() -> list[Router]:
-    # payments first: a successful payment must be recorded whatever dialog the user is in
+    # payments first: a successful payment must be recorded whatever dialog the user is in.
+    # predict next: the paid run is the hot path, and every router before it costs each update
+    # its filter checks; its dialog handlers only match in Predict states and never take a command.
     routers = [
         payments.router,
+        predict.router,
         common.router,
         admin.router,
-        predict.router,
         batch.router,
         balance.router,
         history.router,
