@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -27,6 +28,13 @@ LANG_NAMES = {"en": "🇬🇧 English", "ru": "🇷🇺 Русский"}
 MAX_WIDTH = 8  # buttons per row, as Telegram allows
 
 
+@functools.lru_cache(maxsize=4096)
+def _button(text: str, data: str) -> InlineKeyboardButton:
+    # Most buttons are the same few (menu, back, cancel...) in each language: build each once.
+    # Safe to share: a markup is only ever serialized, never changed.
+    return InlineKeyboardButton(text=text, callback_data=data)
+
+
 class Keyboard:
     """The part of aiogram's InlineKeyboardBuilder these keyboards use, with the same layout rules.
 
@@ -39,7 +47,7 @@ class Keyboard:
 
     def button(self, text: str, callback_data: CallbackData) -> Keyboard:
         """Append to the last row while it has room, like the builder's `button`."""
-        btn = InlineKeyboardButton(text=text, callback_data=callback_data.pack())
+        btn = _button(text, callback_data.pack())
         if self._rows and len(self._rows[-1]) < MAX_WIDTH:
             self._rows[-1].append(btn)
         else:
