@@ -29,7 +29,7 @@ from aiogram import Dispatcher, Router
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import Message, Update
 from argon2 import PasswordHasher
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import Numeric, cast, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import Core, build_core
@@ -175,7 +175,7 @@ async def bench_naive(core: Core, user_ids: list[int], model: str) -> float:
             await s.execute(
                 update(User)
                 .where(User.id == uid, User.balance >= model_row.cost)
-                .values(balance=func.round(User.balance - model_row.cost, 2))
+                .values(balance=func.round(cast(User.balance - model_row.cost, Numeric), 2))
             )
         async with sf() as s, s.begin():
             await s.execute(
