@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
 from typing import Generic, TypeVar
 
 log = logging.getLogger(__name__)
@@ -102,3 +102,19 @@ class Coalescer(Generic[ItemT, ResultT]):
             if total > self._max:
                 return max(n, 1)
         return len(self._queue)
+
+
+def rounds(count: int, key: Callable[[int], Hashable]) -> Iterator[list[int]]:
+    """Indices 0..count-1 in successive rounds in which no key appears twice (first come first):
+    e.g. one debit per user per round, so each sees the balance the previous one left."""
+    todo = list(range(count))
+    while todo:
+        now: list[int] = []
+        later: list[int] = []
+        seen: set[Hashable] = set()
+        for i in todo:
+            k = key(i)
+            (later if k in seen else now).append(i)
+            seen.add(k)
+        yield now
+        todo = later

@@ -19,6 +19,7 @@ from sqlalchemy import Numeric, cast, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.errors import BalanceLimitExceeded, InsufficientFunds, InvalidAmount, UserNotFound
+from db.grouping import rounds
 from db.models import Transaction, TxKind, User, utcnow
 
 CENT = Decimal("0.01")
@@ -134,14 +135,8 @@ async def deduct_balances(
     for d in debits:
         validate_amount(d.amount)  # raises InvalidAmount
     results: list[LedgerEntry | InsufficientFunds | UserNotFound | None] = [None] * len(debits)
-    todo = list(range(len(debits)))
-    while todo:
-        now: list[int] = []
-        later: list[int] = []
-        users: set[int] = set()
-        for i in todo:
-            (later if debits[i].user_id in users else now).append(i)
-            users.add(debits[i].user_id)
+    for now in rounds(len(debits), lambda i: debits[i].user_id):
+        users = {debits[i].user_id for i in now}
         if len(users) > 1 and session.get_bind().dialect.name != "sqlite":
             # Lock the rows in one order, so two batches over the same users cannot deadlock.
             # (SQLite needs no row locks: the transaction began IMMEDIATE, it is the only writer.)
@@ -181,7 +176,6 @@ async def deduct_balances(
                     if uid in current
                     else UserNotFound(f"user {uid} not found")
                 )
-        todo = later
     assert all(r is not None for r in results)
     return typing.cast(list[LedgerEntry | InsufficientFunds | UserNotFound], results)
 

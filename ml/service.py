@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.errors import DomainError, InsufficientFunds, UserNotFound
-from db.grouping import Coalescer
+from db.grouping import Coalescer, rounds
 from db.ledger import Debit, deduct_balances, increase_balance, to_money
 from db.models import Model, Prediction, PredictionStatus, Transaction, TxKind, User
 from ml.executor import MLExecutor, ModelRunError
@@ -200,16 +200,9 @@ class PredictionService:
     ) -> list[_Charged | PredictionOutcome | BaseException]:
         """Charge a group of concurrent runs; each gets its own result or refusal."""
         out: dict[int, _Charged | PredictionOutcome | BaseException] = {}
-        todo = list(range(len(requests)))
-        while todo:
-            # One run per user per transaction: a user's second run (a double tap with the same
-            # key among them) sees the first one's charge and key.
-            now: list[int] = []
-            later: list[int] = []
-            users: set[int] = set()
-            for i in todo:
-                (later if requests[i].user_id in users else now).append(i)
-                users.add(requests[i].user_id)
+        # One run per user per transaction: a user's second run (a double tap with the same key
+        # among them) sees the first one's charge and key.
+        for now in rounds(len(requests), lambda i: requests[i].user_id):
             try:
                 out.update(await self._charge_group([(i, requests[i]) for i in now]))
             except IntegrityError:
@@ -221,7 +214,6 @@ class PredictionService:
                         out[i] = await self._charge_one(requests[i])
                     except Exception as exc:
                         out[i] = exc
-            todo = later
         return [out[i] for i in range(len(requests))]
 
     async def _charge_group(
