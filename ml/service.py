@@ -555,13 +555,13 @@ class PredictionService:
         """Predictions as they stand, with what they cost (net of refunds) and the balance now.
         `inputs`: the runs' inputs when the caller has them (not read back then)."""
         known = inputs or {}
-        stored = None if set(ids) <= known.keys() else Prediction.input_data
+        stored = null() if set(ids) <= known.keys() else Prediction.input_data
         rows = await session.execute(
             select(
                 Prediction.id,
                 Prediction.user_id,
                 Prediction.status,
-                stored if stored is not None else null(),
+                stored,
                 Prediction.result,
                 Model.name,
                 User.balance,
