@@ -15,16 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
-from sqlalchemy import Numeric, cast, func, insert, select, update
+from sqlalchemy import Numeric, Table, cast, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.errors import BalanceLimitExceeded, InsufficientFunds, InvalidAmount, UserNotFound
-from db.grouping import rounds
+from db.grouping import insert_ids, rounds
 from db.models import Transaction, TxKind, User, utcnow
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("1000000")  # one operation
 MAX_BALANCE = Decimal("1000000000")  # well inside the range where doubles hold exact cents
+_TRANSACTIONS = typing.cast(Table, Transaction.__table__)
 
 
 def to_money(value: float | int | str | Decimal) -> Decimal:
@@ -196,10 +197,9 @@ async def _record_many(session: AsyncSession, debits: Sequence[Debit]) -> list[i
         tx_id = await session.scalar(insert(Transaction).values(rows[0]).returning(Transaction.id))
         assert tx_id is not None
         return [tx_id]
-    result = await session.execute(
-        insert(Transaction).returning(Transaction.id, sort_by_parameter_order=True), rows
-    )
-    return list(result.scalars())
+    # A round has one debit per user, so user_id tells the rows apart; else one charge per
+    # prediction does.
+    return await insert_ids(session, _TRANSACTIONS, rows, match=("user_id", "prediction_id"))
 
 
 async def increase_balance(

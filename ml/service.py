@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Table, bindparam, delete, func, insert, null, select, update
+from sqlalchemy import JSON, Table, bindparam, delete, func, null, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.errors import DomainError, InsufficientFunds, UserNotFound
-from db.grouping import Coalescer, rounds
+from db.grouping import Coalescer, insert_ids, rounds
 from db.ledger import Debit, deduct_balances, increase_balance, to_money
 from db.models import Model, Prediction, PredictionStatus, Transaction, TxKind, User
 from ml.executor import MLExecutor, ModelRunError
@@ -302,8 +302,9 @@ class PredictionService:
         """Insert pending Prediction rows (user id, model id, inputs, key); their ids, in order."""
         table = Prediction.__table__
         assert isinstance(table, Table)
-        result = await session.execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True),
+        return await insert_ids(
+            session,
+            table,
             [
                 {
                     "user_id": user_id,
@@ -314,8 +315,8 @@ class PredictionService:
                 }
                 for user_id, model_id, values, key in rows
             ],
+            match=("request_key", "user_id"),
         )
-        return list(result.scalars())
 
     async def _charge_one(self, r: _ChargeRequest) -> _Charged | PredictionOutcome:
         """One run in its own transaction (the fallback when a group cannot be charged as one)."""

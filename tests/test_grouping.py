@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 
 from bot.app import Core
 from db.errors import InsufficientFunds, UserNotFound
-from db.grouping import Coalescer
+from db.grouping import Coalescer, insert_ids
 from db.ledger import Debit, LedgerEntry, deduct_balances
 from db.models import Model, Prediction, Transaction, TxKind, User
 from ml.service import ModelUnavailable, PredictionOutcome, UserDisabled
@@ -80,6 +80,55 @@ async def test_batch_debit_rounds_per_user_and_refuses_alone(core: Core) -> None
     assert await balance_of(core.session_factory, alice) == Decimal("2")
     assert await balance_of(core.session_factory, bob) == Decimal("0.01")
     await assert_reconciled(core.session_factory)
+
+
+async def test_batch_debit_links_each_transaction_id_to_its_own_debit(core: Core) -> None:
+    users = [await new_user(core, f"payer{i}", 300 + i) for i in range(25)]
+    debits = [Debit(uid, Decimal(f"0.{i + 10}"), f"debit {i}") for i, uid in enumerate(reversed(users))]
+    async with core.session_factory() as s, s.begin():
+        out = await deduct_balances(s, debits)
+    async with core.session_factory() as s:
+        stored = {
+            tx_id: (uid, desc, amount)
+            for tx_id, uid, desc, amount in await s.execute(
+                select(Transaction.id, Transaction.user_id, Transaction.description, Transaction.amount)
+            )
+        }
+    for debit, entry in zip(debits, out, strict=True):
+        assert isinstance(entry, LedgerEntry)
+        assert stored[entry.transaction_id] == (debit.user_id, debit.description, -float(debit.amount))
+        assert entry.balance == Decimal("10") - debit.amount
+    await assert_reconciled(core.session_factory)
+
+
+@pytest.mark.parametrize("keys", ["distinct keys", "no keys, distinct users", "no keys, one user"])
+async def test_insert_ids_returns_each_rows_own_id_in_row_order(core: Core, keys: str) -> None:
+    users = [await new_user(core, f"owner{i}", 400 + i) for i in range(3)]
+    async with core.session_factory() as s:
+        model_id = await s.scalar(select(Model.id).where(Model.name == "iris_logreg"))
+    count = 3 if keys == "no keys, distinct users" else 40
+    rows = [
+        {
+            "user_id": users[0] if keys == "no keys, one user" else users[i % 3],
+            "model_id": model_id,
+            "input_data": {"row": i},
+            "status": "pending",
+            "request_key": f"key-{count - i}" if keys == "distinct keys" else None,
+        }
+        for i in range(count)
+    ]
+    table = Prediction.__table__
+    async with core.session_factory() as s, s.begin():
+        ids = await insert_ids(s, table, rows, match=("request_key", "user_id"))  # type: ignore[arg-type]
+    assert len(set(ids)) == count
+    async with core.session_factory() as s:
+        stored = {
+            pid: (uid, data, key)
+            for pid, uid, data, key in await s.execute(
+                select(Prediction.id, Prediction.user_id, Prediction.input_data, Prediction.request_key)
+            )
+        }
+    assert [stored[pid] for pid in ids] == [(r["user_id"], r["input_data"], r["request_key"]) for r in rows]
 
 
 # -- paid runs in groups ---------------------------------------------------------------------------
