@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     ml_timeout: float = Field(default=30.0, gt=0)
     # dynamic batching: concurrent requests for a model run as one call
     ml_batching: bool = True
-    ml_batch_max: int = Field(default=64, ge=1, le=10_000)
+    ml_batch_max: int = Field(default=256, ge=1, le=10_000)
     ml_batch_wait_ms: float = Field(default=3.0, ge=0, le=1000)
     welcome_credits: float = Field(default=10.0, ge=0, le=1_000_000)
     default_model_cost: float = Field(default=1.0, ge=0)

@@ -68,7 +68,7 @@ class MLExecutor:
         max_workers: int = 2,
         timeout: float = 30.0,
         batching: bool = True,
-        batch_max: int = 64,
+        batch_max: int = 256,
         batch_wait: float = 0.003,
     ) -> None:
         self.registry = registry
