@@ -20,6 +20,8 @@ from sqlalchemy import func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_dict
+from sqlalchemy.orm.instrumentation import manager_of_class
 
 from db.errors import AccountError, UserNotFound
 from db.ledger import increase_balance
@@ -29,6 +31,7 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{2,31}$")
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 WELCOME_DESCRIPTION = "Welcome bonus"
+_USERS = manager_of_class(User)
 
 
 @dataclass(slots=True)
@@ -115,8 +118,10 @@ async def user_rows_by_telegram_ids(
 
 def detached_user(row: Mapping[str, Any]) -> User:
     """A User built from a row read elsewhere, as if loaded and then detached: it belongs to no
-    session until one `add`s it (see `refresh_user`)."""
-    user = User(**row)
+    session until one `add`s it (see `refresh_user`). Filled the way the ORM fills a loaded row
+    (no __init__, no change events), a third of the cost of `User(**row)`; built per update."""
+    user = _USERS.new_instance()
+    instance_dict(user).update(row)
     make_transient_to_detached(user)
     return user
 
