@@ -28,6 +28,7 @@ from bot.i18n import I18n
 from bot.keyboards import result_kb
 from bot.middlewares import ContextMiddleware, DedupMiddleware, LogContextMiddleware, ThrottlingMiddleware
 from bot.scale import Shared
+from bot.storage import DialogContextMiddleware
 from db.models import User
 
 log = logging.getLogger(__name__)
@@ -110,10 +111,13 @@ def create_dispatcher(core: Core, shared: Shared | None = None, i18n: I18n | Non
     dp = Dispatcher(
         storage=shared.storage,
         events_isolation=shared.isolation,  # one update at a time per user: no racing dialogs
+        disable_fsm=True,  # registered below, in our variant (same place in the chain)
         core=core,
         i18n=i18n,
         shared=shared,
     )
+    dp.fsm = DialogContextMiddleware(storage=shared.storage, events_isolation=shared.isolation)
+    dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(LogContextMiddleware(core.inflight))
     dp.update.outer_middleware(DedupMiddleware(shared.dedup))
     dp.update.outer_middleware(ContextMiddleware(core, i18n))

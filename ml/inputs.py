@@ -201,7 +201,10 @@ def _parse_pairs(features: Sequence[Feature], text: str) -> dict[str, Value]:
 
 
 def from_mapping(features: Sequence[Feature], values: Mapping[str, Any]) -> dict[str, Value]:
-    """Validate an already-split mapping (a CSV row, stored input_data) against the schema."""
+    """Validate an already-split mapping (a CSV row, stored input_data) against the schema.
+    Names are matched loosely (case, spaces, dashes); keys the schema lacks are ignored."""
+    if all(f.name in values for f in features):  # the usual case: the schema's own names
+        return {f.name: parse_value(f, values[f.name]) for f in features}
     by_name = {_norm_name(k): v for k, v in values.items()}
     keys = [_norm_name(f.name) for f in features]
     missing = [f.name for f, key in zip(features, keys, strict=True) if key not in by_name]
@@ -209,8 +212,7 @@ def from_mapping(features: Sequence[Feature], values: Mapping[str, Any]) -> dict
         raise InputError("missing_features", "missing: " + ", ".join(missing), missing=missing)
     out: dict[str, Value] = {}
     for f, key in zip(features, keys, strict=True):
-        raw = by_name[key]
-        out[f.name] = parse_value(f, raw if isinstance(raw, (int, float)) else str(raw))
+        out[f.name] = parse_value(f, by_name[key])
     return out
 
 

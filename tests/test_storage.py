@@ -7,9 +7,10 @@ from pathlib import Path
 
 from aiogram.fsm.storage.base import StorageKey
 
-from bot.dispatcher import create_dispatcher
+from bot.dispatcher import create_bot, create_dispatcher
+from bot.local_session import LocalSession
 from bot.states import Predict
-from bot.storage import SQLiteStorage
+from bot.storage import DialogContext, SQLiteStorage
 
 
 def key(i: int) -> StorageKey:
@@ -44,6 +45,24 @@ async def test_a_small_cache_evicts_and_reads_back(tmp_path: Path) -> None:
     data["i"] = 99  # a caller changing its copy changes nothing stored
     assert await storage.get_data(key(1)) == {"i": 1}
     await storage.close()
+
+
+async def test_clearing_a_dialog_is_one_write_and_persists(tmp_path: Path, core: object) -> None:
+    storage = SQLiteStorage(tmp_path / "fsm.db")
+    await storage.set_state(key(1), Predict.confirm)
+    await storage.set_data(key(1), {"nonce": "abc"})
+    before = storage._write.batches
+    await DialogContext(storage, key(1)).clear()
+    assert storage._write.batches == before + 1
+    await storage.close()
+    again = SQLiteStorage(tmp_path / "fsm.db")
+    assert await again.get_state(key(1)) is None and await again.get_data(key(1)) == {}
+    await again.close()
+    # and the Dispatcher hands handlers this context
+    dp = create_dispatcher(core)  # type: ignore[arg-type]
+    bot = create_bot("42:TEST", session=LocalSession())
+    assert isinstance(dp.fsm.get_context(bot, chat_id=1, user_id=1), DialogContext)
+    assert dp.fsm in list(dp.update.outer_middleware)
 
 
 def test_no_filter_is_sent_to_a_thread(core: object) -> None:
