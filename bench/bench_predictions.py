@@ -216,9 +216,8 @@ async def run(args: argparse.Namespace) -> int:
         database_url=url,
         models_dir=models,
         fsm_path=workdir / "fsm.db",
-        throttle_rate=0,
         ml_batching=not args.no_batching,
-        log_level="WARNING",
+        log_level="WARNING",  # the rest as deployed: throttling on, default batch sizes
         welcome_credits=10,
     )
     passwords = Passwords(PasswordHasher(time_cost=1, memory_cost=256, parallelism=1))
