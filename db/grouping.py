@@ -134,6 +134,8 @@ async def insert_ids(
     among the rows. When none is, SQLAlchemy's sort_by_parameter_order keeps the order instead
     (on SQLite that costs one statement per row).
     """
+    if not rows:
+        return []
     for column in match:
         keys = [row[column] for row in rows]
         if None not in keys and len(set(keys)) == len(keys):

@@ -129,6 +129,8 @@ async def test_insert_ids_returns_each_rows_own_id_in_row_order(core: Core, keys
             )
         }
     assert [stored[pid] for pid in ids] == [(r["user_id"], r["input_data"], r["request_key"]) for r in rows]
+    async with core.session_factory() as s, s.begin():
+        assert await insert_ids(s, table, [], match=("user_id",)) == []  # type: ignore[arg-type]
 
 
 # -- paid runs in groups ---------------------------------------------------------------------------
