@@ -193,13 +193,8 @@ async def _record_many(session: AsyncSession, debits: Sequence[Debit]) -> list[i
         }
         for d in debits
     ]
-    if len(rows) == 1:
-        tx_id = await session.scalar(insert(Transaction).values(rows[0]).returning(Transaction.id))
-        assert tx_id is not None
-        return [tx_id]
-    # A round has one debit per user, so user_id tells the rows apart; else one charge per
-    # prediction does.
-    return await insert_ids(session, _TRANSACTIONS, rows, match=("user_id", "prediction_id"))
+    # A round has one debit per user, so user_id tells the rows apart.
+    return await insert_ids(session, _TRANSACTIONS, rows, match=("user_id",))
 
 
 async def increase_balance(
