@@ -130,55 +130,76 @@ async def deduct_balances(
 
     The guard is the same (`WHERE balance >= amount`, the new balance rounded to cents in the same
     UPDATE), applied to many users per statement: one UPDATE per distinct amount, then one INSERT
-    of all their Transactions rows. A user with several debits is charged in rounds, one debit
-    per round, so each sees the balance the previous one left.
+    of all their Transactions rows. A user's debits are first taken together, as one guarded
+    UPDATE of their sum: when the balance covers it, each debit succeeds in order exactly as it
+    would alone (each sees the balance the previous one left), in one statement instead of one
+    per debit (a CSV batch). When it does not, that user's debits go one per round, so each
+    succeeds or fails on its own.
     """
     for d in debits:
         validate_amount(d.amount)  # raises InvalidAmount
     results: list[LedgerEntry | InsufficientFunds | UserNotFound | None] = [None] * len(debits)
-    for now in rounds(len(debits), lambda i: debits[i].user_id):
-        users = {debits[i].user_id for i in now}
-        if len(users) > 1 and session.get_bind().dialect.name != "sqlite":
-            # Lock the rows in one order, so two batches over the same users cannot deadlock.
-            # (SQLite needs no row locks: the transaction began IMMEDIATE, it is the only writer.)
-            await session.execute(
-                select(User.id).where(User.id.in_(users)).order_by(User.id).with_for_update()
-            )
-        balances: dict[int, Decimal] = {}
-        by_amount: dict[Decimal, list[int]] = {}
-        for i in now:
-            by_amount.setdefault(debits[i].amount, []).append(debits[i].user_id)
-        for amt, user_ids in by_amount.items():
-            rows = await session.execute(
-                update(User)
-                .where(User.id.in_(user_ids), User.balance >= float(amt))
-                .values(balance=_rounded(User.balance - float(amt)))
-                .returning(User.id, User.balance)
-            )
-            balances.update((uid, to_money(b)) for uid, b in rows.all())
-        charged = [i for i in now if debits[i].user_id in balances]
-        if charged:
-            tx_ids = await _record_many(session, [debits[i] for i in charged])
-            for i, tx_id in zip(charged, tx_ids, strict=True):
-                results[i] = LedgerEntry(tx_id, balances[debits[i].user_id])
-        refused = [i for i in now if debits[i].user_id not in balances]
-        if refused:
-            current = dict(
-                (
-                    await session.execute(
-                        select(User.id, User.balance).where(User.id.in_({debits[i].user_id for i in refused}))
-                    )
-                ).all()
-            )
-            for i in refused:
-                uid = debits[i].user_id
-                results[i] = (
-                    InsufficientFunds(to_money(current[uid]), debits[i].amount)
-                    if uid in current
-                    else UserNotFound(f"user {uid} not found")
-                )
+    by_user: dict[int, list[int]] = {}
+    for i, d in enumerate(debits):
+        by_user.setdefault(d.user_id, []).append(i)
+    uncovered = await _debit_groups(session, debits, list(by_user.values()), results)
+    one_by_one = sorted(i for group in uncovered for i in group)
+    for now in rounds(len(one_by_one), lambda j: debits[one_by_one[j]].user_id):
+        await _debit_groups(session, debits, [[one_by_one[j]] for j in now], results)
     assert all(r is not None for r in results)
     return typing.cast(list[LedgerEntry | InsufficientFunds | UserNotFound], results)
+
+
+async def _debit_groups(
+    session: AsyncSession,
+    debits: Sequence[Debit],
+    groups: list[list[int]],
+    results: list[LedgerEntry | InsufficientFunds | UserNotFound | None],
+) -> list[list[int]]:
+    """One pass of deduct_balances. Each group holds the indices of one user's debits (one group
+    per user), taken as one guarded UPDATE of their sum. Fills `results` for the groups charged
+    and for refused groups of one debit; returns the refused groups of several debits."""
+    totals = {debits[g[0]].user_id: sum((debits[i].amount for i in g), Decimal(0)) for g in groups}
+    if len(totals) > 1 and session.get_bind().dialect.name != "sqlite":
+        # Lock the rows in one order, so two batches over the same users cannot deadlock.
+        # (SQLite needs no row locks: the transaction began IMMEDIATE, it is the only writer.)
+        await session.execute(select(User.id).where(User.id.in_(totals)).order_by(User.id).with_for_update())
+    by_total: dict[Decimal, list[int]] = {}
+    for uid, total in totals.items():
+        by_total.setdefault(total, []).append(uid)
+    after: dict[int, Decimal] = {}
+    for total, user_ids in by_total.items():
+        rows = await session.execute(
+            update(User)
+            .where(User.id.in_(user_ids), User.balance >= float(total))
+            .values(balance=_rounded(User.balance - float(total)))
+            .returning(User.id, User.balance)
+        )
+        after.update((uid, to_money(b)) for uid, b in rows.all())
+    charged = [i for g in groups if debits[g[0]].user_id in after for i in g]
+    if charged:
+        tx_ids = await _record_many(session, [debits[i] for i in charged])
+        balance = {uid: after[uid] + totals[uid] for uid in after}  # before this pass
+        for i, tx_id in zip(charged, tx_ids, strict=True):  # in order within each user
+            balance[debits[i].user_id] -= debits[i].amount
+            results[i] = LedgerEntry(tx_id, balance[debits[i].user_id])
+    refused = [g[0] for g in groups if len(g) == 1 and debits[g[0]].user_id not in after]
+    if refused:
+        current = dict(
+            (
+                await session.execute(
+                    select(User.id, User.balance).where(User.id.in_({debits[i].user_id for i in refused}))
+                )
+            ).all()
+        )
+        for i in refused:
+            uid = debits[i].user_id
+            results[i] = (
+                InsufficientFunds(to_money(current[uid]), debits[i].amount)
+                if uid in current
+                else UserNotFound(f"user {uid} not found")
+            )
+    return [g for g in groups if len(g) > 1 and debits[g[0]].user_id not in after]
 
 
 async def _record_many(session: AsyncSession, debits: Sequence[Debit]) -> list[int]:
@@ -193,8 +214,9 @@ async def _record_many(session: AsyncSession, debits: Sequence[Debit]) -> list[i
         }
         for d in debits
     ]
-    # A round has one debit per user, so user_id tells the rows apart.
-    return await insert_ids(session, _TRANSACTIONS, rows, match=("user_id",))
+    # Rows are told apart by user (a round charges one debit per user), else by prediction (a
+    # user's debits taken together are a batch's runs, one charge each).
+    return await insert_ids(session, _TRANSACTIONS, rows, match=("user_id", "prediction_id"))
 
 
 async def increase_balance(

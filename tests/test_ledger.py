@@ -9,12 +9,21 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.engine import create_engine, create_session_factory
 from db.errors import BalanceLimitExceeded, InsufficientFunds, InvalidAmount, UserNotFound
-from db.ledger import MAX_BALANCE, deduct_balance, increase_balance, reconcile, validate_amount
+from db.ledger import (
+    MAX_BALANCE,
+    Debit,
+    LedgerEntry,
+    deduct_balance,
+    deduct_balances,
+    increase_balance,
+    reconcile,
+    validate_amount,
+)
 from db.migrate import upgrade
 from db.models import Transaction, TxKind, User
 from tests.helpers import assert_reconciled, balance_of, make_user, transactions_of
@@ -220,3 +229,78 @@ async def _migrate(url: str) -> None:
         await upgrade(engine)
     finally:
         await engine.dispose()
+
+
+# -- property: a batch of debits does exactly what the same debits one by one would -------------
+
+BATCH = st.lists(
+    st.tuples(st.integers(min_value=0, max_value=2), st.decimals(Decimal("0.01"), Decimal("6"), places=2)),
+    min_size=1,
+    max_size=25,
+)
+OPENING = st.lists(st.decimals(Decimal("0"), Decimal("30"), places=2), min_size=3, max_size=3)
+
+
+async def _batch_vs_one_by_one(url: str, opening: list[Decimal], batch: list[tuple[int, Decimal]]) -> None:
+    engine = create_engine(url)
+    sf = create_session_factory(engine)
+    try:
+        tag = uuid.uuid4().hex[:10]
+        users = [await make_user(sf, float(b), name=f"b{tag}{n}") for n, b in enumerate(opening)]
+        debits = [Debit(users[u], amount, f"debit {i}") for i, (u, amount) in enumerate(batch)]
+        async with sf() as s, s.begin():
+            out = await deduct_balances(s, debits)
+        balances = dict(zip(users, opening, strict=True))  # the model: one debit at a time, in order
+        for debit, got in zip(debits, out, strict=True):
+            if balances[debit.user_id] >= debit.amount:
+                balances[debit.user_id] -= debit.amount
+                assert isinstance(got, LedgerEntry) and got.balance == balances[debit.user_id]
+            else:
+                assert isinstance(got, InsufficientFunds) and got.balance == balances[debit.user_id]
+        for uid in users:
+            assert await balance_of(sf, uid) == balances[uid]
+        async with sf() as s:
+            stored = dict((await s.execute(select(Transaction.id, Transaction.description))).all())
+        assert all(
+            stored[e.transaction_id] == d.description
+            for d, e in zip(debits, out, strict=True)
+            if isinstance(e, LedgerEntry)
+        )
+        async with sf() as s:
+            assert await reconcile(s) == []
+    finally:
+        await engine.dispose()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(opening=OPENING, batch=BATCH)
+def test_batch_debits_equal_one_by_one(
+    db_url: str, opening: list[Decimal], batch: list[tuple[int, Decimal]]
+) -> None:
+    asyncio.run(_migrate(db_url))
+    asyncio.run(_batch_vs_one_by_one(db_url, opening, batch))
+
+
+async def test_a_users_covered_debits_take_one_update(
+    engine: object, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    uid = await make_user(session_factory, 100)
+    updates: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("UPDATE USERS"):
+            updates.append(statement)
+
+    sync_engine = engine.sync_engine  # type: ignore[attr-defined]
+    event.listen(sync_engine, "before_cursor_execute", count)
+    try:
+        async with session_factory() as s, s.begin():
+            out = await deduct_balances(s, [Debit(uid, Decimal("1.5"), f"row {i}") for i in range(40)])
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", count)
+    assert len(updates) == 1  # one guarded UPDATE of the sum, not one per debit
+    assert [e.balance for e in out if isinstance(e, LedgerEntry)] == [
+        Decimal(100) - Decimal("1.5") * (i + 1) for i in range(40)
+    ]
+    assert await balance_of(session_factory, uid) == Decimal(40)
+    await assert_reconciled(session_factory)
