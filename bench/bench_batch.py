@@ -1,0 +1,82 @@
+"""A CSV batch through the paid path: rows per second for one user's batch of N rows.
+
+    python -m bench.bench_batch [--rows 1000] [--model iris_logreg]
+
+One user (balance enough for all rows) sends a batch; it is charged (one Prediction and one
+charge per row, in one transaction), run as one model call, and every row settled. Printed: the
+time of each step and rows per second. Exits non-zero unless every row completed, the charge is
+exactly rows x cost and the ledger reconciles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from argon2 import PasswordHasher
+
+from bench.bench_predictions import REPO, make_users
+from bot.app import build_core
+from bot.app import run as run_loop
+from bot.config import Settings
+from db.accounts import Passwords
+from db.ledger import increase_balance, reconcile
+from ml.train import build_catalogue
+
+
+async def run(args: argparse.Namespace) -> int:
+    workdir = Path(tempfile.mkdtemp(prefix="bench-batch-"))
+    models = workdir / "models"
+    models.mkdir()
+    shutil.copy(REPO / "models_store" / "catalogue.toml", models / "catalogue.toml")
+    build_catalogue(models)
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
+        models_dir=models,
+        fsm_path=workdir / "fsm.db",
+        log_level="WARNING",
+    )
+    core = await build_core(settings, Passwords(PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)))
+    try:
+        [uid] = await make_users(core, 1)
+        meta = core.registry.meta(args.model)
+        async with core.session_factory() as s:
+            cost = (await core.predictions.quote(s, uid, args.model)).cost
+        async with core.session_factory() as s, s.begin():
+            await increase_balance(s, uid, cost * args.rows, "bench top-up")
+        row = {f.name: f.example for f in meta.features}
+        started = time.perf_counter()
+        out = await core.predictions.run_batch(
+            user_id=uid, model_name=args.model, rows=[row] * args.rows, request_key="bench"
+        )
+        wall = time.perf_counter() - started
+        async with core.session_factory() as s:
+            bad = await reconcile(s)
+        completed = sum(1 for _, status, _ in out.items if status == "completed")
+        print(f"\nCSV batch of {args.rows} rows · model {args.model} · SQLite")
+        print(f"charged, run and settled in {wall * 1000:.0f} ms: {args.rows / wall:.0f} rows/s")
+        print(
+            f"check: {completed}/{args.rows} completed, charged {out.charged} (expected "
+            f"{cost * args.rows}), ledger {'reconciles' if not bad else 'BROKEN'}"
+        )
+        ok = completed == args.rows and out.charged == cost * args.rows and not bad
+    finally:
+        await core.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0 if ok else 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1000)
+    parser.add_argument("--model", default="iris_logreg")
+    args = parser.parse_args()
+    sys.exit(run_loop(run(args)))
+
+
+if __name__ == "__main__":
+    main()
