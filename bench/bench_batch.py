@@ -19,7 +19,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 
-from bench.bench_predictions import REPO, make_users
+from bench.bench_predictions import REPO, make_users, positive_int, unknown_model
 from bot.app import build_core
 from bot.app import run as run_loop
 from bot.config import Settings
@@ -41,7 +41,11 @@ async def run(args: argparse.Namespace) -> int:
         log_level="WARNING",
     )
     core = await build_core(settings, Passwords(PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)))
+    ok = False
     try:
+        if error := unknown_model(core, args.model):
+            print(error, file=sys.stderr)
+            return 2
         [uid] = await make_users(core, 1)
         meta = core.registry.meta(args.model)
         async with core.session_factory() as s:
@@ -72,7 +76,7 @@ async def run(args: argparse.Namespace) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=1000)
+    parser.add_argument("--rows", type=positive_int, default=1000)
     parser.add_argument("--model", default="iris_logreg")
     args = parser.parse_args()
     sys.exit(run_loop(run(args)))

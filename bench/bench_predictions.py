@@ -51,6 +51,24 @@ REPO = Path(__file__).resolve().parent.parent
 TG_BASE = 900_000_000
 
 
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1, or a clear error."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def unknown_model(core: Core, name: str) -> str | None:
+    """The error to print when the catalogue has no model `name`."""
+    if name in core.registry.metas():
+        return None
+    return f"unknown model {name!r}; the catalogue has: {', '.join(sorted(core.registry.metas()))}"
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
@@ -224,6 +242,9 @@ async def run(args: argparse.Namespace) -> int:
     core = await build_core(settings, passwords)
     ok = True
     try:
+        if error := unknown_model(core, args.model):
+            print(error, file=sys.stderr)
+            return 2
         n = args.users
         user_ids = await make_users(core, n * 2)  # the first half for the bot, the second for the naive path
         echo = await bench_echo(n)
@@ -272,7 +293,7 @@ async def run(args: argparse.Namespace) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", type=int, default=500)
+    parser.add_argument("--users", type=positive_int, default=500)
     parser.add_argument("--model", default="cancer_rf")
     parser.add_argument("--no-batching", action="store_true")
     parser.add_argument("--postgres", help="admin URL; a fresh database is made and dropped")
