@@ -311,7 +311,7 @@ async def test_every_bad_input_class_is_explained(
 async def test_a_slow_run_shows_progress_then_the_result(harness: Harness, core: Core) -> None:
     tg = TgUser(9601, "patient")
     uid = await registered(core, tg)
-    await add_model(core, "slow", Slow(1.0), cost=1)
+    await add_model(core, "slow", Slow(1.6), cost=1)  # longer than RUNNING_NOTICE_AFTER
     await harness.send(tg, "/predict")
     await harness.press(tg, "slow")
     await harness.press(tg, "Enter inputs")
