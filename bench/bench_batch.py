@@ -19,21 +19,17 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 
-from bench.bench_predictions import REPO, make_users, positive_int, unknown_model
+from bench.bench_predictions import built_catalogue, make_users, positive_int, unknown_model
 from bot.app import build_core
 from bot.app import run as run_loop
 from bot.config import Settings
 from db.accounts import Passwords
 from db.ledger import increase_balance, reconcile
-from ml.train import build_catalogue
 
 
 async def run(args: argparse.Namespace) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="bench-batch-"))
-    models = workdir / "models"
-    models.mkdir()
-    shutil.copy(REPO / "models_store" / "catalogue.toml", models / "catalogue.toml")
-    build_catalogue(models)
+    models = built_catalogue(workdir)
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
         models_dir=models,

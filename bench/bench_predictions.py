@@ -62,6 +62,15 @@ def positive_int(text: str) -> int:
     return value
 
 
+def built_catalogue(workdir: Path) -> Path:
+    """The built-in models, trained afresh into `workdir`/models (as a first start does)."""
+    models = workdir / "models"
+    models.mkdir()
+    shutil.copy(REPO / "models_store" / "catalogue.toml", models / "catalogue.toml")
+    build_catalogue(models)
+    return models
+
+
 def unknown_model(core: Core, name: str) -> str | None:
     """The error to print when the catalogue has no model `name`."""
     if name in core.registry.metas():
@@ -216,10 +225,7 @@ async def bench_naive(core: Core, user_ids: list[int], model: str) -> float:
 
 async def run(args: argparse.Namespace) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
-    models = workdir / "models"
-    models.mkdir()
-    shutil.copy(REPO / "models_store" / "catalogue.toml", models / "catalogue.toml")
-    build_catalogue(models)
+    models = built_catalogue(workdir)
     pg_db = None
     if args.postgres:
         pg_db = f"bench_{uuid.uuid4().hex[:10]}"
