@@ -1,0 +1,35 @@
+"""The benchmarks still run end to end and check themselves (their speed is not tested here)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def bench(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=REPO, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def test_the_paid_prediction_benchmark_runs_and_checks_the_ledger() -> None:
+    done = bench("bench.bench_predictions", "--users", "8")
+    assert done.returncode == 0, done.stderr
+    assert "check: 8/8 results sent, 16 completed, 0 not completed, ledger reconciles" in done.stdout
+    assert "(a) aiogram echo ceiling" in done.stdout and "(b) naive paid path" in done.stdout
+
+
+def test_the_csv_batch_benchmark_runs_and_checks_the_charge() -> None:
+    done = bench("bench.bench_batch", "--rows", "12")
+    assert done.returncode == 0, done.stderr
+    assert "check: 12/12 completed, charged 12.00 (expected 12.00), ledger reconciles" in done.stdout
+
+
+def test_benchmarks_refuse_bad_arguments_with_a_message() -> None:
+    zero = bench("bench.bench_predictions", "--users", "0")
+    assert zero.returncode == 2 and "--users: must be at least 1" in zero.stderr
+    unknown = bench("bench.bench_batch", "--rows", "3", "--model", "nope")
+    assert unknown.returncode == 2 and "unknown model 'nope'; the catalogue has: cancer_rf" in unknown.stderr
