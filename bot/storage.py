@@ -176,12 +176,5 @@ class DialogContextMiddleware(FSMContextMiddleware):
         business_connection_id: str | None = None,
         destiny: str = DEFAULT_DESTINY,
     ) -> FSMContext:
-        key = StorageKey(
-            user_id=user_id,
-            chat_id=chat_id,
-            bot_id=bot.id,
-            thread_id=thread_id,
-            business_connection_id=business_connection_id,
-            destiny=destiny,
-        )
-        return DialogContext(storage=self.storage, key=key)
+        plain = super().get_context(bot, chat_id, user_id, thread_id, business_connection_id, destiny)
+        return DialogContext(storage=plain.storage, key=plain.key)
