@@ -122,6 +122,9 @@ class Prediction(Base):
     )
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     request_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # 'due' when recovery settled this run after a stop and its user is yet to be told; 'sent'
+    # once one process claimed it for the user's summary (a guarded UPDATE: told once).
+    notice: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
 
 
 class Transaction(Base):
@@ -129,6 +132,7 @@ class Transaction(Base):
     __table_args__ = (
         Index("uq_transactions_prediction_id_kind", "prediction_id", "kind", unique=True),
         Index("ix_transactions_user_id_created_at", "user_id", "created_at"),
+        Index("uq_transactions_idempotency_key", "idempotency_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True, index=True)
@@ -138,6 +142,10 @@ class Transaction(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     prediction_id: Mapped[int | None] = mapped_column(ForeignKey("predictions.id"), nullable=True)
     kind: Mapped[str] = mapped_column(String(32), default=TxKind.OTHER, server_default="other")
+    # A Stars payment's ledger rows (its top-up, credits taken back and restored by refunds).
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), nullable=True, index=True)
+    # Unique when set: an operation that must happen at most once (e.g. "pay:12:restore:2").
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class Order(Base):
@@ -172,3 +180,20 @@ class Payment(Base):
     refund_error: Mapped[str | None] = mapped_column(String(255), nullable=True)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     refunded_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # How many times a refund took the credits back (each round restores them at most once).
+    refund_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # 'update' (the successful_payment message) or 'reconcile' (found in getStarTransactions)
+    source: Mapped[str] = mapped_column(String(16), default="update", server_default="update")
+    # Telegram lists a refund of this charge that the bot did not make
+    refunded_outside_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class LoginThrottle(Base):
+    """Failed /login attempts per key (an email's hash, or a Telegram account), with back-off."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

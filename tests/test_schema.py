@@ -49,8 +49,8 @@ SEED: dict[str, dict[str, tuple[type, bool]]] = {
 ADDED = {
     "users": {"telegram_id": sa.BigInteger, "language": sa.String},
     "models": {"is_active": sa.Boolean},
-    "predictions": {"request_key": sa.String},
-    "transactions": {"kind": sa.String},
+    "predictions": {"request_key": sa.String, "notice": sa.String},
+    "transactions": {"kind": sa.String, "payment_id": sa.Integer, "idempotency_key": sa.String},
 }
 
 
@@ -118,9 +118,11 @@ async def test_seed_defaults_uniqueness_indexes_and_keys(engine: AsyncEngine) ->
     assert schema["transactions"]["fks"] == {
         (("user_id",), "users", ("id",)),
         (("prediction_id",), "predictions", ("id",)),
+        (("payment_id",), "payments", ("id",)),
     }
-    # Our guard: one charge and one refund per prediction at most.
+    # Our guards: one charge and one refund per prediction at most; a keyed operation once.
     assert ("prediction_id", "kind") in schema["transactions"]["unique"]
+    assert ("idempotency_key",) in schema["transactions"]["unique"]
     assert ("request_key",) in schema["predictions"]["unique"]
 
 

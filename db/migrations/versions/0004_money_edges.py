@@ -1,0 +1,60 @@
+"""Money at the edges: ledger rows tied to payments with an idempotency key, refund rounds,
+payments found by reconciliation or refunded outside the bot, recovery notices, login throttle.
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-25
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("transactions") as b:
+        b.add_column(sa.Column("payment_id", sa.Integer(), nullable=True))
+        b.add_column(sa.Column("idempotency_key", sa.String(64), nullable=True))
+        b.create_foreign_key("fk_transactions_payment_id_payments", "payments", ["payment_id"], ["id"])
+    op.create_index("ix_transactions_payment_id", "transactions", ["payment_id"])
+    op.create_index("uq_transactions_idempotency_key", "transactions", ["idempotency_key"], unique=True)
+    op.add_column(
+        "payments", sa.Column("refund_round", sa.Integer(), nullable=False, server_default="0")
+    )
+    op.add_column(
+        "payments", sa.Column("source", sa.String(16), nullable=False, server_default="update")
+    )
+    op.add_column("payments", sa.Column("refunded_outside_at", sa.DateTime(), nullable=True))
+    op.add_column("predictions", sa.Column("notice", sa.String(16), nullable=True))
+    op.create_index("ix_predictions_notice", "predictions", ["notice"])
+    op.create_table(
+        "login_throttle",
+        sa.Column("key", sa.String(128), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("blocked_until", sa.DateTime(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("key", name="pk_login_throttle"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("login_throttle")
+    op.drop_index("ix_predictions_notice", "predictions")
+    with op.batch_alter_table("predictions") as b:
+        b.drop_column("notice")
+    with op.batch_alter_table("payments") as b:
+        b.drop_column("refunded_outside_at")
+        b.drop_column("source")
+        b.drop_column("refund_round")
+    op.drop_index("uq_transactions_idempotency_key", "transactions")
+    op.drop_index("ix_transactions_payment_id", "transactions")
+    with op.batch_alter_table("transactions") as b:
+        b.drop_constraint("fk_transactions_payment_id_payments", type_="foreignkey")
+        b.drop_column("idempotency_key")
+        b.drop_column("payment_id")
