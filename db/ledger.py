@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.errors import BalanceLimitExceeded, InsufficientFunds, InvalidAmount, UserNotFound
 from db.grouping import insert_ids, rounds
-from db.models import Transaction, TxKind, User, utcnow
+from db.models import Payment, PaymentStatus, Transaction, TxKind, User, utcnow
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("1000000")  # one operation
@@ -81,6 +81,8 @@ async def _record(
     description: str,
     prediction_id: int | None,
     kind: str,
+    payment_id: int | None = None,
+    idempotency_key: str | None = None,
 ) -> int:
     tx_id = await session.scalar(
         insert(Transaction)
@@ -90,6 +92,8 @@ async def _record(
             description=description[:255],
             prediction_id=prediction_id,
             kind=kind,
+            payment_id=payment_id,
+            idempotency_key=idempotency_key,
         )
         .returning(Transaction.id)
     )
@@ -104,6 +108,8 @@ class Debit:
     description: str
     prediction_id: int | None = None
     kind: str = TxKind.OTHER
+    payment_id: int | None = None
+    idempotency_key: str | None = None  # unique in the database: the debit happens once
 
 
 async def deduct_balance(
@@ -114,9 +120,15 @@ async def deduct_balance(
     *,
     prediction_id: int | None = None,
     kind: str = TxKind.OTHER,
+    payment_id: int | None = None,
+    idempotency_key: str | None = None,
 ) -> LedgerEntry:
-    """Take `amount` from the user's balance, or raise InsufficientFunds and change nothing."""
-    debit = Debit(user_id, validate_amount(amount), description, prediction_id, kind)
+    """Take `amount` from the user's balance, or raise InsufficientFunds and change nothing.
+    With an `idempotency_key`, a second debit under the same key fails on the unique index
+    (IntegrityError), so the caller's transaction cannot take it twice."""
+    debit = Debit(
+        user_id, validate_amount(amount), description, prediction_id, kind, payment_id, idempotency_key
+    )
     [entry] = await deduct_balances(session, [debit])
     if isinstance(entry, LedgerEntry):
         return entry
@@ -210,6 +222,8 @@ async def _record_many(session: AsyncSession, debits: Sequence[Debit]) -> list[i
             "description": d.description[:255],
             "prediction_id": d.prediction_id,
             "kind": d.kind,
+            "payment_id": d.payment_id,
+            "idempotency_key": d.idempotency_key,
             "created_at": utcnow(),
         }
         for d in debits
@@ -227,8 +241,11 @@ async def increase_balance(
     *,
     prediction_id: int | None = None,
     kind: str = TxKind.OTHER,
+    payment_id: int | None = None,
+    idempotency_key: str | None = None,
 ) -> LedgerEntry:
-    """Add `amount` to the user's balance (never past MAX_BALANCE)."""
+    """Add `amount` to the user's balance (never past MAX_BALANCE). With an `idempotency_key`,
+    a second credit under the same key fails on the unique index (IntegrityError)."""
     amt = validate_amount(amount)
     new_balance = await session.scalar(
         update(User)
@@ -238,7 +255,9 @@ async def increase_balance(
     )
     if new_balance is None:
         raise BalanceLimitExceeded(await _current_balance(session, user_id), amt, MAX_BALANCE)
-    tx_id = await _record(session, user_id, amt, description, prediction_id, kind)
+    tx_id = await _record(
+        session, user_id, amt, description, prediction_id, kind, payment_id, idempotency_key
+    )
     return LedgerEntry(tx_id, to_money(new_balance))
 
 
@@ -249,12 +268,27 @@ class Discrepancy:
     ledger_sum: Decimal
 
 
-async def reconcile(session: AsyncSession) -> list[Discrepancy]:
-    """Users whose balance is not exactly the sum of their transactions (empty when all is well).
+@dataclass(frozen=True, slots=True)
+class PaymentDiscrepancy:
+    payment_id: int
+    status: str
+    detail: str
+
+
+async def reconcile(session: AsyncSession) -> list[Discrepancy | PaymentDiscrepancy]:
+    """Users whose balance is not exactly the sum of their transactions, and Stars payments whose
+    ledger rows disagree with their status (empty when all is well).
 
     Sums are done in Decimal over the exact cents of each row, so nothing is hidden by float
     rounding; a balance or amount that is not a whole number of cents is reported too.
     """
+    out: list[Discrepancy | PaymentDiscrepancy] = []
+    out.extend(await _user_discrepancies(session))
+    out.extend(await _payment_discrepancies(session))
+    return out
+
+
+async def _user_discrepancies(session: AsyncSession) -> list[Discrepancy]:
     balances = {uid: b for uid, b in (await session.execute(select(User.id, User.balance))).all()}
     sums: dict[int, Decimal] = dict.fromkeys(balances, Decimal(0))
     bad_rows: set[int] = set()
@@ -268,4 +302,68 @@ async def reconcile(session: AsyncSession) -> list[Discrepancy]:
         exact_balance = Decimal(repr(balance))
         if uid in bad_rows or exact_balance != sums[uid]:
             out.append(Discrepancy(uid, exact_balance, sums[uid]))
+    return out
+
+
+# What a payment's ledger rows must add up to, by its status: the credits it brought, or nothing
+# once its Stars are (being) returned.
+_KEEPS_CREDITS = {PaymentStatus.CREDITED: True, PaymentStatus.REFUND_FAILED: True}
+
+
+async def _payment_discrepancies(session: AsyncSession) -> list[PaymentDiscrepancy]:
+    """The per-payment invariant. A payment that credited `c` has one top-up row of +c; each
+    refund round takes -c back once; each refused round restores +c once. So the rows sum to +c
+    while the payment keeps its credits (credited, refund_failed) and to 0 while its Stars are
+    being or have been returned (refund_pending, refunded); a payment that credited nothing (an
+    invoice paid twice) has no rows at all."""
+    rows: dict[int, list[tuple[str, Decimal]]] = {}
+    for pid, kind, amount in (
+        await session.execute(
+            select(Transaction.payment_id, Transaction.kind, Transaction.amount).where(
+                Transaction.payment_id.is_not(None)
+            )
+        )
+    ).all():
+        if pid is not None:
+            rows.setdefault(pid, []).append((kind, Decimal(repr(amount))))
+    out = []
+    payments = await session.execute(
+        select(Payment.id, Payment.status, Payment.credits, Payment.refund_round)
+    )
+    for pid, status, credits, rounds_ in payments.all():
+        c = Decimal(repr(credits))
+        mine = rows.pop(pid, [])
+        kinds = [k for k, _ in mine]
+        takes, restores = kinds.count(TxKind.TOPUP_REFUND), kinds.count(TxKind.TOPUP_REFUND_REVERTED)
+        returning = status in (PaymentStatus.REFUND_PENDING, PaymentStatus.REFUNDED)
+        problems = []
+        if status not in _KEEPS_CREDITS and not returning:
+            problems.append(f"unknown status {status!r}")
+        if c > 0:
+            expected = {
+                (TxKind.TOPUP, c): 1,
+                (TxKind.TOPUP_REFUND, -c): rounds_,
+                (TxKind.TOPUP_REFUND_REVERTED, c): max(rounds_ - 1, 0) if returning else rounds_,
+            }
+            if returning and rounds_ < 1:
+                problems.append("being refunded, but its credits were never taken back")
+            if status == PaymentStatus.CREDITED and rounds_:
+                problems.append(f"credited after {rounds_} refund round(s)")
+        else:
+            expected = {}
+        found: dict[tuple[str, Decimal], int] = {}
+        for entry in mine:
+            found[entry] = found.get(entry, 0) + 1
+        if {k: v for k, v in expected.items() if v} != found:
+            problems.append(
+                f"rows {sorted(found.items())} but {sorted(expected.items())} expected "
+                f"(took back {takes}, restored {restores}, round {rounds_})"
+            )
+        net = sum((entry[1] for entry in mine), Decimal(0))
+        if net != (c if not returning else Decimal(0)):
+            problems.append(f"its rows sum to {net}")
+        if problems:
+            out.append(PaymentDiscrepancy(pid, status, "; ".join(problems)))
+    for pid in rows:  # rows naming a payment that does not exist (a foreign key prevents it)
+        out.append(PaymentDiscrepancy(pid, "missing", "ledger rows for an unknown payment"))
     return out

@@ -7,13 +7,19 @@
   second, real charge: it credits nothing and its Stars go back to the payer (`refund_pending`).
 - A refund takes the credits back through `deduct_balance` first (if the balance allows), then
   the bot calls refundStarPayment; a transient failure leaves it `refund_pending` to retry with
-  back-off; a permanent one gives the credits back and marks it `refund_failed`.
+  back-off; a permanent one gives the credits back and marks it `refund_failed`. A refund
+  retried after that is a new round that takes the credits back again. Every ledger row of a
+  payment names it (`payment_id`) and has a unique key (`pay:<id>:credit|take:<n>|restore:<n>`),
+  and `reconcile()` checks that they agree with the payment's status.
+- Telegram's own record (getStarTransactions) is the truth: a charge with no Payment row is
+  recorded from it (`source='reconcile'`), and a refund listed there settles ours or is noted.
 Nothing here commits: the caller owns the transaction.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -101,17 +107,33 @@ class PaymentOutcome:
     credits: Decimal
     balance: Decimal
     order_id: int | None
+    user_id: int
+    disabled: bool = False  # the account is disabled: credited all the same (the money is theirs)
 
 
 async def record_payment(
-    session: AsyncSession, *, payload: str, charge_id: str, telegram_id: int, currency: str, total_amount: int
+    session: AsyncSession,
+    *,
+    payload: str,
+    charge_id: str,
+    telegram_id: int,
+    currency: str,
+    total_amount: int,
+    source: str = "update",
 ) -> PaymentOutcome:
-    """Record a successful payment once; credit its order if this is the order's first payment."""
+    """Record a successful payment once; credit its order if this is the order's first payment.
+
+    The account is the payer's, or, if the payer's Telegram account is linked to none (it moved
+    to another one by /login), the order's: the invoice was made for it. A disabled account is
+    credited too. `source`: 'update' (successful_payment) or 'reconcile' (getStarTransactions).
+    """
     existing = await session.scalar(select(Payment).where(Payment.telegram_payment_charge_id == charge_id))
     if existing is not None:
         return await _outcome(session, existing, "replayed")
-    order = await session.scalar(select(Order).where(Order.payload == payload))
+    order = await session.scalar(select(Order).where(Order.payload == payload)) if payload else None
     user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
+    if user is None and order is not None:
+        user = await session.get(User, order.user_id)
     if user is None:
         raise PaymentError("unknown_user", f"payment {charge_id} from unknown Telegram user {telegram_id}")
     payment = Payment(
@@ -121,6 +143,7 @@ async def record_payment(
         stars=total_amount,
         credits=0.0,
         status=PaymentStatus.REFUND_PENDING,
+        source=source,
     )
     try:
         async with session.begin_nested():  # the same charge delivered twice at once: one wins
@@ -151,6 +174,8 @@ async def record_payment(
                 order.credits,
                 f"Top up: {order.stars} Telegram Stars (order #{order.id})",
                 kind=TxKind.TOPUP,
+                payment_id=payment.id,
+                idempotency_key=f"pay:{payment.id}:credit",
             )
             payment.status = PaymentStatus.CREDITED
             payment.credits = order.credits
@@ -159,9 +184,17 @@ async def record_payment(
 
 
 async def _outcome(session: AsyncSession, payment: Payment, status: str) -> PaymentOutcome:
-    balance = await session.scalar(select(User.balance).where(User.id == payment.user_id))
+    row = (
+        await session.execute(select(User.balance, User.disabled).where(User.id == payment.user_id))
+    ).one()
     return PaymentOutcome(
-        status, payment.id, to_money(payment.credits), to_money(balance or 0.0), payment.order_id
+        status,
+        payment.id,
+        to_money(payment.credits),
+        to_money(row.balance),
+        payment.order_id,
+        payment.user_id,
+        bool(row.disabled),
     )
 
 
@@ -176,36 +209,54 @@ async def find_payment(session: AsyncSession, ref: str) -> Payment | None:
 
 
 async def start_refund(session: AsyncSession, payment: Payment) -> Payment:
-    """Take the credits back (InsufficientFunds if the balance no longer has them) and mark the
-    payment for a Stars refund. Idempotent for a refund already under way."""
+    """Begin a refund round: mark the payment `refund_pending` and take its credits back
+    (InsufficientFunds if the balance no longer has them: the caller's transaction then rolls
+    back and nothing changed). Idempotent for a refund already under way.
+
+    Each round takes the credits back once (`pay:<id>:take:<round>`, unique in the ledger), so
+    retrying after a refused refund (`refund_failed`, which restored them) takes them back again
+    before Telegram is asked again: credits go back exactly as often as Stars do."""
     if payment.status == PaymentStatus.REFUNDED:
         raise PaymentError("already_refunded", f"payment {payment.id} is refunded already")
     if payment.status == PaymentStatus.REFUND_PENDING:
         return payment
-    if payment.status == PaymentStatus.CREDITED and payment.credits > 0:
+    credited = payment.credits > 0
+    round_ = payment.refund_round + 1 if credited else payment.refund_round
+    won = await session.scalar(
+        update(Payment)
+        .where(
+            Payment.id == payment.id,
+            Payment.status == payment.status,
+            Payment.refund_round == payment.refund_round,
+        )
+        .values(
+            status=PaymentStatus.REFUND_PENDING,
+            refund_round=round_,
+            refund_attempts=0,
+            refund_error=None,
+            next_attempt_at=None,
+        )
+        .returning(Payment.id)
+    )
+    if won is None:
+        raise PaymentError("changed", "the payment changed meanwhile; try again")
+    if credited:
         await deduct_balance(
             session,
             payment.user_id,
             to_money(payment.credits),
             f"Refund of {payment.stars} Telegram Stars (order #{payment.order_id})",
             kind=TxKind.TOPUP_REFUND,
+            payment_id=payment.id,
+            idempotency_key=f"pay:{payment.id}:take:{round_}",
         )
-    # credits stays as it was: what was taken back, and what to give back if the refund fails
-    won = await session.scalar(
-        update(Payment)
-        .where(Payment.id == payment.id, Payment.status == payment.status)
-        .values(status=PaymentStatus.REFUND_PENDING, next_attempt_at=None)
-        .returning(Payment.id)
-    )
-    if won is None:
-        raise PaymentError("changed", "the payment changed meanwhile; try again")
     await session.refresh(payment)
     return payment
 
 
 async def finish_refund(session: AsyncSession, payment: Payment, result: str, error: str = "") -> Payment:
     """Settle a refund attempt: 'ok' (or 'already': CHARGE_ALREADY_REFUNDED), 'transient' (retry
-    later, with back-off), or 'permanent' (give the credits back)."""
+    later, with back-off), or 'permanent' (give this round's credits back, once)."""
     if payment.status != PaymentStatus.REFUND_PENDING:
         return payment
     if result in ("ok", "already"):
@@ -221,16 +272,46 @@ async def finish_refund(session: AsyncSession, payment: Payment, result: str, er
         payment.status = PaymentStatus.REFUND_FAILED
         payment.refund_attempts += 1
         payment.refund_error = error[:255]
-        if payment.credits > 0:  # only credited payments have credits, and start_refund took them
+        payment.next_attempt_at = None
+        if payment.credits > 0:  # this round took them (start_refund): give them back once
             await increase_balance(
                 session,
                 payment.user_id,
                 to_money(payment.credits),
                 f"Stars refund failed: credits restored (order #{payment.order_id})",
                 kind=TxKind.TOPUP_REFUND_REVERTED,
+                payment_id=payment.id,
+                idempotency_key=f"pay:{payment.id}:restore:{payment.refund_round}",
             )
     await session.flush()
     return payment
+
+
+async def payments_by_charge(session: AsyncSession, charge_ids: Iterable[str]) -> dict[str, Payment]:
+    ids = set(charge_ids)
+    if not ids:
+        return {}
+    found = await session.scalars(select(Payment).where(Payment.telegram_payment_charge_id.in_(ids)))
+    return {p.telegram_payment_charge_id: p for p in found}
+
+
+async def note_refund_seen(session: AsyncSession, payment: Payment) -> str:
+    """Telegram's record lists a refund of this payment. 'finished': it was our refund under
+    way (its answer was lost, e.g. by a crash): now refunded. 'noted': a refund the bot did not
+    make (Telegram support, a chargeback): marked for the admins, credits left as they are.
+    'known': nothing new."""
+    if payment.status == PaymentStatus.REFUND_PENDING:
+        await finish_refund(session, payment, "ok")
+        return "finished"
+    if payment.status == PaymentStatus.REFUNDED or payment.refunded_outside_at is not None:
+        return "known"
+    won = await session.scalar(
+        update(Payment)
+        .where(Payment.id == payment.id, Payment.refunded_outside_at.is_(None))
+        .values(refunded_outside_at=utcnow())
+        .returning(Payment.id)
+    )
+    return "noted" if won is not None else "known"
 
 
 async def due_refunds(session: AsyncSession, limit: int = 50) -> list[Payment]:

@@ -156,3 +156,57 @@ async def test_bigint_telegram_ids_fit(engine: AsyncEngine) -> None:
         )
         row = (await conn.execute(sa.text("SELECT balance, disabled FROM users WHERE username = 'd'"))).one()
         assert row[0] == 10.0 and not row[1]
+
+
+async def test_earlier_payments_ledger_rows_are_tied_to_their_payment(db_url: str) -> None:
+    """Migration 0004 links the top-up and refund rows of payments made before it, so the
+    per-payment check of reconcile() holds for them too."""
+    from db.engine import create_engine
+    from db.ledger import reconcile
+    from db.migrate import upgrade
+
+    eng = create_engine(db_url)
+    try:
+        await upgrade(eng, "0003")
+        async with eng.begin() as conn:
+            await conn.execute(
+                sa.text(
+                    "INSERT INTO users (id, username, email, hashed_password, balance, disabled, created_at)"
+                    " VALUES (1, 'old', 'old@example.com', 'x', 0, false, CURRENT_TIMESTAMP)"
+                )
+            )
+            await conn.execute(
+                sa.text(
+                    "INSERT INTO orders (id, user_id, stars, credits, payload, status, created_at)"
+                    " VALUES (7, 1, 50, 50, 'topup:old', 'paid', CURRENT_TIMESTAMP)"
+                )
+            )
+            await conn.execute(
+                sa.text(
+                    "INSERT INTO payments (id, order_id, user_id, telegram_payment_charge_id, stars,"
+                    " credits, status, created_at) VALUES (3, 7, 1, 'old-charge', 50, 50, 'refunded',"
+                    " CURRENT_TIMESTAMP)"
+                )
+            )
+            for amount, kind, text_ in (
+                (50, "topup", "Top up: 50 Telegram Stars (order #7)"),
+                (-50, "topup_refund", "Refund of 50 Telegram Stars (order #7)"),
+            ):
+                await conn.execute(
+                    sa.text(
+                        "INSERT INTO transactions (user_id, amount, description, created_at, kind)"
+                        " VALUES (1, :a, :d, CURRENT_TIMESTAMP, :k)"
+                    ),
+                    {"a": amount, "d": text_, "k": kind},
+                )
+        await upgrade(eng)
+        async with eng.connect() as conn:
+            linked = (await conn.execute(sa.text("SELECT payment_id FROM transactions"))).scalars().all()
+            rounds = await conn.scalar(sa.text("SELECT refund_round FROM payments"))
+        assert linked == [3, 3] and rounds == 1
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+        async with AsyncSession(eng) as s:
+            assert await reconcile(s) == []
+    finally:
+        await eng.dispose()

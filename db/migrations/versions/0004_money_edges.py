@@ -31,6 +31,19 @@ def upgrade() -> None:
         "payments", sa.Column("source", sa.String(16), nullable=False, server_default="update")
     )
     op.add_column("payments", sa.Column("refunded_outside_at", sa.DateTime(), nullable=True))
+    # Earlier payments' ledger rows name their order in the description: tie them to the payment
+    # that credited that order, and count its refund rounds, so the per-payment check of
+    # reconcile() covers them too.
+    op.execute(
+        "UPDATE transactions SET payment_id = ("
+        " SELECT p.id FROM payments p WHERE p.user_id = transactions.user_id AND p.credits > 0"
+        " AND transactions.description LIKE '%(order #' || p.order_id || ')')"
+        " WHERE kind IN ('topup', 'topup_refund', 'topup_refund_reverted')"
+    )
+    op.execute(
+        "UPDATE payments SET refund_round = (SELECT count(*) FROM transactions t"
+        " WHERE t.payment_id = payments.id AND t.kind = 'topup_refund')"
+    )
     op.add_column("predictions", sa.Column("notice", sa.String(16), nullable=True))
     op.create_index("ix_predictions_notice", "predictions", ["notice"])
     op.create_table(
