@@ -45,6 +45,17 @@ class UserDisabled(DomainError):
     code = "user_disabled"
 
 
+class PriceChanged(DomainError):
+    """The model costs more now than the price the user confirmed: nothing was charged."""
+
+    code = "price_changed"
+
+    def __init__(self, quoted: Decimal, current: Decimal) -> None:
+        super().__init__(f"price changed: confirmed {quoted}, now {current}")
+        self.quoted = quoted
+        self.current = current
+
+
 @dataclass(frozen=True, slots=True)
 class Quote:
     meta: ModelMeta
@@ -102,6 +113,7 @@ class _ChargeRequest:
     model_name: str
     parsed: dict[str, Value]
     request_key: str | None
+    max_cost: Decimal | None = None  # the price the user confirmed; never charge more
 
 
 _Completion = tuple[int, dict[str, Any], dict[str, Any] | None]  # prediction id, result, its inputs
@@ -160,6 +172,16 @@ class PredictionService:
             raise ModelUnavailable(f"model {meta.name!r} is not available")
         return Quote(meta, model.id, to_money(model.cost), to_money(user.balance))
 
+    @staticmethod
+    def _chargeable(quote: Quote, max_cost: Decimal | None, count: int = 1) -> None:
+        """Refuse a charge above the confirmed price (checked on the cost read in the charging
+        transaction, the one that is debited) or above the balance; a lower price is simply
+        charged."""
+        if max_cost is not None and quote.cost > max_cost:
+            raise PriceChanged(max_cost, quote.cost)
+        if quote.balance < quote.cost * count:
+            raise InsufficientFunds(quote.balance, quote.cost * count)
+
     async def ensure_loadable(self, model_name: str) -> None:
         """Load (cached after the first time) and verify the model before anyone pays for it."""
         try:
@@ -182,14 +204,16 @@ class PredictionService:
         model_name: str,
         values: Mapping[str, Any] | str,
         request_key: str | None = None,
+        max_cost: Decimal | None = None,
     ) -> PredictionOutcome:
         """Charge, run and settle one prediction. Refusals raise before anything is written:
-        InputError, ModelUnavailable, UserNotFound, UserDisabled, InsufficientFunds."""
+        InputError, ModelUnavailable, UserNotFound, UserDisabled, PriceChanged (the model costs
+        more than `max_cost`, the price the user confirmed), InsufficientFunds."""
         parsed = self.parse(model_name, values)
         await self.ensure_loadable(model_name)
         if request_key is not None:
             request_key = f"{user_id}:{request_key}"[:128]  # keys of different users never meet
-        charged = await self._charges(_ChargeRequest(user_id, model_name, parsed, request_key))
+        charged = await self._charges(_ChargeRequest(user_id, model_name, parsed, request_key, max_cost))
         if isinstance(charged, PredictionOutcome):
             return charged
         return await self._execute(charged.prediction_id, charged.meta, parsed)
@@ -252,8 +276,7 @@ class PredictionService:
                     quote = self._quote(
                         self.meta(r.model_name), r.user_id, users.get(r.user_id), models.get(r.model_name)
                     )
-                    if not quote.affordable:
-                        raise InsufficientFunds(quote.balance, quote.cost)
+                    self._chargeable(quote, r.max_cost)  # each request's own confirmed price
                 except DomainError as exc:
                     out[i] = exc
                     continue
@@ -329,8 +352,7 @@ class PredictionService:
                     if pid is not None:
                         return (await self._outcomes(session, [pid], duplicate=True))[pid]
                 quote = await self.quote(session, r.user_id, r.model_name)
-                if not quote.affordable:
-                    raise InsufficientFunds(quote.balance, quote.cost)
+                self._chargeable(quote, r.max_cost)
                 [charged] = (await self._insert_and_charge_each(session, [(0, r, quote)])).values()
                 if isinstance(charged, BaseException):
                     raise charged
@@ -446,9 +468,12 @@ class PredictionService:
         model_name: str,
         rows: Sequence[Mapping[str, Value]],
         request_key: str,
+        max_cost: Decimal | None = None,
     ) -> BatchOutcome:
         """Charge and run many validated rows: one Prediction and one charge per row, all in one
-        transaction; one model call for all; each row settled (or refunded) on its own."""
+        transaction; one model call for all; each row settled (or refunded) on its own.
+        `max_cost`: the per-row price the user confirmed; PriceChanged (nothing charged) if the
+        model costs more now."""
         meta = self.meta(model_name)
         parsed = [from_mapping(meta.features, r) for r in rows]
         if not parsed:
@@ -457,7 +482,7 @@ class PredictionService:
         base = f"{user_id}:{request_key}"[:100]
         keys = [f"{base}#{i}" for i in range(len(parsed))]
         try:
-            ids = await self._charge_rows(user_id, model_name, parsed, keys)
+            ids = await self._charge_rows(user_id, model_name, parsed, keys, max_cost)
         except IntegrityError:
             ids = None
         if ids is None:  # seen before: report that run
@@ -479,15 +504,19 @@ class PredictionService:
         return await self._batch_outcome(keys)
 
     async def _charge_rows(
-        self, user_id: int, model_name: str, parsed: list[dict[str, Value]], keys: list[str]
+        self,
+        user_id: int,
+        model_name: str,
+        parsed: list[dict[str, Value]],
+        keys: list[str],
+        max_cost: Decimal | None = None,
     ) -> list[int] | None:
         async with self.session_factory() as session, session.begin():
             if await session.scalar(select(Prediction.id).where(Prediction.request_key == keys[0])):
                 return None
             quote = await self.quote(session, user_id, model_name)
             total = quote.cost * len(parsed)
-            if quote.balance < total:
-                raise InsufficientFunds(quote.balance, total)
+            self._chargeable(quote, max_cost, len(parsed))
             ids = await self._insert_pending(
                 session, [(user_id, quote.model_id, row, key) for row, key in zip(parsed, keys, strict=True)]
             )

@@ -7,11 +7,11 @@ import io
 from decimal import Decimal
 
 from aiogram.types import BufferedInputFile
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.app import Core
-from db.ledger import deduct_balance
-from db.models import Prediction
+from db.ledger import deduct_balance, increase_balance
+from db.models import Model, Prediction
 from tests.bot_fixtures import harness, registered
 from tests.bot_harness import Harness, TgUser
 from tests.helpers import assert_reconciled, balance_of, transactions_of
@@ -144,3 +144,46 @@ async def test_empty_history_and_russian_history(harness: Harness, core: Core) -
     assert "Предсказаний пока нет" in r.text
     r = await harness.send(DINA, "/balance")
     assert "Баланс: <b>10</b>" in r.text and "Welcome bonus" in r.text
+
+
+async def test_a_batch_is_never_charged_above_its_confirmed_price(harness: Harness, core: Core) -> None:
+    uid = await registered(core, CARL)
+    async with core.session_factory() as s, s.begin():
+        await increase_balance(s, uid, 20, "test top-up")
+    await start_batch(harness, CARL)
+    await harness.upload(CARL, "flowers.csv", IRIS_CSV.encode())
+    old = harness.press_update(CARL, "Confirm and pay 3")
+    async with core.session_factory() as s, s.begin():
+        await s.execute(update(Model).where(Model.name == "iris_logreg").values(cost=4))
+    r = await harness.feed(old)
+    assert "The price has changed: it was 1, now it is 4" in r.text
+    assert "3 × 4 = <b>12</b> credits" in r.text and "Balance: 30 → <b>18</b>" in r.text
+    assert "✅ Confirm and pay 12 cr" in r.buttons() and not r.documents
+    assert await balance_of(core.session_factory, uid) == Decimal("30")
+    async with core.session_factory() as s:
+        assert await s.scalar(select(func.count()).select_from(Prediction)) == 0
+    r = await harness.feed(harness.update(callback_query=old.callback_query.model_dump(by_alias=True)))
+    assert any("out of date" in a for a in r.alerts)
+    assert await balance_of(core.session_factory, uid) == Decimal("30")
+    # lowered again before the new Confirm: the lower price is charged
+    async with core.session_factory() as s, s.begin():
+        await s.execute(update(Model).where(Model.name == "iris_logreg").values(cost=2))
+    r = await harness.press(CARL, "Confirm and pay 12")
+    [result] = r.documents
+    assert "3 predicted" in (result.caption or "") and "Charged 6 credits" in (result.caption or "")
+    assert await balance_of(core.session_factory, uid) == Decimal("24")
+    await assert_reconciled(core.session_factory)
+
+
+async def test_a_batch_price_change_in_russian(harness: Harness, core: Core) -> None:
+    uid = await registered(core, DINA)
+    await start_batch(harness, DINA)
+    await harness.upload(
+        DINA, "data.csv", b"sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n"
+    )
+    async with core.session_factory() as s, s.begin():
+        await s.execute(update(Model).where(Model.name == "iris_logreg").values(cost=3))
+    r = await harness.press(DINA, "Подтвердить")
+    assert "Цена изменилась: было 1, стало 3. Проверьте и подтвердите заново." in r.text
+    assert "✅ Подтвердить и оплатить 3 кр" in r.buttons()
+    assert await balance_of(core.session_factory, uid) == Decimal("10")

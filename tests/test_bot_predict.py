@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.app import Core
-from db.ledger import deduct_balance
+from db.ledger import deduct_balance, increase_balance
 from db.models import Model, Prediction, Transaction
 from tests.bot_fixtures import harness, registered
 from tests.bot_harness import Harness, TgUser
@@ -322,3 +322,90 @@ async def test_a_slow_run_shows_progress_then_the_result(harness: Harness, core:
     edits = [m for m, _ in r.calls if type(m).__name__ == "EditMessageText"]
     assert len(edits) == 2 and edits[0].message_id == edits[1].message_id  # the same message, twice
     assert await balance_of(core.session_factory, uid) == Decimal("9")
+
+
+# -- the price on the confirmation screen is the most a Confirm pays ----------------------------
+ADMIN = TgUser(9001, "boss")
+
+
+async def credit(core: Core, user_id: int, amount: int) -> None:
+    async with core.session_factory() as s, s.begin():
+        await increase_balance(s, user_id, amount, "test top-up")
+
+
+async def predictions(core: Core) -> int:
+    async with core.session_factory() as s:
+        return int(await s.scalar(select(func.count()).select_from(Prediction)) or 0)
+
+
+async def test_a_higher_price_asks_again_and_the_old_confirm_cannot_pay_it(
+    harness: Harness, core: Core
+) -> None:
+    uid = await registered(core, BOB)
+    await registered(core, ADMIN)
+    await credit(core, uid, 100)
+    await open_iris(harness, BOB)
+    r = await harness.send(BOB, "5.1 3.5 1.4 0.2")
+    assert "Confirm and pay 1 cr" in " ".join(r.buttons())
+    old = harness.press_update(BOB, "Confirm and pay 1")
+    r = await harness.send(ADMIN, "/setcost iris_logreg 90")
+    assert "iris_logreg now costs 90 credits" in r.text
+    r = await harness.feed(old)
+    assert "The price has changed: it was 1, now it is 90" in r.text
+    assert "Cost: <b>90</b> credits" in r.text and "Balance: 110 → <b>20</b>" in r.text
+    assert "✅ Confirm and pay 90 cr" in r.buttons()
+    assert await charges(core, uid) == 0 and await predictions(core) == 0
+    assert await balance_of(core.session_factory, uid) == Decimal("110")
+    # the old button again (a second tap, or the same update replayed): nothing is paid
+    r = await harness.feed(harness.update(callback_query=old.callback_query.model_dump(by_alias=True)))
+    assert any("out of date" in a for a in r.alerts)
+    assert await charges(core, uid) == 0 and await predictions(core) == 0
+    r = await harness.press(BOB, "Confirm and pay 90")
+    assert "Charged <b>90</b>" in r.texts[-1] and "balance <b>20</b>" in r.texts[-1]
+    assert await charges(core, uid) == 1
+    assert await balance_of(core.session_factory, uid) == Decimal("20")
+    await assert_reconciled(core.session_factory)
+
+
+async def test_a_higher_price_in_russian(harness: Harness, core: Core) -> None:
+    uid = await registered(core, OLGA)
+    await open_iris(harness, OLGA)
+    await harness.send(OLGA, "5,1; 3,5; 1,4; 0,2")
+    async with core.session_factory() as s, s.begin():
+        await s.execute(update(Model).where(Model.name == "iris_logreg").values(cost=2.5))
+    r = await harness.press(OLGA, "Подтвердить")
+    assert "Цена изменилась: было 1, стало 2.50. Проверьте и подтвердите заново." in r.text
+    assert "✅ Подтвердить и оплатить 2.50 кр" in r.buttons()
+    assert await charges(core, uid) == 0
+    r = await harness.press(OLGA, "Подтвердить")
+    assert "Списано <b>2.50</b>" in r.texts[-1]
+    assert await balance_of(core.session_factory, uid) == Decimal("7.5")
+
+
+async def test_a_lower_price_is_what_is_charged(harness: Harness, core: Core) -> None:
+    uid = await registered(core, BOB)
+    await open_iris(harness, BOB)
+    await harness.send(BOB, "5.1 3.5 1.4 0.2")
+    async with core.session_factory() as s, s.begin():
+        await s.execute(update(Model).where(Model.name == "iris_logreg").values(cost=0.5))
+    r = await harness.press(BOB, "Confirm and pay 1")
+    assert "Charged <b>0.50</b>" in r.texts[-1] and "balance <b>9.50</b>" in r.texts[-1]
+    assert await balance_of(core.session_factory, uid) == Decimal("9.5")
+    await assert_reconciled(core.session_factory)
+
+
+async def test_repeat_shows_the_price_of_now_before_charging(harness: Harness, core: Core) -> None:
+    uid = await registered(core, BOB)
+    await credit(core, uid, 10)
+    await open_iris(harness, BOB)
+    await harness.send(BOB, "5.1 3.5 1.4 0.2")
+    await harness.press(BOB, "Confirm and pay 1")
+    async with core.session_factory() as s, s.begin():
+        await s.execute(update(Model).where(Model.name == "iris_logreg").values(cost=3))
+    r = await harness.press(BOB, "Repeat")
+    assert "please check" in r.text and "Cost: <b>3</b> credits" in r.text
+    assert "✅ Confirm and pay 3 cr" in r.buttons()
+    assert await charges(core, uid) == 1  # Repeat itself charges nothing
+    r = await harness.press(BOB, "Confirm and pay 3")
+    assert "Charged <b>3</b>" in r.texts[-1]
+    assert await balance_of(core.session_factory, uid) == Decimal("16")

@@ -20,7 +20,15 @@ from db.models import Model, Prediction, Transaction, TxKind, User
 from ml.inputs import InputError
 from ml.registry import ModelRegistry
 from ml.schema import Feature, ModelMeta
-from ml.service import ModelUnavailable, PredictionService, UserDisabled, _Charged, _ChargeRequest
+from ml.service import (
+    ModelUnavailable,
+    PredictionOutcome,
+    PredictionService,
+    PriceChanged,
+    UserDisabled,
+    _Charged,
+    _ChargeRequest,
+)
 from tests.conftest import settings_for
 from tests.helpers import assert_reconciled, balance_of, transactions_of
 from tests.models_for_tests import Exploding, Slow
@@ -355,3 +363,67 @@ def test_service_module_is_aiogram_free() -> None:
     }
     assert not any(m and m.startswith("aiogram") for m in imported)
     assert PredictionService and ModelRegistry and User  # the public pieces exist
+
+
+# -- never above the confirmed price ---------------------------------------------------------------
+async def set_cost(core: Core, name: str, cost: float) -> None:
+    async with core.session_factory() as s, s.begin():
+        await s.execute(update(Model).where(Model.name == name).values(cost=cost))
+
+
+async def test_a_run_is_never_charged_above_its_quote_even_in_one_group(core: Core) -> None:
+    users = [await new_user(core, f"quoted{i}", 700 + i) for i in range(4)]
+    await set_cost(core, "iris_logreg", 2)
+    await core.predictions.ensure_loadable("iris_logreg")  # loaded: the runs below queue together
+    quotes = [Decimal("1"), Decimal("2"), Decimal("5"), None]
+    before = core.predictions._charges.batches
+    results = await asyncio.gather(
+        *(
+            core.predictions.run(
+                user_id=uid, model_name="iris_logreg", values=SETOSA, request_key="ok", max_cost=quote
+            )
+            for uid, quote in zip(users, quotes, strict=True)
+        ),
+        return_exceptions=True,
+    )
+    assert core.predictions._charges.batches - before == 1  # one charging transaction for all four
+    refused, *charged = results
+    assert isinstance(refused, PriceChanged) and refused.code == "price_changed"
+    assert (refused.quoted, refused.current) == (Decimal("1"), Decimal("2"))
+    assert all(isinstance(o, PredictionOutcome) and o.ok and o.cost == Decimal("2") for o in charged)
+    assert [await balance_of(core.session_factory, uid) for uid in users] == [10, 8, 8, 8]
+    assert await core.predictions.lookup(users[0], "ok") is None  # its key is free: nothing written
+    # confirmed again at the new price: it runs; a price lowered since the quote: the lower is paid
+    again = await core.predictions.run(
+        user_id=users[0], model_name="iris_logreg", values=SETOSA, request_key="ok2", max_cost=Decimal(2)
+    )
+    await set_cost(core, "iris_logreg", 1.5)
+    lower = await core.predictions.run(
+        user_id=users[1], model_name="iris_logreg", values=SETOSA, request_key="ok3", max_cost=Decimal(2)
+    )
+    assert (again.cost, lower.cost, lower.balance) == (Decimal(2), Decimal("1.5"), Decimal("6.5"))
+    # the one-by-one fallback (a group hit a duplicate key) applies the quote too
+    request = _ChargeRequest(
+        users[2], "iris_logreg", core.predictions.parse("iris_logreg", SETOSA), None, Decimal(1)
+    )
+    with pytest.raises(PriceChanged):
+        await core.predictions._charge_one(request)
+    assert await counts(core) == (5, 4 + 5)  # 4 welcome bonuses, 5 charges
+    await assert_reconciled(core.session_factory)
+
+
+async def test_a_batch_is_never_charged_above_its_quote(core: Core) -> None:
+    uid = await new_user(core)
+    await set_cost(core, "iris_logreg", 2)
+    before = await counts(core)
+    with pytest.raises(PriceChanged) as refused:
+        await core.predictions.run_batch(
+            user_id=uid, model_name="iris_logreg", rows=[SETOSA] * 3, request_key="b", max_cost=Decimal(1)
+        )
+    assert (refused.value.quoted, refused.value.current) == (Decimal(1), Decimal(2))
+    assert await counts(core) == before and await balance_of(core.session_factory, uid) == 10
+    out = await core.predictions.run_batch(
+        user_id=uid, model_name="iris_logreg", rows=[SETOSA] * 3, request_key="b", max_cost=Decimal(3)
+    )
+    assert out.completed == 3 and out.charged == Decimal(6) and out.balance == Decimal(4)
+    await assert_reconciled(core.session_factory)

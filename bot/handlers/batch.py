@@ -15,10 +15,10 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Core
-from bot.batch_csv import BatchFileError, read_batch, results_csv, template_csv
+from bot.batch_csv import BatchFileError, ParsedBatch, read_batch, results_csv, template_csv
 from bot.callbacks import ConfirmCD, ModelCD
 from bot.filters import Registered
-from bot.handlers.predict import quote_for_button
+from bot.handlers.predict import confirmed_cost, quote_for_button
 from bot.i18n import Translator
 from bot.keyboards import back_to_menu_kb, cancel_kb, confirm_kb
 from bot.render import input_error_text, money
@@ -26,7 +26,8 @@ from bot.states import Predict
 from db.engine import unit
 from db.errors import InsufficientFunds
 from db.models import User
-from ml.service import ModelUnavailable
+from ml.schema import ModelMeta
+from ml.service import ModelUnavailable, PriceChanged
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -120,21 +121,57 @@ async def batch_file(
     except BatchFileError as exc:
         await message.answer(_file_error_text(t, exc), reply_markup=cancel_kb(t))
         return
-    bad_lines = [
+    if not parsed.valid:
+        await message.answer(
+            t("batch_no_valid", bad=_bad_rows_text(t, meta, parsed)), reply_markup=cancel_kb(t)
+        )
+        return
+    await show_batch_confirm(message, state, t, core, session, user, meta, parsed, doc.file_id)
+
+
+def _bad_rows_text(t: Translator, meta: ModelMeta, parsed: ParsedBatch) -> str:
+    lines = [
         t("batch_bad_row", row=n, reason=input_error_text(t, e, meta)) for n, e in parsed.bad[:SHOW_BAD_ROWS]
     ]
     if len(parsed.bad) > SHOW_BAD_ROWS:
-        bad_lines.append(t("batch_more_bad", count=len(parsed.bad) - SHOW_BAD_ROWS))
-    bad_text = "\n".join(bad_lines)
-    if not parsed.valid:
-        await message.answer(t("batch_no_valid", bad=bad_text), reply_markup=cancel_kb(t))
+        lines.append(t("batch_more_bad", count=len(parsed.bad) - SHOW_BAD_ROWS))
+    return "\n".join(lines)
+
+
+async def show_batch_confirm(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    core: Core,
+    session: AsyncSession,
+    user: User,
+    meta: ModelMeta,
+    parsed: ParsedBatch,
+    file_id: str,
+) -> None:
+    """The batch confirmation screen. Its per-row price and row count are stored with its nonce:
+    Confirm never pays more than that."""
+    bad_text = _bad_rows_text(t, meta, parsed)
+    try:
+        async with unit(session):
+            quote = await core.predictions.quote(session, user.id, meta.name)
+    except ModelUnavailable:
+        await state.clear()
+        await message.answer(t("model_unavailable"), reply_markup=back_to_menu_kb(t))
         return
-    async with unit(session):
-        quote = await core.predictions.quote(session, user.id, meta.name)
     total = quote.cost * len(parsed.valid)
     nonce = secrets.token_urlsafe(9)
     await state.set_state(Predict.batch_confirm)
-    await state.update_data(nonce=nonce, file_id=doc.file_id)  # fetched again on Confirm
+    await state.set_data(
+        # the file is fetched again on Confirm
+        {
+            "model": meta.name,
+            "nonce": nonce,
+            "file_id": file_id,
+            "cost": str(quote.cost),
+            "rows": len(parsed.valid),
+        }
+    )
     affordable = quote.balance >= total
     text = t(
         "batch_confirm" if affordable else "batch_insufficient",
@@ -165,7 +202,10 @@ async def batch_confirm(
     t: Translator,
     core: Core,
     bot: Bot,
+    session: AsyncSession,
 ) -> None:
+    """Charges the batch at the per-row price its screen showed, or less; a higher price, or a
+    file read differently, shows a new screen (and nonce) instead."""
     data = await state.get_data()
     message = query.message if isinstance(query.message, Message) else None
     if data.get("nonce") != callback_data.nonce or message is None:
@@ -186,6 +226,19 @@ async def batch_confirm(
         await state.clear()
         await message.answer(t("err_batch_download"))
         return
+    quoted = confirmed_cost(data)
+    if quoted is None or len(parsed.valid) != data.get("rows"):
+        # a screen from before prices were stored with it, or not the rows it counted: ask again
+        with suppress(TelegramBadRequest):
+            await message.edit_reply_markup(reply_markup=None)
+        if not parsed.valid:
+            await state.clear()
+            await message.answer(t("batch_no_valid", bad=""), reply_markup=cancel_kb(t))
+            return
+        await show_batch_confirm(
+            message, state, t, core, session, user, meta, parsed, str(data.get("file_id"))
+        )
+        return
     with suppress(TelegramBadRequest):
         await message.edit_text(
             t("batch_running", title=escape(meta.title), count=len(parsed.valid)), reply_markup=None
@@ -196,7 +249,16 @@ async def batch_confirm(
             model_name=meta.name,
             rows=[v for _, v in parsed.valid],
             request_key=f"batch:{callback_data.nonce}",
+            max_cost=quoted,
         )
+    except PriceChanged as exc:
+        note = t("price_changed", was=money(exc.quoted), now=money(exc.current))
+        with suppress(TelegramBadRequest):
+            await message.edit_text(note, reply_markup=None)  # was "predicting…"
+        await show_batch_confirm(
+            message, state, t, core, session, user, meta, parsed, str(data.get("file_id"))
+        )
+        return
     except InsufficientFunds as exc:
         await state.clear()
         await message.answer(t("insufficient", cost=money(exc.amount), balance=money(exc.balance)))

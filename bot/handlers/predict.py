@@ -6,6 +6,7 @@ import asyncio
 import logging
 import secrets
 from contextlib import suppress
+from decimal import Decimal, InvalidOperation
 from html import escape
 from typing import Any
 
@@ -38,7 +39,7 @@ from db.models import User
 from db.repo import list_models, user_prediction
 from ml.inputs import InputError, Value, from_mapping, parse_step
 from ml.schema import ModelMeta
-from ml.service import ModelUnavailable, PredictionOutcome, Quote
+from ml.service import ModelUnavailable, PredictionOutcome, PriceChanged, Quote
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -329,16 +330,20 @@ async def show_confirm(
     user: User,
     meta: ModelMeta,
     values: dict[str, Any],
+    note: str = "",
+    edit: bool = False,
 ) -> None:
+    """The confirmation screen. The price it shows is stored with its nonce: Confirm never pays
+    more than that. `note` goes above the screen; `edit`: replace `message` instead of answering."""
     try:
         quote = await _quote(core, session, user, meta.name)
     except ModelUnavailable:
         await state.clear()
-        await message.answer(t("model_unavailable"), reply_markup=back_to_menu_kb(t))
+        await _send_or_edit(message, t("model_unavailable"), back_to_menu_kb(t), edit)
         return
     nonce = secrets.token_urlsafe(9)
     await state.set_state(Predict.confirm)
-    await state.set_data({"model": meta.name, "values": values, "nonce": nonce})
+    await state.set_data({"model": meta.name, "values": values, "nonce": nonce, "cost": str(quote.cost)})
     if quote.affordable:
         text = t(
             "confirm",
@@ -356,7 +361,17 @@ async def show_confirm(
             cost=money(quote.cost),
             balance=money(quote.balance),
         )
-    await message.answer(text, reply_markup=confirm_kb(t, nonce, quote.cost, quote.affordable))
+    if note:
+        text = note + "\n\n" + text
+    await _send_or_edit(message, text, confirm_kb(t, nonce, quote.cost, quote.affordable), edit)
+
+
+def confirmed_cost(data: dict[str, Any]) -> Decimal | None:
+    """The price the confirmation screen showed (stored with its nonce), None if unknown."""
+    try:
+        return Decimal(str(data["cost"]))
+    except (KeyError, InvalidOperation):
+        return None
 
 
 def outcome_text(t: Translator, meta: ModelMeta | None, outcome: PredictionOutcome) -> str:
@@ -422,9 +437,11 @@ async def confirm_run(
     t: Translator,
     core: Core,
     bot: Bot,
+    session: AsyncSession,
 ) -> None:
     """Only this charges. The nonce of the confirmation screen is the run's idempotency key, so a
-    double tap, a replayed update or a stale screen never pays twice."""
+    double tap, a replayed update or a stale screen never pays twice; the price that screen showed
+    is the most it pays: a higher price now shows a new screen (and nonce) instead."""
     message = query.message if isinstance(query.message, Message) else None
     key = f"confirm:{callback_data.nonce}"
     data = await state.get_data()
@@ -440,16 +457,41 @@ async def confirm_run(
                 reply_markup=result_kb(t, earlier.prediction_id, earlier.model_name),
             )
         return
-    await query.answer(t("running_short"))
     meta = _meta_or_none(core, data.get("model"))
+    quoted = confirmed_cost(data)
+    if quoted is None:  # a screen from before prices were stored with it: charge nothing
+        if meta is None or message is None:
+            await state.clear()
+            await query.answer(t("confirm_expired"), show_alert=True)
+            return
+        await query.answer()
+        await show_confirm(message, state, t, core, session, user, meta, data.get("values", {}), edit=True)
+        return
+    await query.answer(t("running_short"))
     notice = None
     if message is not None and meta is not None:
         notice = RunningNotice(message, t("running", title=escape(meta.title)), bot)
     refusal: tuple[str, Any] | None = None
     try:
         outcome = await core.predictions.run(
-            user_id=user.id, model_name=data.get("model", ""), values=data.get("values", {}), request_key=key
+            user_id=user.id,
+            model_name=data.get("model", ""),
+            values=data.get("values", {}),
+            request_key=key,
+            max_cost=quoted,
         )
+    except PriceChanged as exc:
+        if notice is not None:
+            await notice.stop()
+            notice = None
+        if message is not None and meta is not None:
+            note = t("price_changed", was=money(exc.quoted), now=money(exc.current))
+            await show_confirm(
+                message, state, t, core, session, user, meta, data.get("values", {}), note=note, edit=True
+            )
+        else:
+            await state.clear()
+        return
     except InsufficientFunds as exc:
         text = t("insufficient", cost=money(exc.amount), balance=money(exc.balance))
         refusal = text, model_card_kb(t, data.get("model", ""), False)
