@@ -409,3 +409,18 @@ async def test_repeat_shows_the_price_of_now_before_charging(harness: Harness, c
     r = await harness.press(BOB, "Confirm and pay 3")
     assert "Charged <b>3</b>" in r.texts[-1]
     assert await balance_of(core.session_factory, uid) == Decimal("16")
+
+
+async def test_a_screen_without_a_stored_price_charges_nothing(harness: Harness, core: Core) -> None:
+    """A dialog saved before screens stored their price: Confirm shows the price, then pays."""
+    uid = await registered(core, BOB)
+    await open_iris(harness, BOB)
+    await harness.send(BOB, "5.1 3.5 1.4 0.2")
+    state = harness.dp.fsm.get_context(bot=harness.bot, chat_id=BOB.id, user_id=BOB.id)
+    data = await state.get_data()
+    await state.set_data({k: v for k, v in data.items() if k != "cost"})
+    r = await harness.press(BOB, "Confirm and pay 1")
+    assert "please check" in r.text and "Cost: <b>1</b> credits" in r.text
+    assert await charges(core, uid) == 0
+    r = await harness.press(BOB, "Confirm and pay 1")
+    assert "Charged <b>1</b>" in r.texts[-1] and await charges(core, uid) == 1
