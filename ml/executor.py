@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -24,6 +26,38 @@ class ModelRunError(Exception):
 
 class ModelTimeout(ModelRunError):
     code = "model_timeout"
+
+
+class ModelOutputError(ModelRunError):
+    """The model answered, but with something that is not a result (NaN, infinity, an object):
+    that row fails (and is refunded) instead of being stored, shown or charged."""
+
+    code = "model_output"
+
+
+Result = dict[str, Any]
+
+
+def check_output(result: Any) -> Result:
+    """`result` if it is a dict that strict JSON can hold (no NaN or Infinity, nothing that json
+    cannot encode); ModelOutputError with a plain message otherwise. PostgreSQL refuses such JSON
+    (and would take the rest of a grouped write down with it); SQLite would store it."""
+    if not isinstance(result, dict):
+        raise ModelOutputError("the model returned no usable result")
+    try:
+        json.dumps(result, allow_nan=False)
+    except ValueError as exc:
+        raise ModelOutputError("the model returned a value that is not a finite number") from exc
+    except (TypeError, RecursionError) as exc:
+        raise ModelOutputError("the model returned a value that cannot be stored") from exc
+    return result
+
+
+def _checked(result: Any) -> Result | ModelRunError:
+    try:
+        return check_output(result)
+    except ModelOutputError as exc:
+        return exc
 
 
 def predict_rows(loaded: LoadedModel, rows: list[list[float]]) -> list[dict[str, Any]]:
@@ -99,15 +133,33 @@ class MLExecutor:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self._run_sync, name, rows)
 
-    async def predict(self, name: str, rows: list[list[float]]) -> list[dict[str, Any]]:
-        """Predict rows with a registered model; ModelRunError/ModelTimeout on failure."""
+    async def predict(self, name: str, rows: list[list[float]]) -> list[Result]:
+        """Predict rows with a registered model. ModelRunError/ModelTimeout when the call fails,
+        ModelOutputError when a row's output is not a storable result (see `check_output`)."""
+        results = await self.predict_each(name, rows)
+        out: list[Result] = []
+        for result in results:
+            if isinstance(result, ModelRunError):
+                raise result
+            out.append(result)
+        return out
+
+    async def predict_each(self, name: str, rows: list[list[float]]) -> list[Result | ModelRunError]:
+        """Like `predict`, but a row whose output is not a storable result gets its
+        ModelOutputError in its place and the other rows keep theirs (a CSV batch with one NaN
+        row). A failure of the call as a whole still raises."""
         try:
             async with asyncio.timeout(self.timeout):
                 if not self.batching or len(rows) >= self.batch_max:
-                    return await self._run(name, rows)
-                return await self._batcher(name)(rows)
+                    raw = await self._run(name, rows)
+                else:
+                    raw = await self._batcher(name)(rows)
         except TimeoutError:
-            raise ModelTimeout(f"model {name} took longer than {self.timeout:g}s") from None
+            raise self._timeout(name) from None
+        return [_checked(result) for result in raw]
+
+    def _timeout(self, name: str) -> ModelTimeout:
+        return ModelTimeout(f"model {name} took longer than {self.timeout:g}s")
 
     def _batcher(self, name: str) -> Coalescer[list[list[float]], list[dict[str, Any]]]:
         batcher = self._batchers.get(name)
@@ -123,23 +175,32 @@ class MLExecutor:
 
     async def _run_many(
         self, name: str, requests: list[list[list[float]]]
-    ) -> list[list[dict[str, Any]] | BaseException]:
+    ) -> Sequence[list[dict[str, Any]] | BaseException]:
+        """One model call for all requests; if it fails, each request alone, so a bad row fails
+        alone. All of it within one `timeout`: by then every caller has given up (each waits at
+        most that long), so what is left fails at once instead of running for no one; and after a
+        timeout nothing is retried (a model that hangs would hang once per request)."""
+        out: list[list[dict[str, Any]] | BaseException | None] = [None] * len(requests)
         try:
-            results = await self._run(name, [row for rows in requests for row in rows])
-        except Exception:
-            out: list[list[dict[str, Any]] | BaseException] = []
-            for rows in requests:  # one bad row (or request) must not sink the others: run each alone
+            async with asyncio.timeout(self.timeout):
                 try:
-                    out.append(await self._run(name, rows))
+                    results = await self._run(name, [row for rows in requests for row in rows])
                 except Exception as exc:
-                    out.append(exc)
-            return out
-        split: list[list[dict[str, Any]] | BaseException] = []
-        start = 0
-        for rows in requests:
-            split.append(results[start : start + len(rows)])
-            start += len(rows)
-        return split
+                    if len(requests) == 1:
+                        return [exc]  # alone already: the same call again would fail the same way
+                    for i, rows in enumerate(requests):
+                        try:
+                            out[i] = await self._run(name, rows)
+                        except Exception as exc:
+                            out[i] = exc
+                else:
+                    start = 0
+                    for i, rows in enumerate(requests):
+                        out[i] = results[start : start + len(rows)]
+                        start += len(rows)
+        except TimeoutError:
+            log.warning("model %s timed out; %d request(s) failed at once", name, out.count(None))
+        return [self._timeout(name) if result is None else result for result in out]
 
     async def warm_up(self, names: list[str]) -> None:
         for name in names:

@@ -12,6 +12,7 @@ Exactly-once rules, enforced in SQL and not only in this code:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from db.errors import DomainError, InsufficientFunds, UserNotFound
 from db.grouping import Coalescer, insert_ids, rounds
 from db.ledger import Debit, deduct_balances, increase_balance, to_money
 from db.models import Model, Prediction, PredictionStatus, Transaction, TxKind, User
-from ml.executor import MLExecutor, ModelRunError
+from ml.executor import MLExecutor, ModelOutputError, ModelRunError, ModelTimeout, Result, check_output
 from ml.inputs import Value, encode, from_mapping, parse_all
 from ml.registry import ModelRegistry, RegistryError
 from ml.schema import ModelMeta
@@ -35,6 +36,12 @@ log = logging.getLogger(__name__)
 
 # Concurrent runs are charged, and settled, in groups of up to this many per transaction.
 GROUP_MAX = 500
+# predictions.notice: recovery settled the run after a stop and its user is yet to be told
+# ('due'); one process claimed it for the user's summary ('sent').
+NOTICE_DUE = "due"
+NOTICE_SENT = "sent"
+# What the user sees when a result could not be stored (the log has the cause).
+NOT_STORED = "the result could not be stored"
 
 
 class ModelUnavailable(DomainError):
@@ -105,6 +112,16 @@ class BatchOutcome:
     @property
     def failed(self) -> int:
         return sum(1 for _, status, _ in self.items if status == PredictionStatus.FAILED)
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryNotice:
+    """What to tell one user about their runs that recovery settled after a stop."""
+
+    user_id: int
+    completed: int
+    refunded: int  # failed, and given back
+    balance: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,9 +393,9 @@ class PredictionService:
         except (ModelRunError, RegistryError) as exc:
             log.warning("prediction %d failed: %s", prediction_id, exc)
             return await self.fail(prediction_id, str(exc) or exc.__class__.__name__)
-        except Exception as exc:
+        except Exception:
             log.exception("prediction %d crashed", prediction_id)
-            return await self.fail(prediction_id, f"internal error ({exc.__class__.__name__})")
+            return await self.fail(prediction_id, "internal error")  # the log has the cause
         return await self._completions((prediction_id, result, dict(parsed)))
 
     # -- settling (each exactly once) ----------------------------------------------------
@@ -386,7 +403,32 @@ class PredictionService:
         """Store the result; concurrent completions share one transaction."""
         return await self._completions((prediction_id, result, None))
 
-    async def _complete_many(self, items: list[_Completion]) -> list[PredictionOutcome]:
+    async def _complete_many(self, items: list[_Completion]) -> list[PredictionOutcome | BaseException]:
+        """Settle a group of completed runs, one outcome (or exception) each. A result that is not
+        strict JSON fails its run (refunded); if the group cannot be stored as one (for any reason),
+        each run is stored in its own transaction, so one bad row never strands the others."""
+        out: dict[int, PredictionOutcome | BaseException] = {}
+        good: list[_Completion] = []
+        for item in items:
+            try:
+                check_output(item[1])
+                good.append(item)
+            except ModelOutputError as exc:
+                log.warning("prediction %d: %s", item[0], exc)
+                out[item[0]] = await self._fail_or_leave(item[0], str(exc))
+        if good:
+            try:
+                out.update(await self._store_results(good))
+            except Exception:
+                log.exception("settling %d completion(s) as one failed; settling each alone", len(good))
+                for item in good:
+                    out.update(await self._store_alone(item))
+        return [out[pid] for pid, _, _ in items]
+
+    async def _store_results(
+        self, items: Sequence[_Completion], notice: str | None = None
+    ) -> dict[int, PredictionOutcome]:
+        """Completed runs' results and outcomes, in one transaction."""
         table = Prediction.__table__
         assert isinstance(table, Table)
         async with self.session_factory() as session, session.begin():
@@ -394,20 +436,44 @@ class PredictionService:
             await session.execute(
                 update(table)
                 .where(table.c.id == bindparam("pid"), table.c.status == PredictionStatus.PENDING)
-                .values(status=PredictionStatus.COMPLETED, result=bindparam("res", type_=JSON)),
+                .values(
+                    status=PredictionStatus.COMPLETED, result=bindparam("res", type_=JSON), notice=notice
+                ),
                 [{"pid": pid, "res": result} for pid, result, _ in items],
             )
             known = {pid: inputs for pid, _, inputs in items if inputs is not None}
-            outcomes = await self._outcomes(session, [pid for pid, _, _ in items], inputs=known)
-        return [outcomes[pid] for pid, _, _ in items]
+            return await self._outcomes(session, [pid for pid, _, _ in items], inputs=known)
 
-    async def fail(self, prediction_id: int, reason: str) -> PredictionOutcome:
-        """Mark failed and refund the charge; a second call changes nothing."""
+    async def _store_alone(
+        self, item: _Completion, notice: str | None = None
+    ) -> dict[int, PredictionOutcome | BaseException]:
+        """One run's result in its own transaction; if even that fails, the run fails (refunded)."""
+        pid = item[0]
+        try:
+            return dict(await self._store_results([item], notice))
+        except Exception:
+            log.exception("prediction %d: result not stored; failing it", pid)
+            return {pid: await self._fail_or_leave(pid, NOT_STORED, notice)}
+
+    async def _fail_or_leave(
+        self, prediction_id: int, reason: str, notice: str | None = None
+    ) -> PredictionOutcome | BaseException:
+        """`fail`, or (the database refusing that too) the error: the run stays pending and is
+        settled at the next start, and no other run is affected."""
+        try:
+            return await self.fail(prediction_id, reason, notice=notice)
+        except Exception as exc:
+            log.exception("prediction %d could not be failed; left pending for recovery", prediction_id)
+            return exc
+
+    async def fail(self, prediction_id: int, reason: str, *, notice: str | None = None) -> PredictionOutcome:
+        """Mark failed and refund the charge; a second call changes nothing. `notice`: set on
+        the row by the same guarded UPDATE (recovery marks the runs it settles)."""
         async with self.session_factory() as session, session.begin():
             user_id = await session.scalar(
                 update(Prediction)
                 .where(Prediction.id == prediction_id, Prediction.status == PredictionStatus.PENDING)
-                .values(status=PredictionStatus.FAILED, result={"error": reason[:500]})
+                .values(status=PredictionStatus.FAILED, result={"error": reason[:500]}, notice=notice)
                 .returning(Prediction.user_id)
             )
             if user_id is not None:
@@ -431,30 +497,97 @@ class PredictionService:
                     )
             return (await self._outcomes(session, [prediction_id]))[prediction_id]
 
-    async def recover_pending(self) -> list[PredictionOutcome]:
-        """Settle predictions left `pending` (a crash or a stop mid-run): re-run each when its
-        model is available, else fail and refund. Safe to run concurrently with live runs."""
+    # -- recovery after a stop -----------------------------------------------------------------
+    async def pending_ids(self) -> list[int]:
+        """Runs pending now. Read at start-up, before serving: recovery handles these and never a
+        run started by this process (that one is settled by its own run)."""
         async with self.session_factory() as session:
-            rows = (
-                await session.execute(
-                    select(Prediction.id, Prediction.input_data, Model.name)
-                    .join(Model, Model.id == Prediction.model_id)
-                    .where(Prediction.status == PredictionStatus.PENDING)
-                    .order_by(Prediction.id)
-                )
-            ).all()
-        settled = []
-        for prediction_id, input_data, model_name in rows:
-            try:
-                meta = self.registry.meta(model_name)
-                parsed = from_mapping(meta.features, input_data or {})
-            except Exception as exc:
-                settled.append(await self.fail(prediction_id, f"interrupted; not re-run: {exc}"))
-                continue
-            settled.append(await self._execute(prediction_id, meta, parsed))
+            found = await session.scalars(
+                select(Prediction.id)
+                .where(Prediction.status == PredictionStatus.PENDING)
+                .order_by(Prediction.id)
+            )
+            return list(found.all())
+
+    async def recover_pending(self, ids: Sequence[int] | None = None) -> list[PredictionOutcome]:
+        """Settle predictions left `pending` by a stop (`ids`, default: all pending now): re-run
+        each when its model is available, else fail and refund. Each is settled on its own
+        (transaction and error handling): one that cannot be settled is logged and left pending
+        for the next start, and never stops the others. Runs this call settles are marked for
+        the user's summary (notice 'due'), by the guarded UPDATE that settles them, so when
+        several processes recover at once, only the one that settled a run marks it. Safe to run
+        concurrently with live runs. Returns the outcomes of the runs it found still pending."""
+        if ids is None:
+            ids = await self.pending_ids()
+        settled: list[PredictionOutcome] = []
+        for start in range(0, len(ids), GROUP_MAX):
+            async with self.session_factory() as session:
+                rows = (
+                    await session.execute(
+                        select(Prediction.id, Prediction.input_data, Model.name)
+                        .join(Model, Model.id == Prediction.model_id)
+                        .where(
+                            Prediction.id.in_(ids[start : start + GROUP_MAX]),
+                            Prediction.status == PredictionStatus.PENDING,  # not settled meanwhile
+                        )
+                        .order_by(Prediction.id)
+                    )
+                ).all()
+            for prediction_id, input_data, model_name in rows:
+                try:
+                    settled.append(await self._recover_one(prediction_id, model_name, input_data))
+                except Exception:
+                    log.exception("prediction %d not recovered; left for the next start", prediction_id)
         if settled:
             log.info("recovered %d pending prediction(s)", len(settled))
         return settled
+
+    async def _recover_one(self, prediction_id: int, model_name: str, input_data: Any) -> PredictionOutcome:
+        try:
+            meta = self.registry.meta(model_name)
+            parsed = from_mapping(meta.features, input_data or {})
+        except Exception as exc:
+            return await self.fail(prediction_id, f"interrupted; not re-run: {exc}", notice=NOTICE_DUE)
+        try:
+            [result] = await self.executor.predict(meta.name, [encode(meta.features, parsed)])
+        except (ModelRunError, RegistryError) as exc:
+            log.warning("prediction %d failed on recovery: %s", prediction_id, exc)
+            return await self.fail(prediction_id, str(exc) or type(exc).__name__, notice=NOTICE_DUE)
+        except Exception:
+            log.exception("prediction %d crashed on recovery", prediction_id)
+            return await self.fail(prediction_id, "internal error", notice=NOTICE_DUE)
+        stored = (await self._store_alone((prediction_id, result, dict(parsed)), NOTICE_DUE))[prediction_id]
+        if isinstance(stored, BaseException):
+            raise stored
+        return stored
+
+    async def notice_users(self) -> list[int]:
+        """Users with runs settled by recovery whom nobody has told yet."""
+        async with self.session_factory() as session:
+            found = await session.scalars(
+                select(Prediction.user_id).where(Prediction.notice == NOTICE_DUE).distinct()
+            )
+            return sorted(found.all())
+
+    async def claim_notice(self, user_id: int) -> RecoveryNotice | None:
+        """Take this user's untold recovered runs for one summary; None when there are none (or
+        another process took them first: the guarded UPDATE lets only one have each run)."""
+        table = Prediction.__table__
+        assert isinstance(table, Table)
+        async with self.session_factory() as session, session.begin():
+            statuses = (
+                await session.scalars(
+                    update(table)
+                    .where(table.c.user_id == user_id, table.c.notice == NOTICE_DUE)
+                    .values(notice=NOTICE_SENT)
+                    .returning(table.c.status)
+                )
+            ).all()
+            if not statuses:
+                return None
+            balance = await session.scalar(select(User.balance).where(User.id == user_id))
+        completed = sum(1 for s in statuses if s == PredictionStatus.COMPLETED)
+        return RecoveryNotice(user_id, completed, len(statuses) - completed, to_money(balance or 0.0))
 
     async def lookup(self, user_id: int, request_key: str) -> PredictionOutcome | None:
         """The run made earlier with this key (a double tap, a replayed update), if any."""
@@ -487,21 +620,58 @@ class PredictionService:
             ids = None
         if ids is None:  # seen before: report that run
             return await self._batch_outcome(keys, duplicate=True)
-        try:
-            results: list[dict[str, Any] | Exception] = list(
-                await self.executor.predict(model_name, [encode(meta.features, p) for p in parsed])
-            )
-        except Exception as exc:
-            # One bad row must not sink the others: retry row by row.
-            log.warning("batch for %s failed as a whole (%s); retrying row by row", model_name, exc)
-            results = []
-            for p in parsed:
-                try:
-                    results.append((await self.executor.predict(model_name, [encode(meta.features, p)]))[0])
-                except Exception as row_exc:
-                    results.append(row_exc)
+        results = await self._predict_batch(model_name, [encode(meta.features, p) for p in parsed])
         await self._settle_many(dict(zip(ids, results, strict=True)))
         return await self._batch_outcome(keys)
+
+    async def _predict_batch(self, model_name: str, rows: list[list[float]]) -> list[Result | Exception]:
+        """Each row's result or error. One model call for all. If the model fails on it (one bad
+        row can do that), the rows are split in halves and retried, down to the bad rows: a few
+        calls per bad row rather than one call per row, and all of it within one more
+        `ML_TIMEOUT`. A timeout, or a failure that is not the model's (its file gone), fails every
+        row still without a result at once: a model that hangs would hang again on each part."""
+        try:
+            return list(await self.executor.predict_each(model_name, rows))
+        except ModelTimeout as exc:
+            log.warning("batch of %d for %s timed out; failing it", len(rows), model_name)
+            return [exc] * len(rows)
+        except ModelRunError as exc:
+            log.warning("batch of %d for %s failed (%s); finding the bad rows", len(rows), model_name, exc)
+            failed = exc
+        except Exception as exc:
+            log.warning("batch of %d for %s failed (%s); failing it", len(rows), model_name, exc)
+            return [exc] * len(rows)
+
+        results: list[Result | Exception | None] = [None] * len(rows)
+
+        async def split(lo: int, hi: int, exc: ModelRunError) -> None:
+            """rows[lo:hi] failed together with `exc`: try each half."""
+            if hi - lo == 1:
+                results[lo] = exc
+                return
+            mid = (lo + hi) // 2
+            for a, b in ((lo, mid), (mid, hi)):
+                try:
+                    results[a:b] = await self.executor.predict_each(model_name, rows[a:b])
+                except ModelTimeout:
+                    raise
+                except ModelRunError as part_exc:
+                    await split(a, b, part_exc)
+
+        stopped: Exception = ModelTimeout(f"model {model_name} took longer than {self.executor.timeout:g}s")
+        try:
+            async with asyncio.timeout(self.executor.timeout):
+                await split(0, len(rows), failed)
+        except ModelTimeout as exc:
+            stopped = exc
+        except TimeoutError:
+            pass
+        except Exception as exc:  # not the model's failure (its file gone): the rest fail with it
+            stopped = exc
+        left = results.count(None)
+        if left:
+            log.warning("batch for %s: %d row(s) failed at once (%s)", model_name, left, stopped)
+        return [stopped if r is None else r for r in results]
 
     async def _charge_rows(
         self,

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from db.errors import InvalidAmount
 from db.ledger import validate_amount
-from ml.executor import predict_rows
+from ml.executor import check_output, predict_rows
 from ml.inputs import encode, from_mapping
 from ml.registry import LoadedModel
 from ml.schema import ModelMeta
@@ -78,6 +78,7 @@ def check_model(meta: ModelMeta, data: bytes) -> None:
         raise UploadError("class_count", expected=len(classes), declared=len(meta.class_names))
     example = from_mapping(meta.features, {f.name: f.example for f in meta.features})
     try:
-        predict_rows(LoadedModel(meta, estimator), [encode(meta.features, example)])
+        for result in predict_rows(LoadedModel(meta, estimator), [encode(meta.features, example)]):
+            check_output(result)  # NaN for its own example: it would fail every run
     except Exception as exc:
         raise UploadError("predict_failed", f"{type(exc).__name__}: {exc}"[:200]) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -22,4 +23,80 @@ class Slow:
 
     def predict_proba(self, X: Any) -> Any:
         time.sleep(self.seconds)
+        return [[0.5, 0.5] for _ in X]
+
+
+class NotFinite:
+    """A classifier that answers NaN probabilities for rows whose first value is 7; fine for the
+    rest. Counts its calls (rows per call)."""
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def predict_proba(self, X: Any) -> Any:
+        import numpy as np
+
+        self.calls.append(len(X))
+        X = np.asarray(X, dtype=float)
+        out = np.tile([0.25, 0.75], (len(X), 1))
+        out[X[:, 0] == 7] = np.nan
+        return out
+
+
+class InfiniteRegressor:
+    """A regressor that answers infinity for rows whose first value is 7."""
+
+    def predict(self, X: Any) -> Any:
+        import numpy as np
+
+        X = np.asarray(X, dtype=float)
+        return np.where(X[:, 0] == 7, np.inf, X[:, 0] * 2)
+
+
+class RaisesOnSeven:
+    """Fails the whole call when any row's first value is 7 (as a model refusing one bad row
+    does); counts its calls."""
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def predict_proba(self, X: Any) -> Any:
+        import numpy as np
+
+        self.calls.append(len(X))
+        X = np.asarray(X, dtype=float)
+        if (X[:, 0] == 7).any():
+            raise ValueError("cannot handle 7")
+        return np.tile([0.25, 0.75], (len(X), 1))
+
+
+class SlowCounting:
+    """Takes `seconds` per call (past a small ML_TIMEOUT in tests); counts its calls."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.calls: list[int] = []
+
+    def predict_proba(self, X: Any) -> Any:
+        self.calls.append(len(X))
+        time.sleep(self.seconds)
+        return [[0.5, 0.5] for _ in X]
+
+
+# Set by Gated once a call has started; set by a test to let Gated's calls finish (a call waits
+# at most 10 s for it).
+ENTERED = threading.Event()
+GATE = threading.Event()
+
+
+class Gated:
+    """Holds each call until GATE is set (so a run stays pending while a test looks at it)."""
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def predict_proba(self, X: Any) -> Any:
+        self.calls.append(len(X))
+        ENTERED.set()
+        GATE.wait(10)
         return [[0.5, 0.5] for _ in X]
