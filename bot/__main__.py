@@ -11,7 +11,7 @@ from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
 from bot.app import build_core, run
 from bot.config import Settings
-from bot.dispatcher import create_bot, create_dispatcher, notify_recovered, set_commands
+from bot.dispatcher import create_bot, create_dispatcher, recover_and_notify, set_commands
 from bot.i18n import I18n
 from bot.logs import setup_logging
 from bot.refunds import refund_loop
@@ -37,7 +37,8 @@ async def run_polling(settings: Settings) -> int:
             return 1
         log.info("polling as @%s (id %d)", me.username, me.id)
         await set_commands(bot, i18n)
-        await notify_recovered(bot, core, i18n)
+        # in the background: updates are served from the start, while leftovers are settled
+        core.spawn(recover_and_notify(bot, core, i18n))
         core.spawn(refund_loop(bot, core, settings.refund_retry_seconds))
         await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
         return 0

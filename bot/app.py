@@ -38,7 +38,8 @@ class Core:
     executor: MLExecutor
     predictions: PredictionService
     passwords: Passwords
-    recovered: list[PredictionOutcome] = field(default_factory=list)
+    # runs left pending by the previous stop, read before serving: what `recover` settles
+    pending_at_start: list[int] = field(default_factory=list)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     inflight: set[asyncio.Task[Any]] = field(default_factory=set)  # updates being handled
 
@@ -60,6 +61,12 @@ class Core:
         task.add_done_callback(self.tasks.discard)
         return task
 
+    async def recover(self) -> list[PredictionOutcome]:
+        """Settle the runs left pending by the previous stop (in the background, while serving:
+        a run started since is settled by its own run, never re-run here)."""
+        ids, self.pending_at_start = self.pending_at_start, []
+        return await self.predictions.recover_pending(ids) if ids else []
+
     @property
     def welcome_credits(self) -> Decimal:
         return Decimal(str(self.settings.welcome_credits))
@@ -76,7 +83,8 @@ class Core:
 
 
 async def build_core(settings: Settings, passwords: Passwords | None = None) -> Core:
-    """Migrate the database, build missing built-in models, register them, settle leftovers."""
+    """Migrate the database, build missing built-in models, register them, and note the runs
+    left pending (settled by `Core.recover`, once serving)."""
     engine = create_engine(settings.database_url)
     await upgrade(engine)
     session_factory = create_session_factory(engine)
@@ -121,7 +129,7 @@ async def build_core(settings: Settings, passwords: Passwords | None = None) -> 
         predictions=predictions,
         passwords=passwords or Passwords.default(),
     )
-    core.recovered = await predictions.recover_pending()
+    core.pending_at_start = await predictions.pending_ids()
     tune_gc()
     return core
 

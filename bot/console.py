@@ -27,7 +27,8 @@ from aiogram.types import InlineKeyboardMarkup, Message, Update
 
 from bot.app import build_core
 from bot.config import Settings
-from bot.dispatcher import create_bot, create_dispatcher
+from bot.dispatcher import create_bot, create_dispatcher, recover_and_notify
+from bot.i18n import I18n
 from bot.local_session import LocalSession
 
 CONSOLE_USER = {
@@ -82,7 +83,8 @@ async def run_console(settings: Settings, lines: Any = None, out: Any = sys.stdo
     view = ConsoleView(out)
     session = LocalSession(on_call=view.on_call)
     bot = create_bot("42:console", session=session)
-    dp = create_dispatcher(core)
+    i18n = I18n()
+    dp = create_dispatcher(core, i18n=i18n)
     update_ids = itertools.count(1)
     message_ids = itertools.count(1)
     chat = {"id": CONSOLE_USER["id"], "type": "private"}
@@ -93,6 +95,7 @@ async def run_console(settings: Settings, lines: Any = None, out: Any = sys.stdo
     )
     try:
         await dp.emit_startup(bot=bot)
+        core.spawn(recover_and_notify(bot, core, i18n))  # runs a stop left pending
         while True:
             if lines is None:
                 try:

@@ -15,7 +15,7 @@ from aiogram.client.session.base import BaseSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.fsm.state import State
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
@@ -23,15 +23,16 @@ from aiogram.types import BotCommand, BotCommandScopeDefault, ErrorEvent
 
 from bot.app import Core
 from bot.handlers import get_routers
-from bot.handlers.predict import outcome_text
 from bot.i18n import I18n
-from bot.keyboards import result_kb
+from bot.keyboards import recovered_kb
 from bot.middlewares import ContextMiddleware, DedupMiddleware, LogContextMiddleware, ThrottlingMiddleware
+from bot.render import money
 from bot.scale import Shared
 from bot.storage import DialogContextMiddleware
 from db.models import User
 
 log = logging.getLogger(__name__)
+NOTICE_RATE = 20.0  # recovery summaries per second (Telegram allows about 30 to different chats)
 USER_COMMANDS = (
     "start",
     "predict",
@@ -171,27 +172,50 @@ async def set_commands(bot: Bot, i18n: I18n) -> None:
             log.warning("setMyCommands(%s) failed: %s", lang, exc)
 
 
-async def notify_recovered(bot: Bot, core: Core, i18n: I18n) -> int:
-    """Tell users how their predictions interrupted by a stop were settled (re-run or refunded)."""
+async def notify_recovered(bot: Bot, core: Core, i18n: I18n, rate: float = NOTICE_RATE) -> int:
+    """Tell each user whose runs recovery settled, in one summary (how many completed, how many
+    refunded); returns how many were sent. Each user's runs are claimed in the database first,
+    so when several processes start together each user is told once. Sends are paced (`rate`
+    per second overall, one per chat, well under Telegram's limits); a user who blocked the bot
+    is skipped."""
     sent = 0
-    for outcome in core.recovered:
+    for user_id in await core.predictions.notice_users():
+        notice = await core.predictions.claim_notice(user_id)
+        if notice is None:
+            continue  # another process has told them
         async with core.session_factory() as session:
-            user = await session.get(User, outcome.user_id)
+            user = await session.get(User, user_id)
         if user is None or user.telegram_id is None or user.disabled:
             continue
         t = i18n.translator(i18n.pick(user.language, None))
+        text = t(
+            "recovered_summary",
+            completed=notice.completed,
+            refunded=notice.refunded,
+            balance=money(notice.balance),
+        )
         try:
-            meta = core.registry.meta(outcome.model_name)
-        except Exception:
-            meta = None
-        try:
-            await bot.send_message(
-                user.telegram_id,
-                outcome_text(t, meta, outcome),
-                reply_markup=result_kb(t, outcome.prediction_id, outcome.model_name),
-            )
+            await bot.send_message(user.telegram_id, text, reply_markup=recovered_kb(t))
             sent += 1
+        except TelegramForbiddenError:
+            log.info("user %d blocked the bot: recovery summary not sent", user_id)
         except TelegramAPIError as exc:
-            log.warning("could not notify user %d of prediction %d: %s", user.id, outcome.prediction_id, exc)
-    core.recovered = []
+            log.warning("could not send user %d their recovery summary: %s", user_id, exc)
+        await asyncio.sleep(1 / rate)
+    if sent:
+        log.info("recovery summaries sent to %d user(s)", sent)
     return sent
+
+
+async def recover_and_notify(bot: Bot, core: Core, i18n: I18n) -> int:
+    """Start-up's background task: settle the runs the previous stop left pending, then tell
+    their users. Never raises: the bot serves regardless (a run not settled stays pending for
+    the next start)."""
+    try:
+        await core.recover()
+        return await notify_recovered(bot, core, i18n)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("recovery after start-up failed")
+        return 0

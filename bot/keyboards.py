@@ -177,6 +177,15 @@ def result_kb(t: Translator, prediction_id: int, model_name: str) -> InlineKeybo
     return b.as_markup()
 
 
+def recovered_kb(t: Translator) -> InlineKeyboardMarkup:
+    """Under the summary of runs settled after a restart: where their results are."""
+    b = Keyboard()
+    b.button(text=t("btn_history"), callback_data=PageCD(kind="preds", page=0))
+    b.button(text=t("btn_menu"), callback_data=MenuCD(action="main"))
+    b.adjust(2)
+    return b.as_markup()
+
+
 def add_pager(b: Keyboard, kind: str, page: int, pages: int, query: str = "") -> None:
     if pages <= 1:
         return

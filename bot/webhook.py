@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from bot.app import Core, build_core
 from bot.config import Settings
-from bot.dispatcher import create_bot, create_dispatcher, notify_recovered, set_commands
+from bot.dispatcher import create_bot, create_dispatcher, recover_and_notify, set_commands
 from bot.i18n import I18n
 from bot.refunds import refund_loop
 from bot.scale import Shared
@@ -71,7 +71,7 @@ def create_app(core: Core, bot: Bot, dp: Dispatcher, shared: Shared, i18n: I18n)
             )
             log.info("webhook set to %s", webhook_url(settings))
         await set_commands(bot, i18n)
-        await notify_recovered(bot, core, i18n)
+        core.spawn(recover_and_notify(bot, core, i18n))  # in the background: serving starts now
         core.spawn(refund_loop(bot, core, settings.refund_retry_seconds))
 
     async def on_shutdown() -> None:

@@ -131,9 +131,11 @@ async def test_users_are_told_about_predictions_settled_at_start_up(
     restarted = await build_core(settings, passwords)
     h = Harness(restarted)
     try:
-        assert await notify_recovered(h.bot, restarted, I18n()) == 1
+        [settled] = await restarted.recover()
+        assert settled.ok and settled.result is not None and settled.result["label"] == "setosa"
+        assert await notify_recovered(h.bot, restarted, I18n(), rate=1000) == 1
         [msg] = [c for c in h.session.calls if isinstance(c, SendMessage)]
-        assert int(msg.chat_id) == EVE.id and "Prediction: <b>setosa</b>" in msg.text
+        assert int(msg.chat_id) == EVE.id and "Completed: <b>1</b>" in msg.text
     finally:
         await h.close()
         await restarted.close()

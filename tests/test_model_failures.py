@@ -178,6 +178,46 @@ async def test_a_group_that_cannot_be_stored_is_stored_one_by_one(
     await assert_reconciled(core.session_factory)
 
 
+async def test_a_poisoned_pending_run_does_not_block_start_up(
+    db_url: str, models_dir: Path, passwords: Passwords
+) -> None:
+    settings = settings_for(db_url, models_dir)
+    core = await build_core(settings, passwords)
+    await install(core, "not_finite", NotFinite(), cost=2)
+    uid = await new_user(core, 1)
+    poisoned = await pending_run(core, uid, "not_finite", 7)
+    fine = await pending_run(core, uid, "not_finite", 1)
+    stuck = await pending_run(core, uid, "not_finite", 2)  # the database will refuse to settle it
+    await core.close()  # a "crash": all three left pending
+
+    restarted = await build_core(settings, passwords)  # start-up reads them, settles nothing yet
+    try:
+        assert restarted.pending_at_start == [poisoned, fine, stuck]
+
+        def refuse(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+            rows = params if isinstance(params, list) else [params]
+            values = [v for row in rows for v in (row.values() if isinstance(row, dict) else row)]
+            if statement.lstrip().upper().startswith("UPDATE PREDICTIONS") and stuck in values:
+                raise RuntimeError("refused by the test")
+
+        event.listen(restarted.engine.sync_engine, "before_cursor_execute", refuse)
+        try:
+            settled = {o.prediction_id: o for o in await restarted.recover()}
+        finally:
+            event.remove(restarted.engine.sync_engine, "before_cursor_execute", refuse)
+        assert set(settled) == {poisoned, fine}
+        assert settled[poisoned].status == "failed" and settled[poisoned].refunded
+        assert settled[poisoned].error == NOT_FINITE
+        assert settled[fine].ok
+        assert await statuses(restarted, [stuck]) == {stuck: "pending"}  # left for the next start
+        [last] = await restarted.predictions.recover_pending()
+        assert last.prediction_id == stuck and last.ok
+        assert await balance_of(restarted.session_factory, uid) == Decimal(6)
+        await assert_reconciled(restarted.session_factory)
+    finally:
+        await restarted.close()
+
+
 # -- defect 6: a batch whose model times out fails at once ---------------------------------------------
 async def test_a_batch_whose_model_times_out_fails_at_once(
     db_url: str, models_dir: Path, passwords: Passwords

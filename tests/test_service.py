@@ -315,7 +315,7 @@ async def test_pending_after_a_crash_is_settled_once_on_start_up(
 
     restarted = await build_core(settings, passwords)
     try:
-        settled = {o.prediction_id: o for o in restarted.recovered}
+        settled = {o.prediction_id: o for o in await restarted.recover()}
         assert set(settled) == {rerun, doomed, lost_id}
         assert settled[rerun].ok and settled[rerun].result["label"] == "setosa"  # type: ignore[index]
         assert settled[doomed].status == "failed" and settled[doomed].refunded
@@ -327,7 +327,7 @@ async def test_pending_after_a_crash_is_settled_once_on_start_up(
 
     third = await build_core(settings, passwords)  # and a second restart does nothing more
     try:
-        assert third.recovered == []
+        assert await third.recover() == []
         kinds = sorted(t.kind for t in await transactions_of(third.session_factory, uid))
         assert kinds == ["charge", "charge", "charge", "refund", "refund", "welcome"]
         await assert_reconciled(third.session_factory)
