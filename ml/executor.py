@@ -94,7 +94,8 @@ class MLExecutor:
     """Runs models in a thread pool. With batching on, concurrent requests for the same model are
     gathered (up to `batch_max` rows; a batch that is not full waits `batch_wait` seconds for
     more) and run as one model call; each caller gets its own rows' results. If the combined call
-    fails, each request is run on its own, so a bad row fails alone."""
+    fails, each request is run on its own, so a bad row fails alone; if it times out, nothing is
+    run again. Each row's output is checked (`check_output`), so a NaN fails its own row only."""
 
     def __init__(
         self,
