@@ -15,6 +15,7 @@ from bot.dispatcher import create_bot, create_dispatcher, recover_and_notify, se
 from bot.i18n import I18n
 from bot.logs import setup_logging
 from bot.refunds import refund_loop
+from bot.star_sync import StarSync, star_sync_loop
 
 log = logging.getLogger("bot")
 
@@ -24,6 +25,7 @@ async def run_polling(settings: Settings) -> int:
     i18n = I18n()
     bot = create_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
     dp = create_dispatcher(core, i18n=i18n)
+    bot.session.middleware(dp["payment_gate"])  # payments committed before they are confirmed
     try:
         try:
             me = await bot.get_me()
@@ -40,6 +42,9 @@ async def run_polling(settings: Settings) -> int:
         # in the background: updates are served from the start, while leftovers are settled
         core.spawn(recover_and_notify(bot, core, i18n))
         core.spawn(refund_loop(bot, core, settings.refund_retry_seconds))
+        core.spawn(
+            star_sync_loop(StarSync(bot, core, i18n, settings.stars_sync_depth), settings.stars_sync_seconds)
+        )
         await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
         return 0
     finally:

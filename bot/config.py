@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     topup_max_stars: int = Field(default=10_000, ge=1, le=100_000)
     # how often refunds that failed on a transient error are tried again, seconds
     refund_retry_seconds: float = Field(default=60.0, gt=0)
+    # reconciliation against Telegram's record (getStarTransactions): at start-up and every this
+    # many seconds (0: at start-up only), over the newest this many transactions
+    stars_sync_seconds: float = Field(default=600.0, ge=0)
+    stars_sync_depth: int = Field(default=5000, ge=1, le=1_000_000)
     # who answers /paysupport (e.g. @your_support); shown to users
     support_contact: str = ""
 

@@ -22,6 +22,7 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import BotCommand, BotCommandScopeDefault, ErrorEvent
 
 from bot.app import Core
+from bot.delivery import PaymentAckGate
 from bot.handlers import get_routers
 from bot.i18n import I18n
 from bot.keyboards import recovered_kb
@@ -117,6 +118,10 @@ def create_dispatcher(core: Core, shared: Shared | None = None, i18n: I18n | Non
         i18n=i18n,
         shared=shared,
     )
+    # the outermost: a payment update opens the polling gate however it ends (see bot/delivery.py)
+    gate = PaymentAckGate()
+    dp["payment_gate"] = gate
+    dp.update.outer_middleware(gate.release)
     dp.fsm = DialogContextMiddleware(storage=shared.storage, events_isolation=shared.isolation)
     dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(LogContextMiddleware(core.inflight))

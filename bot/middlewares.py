@@ -23,6 +23,16 @@ log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
+def is_payment(event: TelegramObject) -> bool:
+    """A successful payment: money Telegram has already taken. It passes every gate (throttling,
+    de-duplication, the disabled check): it is recorded and credited, keyed by its charge id."""
+    return (
+        isinstance(event, Update)
+        and event.message is not None
+        and event.message.successful_payment is not None
+    )
+
+
 class LogContextMiddleware(BaseMiddleware):
     """Puts the update id and the Telegram user id into every log line of this update, and keeps
     the update's task in `inflight` so that a shutdown can let it finish."""
@@ -55,6 +65,10 @@ class DedupMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
+        if is_payment(event):
+            # Its charge id de-duplicates it in the database; dropping a redelivery here could lose
+            # it if the first delivery's handling died before its commit.
+            return await handler(event, data)
         if not await self.dedup.first_time(event.update_id):
             log.info("duplicate update %d dropped", event.update_id)
             return None
@@ -71,8 +85,13 @@ class ThrottlingMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: TgUser | None = data.get("event_from_user")
-        if user is None or not self.enabled or (isinstance(event, Update) and event.pre_checkout_query):
-            return await handler(event, data)  # a pre-checkout must always be answered
+        if (
+            user is None
+            or not self.enabled
+            or (isinstance(event, Update) and event.pre_checkout_query)
+            or is_payment(event)
+        ):
+            return await handler(event, data)  # a pre-checkout must be answered; a payment recorded
         allowed, warn = await self.throttle.hit(user.id)
         if allowed:
             return await handler(event, data)
@@ -114,7 +133,7 @@ class ContextMiddleware(BaseMiddleware):
         t = self.i18n.translator(lang)
         session = self.core.session_factory()
         data.update(session=session, user=user, t=t, lang=lang, i18n=self.i18n)
-        if user is not None and user.disabled:
+        if user is not None and user.disabled and not is_payment(event):
             await _tell_blocked(event, t("blocked"))
             log.info("disabled user %d (tg %s) blocked", user.id, tg_user and tg_user.id)
             return None

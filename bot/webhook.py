@@ -13,16 +13,18 @@ import signal
 from contextlib import suppress
 
 from aiogram import Bot, Dispatcher
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 from sqlalchemy import text
 
 from bot.app import Core, build_core
 from bot.config import Settings
+from bot.delivery import PaymentFirstRequestHandler
 from bot.dispatcher import create_bot, create_dispatcher, recover_and_notify, set_commands
 from bot.i18n import I18n
 from bot.refunds import refund_loop
 from bot.scale import Shared
+from bot.star_sync import StarSync, star_sync_loop
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +39,9 @@ def create_app(core: Core, bot: Bot, dp: Dispatcher, shared: Shared, i18n: I18n)
     if not secret:
         raise ValueError("webhook mode needs WEBHOOK_SECRET")
     app = web.Application()
-    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret, handle_in_background=True).register(
-        app, path=settings.webhook_path
-    )
+    PaymentFirstRequestHandler(
+        dispatcher=dp, bot=bot, session_factory=core.session_factory, secret_token=secret
+    ).register(app, path=settings.webhook_path)
 
     async def health(_: web.Request) -> web.Response:
         checks: dict[str, str] = {}
@@ -73,6 +75,9 @@ def create_app(core: Core, bot: Bot, dp: Dispatcher, shared: Shared, i18n: I18n)
         await set_commands(bot, i18n)
         core.spawn(recover_and_notify(bot, core, i18n))  # in the background: serving starts now
         core.spawn(refund_loop(bot, core, settings.refund_retry_seconds))
+        core.spawn(
+            star_sync_loop(StarSync(bot, core, i18n, settings.stars_sync_depth), settings.stars_sync_seconds)
+        )
 
     async def on_shutdown() -> None:
         if settings.webhook_delete_on_shutdown:

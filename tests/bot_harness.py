@@ -64,6 +64,9 @@ class Reply:
                 out.append(method.caption)
         return out
 
+    def calls_of(self, kind: type[Any]) -> list[Any]:
+        return [m for m, _ in self.calls if isinstance(m, kind)]
+
     @property
     def text(self) -> str:
         return "\n---\n".join(self.texts)
@@ -93,9 +96,10 @@ class Reply:
 
 
 class Harness:
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, session: LocalSession | None = None) -> None:
         self.core = core
-        self.session = LocalSession(on_call=self._record)
+        self.session = session or LocalSession()
+        self.session.on_call = self._record
         self.bot: Bot = create_bot("42:TEST-TOKEN", session=self.session)
         # FSM storage, locks, de-duplication and throttling as the settings say: SQLite and
         # memory, or Redis (when the tests run with TEST_REDIS_URL)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
+from html import escape
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
@@ -12,17 +13,27 @@ from aiogram.types import CallbackQuery, LabeledPrice, Message, PreCheckoutQuery
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.alerts import tell_admins
 from bot.app import Core
 from bot.callbacks import MenuCD, TopupCD
+from bot.delivery import PAYMENT_DONE
 from bot.filters import NOT_COMMAND, Registered
-from bot.i18n import Translator
+from bot.i18n import I18n, Translator
 from bot.keyboards import cancel_kb
 from bot.refunds import attempt_refund
 from bot.render import money
 from bot.states import TopUp
 from db.engine import unit
 from db.models import User
-from db.payments import CURRENCY, PaymentError, check_checkout, create_order, parse_packs, record_payment
+from db.payments import (
+    CURRENCY,
+    PaymentError,
+    PaymentOutcome,
+    check_checkout,
+    create_order,
+    parse_packs,
+    record_payment,
+)
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -160,10 +171,15 @@ async def pre_checkout(query: PreCheckoutQuery, session: AsyncSession, t: Transl
 
 @router.message(F.successful_payment)
 async def successful_payment(
-    message: Message, session: AsyncSession, t: Translator, core: Core, bot: Bot
-) -> None:
+    message: Message, session: AsyncSession, t: Translator, core: Core, bot: Bot, i18n: I18n
+) -> str:
+    """Money Telegram has taken: recorded and credited once (keyed by its charge id), whatever
+    the user's state: throttled, in a dialog, or disabled meanwhile (the money is still theirs).
+    In webhook mode Telegram gets its answer only after this commit (see bot/webhook.py); in
+    polling mode the next getUpdates waits for it (see bot/delivery.py)."""
     paid = message.successful_payment
     assert paid is not None and message.from_user is not None
+    support = core.settings.support_contact or "/paysupport"
     try:
         async with unit(session):
             outcome = await record_payment(
@@ -175,21 +191,51 @@ async def successful_payment(
                 total_amount=paid.total_amount,
             )
     except PaymentError as exc:
-        # Telegram took Stars from someone we do not know: log loudly for a manual refund.
+        # Telegram took Stars from someone we do not know: loudly, for a person to refund.
         log.error("payment %s not recorded: %s", paid.telegram_payment_charge_id, exc)
-        await message.answer(t("payment_problem", support=core.settings.support_contact or "/paysupport"))
-        return
+        await message.answer(t("payment_problem", support=support))
+        await tell_admins(
+            bot,
+            core,
+            i18n,
+            "adm_payment_unknown",
+            stars=paid.total_amount,
+            tg=message.from_user.id,
+            charge=escape(paid.telegram_payment_charge_id[:80]),
+        )
+        return PAYMENT_DONE
     log.info(
         "payment %s: %s (payment %d)", paid.telegram_payment_charge_id, outcome.status, outcome.payment_id
     )
+    if outcome.status == "replayed":
+        return PAYMENT_DONE  # the same payment delivered again; it was answered the first time
+    await tell_payer(message, t, outcome, paid.total_amount, support)
+    if outcome.disabled:
+        await tell_admins(
+            bot,
+            core,
+            i18n,
+            "adm_payment_disabled",
+            user=outcome.user_id,
+            stars=paid.total_amount,
+            credits=money(outcome.credits),
+            order=outcome.order_id or "—",
+        )
+    if outcome.status == "refund_pending":
+        await attempt_refund(bot, core, outcome.payment_id)
+    return PAYMENT_DONE
+
+
+async def tell_payer(
+    message: Message, t: Translator, outcome: PaymentOutcome, stars: int, support: str
+) -> None:
     if outcome.status == "credited":
+        key = "payment_credited_disabled" if outcome.disabled else "payment_credited"
         await message.answer(
-            t("payment_credited", credits=money(outcome.credits), balance=money(outcome.balance))
+            t(key, credits=money(outcome.credits), balance=money(outcome.balance), support=support)
         )
     elif outcome.status == "refund_pending":
-        await message.answer(t("payment_duplicate", stars=paid.total_amount))
-        await attempt_refund(bot, core, outcome.payment_id)
-    # "replayed": the same payment delivered again; it was answered the first time
+        await message.answer(t("payment_duplicate", stars=stars))
 
 
 @router.message(Command("paysupport"))

@@ -1,0 +1,137 @@
+"""Payments are committed before Telegram is told they were received.
+
+Telegram delivers an update again only while it is unconfirmed. A `successful_payment` confirmed
+before its handler committed is lost for good if the process dies in between, so:
+
+- Long polling confirms updates by asking getUpdates for the next offset. `PaymentAckGate` holds
+  that next getUpdates while a payment update of the last batch is still being handled (other
+  updates keep running as tasks, as before). Payment updates are noted when getUpdates returns
+  them, before aiogram hands them to tasks, so none can slip past the gate.
+- Webhook mode (`PaymentFirstRequestHandler`) answers a payment update only after it was handled,
+  and only with 200 if its charge is in the database: otherwise 500, and Telegram sends it again.
+  Other updates are still answered at once and handled in the background.
+
+Neither covers everything (a payment confirmed by an old process, a lost webhook call, a bug):
+reconciliation against getStarTransactions (bot/star_sync.py) is the backstop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.methods import GetUpdates, Response, TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import TelegramObject, Update
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.middlewares import Handler, is_payment
+from db.models import Payment
+
+log = logging.getLogger(__name__)
+# What the payment handler returns once it is done with a payment (recorded, or matched to no
+# account and handed to the admins): the webhook may then answer 200.
+PAYMENT_DONE = "payment-done"
+
+
+def _is_poll(method: object) -> bool:
+    return isinstance(method, GetUpdates)  # (a function: `method` stays generic for mypy)
+
+
+class PaymentAckGate(BaseRequestMiddleware):
+    """A request middleware for getUpdates, and an outer update middleware (`release`)."""
+
+    def __init__(self, timeout: float = 60.0) -> None:
+        self.timeout = timeout  # past it, confirm anyway: star_sync catches what was lost
+        self._held: set[int] = set()
+        self._clear = asyncio.Event()
+        self._clear.set()
+
+    @property
+    def held(self) -> int:
+        return len(self._held)
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        if not _is_poll(method):
+            return await make_request(bot, method)
+        if self._held:
+            try:
+                await asyncio.wait_for(self._clear.wait(), self.timeout)
+            except TimeoutError:
+                log.error("payment update(s) %s still running: confirming them anyway", sorted(self._held))
+        response = await make_request(bot, method)
+        # (the chain passes the method's result along, despite the Response annotation)
+        updates = response if isinstance(response, list) else getattr(response, "result", None) or []
+        for update in updates:
+            if isinstance(update, Update) and is_payment(update):
+                self._held.add(update.update_id)
+                self._clear.clear()
+        return response
+
+    def _release(self, update_id: int) -> None:
+        self._held.discard(update_id)
+        if not self._held:
+            self._clear.set()
+
+    async def release(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        """Outer update middleware, registered first: whatever happens to the update below
+        (handled, dropped, failed), the gate opens once it is over."""
+        try:
+            return await handler(event, data)
+        finally:
+            if isinstance(event, Update) and event.update_id in self._held:
+                self._release(event.update_id)
+
+
+class PaymentFirstRequestHandler(SimpleRequestHandler):
+    """Webhook: payments in the foreground (answered after the commit), the rest in the background."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        bot: Bot,
+        session_factory: async_sessionmaker[AsyncSession],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(dispatcher=dispatcher, bot=bot, handle_in_background=True, **kwargs)
+        self.session_factory = session_factory
+
+    async def handle(self, request: web.Request) -> web.Response:
+        bot = await self.resolve_bot(request)
+        if not self.verify_secret(request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""), bot):
+            return web.Response(body="Unauthorized", status=401)
+        raw = await request.json(loads=bot.session.json_loads)
+        charge = ((raw.get("message") or {}).get("successful_payment") or {}).get(
+            "telegram_payment_charge_id"
+        )
+        if not charge:
+            return await super().handle(request)  # the body is cached: read again there
+        result = await self.dispatcher.feed_raw_update(bot=bot, update=raw, **self.data)
+        if isinstance(result, TelegramMethod):
+            await self.dispatcher.silent_call_request(bot=bot, result=result)
+        if result != PAYMENT_DONE and not await self._recorded(charge):
+            log.error("payment %s not recorded: answering 500 so that Telegram sends it again", charge)
+            return web.json_response({"ok": False}, status=500)
+        return web.json_response({})
+
+    async def _recorded(self, charge: str) -> bool:
+        try:
+            async with self.session_factory() as session:
+                found = await session.scalar(
+                    select(Payment.id).where(Payment.telegram_payment_charge_id == charge)
+                )
+        except Exception:
+            log.exception("could not check payment %s", charge)
+            return False
+        return found is not None

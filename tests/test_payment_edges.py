@@ -1,0 +1,416 @@
+"""Money at the edges of Stars payments (issue 12, defects 1-3): refunds retried after a refusal,
+payments that must pass every gate, payments committed before they are confirmed, and
+reconciliation against Telegram's own record (getStarTransactions)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+import uuid
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from aiogram.methods import GetUpdates, SendMessage
+from aiogram.types import Update
+from aiohttp.test_utils import TestClient, TestServer
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select, update
+
+from bot.app import Core
+from bot.dispatcher import create_bot, create_dispatcher
+from bot.i18n import I18n
+from bot.scale import Shared
+from bot.star_sync import StarSync
+from bot.webhook import create_app
+from db.errors import InsufficientFunds
+from db.models import Order, Payment, PaymentStatus, Transaction, User
+from db.payments import record_payment
+from tests.bot_fixtures import registered
+from tests.bot_harness import Harness, TgUser
+from tests.fake_stars import StarsRecord, StarsSession
+from tests.helpers import assert_reconciled, balance_of
+
+PAYER = TgUser(6001, "payer")
+ADMIN = TgUser(9001, "boss")
+_messages = itertools.count(1)
+
+
+@pytest.fixture
+def record() -> StarsRecord:
+    return StarsRecord()
+
+
+@pytest.fixture
+async def stars(core: Core, record: StarsRecord) -> AsyncIterator[Harness]:
+    """The bot with a Bot API whose Star transactions are Telegram's record."""
+    h = Harness(core, StarsSession(record))
+    yield h
+    await h.close()
+
+
+def payment_message(tg: TgUser, payload: str, stars: int, charge: str) -> dict[str, Any]:
+    return {
+        "message_id": next(_messages),
+        "date": int(time.time()),
+        "chat": {"id": tg.id, "type": "private"},
+        "from": tg.as_dict(),
+        "successful_payment": {
+            "currency": "XTR",
+            "total_amount": stars,
+            "invoice_payload": payload,
+            "telegram_payment_charge_id": charge,
+            "provider_payment_charge_id": "",
+        },
+    }
+
+
+async def order_for(h: Harness, tg: TgUser, label: str = "⭐ 100") -> tuple[str, int]:
+    await h.send(tg, "/topup")
+    await h.press(tg, label)
+    invoice = h.session.sent(type(h.session.calls[-1]))[-1]
+    return invoice.payload, invoice.prices[0].amount
+
+
+async def pay(h: Harness, record: StarsRecord, tg: TgUser, deliver: bool = True) -> str:
+    """The user pays an invoice: Telegram records it, then (unless lost) sends the update."""
+    payload, amount = await order_for(h, tg)
+    charge = record.pay(tg.as_dict(), payload, amount)
+    if deliver:
+        await h.feed(h.update(message=payment_message(tg, payload, amount, charge)))
+    return charge
+
+
+async def payment(core: Core, charge: str) -> Payment:
+    async with core.session_factory() as s:
+        found = await s.scalar(select(Payment).where(Payment.telegram_payment_charge_id == charge))
+        assert found is not None, charge
+        return found
+
+
+# -- 1. a refused refund, retried, takes the credits back again ----------------------------------
+
+
+async def test_a_refused_refund_retried_takes_the_credits_back_again(
+    stars: Harness, core: Core, record: StarsRecord
+) -> None:
+    uid = await registered(core, PAYER)
+    await registered(core, ADMIN)
+    charge = await pay(stars, record, PAYER)
+    assert await balance_of(core.session_factory, uid) == Decimal("115")
+    for cycle in range(3):
+        record.refuse[charge] = ["REFUND_DENIED"]
+        r = await stars.send(ADMIN, f"/refund {charge}")
+        assert "refused" in r.text, r.text
+        assert await balance_of(core.session_factory, uid) == Decimal("115"), cycle  # restored
+        assert (await payment(core, charge)).status == PaymentStatus.REFUND_FAILED
+        await assert_reconciled(core.session_factory)
+    r = await stars.send(ADMIN, f"/refund {charge}")
+    assert "Refunded 100" in r.text, r.text
+    # the Stars went back once, and so did the credits: the welcome bonus is all that is left
+    assert await balance_of(core.session_factory, uid) == Decimal("10")
+    assert record.refunded() == {charge}
+    paid = await payment(core, charge)
+    assert (paid.status, paid.refund_round) == (PaymentStatus.REFUNDED, 4)
+    await assert_reconciled(core.session_factory)
+
+
+async def test_reconcile_names_a_payment_whose_rows_disagree_with_its_status(
+    stars: Harness, core: Core, record: StarsRecord
+) -> None:
+    from db.ledger import PaymentDiscrepancy, reconcile
+
+    await registered(core, PAYER)
+    charge = await pay(stars, record, PAYER)
+    paid = await payment(core, charge)
+    async with core.session_factory() as s, s.begin():  # what the old code did: refunded, credits kept
+        await s.execute(update(Payment).where(Payment.id == paid.id).values(status="refunded"))
+    async with core.session_factory() as s:
+        [bad] = await reconcile(s)
+    assert isinstance(bad, PaymentDiscrepancy) and bad.payment_id == paid.id and "sum to 105" in bad.detail
+
+
+# -- 2. a successful payment passes throttling, de-duplication and the disabled check ------------
+
+
+async def test_a_payment_is_recorded_even_when_the_payer_is_throttled(
+    core: Core, record: StarsRecord
+) -> None:
+    core.settings.throttle_rate = 0.001
+    core.settings.throttle_burst = 3
+    h = Harness(core, StarsSession(record))
+    try:
+        uid = await registered(core, PAYER)
+        payload, amount = await order_for(h, PAYER)  # two updates of the burst of three
+        taps = [(await h.send(PAYER, "/balance")).text for _ in range(5)]  # tapping after paying
+        assert taps.count("") >= 3 and any("Too many requests" in t for t in taps)  # over the limit
+        charge = record.pay(PAYER.as_dict(), payload, amount)
+        r = await h.feed(h.update(message=payment_message(PAYER, payload, amount, charge)))
+        assert "Payment received" in r.text
+        assert await balance_of(core.session_factory, uid) == Decimal("115")
+        async with core.session_factory() as s:
+            assert await s.scalar(select(Order.status)) == "paid"
+    finally:
+        await h.close()
+
+
+async def test_a_disabled_payer_is_credited_told_and_the_admins_too(
+    stars: Harness, core: Core, record: StarsRecord
+) -> None:
+    uid = await registered(core, PAYER)
+    await registered(core, ADMIN)
+    payload, amount = await order_for(stars, PAYER)
+    await stars.send(ADMIN, f"/disable #{uid}")  # between the pre-checkout and the payment
+    charge = record.pay(PAYER.as_dict(), payload, amount)
+    r = await stars.feed(stars.update(message=payment_message(PAYER, payload, amount, charge)))
+    to_payer = [m.text for m in r.calls_of(SendMessage) if int(m.chat_id) == PAYER.id]
+    to_admin = [m.text for m in r.calls_of(SendMessage) if int(m.chat_id) == ADMIN.id]
+    assert len(to_payer) == 1 and "+105" in to_payer[0] and "disabled" in to_payer[0]
+    assert len(to_admin) == 1 and f"user #{uid}" in to_admin[0] and "/refund" in to_admin[0]
+    assert await balance_of(core.session_factory, uid) == Decimal("115")
+    # and the admin can find it and refund it
+    r = await stars.send(ADMIN, f"/refund {charge}")
+    assert "Refunded 100" in r.text
+    assert await balance_of(core.session_factory, uid) == Decimal("10")
+    await assert_reconciled(core.session_factory)
+
+
+async def test_a_redelivered_payment_update_is_not_dropped_by_deduplication(
+    stars: Harness, core: Core, record: StarsRecord
+) -> None:
+    """The first delivery's handling died before its commit; the redelivery (same update id)
+    must still be recorded: the charge id, not the update id, de-duplicates payments."""
+    uid = await registered(core, PAYER)
+    payload, amount = await order_for(stars, PAYER)
+    charge = record.pay(PAYER.as_dict(), payload, amount)
+    upd = stars.update(message=payment_message(PAYER, payload, amount, charge))
+    await stars.shared.dedup.first_time(upd.update_id)  # seen once already (and lost)
+    await stars.feed(upd)
+    await stars.feed(upd)  # and once more: credited once
+    assert await balance_of(core.session_factory, uid) == Decimal("115")
+    await assert_reconciled(core.session_factory)
+
+
+# -- 3. committed before confirmed ---------------------------------------------------------------
+
+
+async def test_polling_confirms_a_payment_only_after_it_is_committed(
+    stars: Harness, core: Core, record: StarsRecord
+) -> None:
+    """The next getUpdates (which confirms the batch) waits until the payment update is handled."""
+    uid = await registered(core, PAYER)
+    payload, amount = await order_for(stars, PAYER)
+    charge = record.pay(PAYER.as_dict(), payload, amount)
+    upd = stars.update(message=payment_message(PAYER, payload, amount, charge))
+    gate = stars.dp["payment_gate"]
+    seen_at_confirm: list[bool] = []
+
+    async def telegram(_bot: Any, method: Any) -> list[Update]:  # the session's answer: the result
+        if method.offset:  # the call that confirms: is the payment in the database by now?
+            async with core.session_factory() as s:
+                seen_at_confirm.append(await s.scalar(select(func.count()).select_from(Payment)) == 1)
+            return []
+        return [upd]
+
+    await gate(telegram, stars.bot, GetUpdates())
+    assert gate.held == 1
+    confirm = asyncio.create_task(gate(telegram, stars.bot, GetUpdates(offset=upd.update_id + 1)))
+    await asyncio.sleep(0)
+    assert not confirm.done()  # held while the payment is not handled
+    await stars.feed(upd)
+    await asyncio.wait_for(confirm, 10)
+    assert seen_at_confirm == [True] and gate.held == 0
+    assert await balance_of(core.session_factory, uid) == Decimal("115")
+
+
+async def test_webhook_answers_a_payment_only_after_it_is_committed(core: Core) -> None:
+    core.settings.webhook_url = "https://bot.example.com"
+    core.settings.webhook_secret = type(core.settings.webhook_secret)("s3cret")
+    record = StarsRecord()
+    session = StarsSession(record)
+    bot = create_bot("42:TEST", session=session)
+    shared = Shared(core.settings)
+    i18n = I18n()
+    dp = create_dispatcher(core, shared=shared, i18n=i18n)
+    client = TestClient(TestServer(create_app(core, bot, dp, shared, i18n)))
+    await client.start_server()
+    try:
+        uid = await registered(core, PAYER)
+        async with core.session_factory() as s, s.begin():
+            from db.payments import create_order
+
+            order = await create_order(s, uid, 100, Decimal("105"))
+        charge = record.pay(PAYER.as_dict(), order.payload, 100)
+        headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+        body = {"update_id": 777, "message": payment_message(PAYER, order.payload, 100, charge)}
+        resp = await client.post("/telegram/webhook", json=body, headers=headers)
+        assert resp.status == 200
+        # at the moment Telegram is answered, the payment is committed (a kill -9 now loses nothing)
+        assert await balance_of(core.session_factory, uid) == Decimal("115")
+        assert (await payment(core, charge)).status == PaymentStatus.CREDITED
+        # a payment that could not be recorded is answered 500, so that Telegram sends it again
+        await core.engine.dispose()
+        broken = core.engine.sync_engine.pool
+        original = broken._creator  # type: ignore[attr-defined]
+        broken._creator = lambda *a, **k: (_ for _ in ()).throw(OSError("db down"))  # type: ignore[attr-defined]
+        body = {"update_id": 778, "message": payment_message(PAYER, order.payload, 100, "another")}
+        resp = await client.post("/telegram/webhook", json=body, headers=headers)
+        assert resp.status == 500
+        broken._creator = original  # type: ignore[attr-defined]
+    finally:
+        await client.close()
+
+
+# -- reconciliation against Telegram's record ----------------------------------------------------
+
+
+async def test_a_lost_payment_update_is_credited_from_telegrams_record_once(
+    stars: Harness, core: Core, record: StarsRecord
+) -> None:
+    uid = await registered(core, PAYER)
+    await registered(core, ADMIN)
+    charge = await pay(stars, record, PAYER, deliver=False)  # confirmed, then the process died
+    assert await balance_of(core.session_factory, uid) == Decimal("10")
+    sync = StarSync(stars.bot, core, I18n(), depth=1000)
+    before = len(stars.session.calls)
+    report = await sync.run_once()
+    assert len(report.recorded) == 1 and report.scanned == 1
+    told = [c for c in stars.session.calls[before:] if isinstance(c, SendMessage)]
+    assert {int(c.chat_id) for c in told} == {PAYER.id, ADMIN.id}
+    assert "+105" in next(c.text for c in told if int(c.chat_id) == PAYER.id)
+    assert await balance_of(core.session_factory, uid) == Decimal("115")
+    assert (await payment(core, charge)).source == "reconcile"
+    assert (await sync.run_once()).recorded == []  # once
+    # the lost update arrives late after all: nothing more
+    payload = record.transactions[0]["source"]["invoice_payload"]
+    r = await stars.feed(stars.update(message=payment_message(PAYER, payload, 100, charge)))
+    assert r.texts == []
+    assert await balance_of(core.session_factory, uid) == Decimal("115")
+    await assert_reconciled(core.session_factory)
+
+
+async def test_refunds_in_telegrams_record_settle_ours_or_are_noted(
+    stars: Harness, core: Core, record: StarsRecord
+) -> None:
+    uid = await registered(core, PAYER)
+    await registered(core, ADMIN)
+    outside = await pay(stars, record, PAYER)
+    ours = await pay(stars, record, PAYER)
+    # our refund went through at Telegram, but its answer was lost (a crash before the commit)
+    async with core.session_factory() as s, s.begin():
+        from db.payments import start_refund
+
+        await start_refund(s, await s.merge(await payment(core, ours)))
+    record.refund(PAYER.id, ours)
+    record.refund_outside(outside)
+    report = await StarSync(stars.bot, core, I18n(), depth=1000).run_once()
+    assert (report.refunds_finished, report.refunds_noted, report.recorded) == (1, 1, [])
+    assert (await payment(core, ours)).status == PaymentStatus.REFUNDED
+    noted = await payment(core, outside)
+    assert noted.status == PaymentStatus.CREDITED and noted.refunded_outside_at is not None
+    assert any("did not make" in c.text for c in stars.session.sent() if int(c.chat_id) == ADMIN.id)
+    again = await StarSync(stars.bot, core, I18n(), depth=1000).run_once()
+    assert (again.refunds_finished, again.refunds_noted) == (0, 0)
+    assert await balance_of(core.session_factory, uid) == Decimal("115")
+    await assert_reconciled(core.session_factory)
+
+
+# -- property: any sequence of refund attempts keeps every payment's ledger exact ----------------
+
+REFUND_OPS = st.lists(
+    st.sampled_from(["start", "ok", "already", "transient", "permanent", "spend", "credit"]),
+    min_size=1,
+    max_size=30,
+)
+
+
+async def _refund_sequence(url: str, ops: list[str], name: str) -> None:
+    from db.engine import create_engine, create_session_factory
+    from db.ledger import deduct_balance, increase_balance, reconcile
+    from db.payments import MAX_REFUND_ATTEMPTS, PaymentError, create_order, finish_refund, start_refund
+
+    engine = create_engine(url)
+    sf = create_session_factory(engine)
+    try:
+        async with sf() as s, s.begin():
+            user = User(username=name, email=f"{name}@example.com", hashed_password="x", balance=0.0)
+            s.add(user)
+            await s.flush()
+            order = await create_order(s, user.id, 100, Decimal("105"))
+            outcome = await record_payment(
+                s,
+                payload=order.payload,
+                charge_id=f"charge-{name}",
+                telegram_id=0,
+                currency="XTR",
+                total_amount=100,
+            )
+        uid, pid = user.id, outcome.payment_id
+        balance, status, returned, attempts = Decimal("105"), "credited", 0, 0
+        for op in ops:
+            async with sf() as s, s.begin():
+                paid = await s.get(Payment, pid, with_for_update=True)
+                assert paid is not None
+                if op == "start":
+                    if status == "refunded":
+                        with pytest.raises(PaymentError):
+                            await start_refund(s, paid)
+                    elif status == "refund_pending":
+                        await start_refund(s, paid)
+                    elif balance < 105:
+                        with pytest.raises(InsufficientFunds):
+                            async with s.begin_nested():
+                                await start_refund(s, paid)
+                    else:
+                        await start_refund(s, paid)
+                        balance, status, attempts = balance - 105, "refund_pending", 0
+                elif op in ("ok", "already", "transient", "permanent"):
+                    await finish_refund(s, paid, op, "boom")
+                    if status == "refund_pending":
+                        if op in ("ok", "already"):
+                            status, returned = "refunded", returned + 1
+                        elif op == "transient" and attempts + 1 < MAX_REFUND_ATTEMPTS:
+                            attempts += 1
+                        else:
+                            balance, status = balance + 105, "refund_failed"
+                elif op == "spend" and balance >= 50:
+                    await deduct_balance(s, uid, 50, "spent")
+                    balance -= 50
+                elif op == "credit":
+                    await increase_balance(s, uid, 50, "bought")
+                    balance += 50
+            assert await balance_of(sf, uid) == balance
+            async with sf() as s:
+                paid = await s.get(Payment, pid)
+                assert paid is not None and paid.status == status, (op, paid and paid.status, status)
+                assert await reconcile(s) == []
+                # credits went back exactly as often as Stars did (once at most)
+                net = await s.scalar(
+                    select(func.coalesce(func.sum(Transaction.amount), 0.0)).where(
+                        Transaction.payment_id == pid
+                    )
+                )
+                assert Decimal(repr(net)) == (0 if status in ("refund_pending", "refunded") else 105)
+                assert returned <= 1
+    finally:
+        await engine.dispose()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=REFUND_OPS)
+def test_random_refund_sequences_keep_each_payment_exact(db_url: str, ops: list[str]) -> None:
+    from db.engine import create_engine
+    from db.migrate import upgrade
+
+    async def migrate() -> None:
+        engine = create_engine(db_url)
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(migrate())  # the database outlives examples: one fresh user each
+    asyncio.run(_refund_sequence(db_url, ops, f"r{uuid.uuid4().hex[:12]}"))
