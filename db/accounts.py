@@ -1,37 +1,53 @@
-"""Accounts: register a Telegram user, link an existing account, disable/enable.
+"""Accounts: register a Telegram user, sign in to an existing account (/login), disable/enable.
 
 Passwords are hashed with Argon2id (argon2-cffi), off the event loop; they are never stored,
-logged or echoed in clear. Nothing here commits: the caller owns the transaction.
+logged or echoed in clear.
+
+Queries here take a session and never commit: the caller owns the transaction. The two use cases
+that hash, `create_account` and `sign_in`, take the session factory and own their transactions
+instead, because the hash has to fall *between* transactions: an Argon2 hash is ~100 ms of CPU
+and 64 MiB, and on SQLite every transaction holds the one write lock (BEGIN IMMEDIATE on the one
+pooled connection), so a hash inside a transaction stalls every other write of the bot (a paid
+run took ~10x longer behind one login attempt). They read in one short transaction, hash with
+none open, and write in a second short one that re-checks what may have changed meanwhile.
+
+Wrong passwords are counted per email (by its hash: strangers' emails are not stored) and per
+Telegram account in `login_throttle`; past a few, the key is blocked with a growing back-off, and
+a blocked attempt is refused before any hash is computed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, inspect, select, update
+from sqlalchemy import case, delete, func, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict
 from sqlalchemy.orm.instrumentation import manager_of_class
 
 from db.errors import AccountError, UserNotFound
 from db.ledger import increase_balance
-from db.models import TxKind, User
+from db.models import LoginThrottle, TxKind, User, utcnow
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{2,31}$")
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 WELCOME_DESCRIPTION = "Welcome bonus"
 _USERS = manager_of_class(User)
+SessionFactory = async_sessionmaker[AsyncSession]
 
 
 @dataclass(slots=True)
@@ -62,6 +78,49 @@ class Passwords:
         if self._dummy_hash is None:
             self._dummy_hash = await self.hash("not-a-real-password-0")
         await self.verify(self._dummy_hash, password)
+
+
+class BadCredentials(AccountError):
+    """Wrong email or password (the same answer for both: no account enumeration).
+    `retry_after` (seconds) is set when this failure got the attempt's keys blocked."""
+
+    def __init__(self, retry_after: int | None = None) -> None:
+        super().__init__("bad_credentials", "wrong email or password")
+        self.retry_after = retry_after
+
+
+class LoginBlocked(AccountError):
+    """Too many wrong passwords for this email or Telegram account: refused without a check."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("login_blocked", f"too many failed sign-in attempts; retry in {retry_after} s")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class LoginLimits:
+    """How many wrong passwords a key gets for free, and the back-off after that: the Nth
+    failure blocks for `first_block`, each further one doubles it, up to `max_block`."""
+
+    free_failures: int = 5
+    first_block: timedelta = timedelta(seconds=30)
+    max_block: timedelta = timedelta(hours=1)
+    forget_after: timedelta = timedelta(days=1)  # a key quiet this long starts again from zero
+
+    def block_for(self, failures: int) -> timedelta | None:
+        if failures < self.free_failures:
+            return None
+        doublings = min(failures - self.free_failures, 20)  # 2**20 times 30 s is far past any cap
+        return min(self.first_block * 2**doublings, self.max_block)
+
+
+@dataclass(frozen=True, slots=True)
+class SignIn:
+    """A successful /login: the account, and the Telegram account it was linked to until now
+    (None if none, or the same one), which should be told."""
+
+    user: User
+    previous_telegram_id: int | None
 
 
 def normalize_username(raw: str) -> str:
@@ -100,6 +159,13 @@ def check_password(password: str) -> None:
             "password needs letters and digits and no leading/trailing spaces",
             "password",
         )
+
+
+def throttle_keys(telegram_id: int, email: str) -> tuple[str, str]:
+    """The `login_throttle` keys of an attempt: its Telegram account, and its (normalised) email
+    by a hash, so that the emails strangers type are not stored."""
+    digest = hashlib.sha256(email.encode()).hexdigest()[:32]
+    return f"tg:{telegram_id}", f"email:{digest}"
 
 
 async def get_by_telegram_id(session: AsyncSession, telegram_id: int) -> User | None:
@@ -146,6 +212,86 @@ async def email_taken(session: AsyncSession, email: str) -> bool:
     return await session.scalar(select(User.id).where(User.email == email)) is not None
 
 
+# -- registration ------------------------------------------------------------------------------
+
+
+async def _check_free(session: AsyncSession, telegram_id: int | None, username: str, email: str) -> None:
+    if telegram_id is not None and await get_by_telegram_id(session, telegram_id) is not None:
+        raise AccountError("telegram_taken", "this Telegram account is already registered")
+    if await username_taken(session, username):
+        raise AccountError("username_taken", f"username {username!r} is taken", "username")
+    if await email_taken(session, email):
+        raise AccountError("email_taken", "an account with this email exists", "email")
+
+
+async def _insert_account(
+    session: AsyncSession,
+    *,
+    telegram_id: int | None,
+    username: str,
+    email: str,
+    hashed_password: str,
+    welcome_credits: Decimal | float,
+    language: str | None,
+) -> User:
+    user = User(
+        username=username,
+        email=email,
+        hashed_password=hashed_password,
+        balance=0.0,  # the welcome credit arrives through the ledger, below
+        telegram_id=telegram_id,
+        language=language,
+    )
+    session.add(user)
+    await session.flush()
+    if Decimal(str(welcome_credits)) > 0:
+        await increase_balance(session, user.id, welcome_credits, WELCOME_DESCRIPTION, kind=TxKind.WELCOME)
+        await session.refresh(user, ["balance"])
+    return user
+
+
+async def create_account(
+    session_factory: SessionFactory,
+    *,
+    telegram_id: int | None,
+    username: str,
+    email: str,
+    password: str,
+    passwords: Passwords,
+    welcome_credits: Decimal | float = Decimal("10"),
+    language: str | None = None,
+) -> User:
+    """Create an account with its welcome credit recorded in the ledger; commits.
+
+    Check that the names are free (short read), hash with no transaction open, then insert in a
+    new transaction that checks again: whatever was taken meanwhile is the same AccountError."""
+    username = normalize_username(username)
+    email = normalize_email(email)
+    check_password(password)
+    async with session_factory() as session, session.begin():
+        await _check_free(session, telegram_id, username, email)
+    hashed = await passwords.hash(password)  # no transaction open: other writes go on meanwhile
+    try:
+        async with session_factory() as session, session.begin():
+            # Taken while we hashed? Checked again here for the precise error, and because the
+            # username's uniqueness is case-insensitive, which the unique index is not.
+            await _check_free(session, telegram_id, username, email)
+            return await _insert_account(
+                session,
+                telegram_id=telegram_id,
+                username=username,
+                email=email,
+                hashed_password=hashed,
+                welcome_credits=welcome_credits,
+                language=language,
+            )
+    except IntegrityError:
+        # A concurrent registration (PostgreSQL) committed between our check and our insert.
+        async with session_factory() as session, session.begin():
+            await _check_free(session, telegram_id, username, email)
+        raise AccountError("duplicate", "username, email or Telegram account already taken") from None
+
+
 async def register(
     session: AsyncSession,
     *,
@@ -157,28 +303,26 @@ async def register(
     welcome_credits: Decimal | float = Decimal("10"),
     language: str | None = None,
 ) -> User:
-    """Create an account with its welcome credit recorded in the ledger."""
+    """`create_account` inside the caller's transaction, for scripts and tests that seed users.
+
+    It hashes before its first statement, so that in a transaction not used yet (SQLAlchemy
+    connects lazily) no lock is held while hashing; the bot uses `create_account`."""
     username = normalize_username(username)
     email = normalize_email(email)
     check_password(password)
-    if telegram_id is not None and await get_by_telegram_id(session, telegram_id) is not None:
-        raise AccountError("telegram_taken", "this Telegram account is already registered")
-    if await username_taken(session, username):
-        raise AccountError("username_taken", f"username {username!r} is taken", "username")
-    if await email_taken(session, email):
-        raise AccountError("email_taken", "an account with this email exists", "email")
-
-    user = User(
-        username=username,
-        email=email,
-        hashed_password=await passwords.hash(password),
-        balance=0.0,  # the welcome credit arrives through the ledger, below
-        telegram_id=telegram_id,
-        language=language,
-    )
+    hashed = await passwords.hash(password)
+    await _check_free(session, telegram_id, username, email)
     try:
         async with session.begin_nested():  # a race on a unique column fails this part only
-            session.add(user)
+            user = await _insert_account(
+                session,
+                telegram_id=telegram_id,
+                username=username,
+                email=email,
+                hashed_password=hashed,
+                welcome_credits=0,
+                language=language,
+            )
     except IntegrityError:
         raise AccountError("duplicate", "username, email or Telegram account already taken") from None
     if Decimal(str(welcome_credits)) > 0:
@@ -187,35 +331,134 @@ async def register(
     return user
 
 
-async def link_telegram(
-    session: AsyncSession,
+# -- /login --------------------------------------------------------------------------------------
+
+
+def _seconds(delta: timedelta) -> int:
+    return max(1, math.ceil(delta.total_seconds()))
+
+
+async def _blocked_until(session: AsyncSession, keys: Iterable[str], now: datetime) -> datetime | None:
+    found = await session.scalars(
+        select(LoginThrottle.blocked_until).where(
+            LoginThrottle.key.in_(list(keys)), LoginThrottle.blocked_until > now
+        )
+    )
+    return max((until for until in found if until is not None), default=None)
+
+
+async def _count_failure(session: AsyncSession, key: str, now: datetime, limits: LoginLimits) -> int:
+    """One more failure for `key`; returns its count (restarted when the key was quiet long)."""
+    for _ in range(2):
+        failures = await session.scalar(
+            update(LoginThrottle)
+            .where(LoginThrottle.key == key)
+            .values(
+                failures=case(
+                    (LoginThrottle.updated_at < now - limits.forget_after, 1),
+                    else_=LoginThrottle.failures + 1,
+                ),
+                updated_at=now,
+            )
+            .returning(LoginThrottle.failures)
+        )
+        if failures is not None:
+            return int(failures)
+        try:
+            async with session.begin_nested():
+                await session.execute(insert(LoginThrottle).values(key=key, failures=1, updated_at=now))
+            return 1
+        except IntegrityError:  # another attempt on this key inserted it first: count on it
+            continue
+    raise RuntimeError(f"could not count a login failure for {key}")
+
+
+async def record_login_failure(
+    session: AsyncSession, keys: Iterable[str], now: datetime, limits: LoginLimits
+) -> datetime | None:
+    """Count a wrong password on each key; returns until when the attempt's keys are blocked now
+    (None if not)."""
+    latest: datetime | None = None
+    for key in keys:
+        block = limits.block_for(await _count_failure(session, key, now, limits))
+        if block is None:
+            continue
+        until = now + block
+        await session.execute(
+            update(LoginThrottle).where(LoginThrottle.key == key).values(blocked_until=until)
+        )
+        latest = until if latest is None else max(latest, until)
+    return latest
+
+
+async def sign_in(
+    session_factory: SessionFactory,
     *,
     telegram_id: int,
     email: str,
     password: str,
     passwords: Passwords,
-) -> User:
-    """Attach `telegram_id` to the account with this email and password."""
+    limits: LoginLimits | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> SignIn:
+    """Link `telegram_id` to the account with this email and password; commits.
+
+    Raises LoginBlocked (no password checked), BadCredentials, or AccountError "disabled" or
+    "telegram_taken". The password is verified with no transaction open, between a short read
+    and a short write that re-checks the account."""
+    limits = limits or LoginLimits()
     try:
         email = normalize_email(email)
+        valid = True
     except AccountError:
-        raise AccountError("bad_credentials", "wrong email or password") from None
-    user = await session.scalar(select(User).where(User.email == email))
-    if user is None:
+        email, valid = email.strip().lower(), False
+    keys = throttle_keys(telegram_id, email)
+    now = clock()
+    async with session_factory() as session, session.begin():
+        until = await _blocked_until(session, keys, now)
+        row = None
+        if until is None and valid:
+            row = (
+                await session.execute(select(User.id, User.hashed_password).where(User.email == email))
+            ).one_or_none()
+    if until is not None:
+        raise LoginBlocked(_seconds(until - now))
+
+    # No transaction open from here to the write below: the check may take its time.
+    ok = False
+    if row is not None:
+        ok = await passwords.verify(row.hashed_password, password)
+    elif valid:
         await passwords.burn(password)  # same cost as a real check: no account enumeration
-        raise AccountError("bad_credentials", "wrong email or password")
-    if not await passwords.verify(user.hashed_password, password):
-        raise AccountError("bad_credentials", "wrong email or password")
-    if user.disabled:
-        raise AccountError("disabled", "this account is disabled")
-    if user.telegram_id == telegram_id:
-        return user
-    other = await get_by_telegram_id(session, telegram_id)
-    if other is not None:
-        raise AccountError("telegram_taken", "this Telegram account is already linked to another account")
-    user.telegram_id = telegram_id
-    await session.flush()
-    return user
+    if row is None or not ok:
+        now = clock()
+        async with session_factory() as session, session.begin():
+            until = await record_login_failure(session, keys, now, limits)
+        raise BadCredentials(_seconds(until - now) if until else None)
+
+    try:
+        async with session_factory() as session, session.begin():
+            # with_for_update: on PostgreSQL nobody disables the account between this and the commit
+            user = await session.get(User, row.id, with_for_update=True)
+            if user is None or user.email != email or user.hashed_password != row.hashed_password:
+                raise BadCredentials()  # changed while we checked: that password is not it any more
+            if user.disabled:
+                raise AccountError("disabled", "this account is disabled")
+            await session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(keys)))
+            previous = user.telegram_id
+            if previous == telegram_id:
+                return SignIn(user, None)
+            if await get_by_telegram_id(session, telegram_id) is not None:
+                raise AccountError(
+                    "telegram_taken", "this Telegram account is already linked to another account"
+                )
+            user.telegram_id = telegram_id
+            await session.flush()
+            return SignIn(user, previous)
+    except IntegrityError:  # linked to another account meanwhile (the unique index says so)
+        raise AccountError(
+            "telegram_taken", "this Telegram account is already linked to another account"
+        ) from None
 
 
 async def set_disabled(session: AsyncSession, user_id: int, disabled: bool) -> None:

@@ -2,18 +2,39 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import re
+from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from aiogram import Bot
+from aiogram.exceptions import TelegramForbiddenError
+from aiogram.methods import SendMessage, TelegramMethod
 
 from bot.app import Core
 from tests.bot_fixtures import PASSWORD, db_user, harness, registered
-from tests.bot_harness import Harness, TgUser
+from tests.bot_harness import Harness, Reply, TgUser
 from tests.helpers import transactions_of
+from tests.password_probe import ProbingPasswords
 
 __all__ = ["harness"]
 ALICE = TgUser(1001, "alice_tg")
 IVAN = TgUser(1002, "ivan", language_code="ru")
+
+
+@pytest.fixture
+def passwords(db_url: str) -> ProbingPasswords:
+    """The bot of every test here hashes with a probe that notes any transaction open meanwhile."""
+    return ProbingPasswords(db_url)
+
+
+@pytest.fixture(autouse=True)
+def no_hashing_inside_a_transaction(passwords: ProbingPasswords) -> Iterator[None]:
+    yield
+    assert passwords.held == [], "a password was hashed or checked while a transaction was open"
 
 
 async def test_registration_dialog_end_to_end(harness: Harness, core: Core) -> None:
@@ -159,3 +180,104 @@ async def test_menu_in_both_languages(harness: Harness, core: Core, lang: str, w
     r = await harness.send(tg, "/start")
     assert any(word in b for b in r.buttons())
     assert Decimal("10") == Decimal(str((await db_user(core, tg.id)).balance))  # type: ignore[union-attr]
+
+
+async def sign_in(h: Harness, tg: TgUser, email: str, password: str) -> Reply:
+    await h.send(tg, "/login")
+    await h.send(tg, email)
+    return await h.send(tg, password)
+
+
+async def test_a_paid_run_completes_while_a_login_is_being_checked(
+    harness: Harness, core: Core, passwords: ProbingPasswords
+) -> None:
+    await registered(core, TgUser(1, "olduser"), name="olduser")
+    bob = TgUser(2001, "bob")
+    await registered(core, bob)
+    await harness.send(bob, "/predict")
+    await harness.press(bob, "Iris")
+    await harness.press(bob, "Enter inputs")
+    r = await harness.send(bob, "5.1 3.5 1.4 0.2")
+    assert "please check" in r.text
+    phone = TgUser(2002, "newphone")
+    await harness.send(phone, "/login")
+    await harness.send(phone, "olduser@example.com")
+    passwords.hold = asyncio.Event()
+    login = asyncio.create_task(harness.send(phone, PASSWORD))
+    try:
+        await asyncio.wait_for(passwords.holding.wait(), 30)
+        # The password check is in progress (and held): the paid run must not wait for it. The
+        # timeout only turns a hang (the old code: the login held the database) into a failure.
+        r = await asyncio.wait_for(harness.press(bob, "Confirm"), 30)
+        assert "Prediction: <b>setosa</b>" in r.text
+    finally:
+        passwords.hold.set()
+    assert "Signed in as <b>olduser</b>" in (await login).text
+
+
+async def test_wrong_passwords_block_sign_in_for_a_while(
+    harness: Harness, core: Core, passwords: ProbingPasswords
+) -> None:
+    await registered(core, TgUser(1, "olduser"), name="olduser")
+    phone = TgUser(2002, "newphone")
+    await harness.send(phone, "/login")
+    for _ in range(4):
+        await harness.send(phone, "olduser@example.com")
+        r = await harness.send(phone, "wrong-pass-1")
+        assert "Wrong email or password. Enter your email again" in r.text
+    await harness.send(phone, "olduser@example.com")
+    r = await harness.send(phone, "wrong-pass-1")
+    blocked = "⏳ Too many failed sign-in attempts. Please try again in 30 s."
+    assert r.text == f"⚠️ Wrong email or password.\n{blocked}"
+    checked = passwords.verifications
+    r = await sign_in(harness, phone, "olduser@example.com", PASSWORD)  # right, but too soon
+    assert re.search(r"Please try again in \d+ s\.$", r.text), r.text
+    assert passwords.verifications == checked  # refused without checking the password
+    assert await db_user(core, phone.id) is None
+    # another Telegram account may still sign in to it? No: the email is blocked as well
+    r = await sign_in(harness, TgUser(2003, "third", language_code="ru"), "olduser@example.com", PASSWORD)
+    assert re.search(r"Слишком много неудачных попыток входа\. Повторите попытку через \d+ с\.$", r.text)
+    assert passwords.verifications == checked
+
+
+async def test_the_previous_telegram_account_is_told_in_the_accounts_language(
+    harness: Harness, core: Core
+) -> None:
+    old = TgUser(1, "olduser", language_code="ru")
+    await registered(core, old, name="olduser", lang="ru")
+    phone = TgUser(2002, "newphone")  # an English client
+    r = await sign_in(harness, phone, "olduser@example.com", PASSWORD)
+    assert "Signed in as <b>olduser</b>" in r.text
+    told = [m.text for m, _ in r.calls if isinstance(m, SendMessage) and m.chat_id == old.id]
+    assert told == [
+        "🔐 Аккаунт <b>olduser</b> теперь привязан к другому аккаунту Telegram: в него только что вошли "
+        "через /login. Если это были не вы, обратитесь в поддержку."
+    ]
+    r = await harness.send(old, "/balance")
+    assert "/start" in r.text  # the old Telegram account is signed out
+    # signing in again from the same Telegram account tells nobody
+    await harness.send(phone, "/cancel")
+    r = await sign_in(harness, TgUser(2003, "third"), "olduser@example.com", PASSWORD)
+    assert [m.chat_id for m, _ in r.calls if isinstance(m, SendMessage)] == [2003, 2003, phone.id]
+
+
+async def test_an_unreachable_previous_account_does_not_break_the_sign_in(
+    harness: Harness, core: Core, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    old = TgUser(1, "olduser")
+    await registered(core, old, name="olduser")
+    make_request = harness.session.make_request
+
+    async def blocked_by_old(bot: Bot, method: TelegramMethod[Any], timeout: int | None = None) -> Any:
+        if isinstance(method, SendMessage) and method.chat_id == old.id:
+            raise TelegramForbiddenError(method, "Forbidden: bot was blocked by the user")
+        return await make_request(bot, method, timeout)
+
+    monkeypatch.setattr(harness.session, "make_request", blocked_by_old)
+    phone = TgUser(2002, "newphone")
+    with caplog.at_level(logging.INFO):
+        r = await sign_in(harness, phone, "olduser@example.com", PASSWORD)
+    assert "Signed in as <b>olduser</b>" in r.text
+    user = await db_user(core, phone.id)
+    assert user is not None and user.username == "olduser"
+    assert "could not tell tg 1 that its account moved: TelegramForbiddenError" in caplog.text

@@ -6,8 +6,8 @@ import logging
 from contextlib import suppress
 from html import escape
 
-from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -124,9 +124,7 @@ async def _delete_secret(message: Message) -> None:
 
 
 @router.message(Registration.password, NOT_COMMAND)
-async def reg_password(
-    message: Message, state: FSMContext, session: AsyncSession, t: Translator, lang: str, core: Core
-) -> None:
+async def reg_password(message: Message, state: FSMContext, t: Translator, lang: str, core: Core) -> None:
     password = message.text or ""
     await _delete_secret(message)
     try:
@@ -137,20 +135,24 @@ async def reg_password(
     data = await state.get_data()
     assert message.from_user is not None
     try:
-        async with unit(session):
-            user = await accounts.register(
-                session,
-                telegram_id=message.from_user.id,
-                username=data["username"],
-                email=data["email"],
-                password=password,
-                passwords=core.passwords,
-                welcome_credits=core.welcome_credits,
-                language=lang,
-            )
+        # owns its transactions: the hash runs with none open (not in this update's session)
+        user = await accounts.create_account(
+            core.session_factory,
+            telegram_id=message.from_user.id,
+            username=data["username"],
+            email=data["email"],
+            password=password,
+            passwords=core.passwords,
+            welcome_credits=core.welcome_credits,
+            language=lang,
+        )
     except AccountError as exc:
-        # Taken meanwhile by someone else: go back to the step at fault.
         log.info("registration refused for tg %d: %s", message.from_user.id, exc.code)
+        if exc.code == "telegram_taken":  # registered meanwhile (another device): nothing to go back to
+            await state.clear()
+            await message.answer(t("err_telegram_taken"))
+            return
+        # Taken meanwhile by someone else: go back to the step at fault.
         back = Registration.email if exc.field == "email" else Registration.username
         await state.set_state(back)
         await message.answer(
@@ -182,36 +184,66 @@ async def login_email(message: Message, state: FSMContext, t: Translator) -> Non
     await message.answer(t("login_ask_password"), reply_markup=cancel_kb(t))
 
 
+def wait_text(t: Translator, seconds: int) -> str:
+    """A wait in whole seconds under a minute, else in minutes rounded up: unit abbreviations,
+    so no language needs plural forms ("30 s", "2 мин")."""
+    if seconds < 60:
+        return t("wait_seconds", n=seconds)
+    return t("wait_minutes", n=-(-seconds // 60))
+
+
 @router.message(Login.password, NOT_COMMAND)
-async def login_password(
-    message: Message, state: FSMContext, session: AsyncSession, t: Translator, core: Core
-) -> None:
+async def login_password(message: Message, state: FSMContext, t: Translator, core: Core, i18n: I18n) -> None:
     password = message.text or ""
     await _delete_secret(message)
     data = await state.get_data()
     assert message.from_user is not None
     try:
-        async with unit(session):
-            user = await accounts.link_telegram(
-                session,
-                telegram_id=message.from_user.id,
-                email=data.get("email", ""),
-                password=password,
-                passwords=core.passwords,
-            )
-    except AccountError as exc:
-        log.info("login refused for tg %d: %s", message.from_user.id, exc.code)
-        if exc.code == "bad_credentials":
+        # owns its transactions: the password is checked with none open
+        signed = await accounts.sign_in(
+            core.session_factory,
+            telegram_id=message.from_user.id,
+            email=data.get("email", ""),
+            password=password,
+            passwords=core.passwords,
+        )
+    except accounts.LoginBlocked as exc:
+        log.info("login blocked for tg %d for %d s", message.from_user.id, exc.retry_after)
+        await state.clear()
+        await message.answer(t("err_login_blocked", wait=wait_text(t, exc.retry_after)))
+        return
+    except accounts.BadCredentials as exc:
+        log.info("login refused for tg %d: bad credentials", message.from_user.id)
+        if exc.retry_after is not None:  # that was one too many: blocked from now on
+            await state.clear()
+            blocked = t("err_login_blocked", wait=wait_text(t, exc.retry_after))
+            await message.answer(f"{t('err_bad_credentials_short')}\n{blocked}")
+        else:
             await state.set_state(Login.email)
             await message.answer(t("err_bad_credentials"), reply_markup=cancel_kb(t))
-        else:
-            await state.clear()
-            await message.answer(t(f"err_{exc.code}"))
+        return
+    except AccountError as exc:
+        log.info("login refused for tg %d: %s", message.from_user.id, exc.code)
+        await state.clear()
+        await message.answer(t(f"err_{exc.code}"))
         return
     await state.clear()
+    user = signed.user
     log.info("user %d linked to tg %d", user.id, message.from_user.id)
     await message.answer(t("login_done", name=escape(user.username)))
     await show_menu(message, t, user, core)
+    if signed.previous_telegram_id is not None and message.bot is not None:
+        their = i18n.translator(i18n.pick(user.language, None))  # the account's language, not this chat's
+        await _tell_previous(message.bot, signed.previous_telegram_id, their, user.username)
+
+
+async def _tell_previous(bot: Bot, telegram_id: int, t: Translator, username: str) -> None:
+    """The Telegram account the user was signed in with until now learns that it no longer is;
+    if it cannot be reached (blocked the bot, deleted), the sign-in stands all the same."""
+    try:
+        await bot.send_message(telegram_id, t("login_moved_away", name=escape(username)))
+    except TelegramAPIError as exc:
+        log.info("could not tell tg %d that its account moved: %s", telegram_id, type(exc).__name__)
 
 
 # -- cancel, menu, help, language -----------------------------------------------------------------
