@@ -12,6 +12,7 @@ shared/notes/bot-api-emulator.md), so that nothing in the bot has to know it is 
   or below the offset the bot has confirmed;
 - edit/answer/delete return `result: null` (Telegram returns true);
 - errors come as HTTP 200 with `ok: false`, or as 500 without `ok`: mapped to 400/ok:false;
+- getStarTransactions is not implemented: answered here with an empty record;
 - setMyCommands and sendChatAction are not implemented: answered here (they change nothing
   a user can see in the emulator). Other missing methods are refused with a clear 400.
 """
@@ -99,6 +100,8 @@ class Bridge:
         name = method.lower()
         if name in ANSWERED_HERE:
             return web.json_response({"ok": True, "result": True})
+        if name == "getstartransactions":  # no Stars in the emulator: an empty record
+            return web.json_response({"ok": True, "result": {"transactions": []}})
         if name == "getupdates":
             return web.json_response({"ok": True, "result": await self._get_updates(token, fields)})
         _, body = await self._forward(token, method, fields)
