@@ -117,9 +117,15 @@ class Shared:
         self.redis: Any = None
         if settings.redis_url:
             from aiogram.fsm.storage.redis import RedisStorage
-            from redis.asyncio import Redis
+            from redis.asyncio import BlockingConnectionPool, Redis
 
-            self.redis = Redis.from_url(settings.redis_url)
+            # A burst needs more connections than the pool has: wait for one (up to 30 s) instead
+            # of failing the update with MaxConnectionsError (a payment among them).
+            self.redis = Redis(
+                connection_pool=BlockingConnectionPool.from_url(
+                    settings.redis_url, max_connections=100, timeout=30
+                )
+            )
             keys = DefaultKeyBuilder(prefix=f"{settings.redis_prefix}:fsm", with_destiny=True)
             redis_storage = RedisStorage(self.redis, key_builder=keys)
             self.storage: BaseStorage = redis_storage
@@ -142,3 +148,4 @@ class Shared:
         await self.isolation.close()
         if self.redis is not None:
             await self.redis.aclose()
+            await self.redis.connection_pool.aclose()  # a pool given to Redis() is not closed by it
