@@ -414,3 +414,107 @@ def test_random_refund_sequences_keep_each_payment_exact(db_url: str, ops: list[
 
     asyncio.run(migrate())  # the database outlives examples: one fresh user each
     asyncio.run(_refund_sequence(db_url, ops, f"r{uuid.uuid4().hex[:12]}"))
+
+
+# -- the payment storm ---------------------------------------------------------------------------
+
+
+async def test_payment_storm_every_star_counted_once(core: Core, record: StarsRecord) -> None:
+    """200 payments against a Bot API whose getStarTransactions is the truth: each delivered
+    twice at once, amid throttled bursts of taps, some payers disabled, some refunds refused and
+    retried, some failing transiently, and the process killed half-way (the updates it had
+    confirmed but not handled are lost) and started again. Afterwards every incoming Star
+    transaction is credited exactly once, every returned Star matched by credits taken back once,
+    and reconcile() (per user and per payment) is clean."""
+    from bot.app import build_core
+    from bot.refunds import attempt_refund
+    from db.accounts import set_disabled
+    from db.payments import create_order
+
+    core.settings.throttle_rate = 0.5
+    core.settings.throttle_burst = 3
+    users = [TgUser(7000 + i, f"storm{i}") for i in range(40)]
+    uids = {tg.id: await registered(core, tg) for tg in users}
+    await registered(core, ADMIN)
+    disabled = {tg.id for tg in users[:5]}
+    paying: list[tuple[TgUser, str, str]] = []  # (payer, payload, charge), in payment order
+    async with core.session_factory() as s, s.begin():
+        for n in range(200):
+            tg = users[n % len(users)]
+            order = await create_order(s, uids[tg.id], 100, Decimal("105"))
+            paying.append((tg, order.payload, ""))
+    for tg_id in disabled:
+        async with core.session_factory() as s, s.begin():
+            await set_disabled(s, uids[tg_id], True)  # between the pre-checkout and the payment
+    paying = [(tg, payload, record.pay(tg.as_dict(), payload, 100)) for tg, payload, _ in paying]
+
+    def delivery(h: Harness, tg: TgUser, payload: str, charge: str) -> Update:
+        return h.update(message=payment_message(tg, payload, 100, charge))
+
+    async def storm(h: Harness, batch: list[tuple[TgUser, str, str]]) -> None:
+        feeds = []
+        for tg, payload, charge in batch:
+            upd = delivery(h, tg, payload, charge)
+            feeds += [h.feed(upd), h.feed(upd)]  # delivered twice at once (retry, two processes)
+            feeds += [h.send(tg, "/balance") for _ in range(3)]  # tapping around it: throttled
+        await asyncio.gather(*feeds)
+
+    # process A: the first 100 payments, then killed with 50 confirmed and never handled
+    first = Harness(core, StarsSession(record))
+    await storm(first, paying[:100])
+    await first.close()
+    lost = paying[100:150]
+    await core.close()
+
+    # process B: started again on the same database; Telegram's record brings the lost ones back
+    again = await build_core(core.settings, core.passwords)
+    h = Harness(again, StarsSession(record))
+    try:
+        report = await StarSync(h.bot, again, I18n(), depth=10_000).run_once()
+        # the lost ones, and those paid at Telegram whose updates are yet to come
+        unseen = [(await payment(again, charge)).id for _, _, charge in paying[100:]]
+        assert sorted(report.recorded) == sorted(unseen)
+        await storm(h, paying[150:] + lost[:10])  # the rest, and late redeliveries of lost ones
+        await h.close()
+        again.settings.throttle_rate = 0  # the admin at work is not the storm
+        h = Harness(again, StarsSession(record))
+        # refunds: 10 refused then retried, 5 failing transiently then retried, 5 straight
+        refunds = [charge for _, _, charge in paying[::10]]
+        for charge in refunds[:10]:
+            record.refuse[charge] = ["REFUND_DENIED"]
+        for charge in refunds[10:15]:
+            record.refuse[charge] = ["transient", "transient"]
+        for charge in refunds:
+            await h.send(ADMIN, f"/refund {charge}")
+        for charge in refunds[:10]:
+            assert (await payment(again, charge)).status == PaymentStatus.REFUND_FAILED
+            await h.send(ADMIN, f"/refund {charge}")
+        for _ in range(2):  # the retry loop's rounds, without waiting for the back-off
+            async with again.session_factory() as s, s.begin():
+                await s.execute(
+                    update(Payment)
+                    .where(Payment.status == PaymentStatus.REFUND_PENDING)
+                    .values(next_attempt_at=None)
+                )
+            pending = [(await payment(again, c)).id for c in refunds[10:15]]
+            for pid in pending:
+                await attempt_refund(h.bot, again, pid)
+        again_report = await StarSync(h.bot, again, I18n(), depth=10_000).run_once()
+        assert again_report.recorded == [] and again_report.refunds_noted == 0
+    finally:
+        await h.close()
+
+    async with again.session_factory() as s:
+        payments = {p.telegram_payment_charge_id: p for p in await s.scalars(select(Payment))}
+        balances = {tg: b for tg, b in (await s.execute(select(User.telegram_id, User.balance))).all()}
+    truth = record.incoming()
+    assert set(payments) == set(truth) and len(truth) == 200  # every Star transaction, once
+    assert all(p.credits == 105 for p in payments.values())  # each credited
+    returned = record.refunded()
+    assert returned == set(refunds)
+    assert {c for c, p in payments.items() if p.status == PaymentStatus.REFUNDED} == returned
+    for tg in users:  # 10 welcome + 105 per payment whose Stars were kept
+        kept = sum(1 for payer, _, c in paying if payer.id == tg.id and c not in returned)
+        assert Decimal(repr(balances[tg.id])) == 10 + 105 * kept, tg
+    await assert_reconciled(again.session_factory)
+    await again.close()
