@@ -129,10 +129,12 @@ async def bench_bot(core: Core, n: int, model: str) -> tuple[float, list[float],
     dp = create_dispatcher(core, shared=shared)
     meta = core.registry.meta(model)
     values = {f.name: f.example for f in meta.features}
+    async with core.session_factory() as db:  # the price the confirmation screen showed
+        cost = str(await db.scalar(select(Model.cost).where(Model.name == model)))
     for i in range(n):
         key = StorageKey(bot_id=bot.id, chat_id=TG_BASE + i, user_id=TG_BASE + i)
         await shared.storage.set_state(key, Predict.confirm)
-        await shared.storage.set_data(key, {"model": model, "values": values, "nonce": f"n{i}"})
+        await shared.storage.set_data(key, {"model": model, "values": values, "nonce": f"n{i}", "cost": cost})
     updates = [confirm_update(bot, i, f"n{i}") for i in range(n)]
     latencies: list[float] = []
 
