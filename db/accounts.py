@@ -19,14 +19,19 @@ a blocked attempt is refused before any hash is computed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import math
+import os
 import re
+import sys
+import threading
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -48,21 +53,51 @@ PASSWORD_MAX = 128
 WELCOME_DESCRIPTION = "Welcome bonus"
 _USERS = manager_of_class(User)
 SessionFactory = async_sessionmaker[AsyncSession]
+HASHING_NICE = 10
+T = TypeVar("T")
+
+
+def hashing_threads() -> int:
+    """Argon2 checks that may run at once: half the cores (one on two), at most four. Each takes a
+    core for ~100 ms and 64 MiB; more at once would take the cores paid runs need (ten logins at
+    once made a paid run ~30x slower on two cores, with no transaction involved). Extra checks
+    queue: under a storm of logins, logins wait, not paid runs."""
+    return max(1, min(4, (os.cpu_count() or 1) // 2))
+
+
+def _lower_thread_priority() -> None:
+    """Hashing threads yield the CPU to everything else (nice 10): a paid run's event loop and
+    model threads come first, a login waits a little longer. Linux sets a nice value per thread;
+    elsewhere this would change the whole process, so it is left alone."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICE)
 
 
 @dataclass(slots=True)
 class Passwords:
-    """Password hashing policy; tests pass a cheaper (still Argon2id) hasher."""
+    """Password hashing policy; tests pass a cheaper (still Argon2id) hasher. Hashes run in the
+    policy's own threads (`threads` of them), not in the event loop's default executor, which
+    aiogram and others use for short blocking calls that must not queue behind hashes."""
 
     hasher: PasswordHasher
+    threads: int = field(default_factory=hashing_threads)
     _dummy_hash: str | None = field(default=None, repr=False)
+    _pool: ThreadPoolExecutor | None = field(default=None, repr=False)
 
     @classmethod
     def default(cls) -> Passwords:
         return cls(PasswordHasher())
 
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(
+                self.threads, thread_name_prefix="passwords", initializer=_lower_thread_priority
+            )
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
     async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(self.hasher.hash, password)
+        return await self._run(self.hasher.hash, password)
 
     async def verify(self, hashed: str, password: str) -> bool:
         def _verify() -> bool:
@@ -71,7 +106,7 @@ class Passwords:
             except (VerificationError, InvalidHashError):
                 return False
 
-        return await asyncio.to_thread(_verify)
+        return await self._run(_verify)
 
     async def burn(self, password: str) -> None:
         """Spend a verification's time on an unknown account, so timing tells nothing."""

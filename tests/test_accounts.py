@@ -3,11 +3,18 @@ clear errors; no password is hashed or checked while a transaction is open."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
+import threading
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Literal
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -392,3 +399,42 @@ async def test_failures_long_ago_are_forgotten(session_factory: SF, passwords: P
     with pytest.raises(BadCredentials) as err:
         await _sign_in(session_factory, passwords, password="wrong-pass1", clock=clock)
     assert err.value.retry_after is None  # counted from one again, not a 5th failure
+
+
+class WatchedHasher(PasswordHasher):
+    """Notes, from inside the hashing threads, how many run at once, and their names and nice."""
+
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=1024, parallelism=1)
+        self.lock = threading.Lock()
+        self.running = self.most = 0
+        self.threads: set[tuple[str, int]] = set()
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+            nice = (
+                os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) if sys.platform == "linux" else 0
+            )
+            self.threads.add((threading.current_thread().name, nice))
+        try:
+            time.sleep(0.01)  # overlap with the others, if they were allowed to run at once
+            return super().verify(hash, password)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+async def test_hashes_run_in_their_own_low_priority_threads_a_few_at_a_time() -> None:
+    hasher = WatchedHasher()
+    passwords = Passwords(hasher, threads=1)
+    hashed = await passwords.hash(PASSWORD)
+    results = await asyncio.gather(*(passwords.verify(hashed, p) for p in [PASSWORD, "wrong-1"] * 4))
+    assert results == [True, False] * 4
+    assert hasher.most == 1  # one at a time: the other core stays free for paid runs
+    names = {name for name, _ in hasher.threads}
+    assert len(names) == 1 and names.pop().startswith("passwords")  # not the loop's default executor
+    if sys.platform == "linux":
+        assert {nice for _, nice in hasher.threads} == {accounts.HASHING_NICE}
+    assert 1 <= accounts.hashing_threads() <= 4
