@@ -52,15 +52,9 @@ class StarSync:
 
     async def run_once(self) -> SyncReport:
         report = SyncReport()
-        offset = 0
-        while offset < self.depth:
-            page = await self.bot.get_star_transactions(offset=offset, limit=min(PAGE, self.depth - offset))
-            txs = page.transactions
+        for txs in await self._newest_pages():
             report.scanned += len(txs)
             await self._check(txs, report)
-            if len(txs) < PAGE:
-                break
-            offset += len(txs)
         if report.recorded or report.refunds_finished or report.refunds_noted or report.unmatched:
             log.warning(
                 "star sync: %d transaction(s) read; %d payment(s) recorded now, %d refund(s) settled, "
@@ -72,6 +66,38 @@ class StarSync:
                 report.unmatched,
             )
         return report
+
+    async def _page(self, offset: int, limit: int = PAGE) -> list[StarTransaction]:
+        return (await self.bot.get_star_transactions(offset=offset, limit=limit)).transactions
+
+    async def _newest_pages(self) -> list[list[StarTransaction]]:
+        """The newest `depth` transactions, in pages. The Bot API's documentation says the list
+        is in chronological order; Telegram has been seen to list the newest first. Either way
+        works: the first page's dates tell which, and when the oldest come first, the end of the
+        list is found with a few one-item probes (doubling, then halving) and read backwards."""
+        first = await self._page(0)
+        if len(first) < PAGE or not _ascending(first):
+            pages = [first]
+            offset = len(first)
+            while len(pages[-1]) == PAGE and offset < self.depth:
+                pages.append(await self._page(offset, min(PAGE, self.depth - offset)))
+                offset += len(pages[-1])
+            return pages
+        low, high = PAGE, PAGE * 2  # low: an offset known to exist; high: one to try
+        while await self._page(high - 1, 1):
+            low, high = high, high * 2
+        while high - low > 1:  # the count is in (low, high]
+            mid = (low + high) // 2
+            if await self._page(mid - 1, 1):
+                low = mid
+            else:
+                high = mid
+        end = low
+        pages = []
+        start = max(0, end - self.depth)
+        for offset in range(start, end, PAGE):
+            pages.append(await self._page(offset, min(PAGE, end - offset)))
+        return pages
 
     async def _check(self, txs: list[StarTransaction], report: SyncReport) -> None:
         async with self.core.session_factory() as session:
@@ -162,6 +188,11 @@ class StarSync:
             await tell_admins(
                 self.bot, self.core, self.i18n, "adm_refund_outside", id=payment_id, stars=stars, user=user_id
             )
+
+
+def _ascending(txs: list[StarTransaction]) -> bool:
+    """A page listed oldest first (its dates differ and rise)."""
+    return txs[0].date < txs[-1].date
 
 
 async def star_sync_loop(sync: StarSync, interval: float) -> None:

@@ -24,6 +24,15 @@ class StarsRecord:
 
     transactions: list[dict[str, Any]] = field(default_factory=list)
     refuse: dict[str, list[str]] = field(default_factory=dict)  # charge -> outcomes to give next
+    chronological: bool = False  # list the oldest first (as the Bot API's documentation says)
+    clock: int = field(default_factory=lambda: int(time.time()))
+
+    def _now(self) -> int:
+        self.clock += 1  # one transaction a second: dates tell the order
+        return self.clock
+
+    def listing(self) -> list[dict[str, Any]]:
+        return self.transactions[::-1] if self.chronological else self.transactions
 
     def pay(self, tg_user: dict[str, Any], payload: str, stars: int) -> str:
         charge = f"stxn-{next(_charges)}-{time.time_ns()}"
@@ -32,7 +41,7 @@ class StarsRecord:
             {
                 "id": charge,
                 "amount": stars,
-                "date": int(time.time()),
+                "date": self._now(),
                 "source": {
                     "type": "user",
                     "transaction_type": "invoice_payment",
@@ -65,7 +74,7 @@ class StarsRecord:
             {
                 "id": charge,
                 "amount": paid["amount"],
-                "date": int(time.time()),
+                "date": self._now(),
                 "receiver": {
                     "type": "user",
                     "transaction_type": "invoice_payment",
@@ -78,7 +87,7 @@ class StarsRecord:
         """Telegram's support returns the Stars without the bot."""
         paid = next(t for t in self.transactions if t["id"] == charge and "source" in t)
         self.transactions.insert(
-            0, {"id": charge, "amount": paid["amount"], "date": int(time.time()), "receiver": paid["source"]}
+            0, {"id": charge, "amount": paid["amount"], "date": self._now(), "receiver": paid["source"]}
         )
 
 
@@ -90,7 +99,7 @@ class StarsSession(LocalSession):
     def _answer(self, bot: Bot, method: TelegramMethod[Any]) -> Any:
         if isinstance(method, GetStarTransactions):
             offset, limit = method.offset or 0, method.limit or 100
-            page = self.record.transactions[offset : offset + limit]
+            page = self.record.listing()[offset : offset + limit]
             return StarTransactions(transactions=[StarTransaction.model_validate(t) for t in page])
         if isinstance(method, RefundStarPayment):
             try:

@@ -518,3 +518,21 @@ async def test_payment_storm_every_star_counted_once(core: Core, record: StarsRe
         assert Decimal(repr(balances[tg.id])) == 10 + 105 * kept, tg
     await assert_reconciled(again.session_factory)
     await again.close()
+
+
+@pytest.mark.parametrize("chronological", [False, True], ids=["newest-first", "oldest-first"])
+async def test_the_sync_reads_the_newest_transactions_in_either_order(
+    stars: Harness, core: Core, record: StarsRecord, chronological: bool
+) -> None:
+    """getStarTransactions lists the oldest first by the Bot API's documentation, the newest
+    first as seen: a lost payment among the newest is found either way, within the depth."""
+    uid = await registered(core, PAYER)
+    stranger = {"id": 1, "is_bot": False, "first_name": "Old"}
+    for _ in range(250):  # older history: other bots' sales, long settled
+        record.pay(stranger, "", 1)
+    record.chronological = chronological
+    charge = await pay(stars, record, PAYER, deliver=False)
+    report = await StarSync(stars.bot, core, I18n(), depth=120).run_once()
+    assert report.recorded == [(await payment(core, charge)).id]
+    assert report.scanned == 120  # the newest 120 only
+    assert await balance_of(core.session_factory, uid) == Decimal("115")
