@@ -11,9 +11,10 @@ pooled connection), so a hash inside a transaction stalls every other write of t
 run took ~10x longer behind one login attempt). They read in one short transaction, hash with
 none open, and write in a second short one that re-checks what may have changed meanwhile.
 
-Wrong passwords are counted per email (by its hash: strangers' emails are not stored) and per
-Telegram account in `login_throttle`; past a few, the key is blocked with a growing back-off, and
-a blocked attempt is refused before any hash is computed.
+Sign-in attempts are counted per email (by its hash: strangers' emails are not stored) and per
+Telegram account in `login_throttle`, before the password is checked (a success clears both);
+past a few, the key is blocked with a growing back-off, and a blocked attempt is refused before
+any hash is computed.
 """
 
 from __future__ import annotations
@@ -373,57 +374,64 @@ def _seconds(delta: timedelta) -> int:
     return max(1, math.ceil(delta.total_seconds()))
 
 
-async def _blocked_until(session: AsyncSession, keys: Iterable[str], now: datetime) -> datetime | None:
-    found = await session.scalars(
-        select(LoginThrottle.blocked_until).where(
-            LoginThrottle.key.in_(list(keys)), LoginThrottle.blocked_until > now
-        )
-    )
-    return max((until for until in found if until is not None), default=None)
-
-
-async def _count_failure(session: AsyncSession, key: str, now: datetime, limits: LoginLimits) -> int:
-    """One more failure for `key`; returns its count (restarted when the key was quiet long)."""
+async def _count_attempt(
+    session: AsyncSession, key: str, now: datetime, limits: LoginLimits
+) -> tuple[int, datetime | None]:
+    """Count an attempt on `key` unless it is blocked; returns (failures, blocked until). One
+    UPDATE, so that attempts at the same time are counted one after another (row lock)."""
+    blocked = LoginThrottle.blocked_until > now
     for _ in range(2):
-        failures = await session.scalar(
-            update(LoginThrottle)
-            .where(LoginThrottle.key == key)
-            .values(
-                failures=case(
-                    (LoginThrottle.updated_at < now - limits.forget_after, 1),
-                    else_=LoginThrottle.failures + 1,
-                ),
-                updated_at=now,
+        row = (
+            await session.execute(
+                update(LoginThrottle)
+                .where(LoginThrottle.key == key)
+                .values(
+                    failures=case(
+                        (blocked, LoginThrottle.failures),
+                        (LoginThrottle.updated_at < now - limits.forget_after, 1),  # quiet long: afresh
+                        else_=LoginThrottle.failures + 1,
+                    ),
+                    updated_at=case((blocked, LoginThrottle.updated_at), else_=now),
+                )
+                .returning(LoginThrottle.failures, LoginThrottle.blocked_until)
             )
-            .returning(LoginThrottle.failures)
-        )
-        if failures is not None:
-            return int(failures)
+        ).one_or_none()
+        if row is not None:
+            return int(row.failures), row.blocked_until
         try:
             async with session.begin_nested():
                 await session.execute(insert(LoginThrottle).values(key=key, failures=1, updated_at=now))
-            return 1
+            return 1, None
         except IntegrityError:  # another attempt on this key inserted it first: count on it
             continue
-    raise RuntimeError(f"could not count a login failure for {key}")
+    raise RuntimeError(f"could not count a login attempt for {key}")
 
 
-async def record_login_failure(
+async def take_login_attempt(
     session: AsyncSession, keys: Iterable[str], now: datetime, limits: LoginLimits
 ) -> datetime | None:
-    """Count a wrong password on each key; returns until when the attempt's keys are blocked now
-    (None if not)."""
-    latest: datetime | None = None
+    """Count a sign-in attempt as a failure on each key *before* its password is checked (a
+    success clears the keys), so that attempts checked at the same time all count: no key gets
+    more checks than its limit allows. Raises LoginBlocked if a key is blocked (the transaction
+    must then be rolled back: nothing is counted). Returns until when the keys are blocked from
+    now if this attempt turns out wrong (the block is already written), else None."""
+    blocked: datetime | None = None
+    if_wrong: datetime | None = None
     for key in keys:
-        block = limits.block_for(await _count_failure(session, key, now, limits))
-        if block is None:
+        failures, until = await _count_attempt(session, key, now, limits)
+        if until is not None and until > now:
+            blocked = until if blocked is None else max(blocked, until)
             continue
-        until = now + block
-        await session.execute(
-            update(LoginThrottle).where(LoginThrottle.key == key).values(blocked_until=until)
-        )
-        latest = until if latest is None else max(latest, until)
-    return latest
+        block = limits.block_for(failures)
+        if block is not None:
+            until = now + block
+            await session.execute(
+                update(LoginThrottle).where(LoginThrottle.key == key).values(blocked_until=until)
+            )
+            if_wrong = until if if_wrong is None else max(if_wrong, until)
+    if blocked is not None:
+        raise LoginBlocked(_seconds(blocked - now))
+    return if_wrong
 
 
 async def sign_in(
@@ -439,8 +447,8 @@ async def sign_in(
     """Link `telegram_id` to the account with this email and password; commits.
 
     Raises LoginBlocked (no password checked), BadCredentials, or AccountError "disabled" or
-    "telegram_taken". The password is verified with no transaction open, between a short read
-    and a short write that re-checks the account."""
+    "telegram_taken". The attempt is counted and the account read in one short transaction, the
+    password verified with none open, and the link written in another that re-checks the account."""
     limits = limits or LoginLimits()
     try:
         email = normalize_email(email)
@@ -448,16 +456,13 @@ async def sign_in(
     except AccountError:
         email, valid = email.strip().lower(), False
     keys = throttle_keys(telegram_id, email)
-    now = clock()
     async with session_factory() as session, session.begin():
-        until = await _blocked_until(session, keys, now)
+        blocks_at = await take_login_attempt(session, keys, clock(), limits)  # LoginBlocked: rolled back
         row = None
-        if until is None and valid:
+        if valid:
             row = (
                 await session.execute(select(User.id, User.hashed_password).where(User.email == email))
             ).one_or_none()
-    if until is not None:
-        raise LoginBlocked(_seconds(until - now))
 
     # No transaction open from here to the write below: the check may take its time.
     ok = False
@@ -466,10 +471,7 @@ async def sign_in(
     elif valid:
         await passwords.burn(password)  # same cost as a real check: no account enumeration
     if row is None or not ok:
-        now = clock()
-        async with session_factory() as session, session.begin():
-            until = await record_login_failure(session, keys, now, limits)
-        raise BadCredentials(_seconds(until - now) if until else None)
+        raise BadCredentials(_seconds(blocks_at - clock()) if blocks_at else None)
 
     try:
         async with session_factory() as session, session.begin():

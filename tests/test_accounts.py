@@ -389,6 +389,19 @@ async def test_a_telegram_account_is_blocked_whichever_emails_it_tries(
     assert signed.user.username == "alice"
 
 
+async def test_attempts_at_the_same_time_get_no_more_checks_than_the_limit(
+    session_factory: SF, probe: ProbingPasswords
+) -> None:
+    await _register(session_factory, probe)
+    results = await asyncio.gather(
+        *(_sign_in(session_factory, probe, telegram_id=tg, password="wrong-pass1") for tg in range(1, 11)),
+        return_exceptions=True,
+    )
+    kinds = sorted(type(r).__name__ for r in results)
+    assert kinds == ["BadCredentials"] * 5 + ["LoginBlocked"] * 5
+    assert probe.verifications == 5  # each attempt is counted before its check, not after
+
+
 async def test_failures_long_ago_are_forgotten(session_factory: SF, passwords: Passwords) -> None:
     await _register(session_factory, passwords)
     clock = Clock()
