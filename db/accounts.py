@@ -27,17 +27,21 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import case, delete, func, insert, inspect, select, update
+from sqlalchemy import Table, case, delete, func, inspect, select, update
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import make_transient_to_detached
@@ -374,63 +378,50 @@ def _seconds(delta: timedelta) -> int:
     return max(1, math.ceil(delta.total_seconds()))
 
 
-async def _count_attempt(
-    session: AsyncSession, key: str, now: datetime, limits: LoginLimits
-) -> tuple[int, datetime | None]:
-    """Count an attempt on `key` unless it is blocked; returns (failures, blocked until). One
-    UPDATE, so that attempts at the same time are counted one after another (row lock)."""
-    blocked = LoginThrottle.blocked_until > now
-    for _ in range(2):
-        row = (
-            await session.execute(
-                update(LoginThrottle)
-                .where(LoginThrottle.key == key)
-                .values(
-                    failures=case(
-                        (blocked, LoginThrottle.failures),
-                        (LoginThrottle.updated_at < now - limits.forget_after, 1),  # quiet long: afresh
-                        else_=LoginThrottle.failures + 1,
-                    ),
-                    updated_at=case((blocked, LoginThrottle.updated_at), else_=now),
-                )
-                .returning(LoginThrottle.failures, LoginThrottle.blocked_until)
-            )
-        ).one_or_none()
-        if row is not None:
-            return int(row.failures), row.blocked_until
-        try:
-            async with session.begin_nested():
-                await session.execute(insert(LoginThrottle).values(key=key, failures=1, updated_at=now))
-            return 1, None
-        except IntegrityError:  # another attempt on this key inserted it first: count on it
-            continue
-    raise RuntimeError(f"could not count a login attempt for {key}")
+def _upsert(session: AsyncSession) -> Callable[[Table], SqliteInsert | PgInsert]:
+    return sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
 
 
 async def take_login_attempt(
-    session: AsyncSession, keys: Iterable[str], now: datetime, limits: LoginLimits
+    session: AsyncSession, keys: Sequence[str], now: datetime, limits: LoginLimits
 ) -> datetime | None:
     """Count a sign-in attempt as a failure on each key *before* its password is checked (a
     success clears the keys), so that attempts checked at the same time all count: no key gets
     more checks than its limit allows. Raises LoginBlocked if a key is blocked (the transaction
     must then be rolled back: nothing is counted). Returns until when the keys are blocked from
-    now if this attempt turns out wrong (the block is already written), else None."""
-    blocked: datetime | None = None
+    now if this attempt turns out wrong (the block is already written), else None.
+
+    One upsert for all keys: attempts at the same time are counted one after another (row
+    locks), and the transaction stays as short as it can be."""
+    throttle = cast(Table, LoginThrottle.__table__)
+    c = throttle.c
+    blocked = c.blocked_until > now
+    counted = (
+        _upsert(session)(throttle)
+        .values([{"key": key, "failures": 1, "updated_at": now} for key in keys])
+        .on_conflict_do_update(
+            index_elements=[c.key],
+            set_={
+                "failures": case(
+                    (blocked, c.failures),  # refused: not counted
+                    (c.updated_at < now - limits.forget_after, 1),  # quiet for long: afresh
+                    else_=c.failures + 1,
+                ),
+                "updated_at": case((blocked, c.updated_at), else_=now),
+            },
+        )
+        .returning(c.key, c.failures, c.blocked_until)
+    )
+    rows = (await session.execute(counted)).all()
+    still = [row.blocked_until for row in rows if row.blocked_until is not None and row.blocked_until > now]
+    if still:
+        raise LoginBlocked(_seconds(max(still) - now))
     if_wrong: datetime | None = None
-    for key in keys:
-        failures, until = await _count_attempt(session, key, now, limits)
-        if until is not None and until > now:
-            blocked = until if blocked is None else max(blocked, until)
-            continue
-        block = limits.block_for(failures)
+    for row in rows:
+        block = limits.block_for(row.failures)
         if block is not None:
-            until = now + block
-            await session.execute(
-                update(LoginThrottle).where(LoginThrottle.key == key).values(blocked_until=until)
-            )
-            if_wrong = until if if_wrong is None else max(if_wrong, until)
-    if blocked is not None:
-        raise LoginBlocked(_seconds(blocked - now))
+            if_wrong = now + block
+            await session.execute(update(throttle).where(c.key == row.key).values(blocked_until=if_wrong))
     return if_wrong
 
 
