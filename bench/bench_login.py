@@ -1,6 +1,6 @@
 """Paid-run latency while users keep trying /login with wrong passwords (the deployed hasher).
 
-    python -m bench.bench_login [--runs 40] [--loggers 10] [--model cancer_rf]
+    python -m bench.bench_login [--runs 100] [--loggers 10] [--model cancer_rf]
                                 [--postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
 
 A steady stream of paid runs, one after another (a user presses Confirm on their confirmation
@@ -242,7 +242,9 @@ async def run(args: argparse.Namespace) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=positive_int, default=40, help="paid runs timed, idle and loaded each")
+    parser.add_argument(
+        "--runs", type=positive_int, default=100, help="paid runs timed, idle and loaded each"
+    )
     parser.add_argument("--loggers", type=positive_int, default=10, help="users trying /login meanwhile")
     parser.add_argument("--model", default="cancer_rf")
     parser.add_argument("--postgres", help="admin URL; a fresh database is made and dropped")
