@@ -42,9 +42,9 @@ async def run_polling(settings: Settings) -> int:
         # in the background: updates are served from the start, while leftovers are settled
         core.spawn(recover_and_notify(bot, core, i18n))
         core.spawn(refund_loop(bot, core, settings.refund_retry_seconds))
-        core.spawn(
-            star_sync_loop(StarSync(bot, core, i18n, settings.stars_sync_depth), settings.stars_sync_seconds)
-        )
+        sync = StarSync(bot, core, i18n, settings.stars_sync_depth)
+        dp["payment_gate"].on_lost = sync.wake  # a payment confirmed without its commit: look now
+        core.spawn(star_sync_loop(sync, settings.stars_sync_seconds))
         await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
         return 0
     finally:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -31,7 +32,8 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.middlewares import Handler, is_payment
+from bot.events import is_payment
+from bot.middlewares import Handler
 from db.models import Payment
 
 log = logging.getLogger(__name__)
@@ -45,10 +47,17 @@ def _is_poll(method: object) -> bool:
 
 
 class PaymentAckGate(BaseRequestMiddleware):
-    """A request middleware for getUpdates, and an outer update middleware (`release`)."""
+    """A request middleware for getUpdates, and an outer update middleware (`release`).
 
-    def __init__(self, timeout: float = 60.0) -> None:
-        self.timeout = timeout  # past it, confirm anyway: star_sync catches what was lost
+    A payment update is held from the getUpdates answer that brings it until its handler has
+    committed it (`settled`, called right after the commit: the messages that follow do not keep
+    the bot waiting), or its handling ended without that (it failed, or was dropped): then the
+    update is let go, and `on_lost` asks for a reconciliation with Telegram's record at once,
+    which will find the payment. A payment still held after `timeout` is let go the same way."""
+
+    def __init__(self, timeout: float = 30.0) -> None:
+        self.timeout = timeout
+        self.on_lost: Callable[[], None] = lambda: None  # polling sets it: wake the star sync
         self._held: set[int] = set()
         self._clear = asyncio.Event()
         self._clear.set()
@@ -69,7 +78,9 @@ class PaymentAckGate(BaseRequestMiddleware):
             try:
                 await asyncio.wait_for(self._clear.wait(), self.timeout)
             except TimeoutError:
-                log.error("payment update(s) %s still running: confirming them anyway", sorted(self._held))
+                log.error("payment update(s) %s not committed in time: letting go", sorted(self._held))
+                for update_id in list(self._held):
+                    self._let_go(update_id, lost=True)
         response = await make_request(bot, method)
         # (the chain passes the method's result along, despite the Response annotation)
         updates = response if isinstance(response, list) else getattr(response, "result", None) or []
@@ -79,19 +90,28 @@ class PaymentAckGate(BaseRequestMiddleware):
                 self._clear.clear()
         return response
 
-    def _release(self, update_id: int) -> None:
+    def settled(self, update_id: int) -> None:
+        """The payment of this update is committed."""
+        self._let_go(update_id, lost=False)
+
+    def _let_go(self, update_id: int, lost: bool) -> None:
+        if update_id not in self._held:
+            return
         self._held.discard(update_id)
         if not self._held:
             self._clear.set()
+        if lost:
+            self.on_lost()
 
     async def release(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        """Outer update middleware, registered first: whatever happens to the update below
-        (handled, dropped, failed), the gate opens once it is over."""
+        """Outer update middleware, registered first: however the update's handling ends, the
+        gate does not wait for it any longer (it was settled, or is lost: see on_lost)."""
         try:
             return await handler(event, data)
         finally:
             if isinstance(event, Update) and event.update_id in self._held:
-                self._release(event.update_id)
+                log.error("payment update %d ended without a commit", event.update_id)
+                self._let_go(event.update_id, lost=True)
 
 
 class PaymentFirstRequestHandler(SimpleRequestHandler):

@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 from aiogram.types import User as TgUser
 
 from bot.app import Core
+from bot.events import is_payment
 from bot.i18n import I18n
 from bot.logs import update_id_var, user_id_var
 from bot.scale import Dedup, Throttle
@@ -21,16 +22,6 @@ from db.grouping import Coalescer
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
-
-
-def is_payment(event: TelegramObject) -> bool:
-    """A successful payment: money Telegram has already taken. It passes every gate (throttling,
-    de-duplication, the disabled check): it is recorded and credited, keyed by its charge id."""
-    return (
-        isinstance(event, Update)
-        and event.message is not None
-        and event.message.successful_payment is not None
-    )
 
 
 class LogContextMiddleware(BaseMiddleware):

@@ -4,25 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import cache
+from html import escape
 
 from aiogram import Bot
 from aiogram.exceptions import (
     RestartingTelegram,
+    TelegramAPIError,
     TelegramBadRequest,
     TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
 )
+from sqlalchemy import select
 
+from bot.alerts import tell_admins
 from bot.app import Core
+from bot.i18n import I18n
 from db.models import Payment, PaymentStatus, User
-from db.payments import due_refunds, finish_refund
+from db.payments import claim_refund, due_refunds, finish_refund
 
 log = logging.getLogger(__name__)
 
 
 async def call_refund(bot: Bot, telegram_id: int, charge_id: str) -> tuple[str, str]:
-    """('ok' | 'already' | 'transient' | 'permanent', error text)."""
+    """('ok' | 'already' | 'transient' | 'permanent', error text). Only a Bad Request is a
+    refusal; anything else Telegram (or the network) answers is tried again later."""
     try:
         await bot.refund_star_payment(user_id=telegram_id, telegram_payment_charge_id=charge_id)
         return "ok", ""
@@ -30,35 +35,67 @@ async def call_refund(bot: Bot, telegram_id: int, charge_id: str) -> tuple[str, 
         if "CHARGE_ALREADY_REFUNDED" in exc.message:
             return "already", exc.message
         return "permanent", exc.message
-    except (TelegramNetworkError, TelegramServerError, RestartingTelegram, TelegramRetryAfter) as exc:
+    except (TelegramAPIError, TelegramNetworkError, RestartingTelegram) as exc:
         return "transient", str(exc)
 
 
-async def attempt_refund(bot: Bot, core: Core, payment_id: int) -> str:
-    """One refund attempt for a payment marked refund_pending; returns its status afterwards."""
-    async with core.session_factory() as session:
-        payment = await session.get(Payment, payment_id)
-        user = await session.get(User, payment.user_id) if payment else None
-    if payment is None or user is None or payment.status != PaymentStatus.REFUND_PENDING:
-        return payment.status if payment else "missing"
-    if user.telegram_id is None:
-        result, error = "permanent", "the user has no Telegram account linked"
+async def attempt_refund(bot: Bot, core: Core, payment_id: int, *, alert: bool = True) -> str:
+    """One refund attempt for a payment marked refund_pending; returns its status afterwards.
+
+    The attempt is claimed in the database first (one at a time, across processes), and its
+    answer settles only the round it was made for. The Stars go to the payer's Telegram
+    account (whatever account their payment credited since). `alert`: tell the admins when the
+    refund is given up (the /refund command tells its admin itself)."""
+    async with core.session_factory() as session, session.begin():
+        payment = await claim_refund(session, payment_id)
+        if payment is None:
+            status = await session.scalar(select(Payment.status).where(Payment.id == payment_id))
+            return status or "missing"
+        round_, charge, payer = (
+            payment.refund_round,
+            payment.telegram_payment_charge_id,
+            payment.payer_telegram_id,
+        )
+        if payer is None and payment.user_id is not None:  # recorded before payers were kept
+            payer = await session.scalar(select(User.telegram_id).where(User.id == payment.user_id))
+    if payer is None:
+        result, error = "permanent", "no Telegram account to return the Stars to"
     else:
-        result, error = await call_refund(bot, user.telegram_id, payment.telegram_payment_charge_id)
+        result, error = await call_refund(bot, payer, charge)
     async with core.session_factory() as session, session.begin():
         payment = await session.get(Payment, payment_id, with_for_update=True)
         assert payment is not None
-        await finish_refund(session, payment, result, error)
-        status = payment.status
-    log.info("refund of payment %d: %s -> %s %s", payment_id, result, status, error)
+        before = payment.status
+        await finish_refund(session, payment, result, error, round_=round_)
+        status, stars, user_id = payment.status, payment.stars, payment.user_id
+    log.info("refund of payment %d (round %d): %s -> %s %s", payment_id, round_, result, status, error)
+    if alert and status == PaymentStatus.REFUND_FAILED and before != status:
+        await tell_admins(
+            bot,
+            core,
+            _i18n(),
+            "adm_refund_gave_up",
+            id=payment_id,
+            stars=stars,
+            user=user_id if user_id is not None else "—",
+            error=escape(error[:200]),
+        )
     return status
+
+
+@cache
+def _i18n() -> I18n:
+    return I18n()
 
 
 async def retry_due_refunds(bot: Bot, core: Core) -> int:
     async with core.session_factory() as session:
         due = [p.id for p in await due_refunds(session)]
     for payment_id in due:
-        await attempt_refund(bot, core, payment_id)
+        try:
+            await attempt_refund(bot, core, payment_id)
+        except Exception:  # one payment's trouble never holds up the others
+            log.exception("refund attempt of payment %d failed", payment_id)
     return len(due)
 
 

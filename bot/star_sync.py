@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from aiogram import Bot
@@ -26,8 +27,9 @@ from bot.app import Core
 from bot.i18n import I18n
 from bot.refunds import attempt_refund
 from bot.render import money
+from db.ledger import to_money
 from db.models import User
-from db.payments import CURRENCY, PaymentError, note_refund_seen, payments_by_charge, record_payment
+from db.payments import CURRENCY, PaymentOutcome, note_refund_seen, payments_by_charge, record_payment
 
 log = logging.getLogger(__name__)
 PAGE = 100  # getStarTransactions' maximum
@@ -48,13 +50,35 @@ class StarSync:
         self.core = core
         self.i18n = i18n
         self.depth = depth
-        self._alerted: set[str] = set()  # unmatched charges the admins were told about
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Run again now (a payment update may have been confirmed without its commit)."""
+        self._wake.set()
+
+    async def sleep(self, interval: float) -> None:
+        """Until `interval` seconds have passed (forever if 0) or `wake` is called."""
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), interval if interval > 0 else None)
+
+    async def run_logged(self) -> SyncReport | None:
+        self._wake.clear()  # a wake-up from now on asks for the run after this one
+        try:
+            return await self.run_once()
+        except TelegramAPIError as exc:
+            log.warning("star sync: Telegram did not answer: %s", exc)
+        except Exception:
+            log.exception("star sync failed")
+        return None
 
     async def run_once(self) -> SyncReport:
         report = SyncReport()
-        for txs in await self._newest_pages():
+        pages = await self._newest_pages()
+        # a refund listed anywhere in the window: a lost payment found with it is not credited
+        refunded = {t.id for txs in pages for t in txs if isinstance(t.receiver, TransactionPartnerUser)}
+        for txs in pages:
             report.scanned += len(txs)
-            await self._check(txs, report)
+            await self._check(txs, refunded, report)
         if report.recorded or report.refunds_finished or report.refunds_noted or report.unmatched:
             log.warning(
                 "star sync: %d transaction(s) read; %d payment(s) recorded now, %d refund(s) settled, "
@@ -76,7 +100,9 @@ class StarSync:
         works: the first page's dates tell which, and when the oldest come first, the end of the
         list is found with a few one-item probes (doubling, then halving) and read backwards."""
         first = await self._page(0)
-        if len(first) < PAGE or not _ascending(first):
+        if len(first) < PAGE or not _ascending(
+            first, await self._page(PAGE, 1) if first[0].date == first[-1].date else []
+        ):
             pages = [first]
             offset = len(first)
             while len(pages[-1]) == PAGE and offset < self.depth:
@@ -99,112 +125,122 @@ class StarSync:
             pages.append(await self._page(offset, min(PAGE, end - offset)))
         return pages
 
-    async def _check(self, txs: list[StarTransaction], report: SyncReport) -> None:
+    async def _check(self, txs: list[StarTransaction], refunded: set[str], report: SyncReport) -> None:
         async with self.core.session_factory() as session:
             known = set(await payments_by_charge(session, [t.id for t in txs]))
         for tx in txs:
             if isinstance(tx.source, TransactionPartnerUser) and tx.id not in known:
                 if tx.source.invoice_payload is not None or tx.source.transaction_type == "invoice_payment":
-                    await self._record(tx, tx.source, report)
+                    await self._record(tx, tx.source, tx.id in refunded, report)
+                    known.add(tx.id)
             elif isinstance(tx.receiver, TransactionPartnerUser) and tx.id in known:
                 await self._refund_seen(tx, report)
 
-    async def _record(self, tx: StarTransaction, payer: TransactionPartnerUser, report: SyncReport) -> None:
-        try:
-            async with self.core.session_factory() as session, session.begin():
-                outcome = await record_payment(
-                    session,
-                    payload=payer.invoice_payload or "",
-                    charge_id=tx.id,
-                    telegram_id=payer.user.id,
-                    currency=CURRENCY,
-                    total_amount=tx.amount,
-                    source="reconcile",
-                )
-        except PaymentError as exc:
-            report.unmatched += 1
-            log.error("star transaction %s matches no account: %s", tx.id, exc)
-            if tx.id not in self._alerted:
-                self._alerted.add(tx.id)
-                await tell_admins(
-                    self.bot,
-                    self.core,
-                    self.i18n,
-                    "adm_payment_unknown",
-                    stars=tx.amount,
-                    tg=payer.user.id,
-                    charge=tx.id[:80],
-                )
-            return
+    async def _record(
+        self, tx: StarTransaction, payer: TransactionPartnerUser, refunded: bool, report: SyncReport
+    ) -> None:
+        async with self.core.session_factory() as session, session.begin():
+            outcome = await record_payment(
+                session,
+                payload=payer.invoice_payload or "",
+                charge_id=tx.id,
+                telegram_id=payer.user.id,
+                currency=CURRENCY,
+                total_amount=tx.amount,
+                source="reconcile",
+                refunded=refunded,
+            )
         if outcome.status == "replayed":
             return  # the update's handler recorded it meanwhile
         report.recorded.append(outcome.payment_id)
         log.warning("payment %s found in Telegram's record: %s", tx.id, outcome.status)
-        async with self.core.session_factory() as session:
-            user = await session.get(User, outcome.user_id)
-        if user is not None and user.telegram_id is not None:
-            t = self.i18n.translator(self.i18n.pick(user.language, None))
-            support = self.core.settings.support_contact or "/paysupport"
-            if outcome.status == "credited":
-                key = "payment_credited_disabled" if outcome.disabled else "payment_found_later"
-                text = t(
-                    key,
-                    stars=tx.amount,
-                    credits=money(outcome.credits),
-                    balance=money(outcome.balance),
-                    support=support,
-                )
-            else:
-                text = t("payment_duplicate", stars=tx.amount)
-            try:
-                await self.bot.send_message(user.telegram_id, text)
-            except TelegramAPIError as exc:
-                log.warning("could not tell user %d about payment %d: %s", user.id, outcome.payment_id, exc)
-        await tell_admins(
-            self.bot,
-            self.core,
-            self.i18n,
-            "adm_payment_found",
-            id=outcome.payment_id,
-            user=outcome.user_id,
-            stars=tx.amount,
-            credits=money(outcome.credits),
-        )
+        if outcome.status == "refunded":
+            return  # its Stars went back already: nothing was credited, nothing to say
+        if outcome.unmatched:
+            report.unmatched += 1
+            await tell_admins(
+                self.bot,
+                self.core,
+                self.i18n,
+                "adm_payment_unknown",
+                id=outcome.payment_id,
+                stars=tx.amount,
+                tg=payer.user.id,
+            )
+        else:
+            await self._tell_payer(outcome, tx.amount)
+        if outcome.status == "credited":
+            await tell_admins(
+                self.bot,
+                self.core,
+                self.i18n,
+                "adm_payment_found",
+                id=outcome.payment_id,
+                user=outcome.user_id,
+                stars=tx.amount,
+                credits=money(outcome.credits),
+            )
         if outcome.status == "refund_pending":
             await attempt_refund(self.bot, self.core, outcome.payment_id)
+
+    async def _tell_payer(self, outcome: PaymentOutcome, stars: int) -> None:
+        async with self.core.session_factory() as session:
+            user = await session.get(User, outcome.user_id)
+        if user is None or user.telegram_id is None:
+            return
+        t = self.i18n.translator(self.i18n.pick(user.language, None))
+        support = self.core.settings.support_contact or "/paysupport"
+        if outcome.status == "credited":
+            key = "payment_credited_disabled" if outcome.disabled else "payment_found_later"
+            text = t(
+                key,
+                stars=stars,
+                credits=money(outcome.credits),
+                balance=money(outcome.balance),
+                support=support,
+            )
+        else:
+            text = t("payment_duplicate", stars=stars)
+        try:
+            await self.bot.send_message(user.telegram_id, text)
+        except TelegramAPIError as exc:
+            log.warning("could not tell user %d about payment %d: %s", user.id, outcome.payment_id, exc)
 
     async def _refund_seen(self, tx: StarTransaction, report: SyncReport) -> None:
         async with self.core.session_factory() as session, session.begin():
             payment = (await payments_by_charge(session, [tx.id]))[tx.id]
             await session.refresh(payment, with_for_update=True)
             seen = await note_refund_seen(session, payment)
-            stars, user_id, payment_id = payment.stars, payment.user_id, payment.id
+            stars, user_id, payment_id, credits = payment.stars, payment.user_id, payment.id, payment.credits
         if seen == "finished":
             report.refunds_finished += 1
             log.warning("refund of payment %d confirmed by Telegram's record", payment_id)
-        elif seen == "noted":
+        elif seen in ("taken_back", "noted"):
             report.refunds_noted += 1
-            log.warning("payment %d was refunded outside the bot", payment_id)
+            log.warning("payment %d was refunded outside the bot (%s)", payment_id, seen)
             await tell_admins(
-                self.bot, self.core, self.i18n, "adm_refund_outside", id=payment_id, stars=stars, user=user_id
+                self.bot,
+                self.core,
+                self.i18n,
+                "adm_refund_outside_taken" if seen == "taken_back" else "adm_refund_outside",
+                id=payment_id,
+                stars=stars,
+                user=user_id if user_id is not None else "—",
+                credits=money(to_money(credits)),
             )
 
 
-def _ascending(txs: list[StarTransaction]) -> bool:
-    """A page listed oldest first (its dates differ and rise)."""
-    return txs[0].date < txs[-1].date
+def _ascending(txs: list[StarTransaction], later: list[StarTransaction]) -> bool:
+    """Listed oldest first: the dates rise along the page, or (a page from one second) from it
+    to the transaction after it."""
+    if txs[0].date != txs[-1].date or not later:
+        return txs[0].date < txs[-1].date
+    return txs[0].date < later[0].date
 
 
 async def star_sync_loop(sync: StarSync, interval: float) -> None:
-    """At start-up, then every `interval` seconds (0: at start-up only); an error is logged and
-    tried again next time."""
+    """At start-up, then every `interval` seconds (0: at start-up only) and whenever woken; an
+    error is logged and tried again next time."""
     while True:
-        try:
-            await sync.run_once()
-        except TelegramAPIError as exc:
-            log.warning("star sync: Telegram did not answer: %s", exc)
-        except Exception:
-            log.exception("star sync failed")
-        if interval <= 0:
-            return
-        await asyncio.sleep(interval)
+        await sync.run_logged()
+        await sync.sleep(interval)

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter, OrderedDict
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 from aiogram import Bot
@@ -24,7 +24,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import DEFAULT_DESTINY, BaseStorage, DefaultKeyBuilder, StateType, StorageKey
+from aiogram.types import TelegramObject
 
+from bot.events import is_payment
 from db.grouping import Coalescer
 
 _SCHEMA = """
@@ -165,7 +167,23 @@ class DialogContext(FSMContext):
 
 
 class DialogContextMiddleware(FSMContextMiddleware):
-    """aiogram's FSM middleware, handing handlers a DialogContext."""
+    """aiogram's FSM middleware, handing handlers a DialogContext. A payment does not wait for
+    the user's lock: it touches no dialog, and a long CSV batch of the same user must not keep
+    it (and, in polling mode, every update after it) waiting."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        if not is_payment(event):
+            return await super().__call__(handler, event, data)
+        context = self.resolve_event_context(cast(Bot, data["bot"]), data)
+        data["fsm_storage"] = self.storage
+        if context is not None:
+            data.update({"state": context, "raw_state": await context.get_state()})
+        return await handler(event, data)
 
     def get_context(
         self,

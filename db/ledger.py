@@ -328,9 +328,9 @@ async def _payment_discrepancies(session: AsyncSession) -> list[PaymentDiscrepan
             rows.setdefault(pid, []).append((kind, Decimal(repr(amount))))
     out = []
     payments = await session.execute(
-        select(Payment.id, Payment.status, Payment.credits, Payment.refund_round)
+        select(Payment.id, Payment.status, Payment.credits, Payment.refund_round, Payment.refunded_outside_at)
     )
-    for pid, status, credits, rounds_ in payments.all():
+    for pid, status, credits, rounds_, outside in payments.all():
         c = Decimal(repr(credits))
         mine = rows.pop(pid, [])
         kinds = [k for k, _ in mine]
@@ -362,6 +362,8 @@ async def _payment_discrepancies(session: AsyncSession) -> list[PaymentDiscrepan
         net = sum((entry[1] for entry in mine), Decimal(0))
         if net != (c if not returning else Decimal(0)):
             problems.append(f"its rows sum to {net}")
+        if outside is not None and not returning and c > 0:
+            problems.append("Telegram returned its Stars outside the bot, and its credits are kept")
         if problems:
             out.append(PaymentDiscrepancy(pid, status, "; ".join(problems)))
     for pid in rows:  # rows naming a payment that does not exist (a foreign key prevents it)

@@ -170,7 +170,8 @@ class Payment(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), nullable=True, index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # None: the payment matched no account (recorded so that it counts once; its Stars go back)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True, nullable=True)
     telegram_payment_charge_id: Mapped[str] = mapped_column(String(255), unique=True)
     stars: Mapped[int] = mapped_column(Integer)
     credits: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")  # credited by it
@@ -186,6 +187,10 @@ class Payment(Base):
     source: Mapped[str] = mapped_column(String(16), default="update", server_default="update")
     # Telegram lists a refund of this charge that the bot did not make
     refunded_outside_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # who paid: a refund goes back to them, whichever Telegram account the user has linked since
+    payer_telegram_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # when a process took the current refund attempt: one attempt at a time (see claim_refund)
+    refund_claimed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class LoginThrottle(Base):

@@ -28,7 +28,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.errors import DomainError
+from db.errors import DomainError, InsufficientFunds
 from db.ledger import deduct_balance, increase_balance, to_money, validate_amount
 from db.models import Order, OrderStatus, Payment, PaymentStatus, TxKind, User, utcnow
 
@@ -102,13 +102,17 @@ async def check_checkout(
 
 @dataclass(frozen=True, slots=True)
 class PaymentOutcome:
-    status: str  # credited | refund_pending (paid twice, or unknown) | replayed (seen before)
+    status: str  # credited | refund_pending (paid twice, or unmatched) | refunded | replayed
     payment_id: int
     credits: Decimal
     balance: Decimal
     order_id: int | None
-    user_id: int
+    user_id: int | None  # None: the payment matched no account
     disabled: bool = False  # the account is disabled: credited all the same (the money is theirs)
+
+    @property
+    def unmatched(self) -> bool:
+        return self.user_id is None
 
 
 async def record_payment(
@@ -120,12 +124,16 @@ async def record_payment(
     currency: str,
     total_amount: int,
     source: str = "update",
+    refunded: bool = False,
 ) -> PaymentOutcome:
     """Record a successful payment once; credit its order if this is the order's first payment.
 
     The account is the payer's, or, if the payer's Telegram account is linked to none (it moved
     to another one by /login), the order's: the invoice was made for it. A disabled account is
-    credited too. `source`: 'update' (successful_payment) or 'reconcile' (getStarTransactions).
+    credited too. A payment that matches no account is recorded all the same (without one), so
+    that it counts once and its Stars can go back (`refund_pending`). `source`: 'update'
+    (successful_payment) or 'reconcile' (getStarTransactions). `refunded`: Telegram's record
+    already lists its refund (found late): recorded as refunded, nothing credited.
     """
     existing = await session.scalar(select(Payment).where(Payment.telegram_payment_charge_id == charge_id))
     if existing is not None:
@@ -134,15 +142,15 @@ async def record_payment(
     user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
     if user is None and order is not None:
         user = await session.get(User, order.user_id)
-    if user is None:
-        raise PaymentError("unknown_user", f"payment {charge_id} from unknown Telegram user {telegram_id}")
     payment = Payment(
         order_id=order.id if order else None,
-        user_id=user.id,
+        user_id=user.id if user else None,
         telegram_payment_charge_id=charge_id,
+        payer_telegram_id=telegram_id,
         stars=total_amount,
         credits=0.0,
-        status=PaymentStatus.REFUND_PENDING,
+        status=PaymentStatus.REFUNDED if refunded else PaymentStatus.REFUND_PENDING,
+        refunded_at=utcnow() if refunded else None,
         source=source,
     )
     try:
@@ -155,12 +163,14 @@ async def record_payment(
         assert existing is not None
         return await _outcome(session, existing, "replayed")
     valid = (
-        order is not None
+        not refunded
+        and user is not None
+        and order is not None
         and order.user_id == user.id
         and currency == CURRENCY
         and total_amount == order.stars
     )
-    if valid and order is not None:
+    if valid and order is not None and user is not None:
         won = await session.scalar(
             update(Order)
             .where(Order.id == order.id, Order.status == OrderStatus.NEW)
@@ -186,15 +196,15 @@ async def record_payment(
 async def _outcome(session: AsyncSession, payment: Payment, status: str) -> PaymentOutcome:
     row = (
         await session.execute(select(User.balance, User.disabled).where(User.id == payment.user_id))
-    ).one()
+    ).first()
     return PaymentOutcome(
         status,
         payment.id,
         to_money(payment.credits),
-        to_money(row.balance),
+        to_money(row.balance if row else 0.0),
         payment.order_id,
         payment.user_id,
-        bool(row.disabled),
+        bool(row.disabled) if row else False,
     )
 
 
@@ -220,8 +230,8 @@ async def start_refund(session: AsyncSession, payment: Payment) -> Payment:
         raise PaymentError("already_refunded", f"payment {payment.id} is refunded already")
     if payment.status == PaymentStatus.REFUND_PENDING:
         return payment
-    credited = payment.credits > 0
-    round_ = payment.refund_round + 1 if credited else payment.refund_round
+    credited = payment.credits > 0 and payment.user_id is not None
+    round_ = payment.refund_round + 1
     won = await session.scalar(
         update(Payment)
         .where(
@@ -234,31 +244,73 @@ async def start_refund(session: AsyncSession, payment: Payment) -> Payment:
             refund_round=round_,
             refund_attempts=0,
             refund_error=None,
-            next_attempt_at=None,
+            # the caller attempts it at once; the retry loop only if that never happens
+            next_attempt_at=utcnow() + timedelta(seconds=60),
+            refund_claimed_at=None,
         )
         .returning(Payment.id)
     )
     if won is None:
         raise PaymentError("changed", "the payment changed meanwhile; try again")
     if credited:
-        await deduct_balance(
-            session,
-            payment.user_id,
-            to_money(payment.credits),
-            f"Refund of {payment.stars} Telegram Stars (order #{payment.order_id})",
-            kind=TxKind.TOPUP_REFUND,
-            payment_id=payment.id,
-            idempotency_key=f"pay:{payment.id}:take:{round_}",
-        )
+        assert payment.user_id is not None
+        await _take_back(session, payment, round_)
     await session.refresh(payment)
     return payment
 
 
-async def finish_refund(session: AsyncSession, payment: Payment, result: str, error: str = "") -> Payment:
-    """Settle a refund attempt: 'ok' (or 'already': CHARGE_ALREADY_REFUNDED), 'transient' (retry
-    later, with back-off), or 'permanent' (give this round's credits back, once)."""
+async def _take_back(session: AsyncSession, payment: Payment, round_: int) -> None:
+    assert payment.user_id is not None
+    await deduct_balance(
+        session,
+        payment.user_id,
+        to_money(payment.credits),
+        f"Refund of {payment.stars} Telegram Stars (order #{payment.order_id})",
+        kind=TxKind.TOPUP_REFUND,
+        payment_id=payment.id,
+        idempotency_key=f"pay:{payment.id}:take:{round_}",
+    )
+
+
+REFUND_LEASE = timedelta(minutes=10)  # a claimed attempt not settled by then may be taken again
+
+
+async def claim_refund(session: AsyncSession, payment_id: int) -> Payment | None:
+    """Take the next refund attempt of a `refund_pending` payment for this process, or None if
+    there is none to take (settled, or another attempt under way). One attempt at a time: two
+    attempts in flight could settle one round with each other's answers (a refusal restoring
+    the credits of a refund that in fact went through). Commit before calling Telegram."""
+    now = utcnow()
+    won = await session.scalar(
+        update(Payment)
+        .where(
+            Payment.id == payment_id,
+            Payment.status == PaymentStatus.REFUND_PENDING,
+            or_(Payment.refund_claimed_at.is_(None), Payment.refund_claimed_at < now - REFUND_LEASE),
+        )
+        .values(refund_claimed_at=now)
+        .returning(Payment.id)
+    )
+    if won is None:
+        return None
+    return await session.get(Payment, payment_id, populate_existing=True)
+
+
+async def finish_refund(
+    session: AsyncSession, payment: Payment, result: str, error: str = "", *, round_: int | None = None
+) -> Payment:
+    """Settle a refund attempt of round `round_` (default: the current one): 'ok' (or 'already':
+    CHARGE_ALREADY_REFUNDED), 'transient' (retry later, with back-off), or 'permanent' (give
+    this round's credits back, once). An answer for another round changes nothing; Telegram
+    saying the Stars went back after the round was settled as refused takes the credits back."""
+    if round_ is not None and round_ != payment.refund_round:
+        return payment  # a late answer to an earlier round
+    if payment.status == PaymentStatus.REFUND_FAILED and result in ("ok", "already"):
+        await stars_returned(session, payment)
+        return payment
     if payment.status != PaymentStatus.REFUND_PENDING:
         return payment
+    payment.refund_claimed_at = None
     if result in ("ok", "already"):
         payment.status = PaymentStatus.REFUNDED
         payment.refunded_at = utcnow()
@@ -273,7 +325,7 @@ async def finish_refund(session: AsyncSession, payment: Payment, result: str, er
         payment.refund_attempts += 1
         payment.refund_error = error[:255]
         payment.next_attempt_at = None
-        if payment.credits > 0:  # this round took them (start_refund): give them back once
+        if payment.credits > 0 and payment.user_id is not None:  # this round took them: give back once
             await increase_balance(
                 session,
                 payment.user_id,
@@ -287,6 +339,34 @@ async def finish_refund(session: AsyncSession, payment: Payment, result: str, er
     return payment
 
 
+async def stars_returned(session: AsyncSession, payment: Payment) -> str:
+    """Telegram returned this payment's Stars while the bot held it as keeping them (`credited`
+    or `refund_failed`): a refund by Telegram's support, or an answer of ours that was lost.
+    Its credits are taken back in a new round and it is `refunded` ('taken_back'); if the
+    balance no longer has them, it is marked `refunded_outside_at` ('noted'), which reconcile()
+    reports until a person settles it. The caller holds the row (FOR UPDATE)."""
+    if payment.status not in (PaymentStatus.CREDITED, PaymentStatus.REFUND_FAILED):
+        return "known"
+    if payment.credits > 0 and payment.user_id is not None:
+        round_ = payment.refund_round + 1
+        try:
+            async with session.begin_nested():
+                await _take_back(session, payment, round_)
+        except InsufficientFunds:
+            if payment.refunded_outside_at is not None:
+                return "known"
+            payment.refunded_outside_at = utcnow()
+            await session.flush()
+            return "noted"
+        payment.refund_round = round_
+    payment.status = PaymentStatus.REFUNDED
+    payment.refunded_at = utcnow()
+    payment.refund_claimed_at = None
+    payment.next_attempt_at = None
+    await session.flush()
+    return "taken_back"
+
+
 async def payments_by_charge(session: AsyncSession, charge_ids: Iterable[str]) -> dict[str, Payment]:
     ids = set(charge_ids)
     if not ids:
@@ -296,22 +376,14 @@ async def payments_by_charge(session: AsyncSession, charge_ids: Iterable[str]) -
 
 
 async def note_refund_seen(session: AsyncSession, payment: Payment) -> str:
-    """Telegram's record lists a refund of this payment. 'finished': it was our refund under
-    way (its answer was lost, e.g. by a crash): now refunded. 'noted': a refund the bot did not
-    make (Telegram support, a chargeback): marked for the admins, credits left as they are.
+    """Telegram's record lists a refund of this payment (the caller holds its row).
+    'finished': our refund under way, whose answer was lost (a crash): now refunded.
+    'taken_back' / 'noted': a refund the bot did not make (see `stars_returned`).
     'known': nothing new."""
     if payment.status == PaymentStatus.REFUND_PENDING:
         await finish_refund(session, payment, "ok")
         return "finished"
-    if payment.status == PaymentStatus.REFUNDED or payment.refunded_outside_at is not None:
-        return "known"
-    won = await session.scalar(
-        update(Payment)
-        .where(Payment.id == payment.id, Payment.refunded_outside_at.is_(None))
-        .values(refunded_outside_at=utcnow())
-        .returning(Payment.id)
-    )
-    return "noted" if won is not None else "known"
+    return await stars_returned(session, payment)
 
 
 async def due_refunds(session: AsyncSession, limit: int = 50) -> list[Payment]:
@@ -323,6 +395,7 @@ async def due_refunds(session: AsyncSession, limit: int = 50) -> list[Payment]:
                 .where(
                     Payment.status == PaymentStatus.REFUND_PENDING,
                     or_(Payment.next_attempt_at.is_(None), Payment.next_attempt_at <= now),
+                    or_(Payment.refund_claimed_at.is_(None), Payment.refund_claimed_at < now - REFUND_LEASE),
                 )
                 .order_by(Payment.id)
                 .limit(limit)

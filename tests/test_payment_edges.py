@@ -23,6 +23,7 @@ from sqlalchemy import func, select, update
 from bot.app import Core
 from bot.dispatcher import create_bot, create_dispatcher
 from bot.i18n import I18n
+from bot.refunds import retry_due_refunds
 from bot.scale import Shared
 from bot.star_sync import StarSync
 from bot.webhook import create_app
@@ -309,13 +310,40 @@ async def test_refunds_in_telegrams_record_settle_ours_or_are_noted(
     report = await StarSync(stars.bot, core, I18n(), depth=1000).run_once()
     assert (report.refunds_finished, report.refunds_noted, report.recorded) == (1, 1, [])
     assert (await payment(core, ours)).status == PaymentStatus.REFUNDED
-    noted = await payment(core, outside)
-    assert noted.status == PaymentStatus.CREDITED and noted.refunded_outside_at is not None
-    assert any("did not make" in c.text for c in stars.session.sent() if int(c.chat_id) == ADMIN.id)
+    # the refund the bot did not make: Stars gone, so the credits are taken back (the balance has them)
+    assert (await payment(core, outside)).status == PaymentStatus.REFUNDED
+    assert any(
+        "did not make" in c.text and "taken back" in c.text
+        for c in stars.session.sent()
+        if int(c.chat_id) == ADMIN.id
+    )
     again = await StarSync(stars.bot, core, I18n(), depth=1000).run_once()
     assert (again.refunds_finished, again.refunds_noted) == (0, 0)
-    assert await balance_of(core.session_factory, uid) == Decimal("115")
+    assert await balance_of(core.session_factory, uid) == Decimal("10")
     await assert_reconciled(core.session_factory)
+
+
+async def test_an_outside_refund_whose_credits_are_spent_is_reported_until_settled(
+    stars: Harness, core: Core, record: StarsRecord
+) -> None:
+    from db.ledger import PaymentDiscrepancy, deduct_balance, reconcile
+
+    uid = await registered(core, PAYER)
+    await registered(core, ADMIN)
+    charge = await pay(stars, record, PAYER)
+    async with core.session_factory() as s, s.begin():
+        await deduct_balance(s, uid, 100, "spent on predictions")
+    record.refund_outside(charge)
+    report = await StarSync(stars.bot, core, I18n(), depth=1000).run_once()
+    assert report.refunds_noted == 1
+    paid = await payment(core, charge)
+    assert paid.status == PaymentStatus.CREDITED and paid.refunded_outside_at is not None
+    assert any("settle it by hand" in c.text for c in stars.session.sent() if int(c.chat_id) == ADMIN.id)
+    async with core.session_factory() as s:
+        [bad] = await reconcile(s)  # Stars returned, credits kept: a real discrepancy, reported
+    assert isinstance(bad, PaymentDiscrepancy) and bad.payment_id == paid.id and "outside" in bad.detail
+    await StarSync(stars.bot, core, I18n(), depth=1000).run_once()
+    assert sum("settle it by hand" in c.text for c in stars.session.sent()) == 1  # told once
 
 
 # -- property: any sequence of refund attempts keeps every payment's ledger exact ----------------
@@ -350,6 +378,7 @@ async def _refund_sequence(url: str, ops: list[str], name: str) -> None:
             )
         uid, pid = user.id, outcome.payment_id
         balance, status, returned, attempts = Decimal("105"), "credited", 0, 0
+        stuck = False
         for op in ops:
             async with sf() as s, s.begin():
                 paid = await s.get(Payment, pid, with_for_update=True)
@@ -369,7 +398,13 @@ async def _refund_sequence(url: str, ops: list[str], name: str) -> None:
                         balance, status, attempts = balance - 105, "refund_pending", 0
                 elif op in ("ok", "already", "transient", "permanent"):
                     await finish_refund(s, paid, op, "boom")
-                    if status == "refund_pending":
+                    if status == "refund_failed" and op in ("ok", "already"):
+                        # a late answer: the Stars went back after all, so the credits go too
+                        if balance < 105:
+                            stuck = True  # ...unless spent: reported by reconcile() below
+                        else:
+                            balance, status, returned = balance - 105, "refunded", returned + 1
+                    elif status == "refund_pending":
                         if op in ("ok", "already"):
                             status, returned = "refunded", returned + 1
                         elif op == "transient" and attempts + 1 < MAX_REFUND_ATTEMPTS:
@@ -386,6 +421,10 @@ async def _refund_sequence(url: str, ops: list[str], name: str) -> None:
             async with sf() as s:
                 paid = await s.get(Payment, pid)
                 assert paid is not None and paid.status == status, (op, paid and paid.status, status)
+                if stuck:
+                    [bad] = await reconcile(s)
+                    assert bad.payment_id == pid  # type: ignore[union-attr]
+                    return
                 assert await reconcile(s) == []
                 # credits went back exactly as often as Stars did (once at most)
                 net = await s.scalar(
@@ -533,6 +572,196 @@ async def test_the_sync_reads_the_newest_transactions_in_either_order(
     record.chronological = chronological
     charge = await pay(stars, record, PAYER, deliver=False)
     report = await StarSync(stars.bot, core, I18n(), depth=120).run_once()
-    assert report.recorded == [(await payment(core, charge)).id]
+    ours = (await payment(core, charge)).id
+    assert ours in report.recorded and report.unmatched == len(report.recorded) - 1  # the rest: strangers
     assert report.scanned == 120  # the newest 120 only
     assert await balance_of(core.session_factory, uid) == Decimal("115")
+
+
+# -- the review's findings -----------------------------------------------------------------------
+
+
+async def test_one_refund_attempt_at_a_time_and_answers_settle_only_their_round(
+    stars: Harness, core: Core, record: StarsRecord
+) -> None:
+    """Attempt A is in flight when B starts: B does not call Telegram (A holds the claim); a
+    refusal meant for an earlier round changes nothing; an 'ok' that arrives after the round was
+    settled as refused takes the credits back (the Stars went after all)."""
+    from bot.refunds import attempt_refund
+    from db.payments import finish_refund, start_refund
+
+    uid = await registered(core, PAYER)
+    charge = await pay(stars, record, PAYER)
+    async with core.session_factory() as s, s.begin():
+        await start_refund(s, await s.get(Payment, (await payment(core, charge)).id))
+    pid = (await payment(core, charge)).id
+    in_flight, answer = asyncio.Event(), asyncio.Event()
+    calls: list[str] = []
+
+    async def telegram_refund(*, user_id: int, telegram_payment_charge_id: str) -> bool:
+        calls.append(telegram_payment_charge_id)
+        in_flight.set()
+        await answer.wait()
+        record.refund(user_id, telegram_payment_charge_id)
+        return True
+
+    stars.bot.refund_star_payment = telegram_refund  # type: ignore[method-assign]
+    first = asyncio.create_task(attempt_refund(stars.bot, core, pid))
+    await asyncio.wait_for(in_flight.wait(), 10)
+    assert await attempt_refund(stars.bot, core, pid) == PaymentStatus.REFUND_PENDING  # B: no call
+    assert calls == [charge]
+    answer.set()
+    assert await first == PaymentStatus.REFUNDED
+    assert await balance_of(core.session_factory, uid) == Decimal("10")
+    # a stale refusal for round 1, after a new round began: nothing changes
+    async with core.session_factory() as s, s.begin():
+        paid = await s.get(Payment, pid)
+        assert paid is not None
+        await finish_refund(s, paid, "permanent", "late", round_=0)
+        assert paid.status == PaymentStatus.REFUNDED
+    await assert_reconciled(core.session_factory)
+
+
+async def test_a_late_ok_after_a_refusal_takes_the_credits_back(
+    stars: Harness, core: Core, record: StarsRecord
+) -> None:
+    from db.payments import finish_refund, start_refund
+
+    uid = await registered(core, PAYER)
+    charge = await pay(stars, record, PAYER)
+    pid = (await payment(core, charge)).id
+    async with core.session_factory() as s, s.begin():
+        paid = await s.get(Payment, pid)
+        assert paid is not None
+        await start_refund(s, paid)
+        await finish_refund(s, paid, "permanent", "REFUND_DENIED", round_=1)  # settled as refused
+    assert await balance_of(core.session_factory, uid) == Decimal("115")
+    async with core.session_factory() as s, s.begin():
+        paid = await s.get(Payment, pid)
+        assert paid is not None
+        await finish_refund(s, paid, "ok", round_=1)  # ...but that round's Stars did go back
+    assert (await payment(core, charge)).status == PaymentStatus.REFUNDED
+    assert await balance_of(core.session_factory, uid) == Decimal("10")
+    await assert_reconciled(core.session_factory)
+
+
+async def test_a_refund_goes_to_the_payer_even_after_the_account_moved(
+    stars: Harness, core: Core, record: StarsRecord
+) -> None:
+    uid = await registered(core, PAYER)
+    await registered(core, ADMIN)
+    charge = await pay(stars, record, PAYER)
+    async with core.session_factory() as s, s.begin():  # /login moved the account elsewhere
+        await s.execute(update(User).where(User.id == uid).values(telegram_id=6999))
+    r = await stars.send(ADMIN, f"/refund {charge}")
+    assert "Refunded 100" in r.text, r.text  # the fake answers CHARGE_NOT_FOUND for another user
+    assert record.refunded() == {charge}
+    await assert_reconciled(core.session_factory)
+
+
+async def test_a_payment_arriving_in_the_custom_amount_dialog_is_recorded(
+    stars: Harness, core: Core, record: StarsRecord
+) -> None:
+    uid = await registered(core, PAYER)
+    payload, amount = await order_for(stars, PAYER)
+    await stars.send(PAYER, "/topup")
+    await stars.press(PAYER, "Other amount")  # now waiting for a number of Stars
+    charge = record.pay(PAYER.as_dict(), payload, amount)
+    r = await stars.feed(stars.update(message=payment_message(PAYER, payload, amount, charge)))
+    assert "Payment received" in r.text and "whole number" not in r.text
+    assert await balance_of(core.session_factory, uid) == Decimal("115")
+
+
+async def test_a_lost_payment_found_with_its_refund_is_not_credited(
+    stars: Harness, core: Core, record: StarsRecord
+) -> None:
+    uid = await registered(core, PAYER)
+    charge = await pay(stars, record, PAYER, deliver=False)
+    record.refund_outside(charge)  # returned by Telegram's support before the bot ever saw it
+    report = await StarSync(stars.bot, core, I18n(), depth=1000).run_once()
+    assert len(report.recorded) == 1
+    assert (await payment(core, charge)).status == PaymentStatus.REFUNDED
+    assert await balance_of(core.session_factory, uid) == Decimal("10")
+    await assert_reconciled(core.session_factory)
+
+
+async def test_a_payment_matching_no_account_counts_once_and_its_stars_go_back(
+    stars: Harness, core: Core, record: StarsRecord
+) -> None:
+    await registered(core, ADMIN)
+    stranger = TgUser(6100, "stranger")
+    charge = record.pay(stranger.as_dict(), "topup:nobody", 30)
+    r = await stars.feed(stars.update(message=payment_message(stranger, "topup:nobody", 30, charge)))
+    assert any("could not match" in m.text for m in r.calls_of(SendMessage) if int(m.chat_id) == stranger.id)
+    assert record.refunded() == {charge}  # returned at once
+    assert (await payment(core, charge)).status == PaymentStatus.REFUNDED
+    for _ in range(2):  # later syncs, even by a restarted process, say nothing more
+        await StarSync(stars.bot, core, I18n(), depth=1000).run_once()
+    to_admin = [c.text for c in stars.session.sent() if int(c.chat_id) == ADMIN.id]
+    assert sum("matches no account" in t for t in to_admin) == 1
+    await assert_reconciled(core.session_factory)
+
+
+async def test_the_refund_loop_goes_on_past_a_payment_that_breaks(
+    stars: Harness, core: Core, record: StarsRecord
+) -> None:
+    from aiogram.methods import RefundStarPayment
+
+    from db.payments import start_refund
+
+    await registered(core, PAYER)
+    charges = [await pay(stars, record, PAYER) for _ in range(2)]
+    for charge in charges:
+        async with core.session_factory() as s, s.begin():
+            await start_refund(s, await s.get(Payment, (await payment(core, charge)).id))
+            await s.execute(update(Payment).values(next_attempt_at=None))
+    stars.session.fail[RefundStarPayment] = [RuntimeError("the connection pool broke")]
+    assert await retry_due_refunds(stars.bot, core) == 2
+    assert record.refunded() == {charges[1]}  # the second was not held up by the first
+    await assert_reconciled(core.session_factory)
+
+
+async def test_the_polling_gate_lets_go_at_the_commit_and_wakes_the_sync_when_lost(
+    stars: Harness, core: Core, record: StarsRecord
+) -> None:
+    await registered(core, PAYER)
+    payload, amount = await order_for(stars, PAYER)
+    gate = stars.dp["payment_gate"]
+    woken: list[bool] = []
+    gate.on_lost = lambda: woken.append(True)
+    ok = stars.update(
+        message=payment_message(PAYER, payload, amount, record.pay(PAYER.as_dict(), payload, amount))
+    )
+    broken = stars.update(message=payment_message(PAYER, payload, amount, "x"))
+
+    async def telegram(_bot: Any, method: Any) -> list[Update]:
+        return [ok, broken] if not method.offset else []
+
+    await gate(telegram, stars.bot, GetUpdates())
+    assert gate.held == 2
+    sends_at_commit: list[int] = []
+    plain_settled = gate.settled
+
+    def settled(update_id: int) -> None:
+        sends_at_commit.append(len(stars.session.sent()))
+        plain_settled(update_id)
+
+    gate.settled = settled  # type: ignore[method-assign]
+    before = len(stars.session.sent())
+    await stars.feed(ok)
+    assert sends_at_commit == [before]  # let go before the "payment received" message
+    await core.engine.dispose()
+    pool = core.engine.sync_engine.pool
+    original = pool._creator  # type: ignore[attr-defined]
+    pool._creator = lambda *a, **k: (_ for _ in ()).throw(OSError("db down"))  # type: ignore[attr-defined]
+    try:
+        await stars.feed(broken)  # fails before its commit
+    finally:
+        pool._creator = original  # type: ignore[attr-defined]
+    assert gate.held == 0 and woken == [True]  # let go, and Telegram's record is read at once
+    # a payment stuck past the timeout is let go the same way
+    gate.timeout = 0.01
+    await gate(telegram, stars.bot, GetUpdates())
+    assert gate.held == 2
+    await asyncio.wait_for(gate(telegram, stars.bot, GetUpdates(offset=1)), 5)
+    assert gate.held == 0 and woken == [True, True, True]

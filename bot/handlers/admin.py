@@ -458,7 +458,7 @@ async def refund_cmd(
         await message.answer(t("adm_refund_already") if exc.code == "already_refunded" else escape(str(exc)))
         return
     log.info("%s refunds payment %d (%d stars)", admin_name(message.from_user), payment.id, payment.stars)
-    status = await attempt_refund(bot, core, payment.id)
+    status = await attempt_refund(bot, core, payment.id, alert=False)
     async with unit(session):
         await session.refresh(payment)
     key = {"refunded": "adm_refund_done", "refund_pending": "adm_refund_retrying"}.get(

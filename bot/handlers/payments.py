@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
-from html import escape
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, LabeledPrice, Message, PreCheckoutQuery
+from aiogram.types import CallbackQuery, LabeledPrice, Message, PreCheckoutQuery, Update
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts import tell_admins
 from bot.app import Core
 from bot.callbacks import MenuCD, TopupCD
-from bot.delivery import PAYMENT_DONE
+from bot.delivery import PAYMENT_DONE, PaymentAckGate
 from bot.filters import NOT_COMMAND, Registered
 from bot.i18n import I18n, Translator
 from bot.keyboards import cancel_kb
@@ -27,7 +27,6 @@ from db.engine import unit
 from db.models import User
 from db.payments import (
     CURRENCY,
-    PaymentError,
     PaymentOutcome,
     check_checkout,
     create_order,
@@ -37,6 +36,85 @@ from db.payments import (
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
+
+
+@router.message(F.successful_payment)  # first in the first router: no dialog state catches it
+async def successful_payment(
+    message: Message,
+    session: AsyncSession,
+    t: Translator,
+    core: Core,
+    bot: Bot,
+    i18n: I18n,
+    event_update: Update,
+    payment_gate: PaymentAckGate,
+) -> str:
+    """Money Telegram has taken: recorded and credited once (keyed by its charge id), whatever
+    the user's state: throttled, in a dialog, or disabled meanwhile (the money is still theirs).
+    In webhook mode Telegram gets its answer only after this commit (see bot/delivery.py); in
+    polling mode the next getUpdates, which confirms it, waits for the commit."""
+    paid = message.successful_payment
+    assert paid is not None and message.from_user is not None
+    support = core.settings.support_contact or "/paysupport"
+    async with unit(session):
+        outcome = await record_payment(
+            session,
+            payload=paid.invoice_payload,
+            charge_id=paid.telegram_payment_charge_id,
+            telegram_id=message.from_user.id,
+            currency=paid.currency,
+            total_amount=paid.total_amount,
+        )
+    payment_gate.settled(event_update.update_id)  # committed: polling may confirm it now
+    log.info(
+        "payment %s: %s (payment %d)", paid.telegram_payment_charge_id, outcome.status, outcome.payment_id
+    )
+    if outcome.status == "replayed":
+        return PAYMENT_DONE  # the same payment delivered again; it was answered the first time
+    try:
+        await tell_payer(message, t, outcome, paid.total_amount, support)
+    except TelegramAPIError as exc:  # (blocked the bot): the rest must happen all the same
+        log.warning("could not tell the payer of payment %d: %s", outcome.payment_id, exc)
+    if outcome.unmatched:
+        # Telegram took Stars from someone we cannot match: the admins are told, the Stars go back
+        log.error("payment %s matches no account", paid.telegram_payment_charge_id)
+        await tell_admins(
+            bot,
+            core,
+            i18n,
+            "adm_payment_unknown",
+            id=outcome.payment_id,
+            stars=paid.total_amount,
+            tg=message.from_user.id,
+        )
+    elif outcome.disabled:
+        await tell_admins(
+            bot,
+            core,
+            i18n,
+            "adm_payment_disabled",
+            user=outcome.user_id,
+            stars=paid.total_amount,
+            credits=money(outcome.credits),
+            order=outcome.order_id or "—",
+        )
+    if outcome.status == "refund_pending":
+        await attempt_refund(bot, core, outcome.payment_id)
+    return PAYMENT_DONE
+
+
+async def tell_payer(
+    message: Message, t: Translator, outcome: PaymentOutcome, stars: int, support: str
+) -> None:
+    if outcome.status == "credited":
+        key = "payment_credited_disabled" if outcome.disabled else "payment_credited"
+        await message.answer(
+            t(key, credits=money(outcome.credits), balance=money(outcome.balance), support=support)
+        )
+    elif outcome.unmatched:
+        await message.answer(t("payment_unmatched", stars=stars, support=support))
+    elif outcome.status == "refund_pending":
+        await message.answer(t("payment_duplicate", stars=stars))
 
 
 def topup_kb(t: Translator, core: Core):  # type: ignore[no-untyped-def]
@@ -167,75 +245,6 @@ async def pre_checkout(query: PreCheckoutQuery, session: AsyncSession, t: Transl
         return
     log.info("pre-checkout %s refused: %s (tg %d)", query.invoice_payload, reason, query.from_user.id)
     await query.answer(ok=False, error_message=t(f"checkout_{reason}"))
-
-
-@router.message(F.successful_payment)
-async def successful_payment(
-    message: Message, session: AsyncSession, t: Translator, core: Core, bot: Bot, i18n: I18n
-) -> str:
-    """Money Telegram has taken: recorded and credited once (keyed by its charge id), whatever
-    the user's state: throttled, in a dialog, or disabled meanwhile (the money is still theirs).
-    In webhook mode Telegram gets its answer only after this commit (see bot/webhook.py); in
-    polling mode the next getUpdates waits for it (see bot/delivery.py)."""
-    paid = message.successful_payment
-    assert paid is not None and message.from_user is not None
-    support = core.settings.support_contact or "/paysupport"
-    try:
-        async with unit(session):
-            outcome = await record_payment(
-                session,
-                payload=paid.invoice_payload,
-                charge_id=paid.telegram_payment_charge_id,
-                telegram_id=message.from_user.id,
-                currency=paid.currency,
-                total_amount=paid.total_amount,
-            )
-    except PaymentError as exc:
-        # Telegram took Stars from someone we do not know: loudly, for a person to refund.
-        log.error("payment %s not recorded: %s", paid.telegram_payment_charge_id, exc)
-        await message.answer(t("payment_problem", support=support))
-        await tell_admins(
-            bot,
-            core,
-            i18n,
-            "adm_payment_unknown",
-            stars=paid.total_amount,
-            tg=message.from_user.id,
-            charge=escape(paid.telegram_payment_charge_id[:80]),
-        )
-        return PAYMENT_DONE
-    log.info(
-        "payment %s: %s (payment %d)", paid.telegram_payment_charge_id, outcome.status, outcome.payment_id
-    )
-    if outcome.status == "replayed":
-        return PAYMENT_DONE  # the same payment delivered again; it was answered the first time
-    await tell_payer(message, t, outcome, paid.total_amount, support)
-    if outcome.disabled:
-        await tell_admins(
-            bot,
-            core,
-            i18n,
-            "adm_payment_disabled",
-            user=outcome.user_id,
-            stars=paid.total_amount,
-            credits=money(outcome.credits),
-            order=outcome.order_id or "—",
-        )
-    if outcome.status == "refund_pending":
-        await attempt_refund(bot, core, outcome.payment_id)
-    return PAYMENT_DONE
-
-
-async def tell_payer(
-    message: Message, t: Translator, outcome: PaymentOutcome, stars: int, support: str
-) -> None:
-    if outcome.status == "credited":
-        key = "payment_credited_disabled" if outcome.disabled else "payment_credited"
-        await message.answer(
-            t(key, credits=money(outcome.credits), balance=money(outcome.balance), support=support)
-        )
-    elif outcome.status == "refund_pending":
-        await message.answer(t("payment_duplicate", stars=stars))
 
 
 @router.message(Command("paysupport"))

@@ -1,5 +1,6 @@
-"""Money at the edges: ledger rows tied to payments with an idempotency key, refund rounds,
-payments found by reconciliation or refunded outside the bot, recovery notices, login throttle.
+"""Money at the edges: ledger rows tied to payments with an idempotency key, refund rounds and
+claimed refund attempts, the payer's Telegram id, payments found by reconciliation, matching no
+account or refunded outside the bot, recovery notices, login throttle.
 
 Revision ID: 0004
 Revises: 0003
@@ -31,6 +32,17 @@ def upgrade() -> None:
         "payments", sa.Column("source", sa.String(16), nullable=False, server_default="update")
     )
     op.add_column("payments", sa.Column("refunded_outside_at", sa.DateTime(), nullable=True))
+    # who paid (refunds go to them, whatever account their payment credited since), and when a
+    # process took the current refund attempt (one attempt at a time)
+    op.add_column("payments", sa.Column("payer_telegram_id", sa.BigInteger(), nullable=True))
+    op.add_column("payments", sa.Column("refund_claimed_at", sa.DateTime(), nullable=True))
+    op.execute(
+        "UPDATE payments SET payer_telegram_id ="
+        " (SELECT users.telegram_id FROM users WHERE users.id = payments.user_id)"
+    )
+    # a payment that matches no account is recorded too (and its Stars returned)
+    with op.batch_alter_table("payments") as b:
+        b.alter_column("user_id", existing_type=sa.Integer(), nullable=True)
     # Earlier payments' ledger rows name their order in the description: tie them to the payment
     # that credited that order, and count its refund rounds, so the per-payment check of
     # reconcile() covers them too.
@@ -62,6 +74,9 @@ def downgrade() -> None:
     with op.batch_alter_table("predictions") as b:
         b.drop_column("notice")
     with op.batch_alter_table("payments") as b:
+        b.alter_column("user_id", existing_type=sa.Integer(), nullable=False)
+        b.drop_column("refund_claimed_at")
+        b.drop_column("payer_telegram_id")
         b.drop_column("refunded_outside_at")
         b.drop_column("source")
         b.drop_column("refund_round")
