@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import itertools
 import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -186,6 +187,7 @@ async def measure(args: argparse.Namespace, core: Core, hasher: CountingHasher) 
         f"password hasher: Argon2id, time cost {hasher.time_cost}, {hasher.memory_cost // 1024} MiB, "
         f"parallelism {hasher.parallelism}"
     )
+    print(f"load average when done (other work on this machine moves every figure): {os.getloadavg()[0]:.2f}")
     print(f"{'paid-run latency':34}{'p50':>10}{'p95':>10}{'max':>10}")
     for name, lat in (("idle", idle), (f"{args.loggers} users logging in", loaded)):
         print(f"{name:34}{pct(lat, 50) * 1000:8.1f}ms{pct(lat, 95) * 1000:8.1f}ms{max(lat) * 1000:8.1f}ms")
