@@ -20,12 +20,9 @@ import asyncio
 import itertools
 import logging
 import os
-import shutil
 import sys
-import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,10 +30,9 @@ from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import Update
 from argon2 import PasswordHasher
-from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import func, select
 
-from bench.bench_predictions import built_catalogue, confirm_update, pct, positive_int, unknown_model
+from bench.bench_predictions import confirm_update, pct, positive_int, unknown_model, workspace
 from bot.app import Core, build_core
 from bot.app import run as run_loop
 from bot.config import Settings
@@ -205,18 +201,11 @@ async def measure(args: argparse.Namespace, core: Core, hasher: CountingHasher) 
 
 
 async def run(args: argparse.Namespace) -> int:
-    workdir = Path(tempfile.mkdtemp(prefix="bench-login-"))
-    models = built_catalogue(workdir)
-    pg_db = None
-    if args.postgres:
-        pg_db = f"bench_{uuid.uuid4().hex[:10]}"
-        admin = create_async_engine(args.postgres, isolation_level="AUTOCOMMIT")
-        async with admin.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{pg_db}"'))
-        await admin.dispose()
-        url = args.postgres.rsplit("/", 1)[0] + f"/{pg_db}"
-    else:
-        url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+    async with workspace("bench-login-", args.postgres) as (workdir, models, url):
+        return await _run(args, workdir, models, url)
+
+
+async def _run(args: argparse.Namespace, workdir: Path, models: Path, url: str) -> int:
     settings = Settings(
         database_url=url,
         models_dir=models,
@@ -233,12 +222,6 @@ async def run(args: argparse.Namespace) -> int:
         ok = await measure(args, core, hasher)
     finally:
         await core.close()
-        if pg_db:
-            admin = create_async_engine(args.postgres, isolation_level="AUTOCOMMIT")
-            async with admin.connect() as conn:
-                await conn.execute(text(f'DROP DATABASE IF EXISTS "{pg_db}" WITH (FORCE)'))
-            await admin.dispose()
-        shutil.rmtree(workdir, ignore_errors=True)
     return 0 if ok else 1
 
 

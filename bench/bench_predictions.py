@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -225,19 +227,42 @@ async def bench_naive(core: Core, user_ids: list[int], model: str) -> float:
     return len(user_ids) / wall
 
 
-async def run(args: argparse.Namespace) -> int:
-    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+@asynccontextmanager
+async def workspace(prefix: str, postgres: str | None) -> AsyncIterator[tuple[Path, Path, str]]:
+    """A temporary folder with the built-in catalogue, and an empty database: a SQLite file
+    there, or a new PostgreSQL database on the `postgres` server; all removed afterwards.
+    Yields (folder, models folder, database URL)."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
     models = built_catalogue(workdir)
-    pg_db = None
-    if args.postgres:
-        pg_db = f"bench_{uuid.uuid4().hex[:10]}"
-        admin = create_async_engine(args.postgres, isolation_level="AUTOCOMMIT")
+    pg_db = f"bench_{uuid.uuid4().hex[:10]}" if postgres else None
+    try:
+        if postgres and pg_db:
+            await _pg_admin(postgres, f'CREATE DATABASE "{pg_db}"')
+            url = postgres.rsplit("/", 1)[0] + f"/{pg_db}"
+        else:
+            url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+        yield workdir, models, url
+    finally:
+        if postgres and pg_db:
+            await _pg_admin(postgres, f'DROP DATABASE IF EXISTS "{pg_db}" WITH (FORCE)')
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+async def _pg_admin(url: str, sql: str) -> None:
+    admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
         async with admin.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{pg_db}"'))
+            await conn.execute(text(sql))
+    finally:
         await admin.dispose()
-        url = args.postgres.rsplit("/", 1)[0] + f"/{pg_db}"
-    else:
-        url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+
+
+async def run(args: argparse.Namespace) -> int:
+    async with workspace("bench-", args.postgres) as (workdir, models, url):
+        return await _run(args, workdir, models, url)
+
+
+async def _run(args: argparse.Namespace, workdir: Path, models: Path, url: str) -> int:
     settings = Settings(
         database_url=url,
         models_dir=models,
@@ -290,12 +315,6 @@ async def run(args: argparse.Namespace) -> int:
         ok = results == n and completed == 2 * n and pending == 0 and not bad
     finally:
         await core.close()
-        if pg_db:
-            admin = create_async_engine(args.postgres, isolation_level="AUTOCOMMIT")
-            async with admin.connect() as conn:
-                await conn.execute(text(f'DROP DATABASE IF EXISTS "{pg_db}" WITH (FORCE)'))
-            await admin.dispose()
-        shutil.rmtree(workdir, ignore_errors=True)
     return 0 if ok else 1
 
 

@@ -1,10 +1,20 @@
-"""Estimators that misbehave on purpose, pickled by reference for failure tests."""
+"""Estimators that misbehave on purpose, pickled by reference for failure tests, and a helper
+that installs one as an admin upload would."""
 
 from __future__ import annotations
 
+import io
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import joblib
+
+from db.models import Model
+from ml.schema import Feature, ModelMeta
+
+if TYPE_CHECKING:
+    from bot.app import Core
 
 
 class Exploding:
@@ -100,3 +110,25 @@ class Gated:
         ENTERED.set()
         GATE.wait(10)
         return [[0.5, 0.5] for _ in X]
+
+
+async def install_model(
+    core: Core, name: str, estimator: Any, cost: float = 2.0, task: str = "classification"
+) -> None:
+    """Install a model file and its metadata, and register its row, as an admin upload would."""
+    buf = io.BytesIO()
+    joblib.dump(estimator, buf)
+    meta = ModelMeta(
+        name=name,
+        title=name,
+        description="test model",
+        task=task,  # type: ignore[arg-type]
+        algorithm=type(estimator).__name__,
+        features=[Feature(name="x", description="x", min=0, max=10, example=1)],
+        class_names=["no", "yes"] if task == "classification" else [],
+        file=f"{name}.joblib",
+        sha256="0" * 64,
+    )
+    core.registry.install(meta, buf.getvalue())
+    async with core.session_factory() as s, s.begin():
+        s.add(Model(name=name, cost=cost, file_path=meta.file))

@@ -15,7 +15,7 @@ from tests.bot_fixtures import harness, registered
 from tests.bot_harness import Harness, TgUser
 from tests.helpers import assert_reconciled, balance_of, transactions_of
 from tests.models_for_tests import Exploding, Slow
-from tests.test_service import add_model
+from tests.models_for_tests import install_model as add_model
 
 __all__ = ["harness"]
 BOB = TgUser(2001, "bob")

@@ -5,13 +5,11 @@ does not stop start-up, and a CSV batch whose model times out fails at once."""
 from __future__ import annotations
 
 import asyncio
-import io
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import joblib
 import pytest
 from sqlalchemy import event, func, select
 
@@ -20,10 +18,9 @@ from db.accounts import Passwords, register
 from db.ledger import deduct_balance
 from db.models import Model, Prediction, TxKind
 from ml.executor import ModelOutputError, check_output
-from ml.schema import Feature, ModelMeta
 from tests.conftest import settings_for
 from tests.helpers import assert_reconciled, balance_of
-from tests.models_for_tests import InfiniteRegressor, NotFinite, RaisesOnSeven, SlowCounting
+from tests.models_for_tests import InfiniteRegressor, NotFinite, RaisesOnSeven, SlowCounting, install_model
 
 NOT_FINITE = "the model returned a value that is not a finite number"
 
@@ -45,22 +42,7 @@ async def install(
     core: Core, name: str, estimator: Any, cost: float = 2.0, task: str = "classification"
 ) -> Any:
     """Install a model file and its row, as an admin upload would; the loaded estimator back."""
-    buf = io.BytesIO()
-    joblib.dump(estimator, buf)
-    meta = ModelMeta(
-        name=name,
-        title=name,
-        description="test model",
-        task=task,  # type: ignore[arg-type]
-        algorithm=type(estimator).__name__,
-        features=[Feature(name="x", description="x", min=0, max=10, example=1)],
-        class_names=["no", "yes"] if task == "classification" else [],
-        file=f"{name}.joblib",
-        sha256="0" * 64,
-    )
-    core.registry.install(meta, buf.getvalue())
-    async with core.session_factory() as s, s.begin():
-        s.add(Model(name=name, cost=cost, file_path=meta.file))
+    await install_model(core, name, estimator, cost, task)
     await core.predictions.ensure_loadable(name)
     loaded = core.registry.cached(name)
     assert loaded is not None

@@ -21,7 +21,7 @@ from tests.bot_harness import Harness, TgUser
 from tests.conftest import REDIS_SKIP_REASON, drop_redis_prefix
 from tests.helpers import balance_of
 from tests.models_for_tests import Slow
-from tests.test_service import add_model
+from tests.models_for_tests import install_model as add_model
 
 __all__ = ["harness"]
 

@@ -4,13 +4,11 @@ told once, in one summary, even when several processes start together."""
 from __future__ import annotations
 
 import asyncio
-import io
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import joblib
 from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.methods import SendMessage, TelegramMethod
@@ -24,11 +22,11 @@ from bot.local_session import LocalSession
 from db.accounts import Passwords, register
 from db.ledger import deduct_balance
 from db.models import Model, Prediction, TxKind
-from ml.schema import Feature, ModelMeta
 from tests import models_for_tests
 from tests.conftest import settings_for
 from tests.helpers import assert_reconciled, balance_of
 from tests.models_for_tests import Exploding, Gated
+from tests.models_for_tests import install_model as install
 
 SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
 BLOCKED_CHAT = 6003
@@ -66,25 +64,6 @@ async def new_user(core: Core, tg: int, lang: str | None = None) -> int:
             language=lang,
         )
         return user.id
-
-
-async def install(core: Core, name: str, estimator: Any, cost: float = 1.0) -> None:
-    buf = io.BytesIO()
-    joblib.dump(estimator, buf)
-    meta = ModelMeta(
-        name=name,
-        title=name,
-        description="test model",
-        task="classification",
-        algorithm=type(estimator).__name__,
-        features=[Feature(name="x", description="x", min=0, max=10, example=1)],
-        class_names=["no", "yes"],
-        file=f"{name}.joblib",
-        sha256="0" * 64,
-    )
-    core.registry.install(meta, buf.getvalue())
-    async with core.session_factory() as s, s.begin():
-        s.add(Model(name=name, cost=cost, file_path=meta.file))
 
 
 async def pending_run(core: Core, uid: int, model: str, inputs: dict[str, Any], cost: float = 1.0) -> int:

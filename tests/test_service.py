@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import io
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import joblib
 import pytest
 from sqlalchemy import func, select, update
 
@@ -19,7 +17,6 @@ from db.ledger import deduct_balance
 from db.models import Model, Prediction, Transaction, TxKind, User
 from ml.inputs import InputError
 from ml.registry import ModelRegistry
-from ml.schema import Feature, ModelMeta
 from ml.service import (
     ModelUnavailable,
     PredictionOutcome,
@@ -32,6 +29,7 @@ from ml.service import (
 from tests.conftest import settings_for
 from tests.helpers import assert_reconciled, balance_of, transactions_of
 from tests.models_for_tests import Exploding, Slow
+from tests.models_for_tests import install_model as add_model
 
 MALIGNANT_ROW = (
     "17.99 10.38 122.8 1001 0.1184 0.2776 0.3001 0.1471 0.2419 0.07871 1.095 0.9053 8.589 "
@@ -63,26 +61,6 @@ async def counts(core: Core) -> tuple[int, int]:
         preds = await s.scalar(select(func.count()).select_from(Prediction))
         txs = await s.scalar(select(func.count()).select_from(Transaction))
         return int(preds or 0), int(txs or 0)
-
-
-async def add_model(core: Core, name: str, estimator: Any, cost: float = 2.0) -> None:
-    """Install a custom model file + metadata and register its row, as an admin upload would."""
-    buf = io.BytesIO()
-    joblib.dump(estimator, buf)
-    meta = ModelMeta(
-        name=name,
-        title=name,
-        description="test model",
-        task="classification",
-        algorithm=type(estimator).__name__,
-        features=[Feature(name="x", description="x", min=0, max=10, example=1)],
-        class_names=["no", "yes"],
-        file=f"{name}.joblib",
-        sha256="0" * 64,
-    )
-    core.registry.install(meta, buf.getvalue())
-    async with core.session_factory() as s, s.begin():
-        s.add(Model(name=name, cost=cost, file_path=meta.file))
 
 
 async def test_start_up_builds_and_registers_the_catalogue(core: Core) -> None:
