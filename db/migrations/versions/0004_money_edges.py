@@ -25,12 +25,8 @@ def upgrade() -> None:
         b.create_foreign_key("fk_transactions_payment_id_payments", "payments", ["payment_id"], ["id"])
     op.create_index("ix_transactions_payment_id", "transactions", ["payment_id"])
     op.create_index("uq_transactions_idempotency_key", "transactions", ["idempotency_key"], unique=True)
-    op.add_column(
-        "payments", sa.Column("refund_round", sa.Integer(), nullable=False, server_default="0")
-    )
-    op.add_column(
-        "payments", sa.Column("source", sa.String(16), nullable=False, server_default="update")
-    )
+    op.add_column("payments", sa.Column("refund_round", sa.Integer(), nullable=False, server_default="0"))
+    op.add_column("payments", sa.Column("source", sa.String(16), nullable=False, server_default="update"))
     op.add_column("payments", sa.Column("refunded_outside_at", sa.DateTime(), nullable=True))
     # who paid (refunds go to them, whatever account their payment credited since), and when a
     # process took the current refund attempt (one attempt at a time)
