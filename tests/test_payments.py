@@ -128,6 +128,23 @@ async def test_custom_amount_within_bounds(harness: Harness, core: Core) -> None
     assert invoice.prices[0].amount == 25 and invoice.title == "25 кредитов"
 
 
+async def test_custom_amount_takes_ascii_digits_only(harness: Harness, core: Core) -> None:
+    """Superscripts, circled and other Unicode digits pass str.isdigit(); int() refuses them or
+    reads them as digits: each is answered like any other text that is not a whole number."""
+    await registered(core, PAYER)
+    await harness.send(PAYER, "/topup")
+    await harness.press(PAYER, "Other amount")
+    for bad in ("²", "³", "①", "٣", "１２", "1²", "1" * 5000, "1 00", "12,5", " "):
+        r = await harness.send(PAYER, bad)
+        assert r.texts == ["⚠️ Send a whole number of Stars from 1 to 10000."], repr(bad[:10])
+    assert invoices(harness) == []
+    await harness.send(PAYER, " 1\u202f000 ")  # thousands as people write them
+    await harness.send(PAYER, "/topup")
+    await harness.press(PAYER, "Other amount")
+    await harness.send(PAYER, "2 500")
+    assert [i.prices[0].amount for i in invoices(harness)] == [1000, 2500]
+
+
 async def test_pre_checkout_accepted(harness: Harness, core: Core) -> None:
     await registered(core, PAYER)
     invoice = await buy_pack(harness, PAYER)

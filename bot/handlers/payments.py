@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from decimal import Decimal
 
 from aiogram import Bot, F, Router
@@ -36,6 +37,19 @@ from db.payments import (
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
+# A custom number of Stars: ASCII digits only ("²", "①" or "٣" pass str.isdigit() but int() refuses
+# some and reads others), in groups of three when spaced as people write thousands ("1 000",
+# also with a no-break or thin space). Nine digits at most: far above any bound, far below int()'s.
+_STARS_RE = re.compile(r"[0-9]{1,3}(?:[ \u00a0\u2009\u202f][0-9]{3}){1,2}|[0-9]{1,9}")
+_GROUP_SEPARATORS = re.compile(r"[ \u00a0\u2009\u202f]")
+
+
+def parse_stars(text: str) -> int | None:
+    """A whole number of Stars typed by the user, or None if it is not one."""
+    raw = text.strip()
+    if not _STARS_RE.fullmatch(raw):
+        return None
+    return int(_GROUP_SEPARATORS.sub("", raw))
 
 
 @router.message(F.successful_payment)  # first in the first router: no dialog state catches it
@@ -210,12 +224,11 @@ async def topup_amount(
     session: AsyncSession,
     user: User,
 ) -> None:
-    raw = (message.text or "").strip()
+    stars = parse_stars(message.text or "")
     low, high = core.settings.topup_min_stars, core.settings.topup_max_stars
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if stars is None or not low <= stars <= high:
         await message.answer(t("err_topup_amount", min=low, max=high), reply_markup=cancel_kb(t))
         return
-    stars = int(raw)
     credits = (Decimal(str(core.settings.topup_credits_per_star)) * stars).quantize(Decimal("0.01"))
     await state.clear()
     await send_invoice(message, bot, t, session, user, stars, credits)
