@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from html import escape
@@ -12,6 +12,35 @@ from bot.i18n import Translator
 from ml.schema import Feature, ModelMeta
 
 BAR_WIDTH = 10
+# Echoes of outside text (what a user typed, a name from a command) are cut to this many
+# characters, and lists of names to LIST_LIMIT: with a message's own words, a reply stays well
+# within Telegram's 4,096 characters (1,024 in a caption) whatever came in.
+ECHO_LIMIT = 100
+LIST_LIMIT = 1000
+
+
+def quote(text: object, limit: int = ECHO_LIMIT) -> str:
+    """Outside text for a reply: at most `limit` characters (cut with "…"), HTML-escaped.
+    Every echo of user input goes through here."""
+    s = str(text)
+    if len(s) > limit:
+        s = s[: limit - 1] + "…"
+    return escape(s)
+
+
+def quote_list(items: Iterable[object], limit: int = LIST_LIMIT) -> str:
+    """Items joined by commas, each shortened like `quote`, as many whole ones as fit in `limit`
+    characters; then "… +N" for the rest."""
+    names = [str(i) if len(str(i)) <= ECHO_LIMIT else str(i)[: ECHO_LIMIT - 1] + "…" for i in items]
+    shown: list[str] = []
+    size = 0
+    for n, name in enumerate(names):
+        if shown and size + len(name) > limit:
+            shown.append(f"… +{len(names) - n}")
+            break
+        shown.append(name)
+        size += len(name) + 2
+    return escape(", ".join(shown))
 
 
 def money(value: Decimal | float | int) -> str:
@@ -44,7 +73,7 @@ def inputs_block(meta: ModelMeta, values: Mapping[str, Any], limit: int = 40) ->
 
 def expected_text(t: Translator, f: Feature) -> str:
     if f.type == "category":
-        return t("expect_category", options=", ".join(escape(c) for c in f.categories or {}))
+        return t("expect_category", options=quote_list(f.categories or {}))
     key = "expect_int" if f.type == "int" else "expect_number"
     return t(
         key, min=f"{f.min:g}" if f.min is not None else "−∞", max=f"{f.max:g}" if f.max is not None else "∞"
@@ -82,11 +111,11 @@ def input_error_text(t: Translator, exc: Any, meta: ModelMeta) -> str:
         return t("err_in_empty_all", count=len(meta.features))
     return t(
         f"err_in_{exc.code}",
-        feature=escape(str(exc.feature or "")),
+        feature=quote(exc.feature or ""),  # unknown_feature: whatever name the user typed
         expected=expected_text(t, feature) if feature else "",
-        got=escape(str(params.get("got", ""))),
+        got=quote(params.get("got", "")),
         count=params.get("expected", len(meta.features)),  # wrong_count: how many values are wanted
-        missing=escape(", ".join(params.get("missing", []))),
-        allowed=escape(", ".join(f.name for f in meta.features)),
+        missing=quote_list(params.get("missing", [])),
+        allowed=quote_list(f.name for f in meta.features),
         max=params.get("max", ""),
     )

@@ -19,6 +19,7 @@ from db.models import Model
 from tests.bot_fixtures import db_user, harness, registered
 from tests.bot_harness import Harness, TgUser
 from tests.helpers import assert_reconciled, balance_of, transactions_of
+from tests.telegram_limits import assert_sendable
 
 __all__ = ["harness"]
 ADMIN = TgUser(9001, "boss")
@@ -301,3 +302,28 @@ async def test_admin_console_in_russian(harness: Harness, core: Core) -> None:
     assert "Статистика" in r.text
     r = await harness.send(TgUser(6666, "m", language_code="ru"), "/stats")
     assert "только для администраторов" in r.text
+
+
+async def test_long_arguments_are_echoed_short_and_escaped(harness: Harness, core: Core) -> None:
+    """`/user <4,085 characters>` was echoed whole: over Telegram's 4,096 with the message's own
+    words. Every echo of an argument is shortened and escaped."""
+    await registered(core, ALICE)
+    long = "<b>&" + "x" * 4081
+    for command in (
+        f"/user {long}",
+        f"/user {'y' * 4085}",
+        f"/disable {long}",
+        f"/credit {long} 5",
+        f"/credit alice {long}",
+        f"/setcost {long} 1",
+        f"/setcost iris_logreg {long}",
+        f"/enable_model {long}",
+        f"/refund {long}",
+        f"/users {long}",
+    ):
+        r = await harness.send(ADMIN, command)
+        assert_sendable(r.calls)
+        assert r.texts and all(len(text) < 400 for text in r.texts), command[:20]
+        if not command.startswith("/users"):
+            assert "“&lt;b&gt;&amp;xxx" in r.text or "“yyy" in r.text, command[:20]
+            assert "…”" in r.text

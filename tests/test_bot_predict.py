@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from html import escape
 
 import pytest
 from sqlalchemy import func, select, update
@@ -16,6 +17,7 @@ from tests.bot_harness import Harness, TgUser
 from tests.helpers import assert_reconciled, balance_of, transactions_of
 from tests.models_for_tests import Exploding, Slow
 from tests.models_for_tests import install_model as add_model
+from tests.telegram_limits import assert_sendable
 
 __all__ = ["harness"]
 BOB = TgUser(2001, "bob")
@@ -424,3 +426,20 @@ async def test_a_screen_without_a_stored_price_charges_nothing(harness: Harness,
     assert await charges(core, uid) == 0
     r = await harness.press(BOB, "Confirm and pay 1")
     assert "Charged <b>1</b>" in r.texts[-1] and await charges(core, uid) == 1
+
+
+async def test_a_long_unknown_input_name_is_echoed_short_and_escaped(harness: Harness, core: Core) -> None:
+    """An unknown input name of 3,600 characters, echoed with the model's 30 input names, was a
+    reply of 4,533 characters: Telegram refuses it ("message is too long")."""
+    uid = await registered(core, BOB)
+    await harness.send(BOB, "/predict")
+    await harness.press(BOB, "Breast cancer")
+    await harness.press(BOB, "Enter inputs")
+    for name in ("a" * 3600, "b" * 3990, "x.y-" + "z" * 3000):
+        r = await harness.send(BOB, f"{name}=1")
+        assert_sendable(r.calls)
+        [text] = r.texts
+        assert text.startswith(f"⚠️ Unknown input “{escape(name[:40])}") and "…”" in text
+        assert "Inputs: mean_radius, mean_texture, " in text
+        assert "Use example" in " ".join(r.buttons())  # the step stays open
+    assert await charges(core, uid) == 0

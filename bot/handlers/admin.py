@@ -23,7 +23,7 @@ from bot.filters import NOT_COMMAND, IsAdmin
 from bot.i18n import Translator
 from bot.keyboards import admin_menu_kb, admin_models_kb, broadcast_kb, cancel_kb, user_card_kb, users_kb
 from bot.refunds import attempt_refund
-from bot.render import money, short_result, when
+from bot.render import money, quote, short_result, when
 from bot.states import AdminAddModel, AdminBroadcast
 from db import accounts
 from db.engine import unit
@@ -52,6 +52,7 @@ admin.callback_query.filter(IsAdmin())
 refusals = Router(name=f"{__name__}.refusals")  # tried only when `admin` did not match
 router.include_routers(admin, refusals)
 
+BROADCAST_MAX = 3500  # characters of a broadcast (sent as plain text; the preview adds a line)
 ADMIN_COMMANDS = (
     "admin",
     "users",
@@ -105,7 +106,7 @@ async def users_view(t: Translator, session: AsyncSession, query: str, page: int
     page = max(0, min(page, pages - 1))
     if not users:
         return t("adm_no_users"), users_kb(t, [], 0, 1, query)
-    header = t("adm_users", page=page + 1, pages=pages, query=escape(query) or "—")
+    header = t("adm_users", page=page + 1, pages=pages, query=quote(query) or "—")
     return header, users_kb(t, [(u.id, user_label(u)) for u in users], page, pages, query[:20])
 
 
@@ -153,7 +154,7 @@ async def _find(message: Message, t: Translator, session: AsyncSession, ref: str
     async with unit(session):
         found = await find_user(session, ref) if ref else None
     if found is None:
-        await message.answer(t("adm_user_not_found", ref=escape(ref or "?")))
+        await message.answer(t("adm_user_not_found", ref=quote(ref or "?")))
     return found
 
 
@@ -211,7 +212,7 @@ async def _money_command(
                     session, found.id, raw_amount, description, kind=TxKind.ADMIN_DEBIT
                 )
     except InvalidAmount as exc:
-        await message.answer(t("adm_bad_amount", amount=escape(raw_amount), reason=escape(exc.reason)))
+        await message.answer(t("adm_bad_amount", amount=quote(raw_amount), reason=escape(exc.reason)))
         return
     except InsufficientFunds as exc:
         await message.answer(t("adm_insufficient", balance=money(exc.balance), amount=money(exc.amount)))
@@ -335,10 +336,10 @@ async def model_switch_cmd(
     async with unit(session):
         changed = await set_model_active(session, name, active)
     if not changed:
-        await message.answer(t("adm_model_not_found", name=escape(name)))
+        await message.answer(t("adm_model_not_found", name=quote(name)))
         return
     log.info("%s set model %s active=%s", admin_name(message.from_user), name, active)
-    await message.answer(t("adm_model_on" if active else "adm_model_off", name=escape(name)))
+    await message.answer(t("adm_model_on" if active else "adm_model_off", name=quote(name)))
 
 
 @admin.message(Command("setcost"))
@@ -352,13 +353,13 @@ async def setcost_cmd(message: Message, command: CommandObject, t: Translator, s
         async with unit(session):
             cost = await set_model_cost(session, name, raw)
     except InvalidAmount as exc:
-        await message.answer(t("adm_bad_amount", amount=escape(raw), reason=escape(exc.reason)))
+        await message.answer(t("adm_bad_amount", amount=quote(raw), reason=escape(exc.reason)))
         return
     except LookupError:
-        await message.answer(t("adm_model_not_found", name=escape(name)))
+        await message.answer(t("adm_model_not_found", name=quote(name)))
         return
     log.info("%s set cost of %s to %s", admin_name(message.from_user), name, cost)
-    await message.answer(t("adm_cost_set", name=escape(name), cost=money(cost)))
+    await message.answer(t("adm_cost_set", name=quote(name), cost=money(cost)))
 
 
 @admin.message(Command("addmodel"))
@@ -442,7 +443,7 @@ async def refund_cmd(
     async with unit(session):
         payment = await find_payment(session, ref)
     if payment is None:
-        await message.answer(t("adm_refund_not_found", ref=escape(ref)))
+        await message.answer(t("adm_refund_not_found", ref=quote(ref)))
         return
     try:
         async with unit(session):
@@ -511,13 +512,15 @@ async def stats_cb(query: CallbackQuery, t: Translator, session: AsyncSession) -
 async def _ask_broadcast(message: Message, state: FSMContext, t: Translator, text: str) -> None:
     await state.set_state(AdminBroadcast.confirm)
     await state.update_data(text=text)
-    await message.answer(t("adm_broadcast_preview", text=escape(text)), reply_markup=broadcast_kb(t))
+    await message.answer(
+        t("adm_broadcast_preview", text=quote(text, BROADCAST_MAX)), reply_markup=broadcast_kb(t)
+    )
 
 
 @admin.message(Command("broadcast"))
 async def broadcast_cmd(message: Message, command: CommandObject, state: FSMContext, t: Translator) -> None:
     if command.args:
-        await _ask_broadcast(message, state, t, command.args.strip()[:3500])
+        await _ask_broadcast(message, state, t, command.args.strip()[:BROADCAST_MAX])
         return
     await state.set_state(AdminBroadcast.text)
     await message.answer(t("adm_broadcast_ask"), reply_markup=cancel_kb(t))
@@ -533,7 +536,7 @@ async def broadcast_cb(query: CallbackQuery, state: FSMContext, t: Translator) -
 
 @admin.message(AdminBroadcast.text, NOT_COMMAND)
 async def broadcast_text(message: Message, state: FSMContext, t: Translator) -> None:
-    await _ask_broadcast(message, state, t, (message.text or "")[:3500])
+    await _ask_broadcast(message, state, t, (message.text or "")[:BROADCAST_MAX])
 
 
 async def broadcast(

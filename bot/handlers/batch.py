@@ -21,7 +21,7 @@ from bot.filters import Registered
 from bot.handlers.predict import confirmed_cost, quote_for_button
 from bot.i18n import Translator
 from bot.keyboards import back_to_menu_kb, cancel_kb, confirm_kb
-from bot.render import input_error_text, money
+from bot.render import input_error_text, money, quote, quote_list
 from bot.states import Predict
 from db.engine import unit
 from db.errors import InsufficientFunds
@@ -69,9 +69,9 @@ async def batch_start(
 def _file_error_text(t: Translator, exc: BatchFileError) -> str:
     params = dict(exc.params)
     if "missing" in params:
-        params["missing"] = escape(", ".join(params["missing"]))
+        params["missing"] = quote_list(params["missing"])
     if "detail" in params:
-        params["detail"] = escape(str(params["detail"]))
+        params["detail"] = quote(params["detail"])
     return t(f"err_batch_{exc.code}", **params)
 
 

@@ -17,7 +17,7 @@ from bot.callbacks import MenuCD, PageCD, PredCD
 from bot.filters import Registered
 from bot.i18n import Translator
 from bot.keyboards import history_kb, prediction_kb
-from bot.render import inputs_block, money, result_block, short_result, when
+from bot.render import inputs_block, money, quote, result_block, short_result, when
 from db.engine import unit
 from db.ledger import to_money
 from db.models import Transaction, User
@@ -115,7 +115,7 @@ async def prediction_detail(
         meta = core.registry.meta(model_name)
     except Exception:
         meta = None
-    inputs = inputs_block(meta, pred.input_data or {}) if meta else escape(str(pred.input_data))[:1000]
+    inputs = inputs_block(meta, pred.input_data or {}) if meta else quote(pred.input_data, 1000)
     if pred.status == "completed" and meta:
         outcome = result_block(t, meta, pred.result)
     elif pred.status == "failed":
