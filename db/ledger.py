@@ -49,10 +49,12 @@ def validate_amount(amount: float | int | str | Decimal) -> Decimal:
         raise InvalidAmount(amount, "not finite")
     if dec <= 0:
         raise InvalidAmount(amount, "must be positive")
-    if dec != dec.quantize(CENT):
-        raise InvalidAmount(amount, "at most two decimals")
+    # The range before quantizing: quantize() raises InvalidOperation for a number whose cents
+    # need more digits than the context's 28 ("1e309", forty nines).
     if dec > MAX_AMOUNT:
         raise InvalidAmount(amount, f"at most {MAX_AMOUNT}")
+    if dec < CENT or dec != dec.quantize(CENT):
+        raise InvalidAmount(amount, "at most two decimals")
     return dec.quantize(CENT)
 
 

@@ -36,7 +36,7 @@ class UploadError(ValueError):
 def parse_upload_meta(text: str, data: bytes, default_cost: Decimal) -> tuple[ModelMeta, Decimal]:
     try:
         spec = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:  # JSONDecodeError, or an integer of more digits than int() takes
         raise UploadError("bad_json", str(exc)) from None
     if not isinstance(spec, dict):
         raise UploadError("bad_json", "expected a JSON object")

@@ -327,3 +327,30 @@ async def test_long_arguments_are_echoed_short_and_escaped(harness: Harness, cor
         if not command.startswith("/users"):
             assert "“&lt;b&gt;&amp;xxx" in r.text or "“yyy" in r.text, command[:20]
             assert "…”" in r.text
+
+
+@pytest.mark.parametrize("amount", ["1e309", "9" * 40, "1e400"])
+async def test_huge_amounts_are_refused_with_a_reason(harness: Harness, core: Core, amount: str) -> None:
+    """Quantizing to cents before the range check raised InvalidOperation for these."""
+    uid = await registered(core, ALICE)
+    for command in (f"/credit @alice {amount}", f"/debit @alice {amount}", f"/setcost iris_logreg {amount}"):
+        r = await harness.send(ADMIN, command)
+        assert r.texts == [f"⚠️ Bad amount “{amount}”: at most 1000000."], command
+    assert await balance_of(core.session_factory, uid) == Decimal("10")
+    async with core.session_factory() as s:
+        model = await s.scalar(select(Model).where(Model.name == "iris_logreg"))
+        assert model is not None and model.cost == 1
+
+
+async def test_an_upload_with_a_huge_cost_is_refused(harness: Harness, core: Core) -> None:
+    await harness.send(ADMIN, "/addmodel")
+    await harness.upload(ADMIN, "tree.joblib", _tree_bytes(2), mime="application/octet-stream")
+    for cost, answer in [
+        ("1e30", "⚠️ Bad cost: at most 1000000."),
+        ("1" * 4000, "⚠️ Bad cost: at most 1000000."),
+        ("1" * 5000, "⚠️ That is not valid JSON: Exceeds the limit (4300 digits)"),  # int() refuses it
+    ]:
+        r = await harness.send(ADMIN, json.dumps(META).replace('"cost": 0.5', f'"cost": {cost}'))
+        assert r.text.startswith(answer), cost[:10]
+    r = await harness.send(ADMIN, json.dumps(META))
+    assert "Model <b>Tiny tree</b> (<code>tiny_tree</code>) added" in r.text

@@ -99,6 +99,14 @@ async def test_balance_limit(session_factory: async_sessionmaker[AsyncSession]) 
         ("", "not a number"),
         (1_000_000.01, "at most 1000000"),
         ("1e9", "at most 1000000"),
+        # beyond the 28 digits a Decimal context holds: quantizing first raised InvalidOperation
+        ("1e309", "at most 1000000"),
+        ("9" * 40, "at most 1000000"),
+        ("1e400", "at most 1000000"),
+        (1e30, "at most 1000000"),
+        (10**4000, "at most 1000000"),
+        ("1e-999999999", "at most two decimals"),
+        ("-1e400", "must be positive"),
     ],
 )
 def test_bad_amounts_are_clear_errors(amount: object, reason: str) -> None:
