@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.errors import DomainError, InsufficientFunds
+from db.ids import parse_id
 from db.ledger import deduct_balance, increase_balance, to_money, validate_amount
 from db.models import Order, OrderStatus, Payment, PaymentStatus, TxKind, User, utcnow
 
@@ -209,12 +210,12 @@ async def _outcome(session: AsyncSession, payment: Payment, status: str) -> Paym
 
 
 async def find_payment(session: AsyncSession, ref: str) -> Payment | None:
-    """A payment by its charge id, or by its order number ('#12' or '12')."""
+    """A payment by its charge id, or by its order number ('#12' or '12'; out of range: none)."""
     ref = ref.strip()
-    number = ref.lstrip("#")
+    number = parse_id(ref.lstrip("#"))
     conditions = [Payment.telegram_payment_charge_id == ref]
-    if number.isdigit():
-        conditions.append(Payment.order_id == int(number))
+    if number is not None:
+        conditions.append(Payment.order_id == number)
     return await session.scalar(select(Payment).where(or_(*conditions)).order_by(Payment.id))
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Select, String, cast, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.ids import BIGINT_MAX, parse_id
 from db.ledger import to_money, validate_amount
 from db.models import Model, Prediction, PredictionStatus, Transaction, TxKind, User
 
@@ -27,18 +28,26 @@ async def _page(session: AsyncSession, stmt: Select, page: int, per_page: int) -
 # -- users -----------------------------------------------------------------------------------
 
 
+async def _by_telegram_id(session: AsyncSession, raw: str) -> User | None:
+    telegram_id = parse_id(raw, BIGINT_MAX)
+    if telegram_id is None:
+        return None
+    return await session.scalar(select(User).where(User.telegram_id == telegram_id))
+
+
 async def find_user(session: AsyncSession, ref: str) -> User | None:
-    """A user by '#id' / id, '@username' / username, or Telegram id ('tg:123' or a long number)."""
+    """A user by '#id' / id, '@username' / username, or Telegram id ('tg:123' or a long number).
+    An id out of range (see db/ids.py) finds no one."""
     ref = ref.strip()
     if ref.startswith("#") and ref[1:].isdigit():
-        return await session.get(User, int(ref[1:]))
+        user_id = parse_id(ref[1:])
+        return None if user_id is None else await session.get(User, user_id)
     if ref.lower().startswith("tg:") and ref[3:].isdigit():
-        return await session.scalar(select(User).where(User.telegram_id == int(ref[3:])))
+        return await _by_telegram_id(session, ref[3:])
     if ref.isdigit():
-        by_id = await session.get(User, int(ref))
-        if by_id is not None:
-            return by_id
-        return await session.scalar(select(User).where(User.telegram_id == int(ref)))
+        user_id = parse_id(ref)
+        by_id = None if user_id is None else await session.get(User, user_id)
+        return by_id or await _by_telegram_id(session, ref)
     name = ref.lstrip("@").lower()
     return await session.scalar(
         select(User).where(or_(func.lower(User.username) == name, User.email == name))
@@ -121,6 +130,9 @@ async def user_predictions(
 async def user_prediction(
     session: AsyncSession, user_id: int, prediction_id: int
 ) -> tuple[Prediction, str] | None:
+    """The user's prediction with this id (from callback data: any integer a client sends)."""
+    if parse_id(prediction_id) is None:
+        return None
     row = (
         await session.execute(
             select(Prediction, Model.name)

@@ -354,3 +354,21 @@ async def test_an_upload_with_a_huge_cost_is_refused(harness: Harness, core: Cor
         assert r.text.startswith(answer), cost[:10]
     r = await harness.send(ADMIN, json.dumps(META))
     assert "Model <b>Tiny tree</b> (<code>tiny_tree</code>) added" in r.text
+
+
+@pytest.mark.parametrize(
+    "ref", ["#" + "9" * 20, "9" * 20, "tg:" + "9" * 20, f"#{2**63}", f"#{2**31}", "#²", "tg:①", "²"]
+)
+async def test_user_ids_out_of_range_are_not_found(harness: Harness, core: Core, ref: str) -> None:
+    """SQLite raised OverflowError for ids beyond 64 bits, PostgreSQL an error for ids beyond its
+    INTEGER column; int() refused "²", which str.isdigit() takes."""
+    await registered(core, ALICE)
+    for command in (f"/user {ref}", f"/credit {ref} 5", f"/disable {ref}"):
+        r = await harness.send(ADMIN, command)
+        assert r.texts == [f"⚠️ No user “{ref}”. Use #id, id, @username, email or tg:telegram_id."], command
+
+
+@pytest.mark.parametrize("ref", ["9" * 20, "#" + "9" * 20, str(2**31), "²"])
+async def test_payment_refs_out_of_range_are_not_found(harness: Harness, core: Core, ref: str) -> None:
+    r = await harness.send(ADMIN, f"/refund {ref}")
+    assert r.texts == [f"⚠️ No payment “{ref}”."]

@@ -6,7 +6,8 @@ import csv
 import io
 from decimal import Decimal
 
-from aiogram.types import BufferedInputFile
+import pytest
+from aiogram.types import BufferedInputFile, Update
 from sqlalchemy import func, select, update
 
 from bot.app import Core
@@ -187,3 +188,30 @@ async def test_a_batch_price_change_in_russian(harness: Harness, core: Core) -> 
     assert "Цена изменилась: было 1, стало 3. Проверьте и подтвердите заново." in r.text
     assert "✅ Подтвердить и оплатить 3 кр" in r.buttons()
     assert await balance_of(core.session_factory, uid) == Decimal("10")
+
+
+def forged_press(h: Harness, tg: TgUser, data: str) -> Update:
+    """A callback query with data no keyboard of the bot carries (clients can send any)."""
+    message = {"message_id": 1, "date": 0, "chat": {"id": tg.id, "type": "private"}, "text": "m"}
+    return h.update(
+        callback_query={
+            "id": data,
+            "from": tg.as_dict(),
+            "chat_instance": "c",
+            "data": data,
+            "message": message,
+        }
+    )
+
+
+@pytest.mark.parametrize("pid", ["9" * 23, str(2**63), str(2**31), "-" + "9" * 23])
+async def test_forged_prediction_ids_out_of_range_are_not_found(
+    harness: Harness, core: Core, pid: str
+) -> None:
+    """SQLite raised OverflowError for ids beyond 64 bits (PostgreSQL: beyond its INTEGER)."""
+    await registered(core, CARL)
+    for action in ("show", "repeat"):
+        missing = await harness.feed(forged_press(harness, CARL, f"p:{action}:12345"))
+        r = await harness.feed(forged_press(harness, CARL, f"p:{action}:{pid}"))
+        assert (r.alerts, r.texts) == (missing.alerts, missing.texts)
+        assert r.alerts == ["Not found."] if action == "show" else "not available" in r.text
