@@ -19,6 +19,7 @@ from bot.logs import update_id_var, user_id_var
 from bot.scale import Dedup, Throttle
 from db.accounts import detached_user, user_rows_by_telegram_ids
 from db.grouping import Coalescer
+from db.repo import mark_reachable
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -116,9 +117,19 @@ class ContextMiddleware(BaseMiddleware):
             found = await user_rows_by_telegram_ids(session, telegram_ids)
         return [found.get(i) for i in telegram_ids]
 
+    async def _reachable_again(self, row: dict[str, Any]) -> dict[str, Any]:
+        """A user a broadcast found unreachable writes again: broadcasts reach them again. Only
+        such a user costs a write (the loaded row says so); everyone else's updates none."""
+        async with self.core.session_factory() as session, session.begin():
+            await mark_reachable(session, row["id"])
+        log.info("user %d can be reached again", row["id"])
+        return {**row, "unreachable_at": None}
+
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         tg_user: TgUser | None = data.get("event_from_user")
         row = await self._load_user(tg_user.id) if tg_user else None
+        if row is not None and row["unreachable_at"] is not None and _writes(event):
+            row = await self._reachable_again(row)
         user = detached_user(row) if row is not None else None
         lang = self.i18n.pick(user.language if user else None, tg_user.language_code if tg_user else None)
         t = self.i18n.translator(lang)
@@ -136,6 +147,11 @@ class ContextMiddleware(BaseMiddleware):
         finally:
             if session.in_transaction():  # the handler (or the commit) raised: roll back
                 await session.close()
+
+
+def _writes(event: TelegramObject) -> bool:
+    """The user wrote or pressed a button in the chat (not, say, a pre-checkout query)."""
+    return isinstance(event, Update) and (event.message is not None or event.callback_query is not None)
 
 
 async def _tell_blocked(event: TelegramObject, text: str) -> None:

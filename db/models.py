@@ -90,6 +90,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, nullable=True)
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    # When Telegram refused a message to them (403: blocked the bot, account deleted); cleared when
+    # they write again. Broadcasts skip them meanwhile.
+    unreachable_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Model(Base):

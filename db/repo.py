@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.ids import BIGINT_MAX, parse_id
 from db.ledger import to_money, validate_amount
-from db.models import Model, Prediction, PredictionStatus, Transaction, TxKind, User
+from db.models import Model, Prediction, PredictionStatus, Transaction, TxKind, User, utcnow
 
 
 def pages_of(total: int, per_page: int) -> int:
@@ -75,13 +76,46 @@ async def set_language(session: AsyncSession, user_id: int, lang: str) -> None:
     await session.execute(update(User).where(User.id == user_id).values(language=lang))
 
 
-async def active_telegram_ids(session: AsyncSession) -> list[int]:
-    rows = await session.scalars(
-        select(User.telegram_id)
+@dataclass(frozen=True)
+class Audience:
+    """Who a broadcast goes to: active users' chats, less those Telegram refused to deliver to."""
+
+    chat_ids: list[int]
+    skipped: int  # unreachable (blocked the bot) until they write to it again
+
+
+async def broadcast_audience(session: AsyncSession) -> Audience:
+    rows = await session.execute(
+        select(User.telegram_id, User.unreachable_at)
         .where(User.disabled.is_(False), User.telegram_id.is_not(None))
         .order_by(User.id)
     )
-    return [int(r) for r in rows if r is not None]
+    chat_ids: list[int] = []
+    skipped = 0
+    for telegram_id, unreachable_at in rows:
+        if unreachable_at is not None:
+            skipped += 1
+        elif telegram_id is not None:
+            chat_ids.append(telegram_id)
+    return Audience(chat_ids, skipped)
+
+
+async def mark_unreachable(session: AsyncSession, telegram_ids: Sequence[int]) -> None:
+    """Telegram refused to deliver to these chats (403: blocked the bot, or deleted)."""
+    now = utcnow()
+    for start in range(0, len(telegram_ids), 500):
+        await session.execute(
+            update(User)
+            .where(User.telegram_id.in_(telegram_ids[start : start + 500]))
+            .values(unreachable_at=now)
+        )
+
+
+async def mark_reachable(session: AsyncSession, user_id: int) -> None:
+    """The user wrote to the bot: they can be sent messages again."""
+    await session.execute(
+        update(User).where(User.id == user_id, User.unreachable_at.is_not(None)).values(unreachable_at=None)
+    )
 
 
 # -- models ----------------------------------------------------------------------------------

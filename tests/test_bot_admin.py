@@ -7,14 +7,18 @@ import io
 import json
 import logging
 from decimal import Decimal
+from typing import Any
 
 import joblib
 import pytest
+from aiogram.exceptions import TelegramForbiddenError
 from aiogram.methods import SendMessage
 from sklearn.tree import DecisionTreeClassifier
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from bot.app import Core
+from bot.local_session import LocalSession
 from db.models import Model
 from tests.bot_fixtures import db_user, harness, registered
 from tests.bot_harness import Harness, TgUser
@@ -372,3 +376,57 @@ async def test_user_ids_out_of_range_are_not_found(harness: Harness, core: Core,
 async def test_payment_refs_out_of_range_are_not_found(harness: Harness, core: Core, ref: str) -> None:
     r = await harness.send(ADMIN, f"/refund {ref}")
     assert r.texts == [f"⚠️ No payment “{ref}”."]
+
+
+def broadcast_texts(h: Harness, chat_id: int) -> list[str]:
+    """What broadcasts sent (or tried to send) to this chat: plain text, unlike every reply."""
+    sent = [c for c in h.session.calls if isinstance(c, SendMessage) and c.parse_mode is None]
+    return [c.text for c in sent if int(c.chat_id) == chat_id]
+
+
+class BlockedBy(LocalSession):
+    """Telegram, where the users in `blocked` have blocked the bot: 403 for messages to them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocked: set[int] = set()
+
+    def _answer(self, bot: Any, method: Any) -> Any:
+        if isinstance(method, SendMessage) and int(method.chat_id) in self.blocked:
+            raise TelegramForbiddenError(method=method, message="Forbidden: bot was blocked by the user")
+        return super()._answer(bot, method)
+
+
+async def test_users_who_blocked_the_bot_are_skipped_until_they_write(core: Core) -> None:
+    session = BlockedBy()
+    h = Harness(core, session)
+    statements: list[str] = []
+    sa_event.listen(core.engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+
+    async def broadcast(text: str) -> str:
+        await h.send(ADMIN, f"/broadcast {text}")
+        await h.press(ADMIN, "Send to everyone")
+        await asyncio.gather(*core.tasks)
+        return [c.text for c in session.sent() if "Broadcast done" in c.text][-1]
+
+    try:
+        for i in range(3):
+            await registered(core, TgUser(500 + i, f"bcast{i}"))
+        session.blocked.add(501)
+        assert "2 sent, 1 failed, 0 skipped" in await broadcast("one")
+        gone = await db_user(core, 501)
+        assert gone is not None and gone.unreachable_at is not None
+        assert "2 sent, 0 failed, 1 skipped" in await broadcast("two")
+        assert broadcast_texts(h, 501) == ["one"]  # tried once, then no more
+        statements.clear()
+        await h.send(TgUser(500, "bcast0"), "/balance")  # no write for a user who is not marked
+        assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE USERS")]
+        session.blocked.clear()  # unblocked, and writes to the bot
+        r = await h.send(TgUser(501, "bcast1"), "/start")
+        assert "balance <b>10</b>" in r.text
+        back = await db_user(core, 501)
+        assert back is not None and back.unreachable_at is None
+        assert "3 sent, 0 failed, 0 skipped" in await broadcast("three")
+        assert broadcast_texts(h, 501) == ["one", "three"]
+    finally:
+        await h.close()

@@ -32,11 +32,13 @@ from db.ledger import deduct_balance, increase_balance
 from db.models import Model, Payment, TxKind, User
 from db.payments import PaymentError, find_payment, start_refund
 from db.repo import (
-    active_telegram_ids,
+    Audience,
+    broadcast_audience,
     find_user,
     get_model,
     list_models,
     list_users,
+    mark_unreachable,
     set_model_active,
     set_model_cost,
     stats,
@@ -540,25 +542,41 @@ async def broadcast_text(message: Message, state: FSMContext, t: Translator) -> 
 
 
 async def broadcast(
-    bot: Bot, core: Core, chat_ids: list[int], text: str, report_to: int, t: Translator
+    bot: Bot, core: Core, audience: Audience, text: str, report_to: int, t: Translator
 ) -> None:
-    """Send to every active user at BROADCAST_RATE per second (Telegram allows ~30/s); 429s are
-    waited out by the session's retry middleware; users who blocked the bot are counted."""
+    """Send to every reachable active user at BROADCAST_RATE per second (Telegram allows ~30/s);
+    429s are waited out by the session's retry middleware. Users who blocked the bot (403) are
+    marked unreachable: later broadcasts skip them until they write to the bot again."""
     sent = failed = 0
+    blocked: list[int] = []
     pause = 1.0 / core.settings.broadcast_rate
-    for chat_id in chat_ids:
-        try:
-            await bot.send_message(chat_id, text, parse_mode=None)
-            sent += 1
-        except TelegramForbiddenError:
-            failed += 1
-        except TelegramAPIError as exc:
-            log.warning("broadcast to %d failed: %s", chat_id, exc)
-            failed += 1
-        await asyncio.sleep(pause)
-    log.info("broadcast done: %d sent, %d failed", sent, failed)
+    try:
+        for chat_id in audience.chat_ids:
+            try:
+                await bot.send_message(chat_id, text, parse_mode=None)
+                sent += 1
+            except TelegramForbiddenError:
+                blocked.append(chat_id)
+                failed += 1
+            except TelegramAPIError as exc:
+                log.warning("broadcast to %d failed: %s", chat_id, exc)
+                failed += 1
+            await asyncio.sleep(pause)
+    finally:  # also when stopped half-way: what was learnt is kept
+        if blocked:
+            async with core.session_factory() as session, session.begin():
+                await mark_unreachable(session, blocked)
+    log.info(
+        "broadcast done: %d sent, %d failed (%d blocked the bot), %d skipped",
+        sent,
+        failed,
+        len(blocked),
+        audience.skipped,
+    )
     with suppress(TelegramAPIError):
-        await bot.send_message(report_to, t("adm_broadcast_done", sent=sent, failed=failed))
+        await bot.send_message(
+            report_to, t("adm_broadcast_done", sent=sent, failed=failed, skipped=audience.skipped)
+        )
 
 
 @admin.callback_query(AdminBroadcast.confirm, AdminCD.filter(F.action == "broadcast_send"))
@@ -569,13 +587,20 @@ async def broadcast_send(
     await state.clear()
     text = str(data.get("text", ""))
     async with unit(session):
-        chat_ids = await active_telegram_ids(session)
+        audience = await broadcast_audience(session)
     await query.answer()
     if isinstance(query.message, Message):
         with suppress(TelegramBadRequest):
-            await query.message.edit_text(t("adm_broadcast_started", count=len(chat_ids)), reply_markup=None)
-        log.info("%s started a broadcast to %d users", admin_name(query.from_user), len(chat_ids))
-        core.spawn(broadcast(bot, core, chat_ids, text, query.message.chat.id, t))
+            await query.message.edit_text(
+                t("adm_broadcast_started", count=len(audience.chat_ids)), reply_markup=None
+            )
+        log.info(
+            "%s started a broadcast to %d users (%d skipped)",
+            admin_name(query.from_user),
+            len(audience.chat_ids),
+            audience.skipped,
+        )
+        core.spawn(broadcast(bot, core, audience, text, query.message.chat.id, t))
 
 
 # -- refusals: anyone else, or anywhere but a private chat ---------------------------------------
