@@ -290,9 +290,9 @@ def admin_models_kb(t: Translator, models: Sequence[tuple[str, bool]]) -> Inline
     return b.as_markup()
 
 
-def broadcast_kb(t: Translator) -> InlineKeyboardMarkup:
+def broadcast_kb(t: Translator, draft: str) -> InlineKeyboardMarkup:
     b = Keyboard()
-    b.button(text=t("btn_send"), callback_data=AdminCD(action="broadcast_send"))
+    b.button(text=t("btn_send"), callback_data=AdminCD(action="broadcast_send", arg=draft))
     b.button(text=t("btn_cancel"), callback_data=CancelCD())
     b.adjust(1)
     return b.as_markup()

@@ -13,6 +13,7 @@ import joblib
 import pytest
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.methods import SendMessage
+from aiogram.types import InlineKeyboardMarkup, Message, Update
 from sklearn.tree import DecisionTreeClassifier
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
@@ -21,7 +22,7 @@ from bot.app import Core
 from bot.local_session import LocalSession
 from db.models import Model
 from tests.bot_fixtures import db_user, harness, registered
-from tests.bot_harness import Harness, TgUser
+from tests.bot_harness import Harness, Reply, TgUser
 from tests.helpers import assert_reconciled, balance_of, transactions_of
 from tests.telegram_limits import assert_sendable
 
@@ -378,10 +379,58 @@ async def test_payment_refs_out_of_range_are_not_found(harness: Harness, core: C
     assert r.texts == [f"⚠️ No payment “{ref}”."]
 
 
+def press_in(h: Harness, tg: TgUser, reply: Reply, label: str) -> Update:
+    """A tap on a button of the message sent in `reply` (not necessarily the newest keyboard)."""
+    for method, message in reply.calls:
+        markup = getattr(method, "reply_markup", None)
+        if not (isinstance(message, Message) and isinstance(markup, InlineKeyboardMarkup)):
+            continue
+        for button in (b for row in markup.inline_keyboard for b in row):
+            if label in button.text:
+                return h.update(
+                    callback_query={
+                        "id": f"{message.message_id}-{label}",
+                        "from": tg.as_dict(),
+                        "chat_instance": "ci",
+                        "data": button.callback_data,
+                        "message": message.model_dump(by_alias=True, exclude_none=True),
+                    }
+                )
+    raise AssertionError(f"no button {label!r} in that reply")
+
+
 def broadcast_texts(h: Harness, chat_id: int) -> list[str]:
     """What broadcasts sent (or tried to send) to this chat: plain text, unlike every reply."""
     sent = [c for c in h.session.calls if isinstance(c, SendMessage) and c.parse_mode is None]
     return [c.text for c in sent if int(c.chat_id) == chat_id]
+
+
+async def test_each_broadcast_preview_sends_its_own_text_once(harness: Harness, core: Core) -> None:
+    """Send under preview A sent preview B's text, and B's own Send then said "for
+    administrators". Each Send now sends its own preview's text, once however often it is tapped."""
+    for i in range(2):
+        await registered(core, TgUser(500 + i, f"bcast{i}"))
+    first = await harness.send(ADMIN, "/broadcast First news")
+    second = await harness.send(ADMIN, "/broadcast Second news")
+    r = await harness.feed(press_in(harness, ADMIN, first, "Send to everyone"))
+    assert "Sending to 2 users" in r.text
+    r = await harness.feed(press_in(harness, ADMIN, first, "Send to everyone"))
+    assert r.alerts == ["This broadcast has already been sent."] and not r.texts
+    await asyncio.gather(*core.tasks)
+    r = await harness.feed(press_in(harness, ADMIN, second, "Send to everyone"))
+    assert "Sending to 2 users" in r.text
+    r = await harness.feed(press_in(harness, ADMIN, second, "Send to everyone"))
+    assert r.alerts == ["This broadcast has already been sent."]
+    await asyncio.gather(*core.tasks)
+    for i in range(2):
+        assert broadcast_texts(harness, 500 + i) == ["First news", "Second news"]
+    # a preview whose dialog was left since is out of date, and says so
+    third = await harness.send(ADMIN, "/broadcast Third news")
+    await harness.send(ADMIN, "/cancel")
+    r = await harness.feed(press_in(harness, ADMIN, third, "Send to everyone"))
+    assert r.alerts == ["This preview is out of date. Send /broadcast again."] and not r.texts
+    await asyncio.gather(*core.tasks)
+    assert broadcast_texts(harness, 500) == ["First news", "Second news"]
 
 
 class BlockedBy(LocalSession):

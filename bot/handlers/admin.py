@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import secrets
 from contextlib import suppress
 from decimal import Decimal
 from html import escape
@@ -55,6 +56,7 @@ refusals = Router(name=f"{__name__}.refusals")  # tried only when `admin` did no
 router.include_routers(admin, refusals)
 
 BROADCAST_MAX = 3500  # characters of a broadcast (sent as plain text; the preview adds a line)
+DRAFTS_KEPT = 5  # broadcast previews whose Send works (and sent ones that say so); older: out of date
 ADMIN_COMMANDS = (
     "admin",
     "users",
@@ -512,10 +514,13 @@ async def stats_cb(query: CallbackQuery, t: Translator, session: AsyncSession) -
 
 
 async def _ask_broadcast(message: Message, state: FSMContext, t: Translator, text: str) -> None:
+    """A preview whose Send button names its own draft: each preview sends its own text, once."""
+    nonce = secrets.token_urlsafe(6)
+    drafts = {**(await state.get_data()).get("drafts", {}), nonce: text}
     await state.set_state(AdminBroadcast.confirm)
-    await state.update_data(text=text)
+    await state.update_data(drafts=dict(list(drafts.items())[-DRAFTS_KEPT:]))
     await message.answer(
-        t("adm_broadcast_preview", text=quote(text, BROADCAST_MAX)), reply_markup=broadcast_kb(t)
+        t("adm_broadcast_preview", text=quote(text, BROADCAST_MAX)), reply_markup=broadcast_kb(t, nonce)
     )
 
 
@@ -579,13 +584,31 @@ async def broadcast(
         )
 
 
-@admin.callback_query(AdminBroadcast.confirm, AdminCD.filter(F.action == "broadcast_send"))
+@admin.callback_query(AdminCD.filter(F.action == "broadcast_send"))
 async def broadcast_send(
-    query: CallbackQuery, state: FSMContext, t: Translator, core: Core, session: AsyncSession, bot: Bot
+    query: CallbackQuery,
+    callback_data: AdminCD,
+    state: FSMContext,
+    t: Translator,
+    core: Core,
+    session: AsyncSession,
+    bot: Bot,
 ) -> None:
+    """Sends the draft of the preview whose button this is. The draft is taken out of the dialog
+    before anything is sent (an admin's updates are handled one at a time), so a second tap finds
+    it sent; a preview whose draft is gone (the dialog was left) says it is out of date."""
     data = await state.get_data()
-    await state.clear()
-    text = str(data.get("text", ""))
+    drafts: dict[str, str] = dict(data.get("drafts", {}))
+    sent: list[str] = list(data.get("sent", []))
+    text = drafts.pop(callback_data.arg, None)
+    if text is None:
+        key = "adm_broadcast_already_sent" if callback_data.arg in sent else "adm_broadcast_stale"
+        await query.answer(t(key), show_alert=True)
+        return
+    sent = [*sent, callback_data.arg][-DRAFTS_KEPT:]
+    if not drafts and await state.get_state() == AdminBroadcast.confirm.state:
+        await state.set_state(None)  # no preview left to confirm (another dialog would stay)
+    await state.update_data(drafts=drafts, sent=sent)
     async with unit(session):
         audience = await broadcast_audience(session)
     await query.answer()
