@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from decimal import Decimal
 from typing import Any
 
@@ -281,3 +283,39 @@ async def test_an_unreachable_previous_account_does_not_break_the_sign_in(
     user = await db_user(core, phone.id)
     assert user is not None and user.username == "olduser"
     assert "could not tell tg 1 that its account moved: TelegramForbiddenError" in caplog.text
+
+
+async def fsm_dump(h: Harness) -> str:
+    """Everything the dialog-state storage holds, as stored (Redis keys, or the SQLite file)."""
+    if h.shared.redis is not None:
+        keys = [k async for k in h.shared.redis.scan_iter(match=f"{h.core.settings.redis_prefix}:fsm:*")]
+        return repr([await h.shared.redis.get(k) for k in keys])
+    with closing(sqlite3.connect(h.core.settings.fsm_path)) as db:
+        return repr(db.execute("SELECT key, state, data FROM fsm").fetchall())
+
+
+async def test_a_password_typed_at_the_email_step_is_neither_kept_nor_left(
+    harness: Harness, core: Core
+) -> None:
+    """After a wrong password /login asks for the email again; a user who types the password
+    there had it stored in the dialog state, in clear, and left in the chat."""
+    await registered(core, TgUser(1, "olduser"), name="olduser")
+    phone = TgUser(2002, "newphone")
+    await harness.send(phone, "/login")
+    await harness.send(phone, "olduser@example.com")
+    r = await harness.send(phone, "wrong-pass-1")
+    assert "Enter your email again" in r.text
+    for typed in ("S3cret-typed-early", PASSWORD):
+        early = harness.text_update(phone, typed)
+        r = await harness.feed(early)
+        assert early.message is not None and r.deleted == [early.message.message_id]
+        assert r.texts == [
+            "⚠️ That doesn't look like an email address, so I deleted the message in case it was"
+            " your password. Your <b>email</b>:"
+        ]
+        assert typed not in await fsm_dump(harness)
+    await harness.send(phone, "olduser@example.com")
+    r = await harness.send(phone, PASSWORD)
+    assert "Signed in as <b>olduser</b>" in r.text
+    dump = await fsm_dump(harness)
+    assert "S3cret-typed-early" not in dump and PASSWORD not in dump and "wrong-pass-1" not in dump

@@ -179,7 +179,15 @@ async def login(message: Message, state: FSMContext, user: User | None, t: Trans
 
 @router.message(Login.email, NOT_COMMAND)
 async def login_email(message: Message, state: FSMContext, t: Translator) -> None:
-    await state.update_data(email=(message.text or "").strip()[:255])
+    try:
+        email = accounts.normalize_email(message.text or "")
+    except AccountError:
+        # Perhaps the password, typed one step early (after a wrong one the dialog asks for the
+        # email again): not kept in the dialog state, and not left in the chat.
+        await _delete_secret(message)
+        await message.answer(t("err_login_not_email"), reply_markup=cancel_kb(t))
+        return
+    await state.update_data(email=email)
     await state.set_state(Login.password)
     await message.answer(t("login_ask_password"), reply_markup=cancel_kb(t))
 
