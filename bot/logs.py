@@ -8,6 +8,8 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+from db.engine import hide_parameters_in_logs
+
 update_id_var: contextvars.ContextVar[int | None] = contextvars.ContextVar("update_id", default=None)
 user_id_var: contextvars.ContextVar[int | None] = contextvars.ContextVar("user_id", default=None)
 
@@ -51,3 +53,4 @@ def setup_logging(level: str, fmt: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(getattr(logging, level.upper(), logging.INFO))
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    hide_parameters_in_logs()  # also at DEBUG: no driver writes emails or hashes

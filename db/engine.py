@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,14 +22,27 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def hide_parameters_in_logs() -> None:
+    """No log line ever holds a statement's parameters or rows (emails, password hashes), whatever
+    the root level: aiosqlite logs each call with its arguments at DEBUG, SQLAlchemy's engine
+    logger result rows at DEBUG (its statements at INFO carry no parameters: hide_parameters)."""
+    driver = logging.getLogger("aiosqlite")
+    driver.setLevel(max(driver.level, logging.INFO))  # NOTSET (0) would follow the root down
+    engine = logging.getLogger("sqlalchemy.engine")
+    if engine.getEffectiveLevel() < logging.INFO:  # SQLAlchemy's own default is WARNING: kept
+        engine.setLevel(logging.INFO)
+
+
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """Create the async engine, with SQLite set up for many concurrent writers.
 
     SQLite: WAL (readers never block the writer), a busy timeout instead of instant
     "database is locked", foreign keys on, and every transaction opened with BEGIN IMMEDIATE so
     a transaction that reads and then writes cannot fail half-way on a lock upgrade.
+    Parameters never reach a log: not in echoed statements, not in error messages.
     """
-    kwargs: dict[str, Any] = {"echo": echo}
+    hide_parameters_in_logs()
+    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if not is_sqlite(url):
         kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
         return create_async_engine(url, **kwargs)

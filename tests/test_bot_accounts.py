@@ -17,6 +17,7 @@ from aiogram.exceptions import TelegramForbiddenError
 from aiogram.methods import SendMessage, TelegramMethod
 
 from bot.app import Core
+from bot.logs import setup_logging
 from tests.bot_fixtures import PASSWORD, db_user, harness, registered
 from tests.bot_harness import Harness, Reply, TgUser
 from tests.helpers import transactions_of
@@ -319,3 +320,46 @@ async def test_a_password_typed_at_the_email_step_is_neither_kept_nor_left(
     assert "Signed in as <b>olduser</b>" in r.text
     dump = await fsm_dump(harness)
     assert "S3cret-typed-early" not in dump and PASSWORD not in dump and "wrong-pass-1" not in dump
+
+
+class Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.name}: {record.getMessage()}")
+
+
+@pytest.mark.parametrize("configured", [True, False], ids=["setup_logging", "bare-root"])
+async def test_debug_logs_hold_no_email_or_password_hash(
+    harness: Harness, core: Core, configured: bool
+) -> None:
+    """At DEBUG the aiosqlite logger wrote every statement's parameters (emails, Argon2 hashes):
+    with LOG_LEVEL=DEBUG, or any root logger at DEBUG, no driver logs parameters."""
+    root = logging.getLogger()
+    saved = root.level, root.handlers[:]
+    collect = Collect()
+    if configured:
+        setup_logging("DEBUG", "text")
+    root.setLevel(logging.DEBUG)
+    root.addHandler(collect)
+    try:
+        await harness.send(ALICE, "/start")
+        await harness.press(ALICE, "Use @alice_tg")
+        await harness.send(ALICE, "Alice@Example.com")
+        await harness.send(ALICE, PASSWORD)
+        phone = TgUser(2002, "newphone")
+        await harness.send(phone, "/login")
+        await harness.send(phone, "alice@example.com")
+        r = await harness.send(phone, PASSWORD)
+        assert "Signed in as <b>alice_tg</b>" in r.text
+    finally:
+        root.handlers[:] = saved[1]
+        root.setLevel(saved[0])
+    user = await db_user(core, phone.id)
+    assert user is not None and user.hashed_password.startswith("$argon2")
+    assert any("registered user" in line for line in collect.lines)  # the capture works
+    for secret in ("alice@example.com", "Alice@Example.com", user.hashed_password, PASSWORD, "$argon2"):
+        leaks = [line[:200] for line in collect.lines if secret in line]
+        assert not leaks, leaks[:3]
