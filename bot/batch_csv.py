@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ml.inputs import InputError, Value, from_mapping
 from ml.schema import ModelMeta
+
+# A cell that starts like a formula is run as one by spreadsheets ("=HYPERLINK(…)", "@SUM(…)"):
+# OWASP's advice for CSV files is a leading "'", which shows the text as it is. A cell that is a
+# number (a negative one starts with "-") stays a number.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def safe_cell(value: object) -> str:
+    text = str(value)
+    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 class BatchFileError(ValueError):
@@ -74,14 +88,15 @@ def results_csv(
     results: dict[int, tuple[str, dict[str, Any] | None]],
     errors: dict[int, str],
 ) -> bytes:
-    """The uploaded rows with the prediction (or the reason there is none) appended."""
+    """The uploaded rows with the prediction (or the reason there is none) appended; no cell
+    starts a formula (see safe_cell)."""
     extra = ["status", "prediction"]
     if meta.task == "classification":
         extra += [f"p_{c}" for c in meta.class_names]
     extra.append("error")
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(parsed.header + extra)
+    writer.writerow([safe_cell(h) for h in parsed.header + extra])
     for number, row in enumerate(parsed.rows, start=2):
         cells = [row.get(h, "") for h in parsed.header]
         status, result = results.get(number, ("invalid", None))
@@ -92,7 +107,7 @@ def results_csv(
             pred = [result["label"]] + [f"{probs.get(c, 0.0):.4f}" for c in meta.class_names]
         else:
             pred = [""] * (len(extra) - 2)
-        writer.writerow([*cells, status, *pred, errors.get(number, "")])
+        writer.writerow([safe_cell(c) for c in [*cells, status, *pred, errors.get(number, "")]])
     return out.getvalue().encode("utf-8")
 
 

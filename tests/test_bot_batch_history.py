@@ -215,3 +215,38 @@ async def test_forged_prediction_ids_out_of_range_are_not_found(
         r = await harness.feed(forged_press(harness, CARL, f"p:{action}:{pid}"))
         assert (r.alerts, r.texts) == (missing.alerts, missing.texts)
         assert r.alerts == ["Not found."] if action == "show" else "not available" in r.text
+
+
+async def test_results_csv_cells_never_start_a_formula(harness: Harness, core: Core) -> None:
+    """Cells of the uploaded file came back as they were: "=HYPERLINK(…)" or "@SUM(1)" run as
+    formulas when the results file is opened in a spreadsheet. Numbers stay numbers."""
+    await registered(core, CARL)
+    await start_batch(harness, CARL)
+    upload = (
+        "sepal_length,sepal_width,petal_length,petal_width,=cmd|' /C calc'!A0\n"
+        '5.1,3.5,1.4,0.2,"=HYPERLINK(""http://evil.example"",""Click"")"\n'
+        "6.7,3.0,5.2,2.3,@SUM(1)\n"
+        '5.9,=1+1,4.2,1.3,"\t+1+1"\n'
+        "-5.0,3.4,1.5,0.2,-2\n"
+        "6.0,2.9,4.5,1.5,-2+3\n"
+    )
+    r = await harness.upload(CARL, "evil.csv", upload.encode())
+    assert "Valid rows: <b>3</b>" in r.text
+    r = await harness.press(CARL, "Confirm and pay 3")
+    [result] = r.documents
+    assert isinstance(result.document, BufferedInputFile)
+    table = list(csv.reader(io.StringIO(result.document.data.decode())))
+    assert table[0][4] == "'=cmd|' /C calc'!A0"
+    assert [row[4] for row in table[1:]] == [
+        '\'=HYPERLINK("http://evil.example","Click")',
+        "'@SUM(1)",
+        "'+1+1",
+        "-2",
+        "'-2+3",
+    ]
+    assert table[3][1] == "'=1+1" and table[4][0] == "-5.0"  # invalid cells come back too
+    assert [row[5] for row in table[1:]] == ["completed", "completed", "invalid", "invalid", "completed"]
+    for row in table:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "@", "\t", "\r")), cell
+            assert not cell.startswith("-") or float(cell) < 0, cell
