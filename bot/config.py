@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     # Redis: FSM state, per-user locks, update de-duplication and throttling shared by processes
     redis_url: str | None = None
     redis_prefix: str = "predictbot"
+    # dialog state in Redis expires this long after its last change (abandoned dialogs); 0: never
+    fsm_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=0)
     # graceful shutdown: how long to let running updates (predictions) finish, seconds
     shutdown_timeout: float = Field(default=30.0, ge=0)
     log_format: Literal["text", "json"] = "text"

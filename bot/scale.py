@@ -127,7 +127,9 @@ class Shared:
                 )
             )
             keys = DefaultKeyBuilder(prefix=f"{settings.redis_prefix}:fsm", with_destiny=True)
-            redis_storage = RedisStorage(self.redis, key_builder=keys)
+            # each write sets its key's expiry: an abandoned dialog's keys go, a live one's stay
+            ttl = settings.fsm_ttl_seconds or None
+            redis_storage = RedisStorage(self.redis, key_builder=keys, state_ttl=ttl, data_ttl=ttl)
             self.storage: BaseStorage = redis_storage
             self.isolation: BaseEventIsolation = redis_storage.create_isolation()
             self.dedup: Dedup = RedisDedup(self.redis, settings.redis_prefix)

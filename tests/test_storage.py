@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import uuid
 from pathlib import Path
 
+import pytest
 from aiogram.fsm.storage.base import StorageKey
 
+from bot.app import Core
 from bot.dispatcher import create_bot, create_dispatcher
 from bot.local_session import LocalSession
 from bot.states import Predict
 from bot.storage import DialogContext, SQLiteStorage
+from tests.bot_harness import Harness, TgUser
+from tests.conftest import REDIS_SKIP_REASON, drop_redis_prefix
 
 
 def key(i: int) -> StorageKey:
@@ -76,3 +82,24 @@ def test_no_filter_is_sent_to_a_thread(core: object) -> None:
                     checked += 1
                     assert f.awaitable, f"{handler.callback.__name__}: {f.callback!r}"
     assert checked > 40
+
+
+async def test_dialog_state_in_redis_expires(core: Core) -> None:
+    """Keys of abandoned dialogs stayed in Redis forever: each write now sets FSM_TTL_SECONDS."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.skip(REDIS_SKIP_REASON)
+    prefix = f"test-ttl-{uuid.uuid4().hex[:12]}"
+    core.settings.redis_url, core.settings.redis_prefix = url, prefix
+    core.settings.fsm_ttl_seconds = 3600
+    h = Harness(core)
+    try:
+        r = await h.send(TgUser(4321, "newcomer"), "/start")  # a registration dialog begins
+        assert "Step 1/3" in r.text
+        keys = [k async for k in h.shared.redis.scan_iter(match=f"{prefix}:fsm:*")]
+        assert {k.decode().rsplit(":", 1)[-1] for k in keys} == {"state", "data"}
+        for k in keys:
+            assert 3500 < await h.shared.redis.ttl(k) <= 3600, k
+    finally:
+        await h.close()
+        await drop_redis_prefix(url, prefix)
