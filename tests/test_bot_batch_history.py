@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from decimal import Decimal
 
+import joblib
 import pytest
 from aiogram.types import BufferedInputFile, Update
+from sklearn.tree import DecisionTreeClassifier
 from sqlalchemy import func, select, update
 
 from bot.app import Core
@@ -16,6 +19,7 @@ from db.models import Model, Prediction
 from tests.bot_fixtures import harness, registered
 from tests.bot_harness import Harness, TgUser
 from tests.helpers import assert_reconciled, balance_of, transactions_of
+from tests.telegram_limits import assert_sendable
 
 __all__ = ["harness"]
 CARL = TgUser(3001, "carl")
@@ -250,3 +254,42 @@ async def test_results_csv_cells_never_start_a_formula(harness: Harness, core: C
         for cell in row:
             assert not cell.startswith(("=", "+", "@", "\t", "\r")), cell
             assert not cell.startswith("-") or float(cell) < 0, cell
+
+
+async def test_invalid_rows_of_a_model_with_many_categories_fit_one_message(
+    harness: Harness, core: Core
+) -> None:
+    """Each invalid row's reason lists the categories a value may take: ten of them, for a model
+    with many categories, made a message far over Telegram's 4,096 characters."""
+    admin = TgUser(9001, "boss")
+    kinds = {f"kind_number_{i:03d}": float(i % 2) for i in range(120)} | {"1": 1.0}
+    meta = {
+        "name": "many_kinds",
+        "title": "Many kinds",
+        "description": "One input with many categories",
+        "task": "classification",
+        "algorithm": "DecisionTree",
+        "class_names": ["no", "yes"],
+        "cost": 1,
+        "features": [
+            {
+                "name": "kind",
+                "description": "Kind",
+                "type": "category",
+                "categories": kinds,
+                "example": "kind_number_001",
+            }
+        ],
+    }
+    model = io.BytesIO()
+    joblib.dump(DecisionTreeClassifier(random_state=0).fit([[0.0], [1.0]], [0, 1]), model)
+    await harness.send(admin, "/addmodel")
+    await harness.upload(admin, "kinds.joblib", model.getvalue(), mime="application/octet-stream")
+    r = await harness.send(admin, json.dumps(meta))
+    assert "Model <b>Many kinds</b>" in r.text
+    await registered(core, CARL)
+    await start_batch(harness, CARL, "Many kinds")
+    r = await harness.upload(CARL, "kinds.csv", ("kind\n" + "nope\n" * 12).encode())
+    assert_sendable(r.calls)
+    assert "No valid rows" in r.text and "Row 2: ⚠️ <b>kind</b>: “nope” is not allowed" in r.text
+    assert "more invalid rows (all are in the results file)" in r.text

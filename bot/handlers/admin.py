@@ -144,8 +144,8 @@ async def user_card(t: Translator, core: Core, session: AsyncSession, user: User
     return t(
         "adm_user_card",
         id=user.id,
-        username=escape(user.username),
-        email=escape(user.email),
+        username=quote(user.username),
+        email=quote(user.email, 255),
         tg=user.telegram_id or "—",
         balance=money(user.balance),
         status=t("adm_disabled") if user.disabled else t("adm_active"),
@@ -229,7 +229,7 @@ async def _money_command(
         t(
             f"adm_{kind}_done",
             amount=money(Decimal(raw_amount)),
-            username=escape(found.username),
+            username=quote(found.username),
             balance=money(entry.balance),
         )
     )
@@ -253,7 +253,7 @@ async def _set_disabled(
     user.disabled = disabled
     log.info("admin in chat %d %s user %d", message.chat.id, "disabled" if disabled else "enabled", user.id)
     await message.answer(
-        t("adm_disabled_done" if disabled else "adm_enabled_done", username=escape(user.username))
+        t("adm_disabled_done" if disabled else "adm_enabled_done", username=quote(user.username))
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from contextlib import suppress
-from html import escape
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -15,7 +14,7 @@ from bot.callbacks import MenuCD, PageCD
 from bot.filters import Registered
 from bot.i18n import Translator
 from bot.keyboards import balance_kb, transactions_kb
-from bot.render import money, when
+from bot.render import money, quote, when
 from db.accounts import refresh_user
 from db.engine import unit
 from db.models import Transaction, User
@@ -29,7 +28,8 @@ LATEST = 5
 
 def tx_line(tx: Transaction) -> str:
     sign = "+" if tx.amount > 0 else "−"
-    return f"<code>{sign}{money(abs(tx.amount)):>7}</code> {escape(tx.description)} · {when(tx.created_at)}"
+    description = quote(tx.description, 255)  # an admin's reason is in it
+    return f"<code>{sign}{money(abs(tx.amount)):>7}</code> {description} · {when(tx.created_at)}"
 
 
 async def balance_text(t: Translator, session: AsyncSession, user: User) -> str:

@@ -34,6 +34,7 @@ router = Router(name=__name__)
 router.message.filter(Registered())
 router.callback_query.filter(Registered())
 SHOW_BAD_ROWS = 10
+BAD_ROWS_CHARS = 2500  # with the screen's own lines, well within a message's 4,096 characters
 
 
 @router.callback_query(ModelCD.filter(F.action == "batch"))
@@ -130,11 +131,18 @@ async def batch_file(
 
 
 def _bad_rows_text(t: Translator, meta: ModelMeta, parsed: ParsedBatch) -> str:
-    lines = [
-        t("batch_bad_row", row=n, reason=input_error_text(t, e, meta)) for n, e in parsed.bad[:SHOW_BAD_ROWS]
-    ]
-    if len(parsed.bad) > SHOW_BAD_ROWS:
-        lines.append(t("batch_more_bad", count=len(parsed.bad) - SHOW_BAD_ROWS))
+    """The first invalid rows and why, as many as fit in BAD_ROWS_CHARS (a reason may list a
+    model's categories): the rest are counted, and all are in the results file."""
+    lines: list[str] = []
+    size = 0
+    for n, e in parsed.bad[:SHOW_BAD_ROWS]:
+        line = t("batch_bad_row", row=n, reason=input_error_text(t, e, meta))
+        if size + len(line) > BAD_ROWS_CHARS:
+            break
+        lines.append(line)
+        size += len(line) + 1
+    if len(parsed.bad) > len(lines):
+        lines.append(t("batch_more_bad", count=len(parsed.bad) - len(lines)))
     return "\n".join(lines)
 
 

@@ -18,7 +18,7 @@ from bot.callbacks import CancelCD, LangCD, MenuCD, RegCD
 from bot.filters import NOT_COMMAND
 from bot.i18n import I18n, Translator
 from bot.keyboards import cancel_kb, language_kb, main_menu_kb, username_kb
-from bot.render import money
+from bot.render import money, quote
 from bot.states import Login, Registration
 from db import accounts
 from db.engine import unit
@@ -31,7 +31,7 @@ router = Router(name=__name__)
 
 
 def menu_text(t: Translator, user: User) -> str:
-    return t("menu", name=escape(user.username), balance=money(user.balance))
+    return t("menu", name=quote(user.username), balance=money(user.balance))
 
 
 async def show_menu(message: Message, t: Translator, user: User, core: Core, edit: bool = False) -> None:
@@ -80,11 +80,11 @@ async def _take_username(
     async with unit(session):
         taken = await accounts.username_taken(session, username)
     if taken:
-        await message.answer(t("err_username_taken", username=escape(username)), reply_markup=cancel_kb(t))
+        await message.answer(t("err_username_taken", username=quote(username)), reply_markup=cancel_kb(t))
         return
     await state.update_data(username=username)
     await state.set_state(Registration.email)
-    await message.answer(t("reg_ask_email", username=escape(username)), reply_markup=cancel_kb(t))
+    await message.answer(t("reg_ask_email", username=quote(username)), reply_markup=cancel_kb(t))
 
 
 @router.message(Registration.username, NOT_COMMAND)
@@ -156,12 +156,12 @@ async def reg_password(message: Message, state: FSMContext, t: Translator, lang:
         back = Registration.email if exc.field == "email" else Registration.username
         await state.set_state(back)
         await message.answer(
-            t(f"err_{exc.code}", username=escape(data.get("username", ""))), reply_markup=cancel_kb(t)
+            t(f"err_{exc.code}", username=quote(data.get("username", ""))), reply_markup=cancel_kb(t)
         )
         return
     await state.clear()
     log.info("registered user %d (tg %d)", user.id, message.from_user.id)
-    await message.answer(t("reg_done", name=escape(user.username), balance=money(user.balance)))
+    await message.answer(t("reg_done", name=quote(user.username), balance=money(user.balance)))
     await show_menu(message, t, user, core)
 
 
@@ -171,7 +171,7 @@ async def reg_password(message: Message, state: FSMContext, t: Translator, lang:
 @router.message(Command("login"))
 async def login(message: Message, state: FSMContext, user: User | None, t: Translator) -> None:
     if user is not None:
-        await message.answer(t("login_already", name=escape(user.username)))
+        await message.answer(t("login_already", name=quote(user.username)))
         return
     await state.set_state(Login.email)
     await message.answer(t("login_ask_email"), reply_markup=cancel_kb(t))
@@ -238,7 +238,7 @@ async def login_password(message: Message, state: FSMContext, t: Translator, cor
     await state.clear()
     user = signed.user
     log.info("user %d linked to tg %d", user.id, message.from_user.id)
-    await message.answer(t("login_done", name=escape(user.username)))
+    await message.answer(t("login_done", name=quote(user.username)))
     await show_menu(message, t, user, core)
     if signed.previous_telegram_id is not None and message.bot is not None:
         their = i18n.translator(i18n.pick(user.language, None))  # the account's language, not this chat's
@@ -249,7 +249,7 @@ async def _tell_previous(bot: Bot, telegram_id: int, t: Translator, username: st
     """The Telegram account the user was signed in with until now learns that it no longer is;
     if it cannot be reached (blocked the bot, deleted), the sign-in stands all the same."""
     try:
-        await bot.send_message(telegram_id, t("login_moved_away", name=escape(username)))
+        await bot.send_message(telegram_id, t("login_moved_away", name=quote(username)))
     except TelegramAPIError as exc:
         log.info("could not tell tg %d that its account moved: %s", telegram_id, type(exc).__name__)
 
