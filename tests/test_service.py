@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from bot.app import Core, build_core
 from db.accounts import Passwords, register, set_disabled
 from db.catalogue import file_bytes, model_versions
+from db.engine import create_engine
 from db.errors import InsufficientFunds
 from db.ledger import deduct_balance
+from db.migrate import upgrade
 from db.models import Model, ModelFile, Prediction, Transaction, TxKind, User
 from ml.inputs import InputError
 from ml.registry import ModelRegistry
@@ -427,3 +429,36 @@ async def test_a_batch_is_never_charged_above_its_quote(core: Core) -> None:
     )
     assert out.completed == 3 and out.charged == Decimal(6) and out.balance == Decimal(4)
     await assert_reconciled(core.session_factory)
+
+
+async def test_a_deployment_from_before_stored_versions_keeps_its_costs(
+    db_url: str, models_dir: Path, passwords: Passwords
+) -> None:
+    """Migration 0005 on a database whose models were files: at the next start the built-in
+    models are stored as their first version at the cost the admin had set; a model uploaded as
+    a pickle then has no version and is not offered (it is never loaded)."""
+    engine = create_engine(db_url)
+    try:
+        await upgrade(engine, "0004")
+        async with engine.begin() as conn:
+            for name, cost in (("iris_logreg", 4.5), ("old_pickle", 2.0)):
+                await conn.execute(
+                    text("INSERT INTO models (name, cost, file_path, is_active) VALUES (:n, :c, :f, true)"),
+                    {"n": name, "c": cost, "f": f"{name}.joblib"},
+                )
+    finally:
+        await engine.dispose()
+    core = await build_core(settings_for(db_url, models_dir), passwords)
+    try:
+        async with core.session_factory() as s:
+            costs = {m.name: (m.cost, m.version_id is not None) for m in await s.scalars(select(Model))}
+        assert costs["iris_logreg"] == (4.5, True) and costs["cancer_rf"] == (3.0, True)
+        assert costs["old_pickle"] == (2.0, False)
+        assert "old_pickle" not in core.registry.metas()
+        uid = await new_user(core)
+        with pytest.raises(ModelUnavailable):
+            await core.predictions.run(user_id=uid, model_name="old_pickle", values="1")
+        out = await core.predictions.run(user_id=uid, model_name="iris_logreg", values=SETOSA)
+        assert out.ok and out.cost == Decimal("4.5")
+    finally:
+        await core.close()
