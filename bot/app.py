@@ -19,8 +19,8 @@ from db.engine import create_engine, create_session_factory
 from db.migrate import upgrade
 from ml.executor import MLExecutor
 from ml.registry import ModelRegistry
-from ml.service import PredictionOutcome, PredictionService, register_catalogue
-from ml.train import build_catalogue, missing_models, read_catalogue
+from ml.service import PredictionOutcome, PredictionService, register_builtins
+from ml.train import build_catalogue, missing_models, read_built, read_catalogue
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -94,22 +94,22 @@ async def build_core(settings: Settings, passwords: Passwords | None = None) -> 
     if missing:
         log.info("building built-in models: %s", ", ".join(missing))
         await asyncio.to_thread(build_catalogue, models_dir, missing)
-    registry = ModelRegistry(models_dir)
-    metas = registry.scan()
+    built = await asyncio.to_thread(read_built, models_dir, list(read_catalogue(models_dir)))
     added: list[str] = []
     for attempt in range(2):  # another process may register them at the same moment: look again
         try:
             async with session_factory() as session, session.begin():
-                added = await register_catalogue(
-                    session, metas, read_catalogue(models_dir), settings.default_model_cost
+                added = await register_builtins(
+                    session, built, read_catalogue(models_dir), settings.default_model_cost
                 )
             break
         except IntegrityError:
             if attempt:
                 raise
     if added:
-        log.info("registered models: %s", ", ".join(added))
+        log.info("stored built-in models: %s", ", ".join(added))
 
+    registry = ModelRegistry(settings.model_trusted_types)
     executor = MLExecutor(
         registry,
         settings.ml_workers,
@@ -118,8 +118,9 @@ async def build_core(settings: Settings, passwords: Passwords | None = None) -> 
         batch_max=settings.ml_batch_max,
         batch_wait=settings.ml_batch_wait_ms / 1000,
     )
-    await executor.warm_up(list(metas))
     predictions = PredictionService(session_factory, registry, executor)
+    async with session_factory() as session:
+        await predictions.refresh(session, complete=True)
     core = Core(
         settings=settings,
         engine=engine,
@@ -130,6 +131,10 @@ async def build_core(settings: Settings, passwords: Passwords | None = None) -> 
         passwords=passwords or Passwords.default(),
     )
     core.pending_at_start = await predictions.pending_ids()
+    # Loading a skops file builds the estimator from its arrays (about 1 s for the 300 trees of
+    # wine_gb): in the background, so that start-up does not wait; a run that needs a model
+    # before then waits for that one load.
+    core.spawn(executor.warm_up(list(registry.metas())))
     tune_gc()
     return core
 

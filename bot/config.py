@@ -25,6 +25,14 @@ class Settings(BaseSettings):
     ml_batch_wait_ms: float = Field(default=3.0, ge=0, le=1000)
     welcome_credits: float = Field(default=10.0, ge=0, le=1_000_000)
     default_model_cost: float = Field(default=1.0, ge=0)
+    # Model files are skops files, loaded with an allow-list of types (see ml/formats.py); add the
+    # full names of your own trusted classes here (comma-separated), e.g. a custom transformer.
+    model_trusted_types: Annotated[frozenset[str], NoDecode] = frozenset()
+    # Pickle (.joblib/.pkl) uploads run code when loaded: refused unless this is on, and then
+    # converted to skops in a separate process with these limits, never loaded in the bot's.
+    allow_pickle_uploads: bool = False
+    pickle_convert_memory_mb: int = Field(default=1024, ge=64)
+    pickle_convert_seconds: float = Field(default=60.0, gt=0)
     log_level: str = "INFO"
     # FSM (dialog) state: a SQLite file of its own, so dialogs survive restarts
     fsm_path: Path = Path("data/fsm.db")
@@ -89,6 +97,13 @@ class Settings(BaseSettings):
             return frozenset(int(p) for p in parts)
         if isinstance(value, int):
             return frozenset({value})
+        return value
+
+    @field_validator("model_trusted_types", mode="before")
+    @classmethod
+    def _split_names(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(p for p in value.replace(";", ",").replace(" ", ",").split(",") if p)
         return value
 
     @field_validator("telegram_api_url", "redis_url", mode="before")

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     false,
@@ -103,6 +104,37 @@ class Model(Base):
     cost: Mapped[float] = mapped_column(Float)
     file_path: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The version every process serves (model_versions.id); None: none stored yet (a model
+    # uploaded as a pickle before versions were kept: an admin uploads it again).
+    version_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class ModelFile(Base):
+    """A model file's bytes, content-addressed: every process of a deployment loads from here."""
+
+    __tablename__ = "model_files"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    format: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ModelVersion(Base):
+    """One version of a model: its file and its metadata (ml.schema.ModelMeta as JSON). Versions
+    are never changed or deleted, so a model can be rolled back to any of them."""
+
+    __tablename__ = "model_versions"
+    __table_args__ = (Index("uq_model_versions_model_id_number", "model_id", "number", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id"))
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, ... per model
+    sha256: Mapped[str] = mapped_column(ForeignKey("model_files.sha256"))
+    meta: Mapped[Any] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(255), nullable=True)  # "built-in", an admin
 
 
 class Prediction(Base):

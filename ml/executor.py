@@ -6,14 +6,14 @@ import asyncio
 import functools
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
 from db.grouping import Coalescer
-from ml.registry import LoadedModel, ModelRegistry
+from ml.registry import LoadedModel, ModelNotLoaded, ModelRegistry
 
 log = logging.getLogger(__name__)
 
@@ -105,24 +105,49 @@ class MLExecutor:
         batching: bool = True,
         batch_max: int = 256,
         batch_wait: float = 0.003,
+        fetch: Callable[[str], Awaitable[bytes]] | None = None,
     ) -> None:
         self.registry = registry
+        # a model version's bytes by SHA-256 (from the database: every process gets every model)
+        self.fetch = fetch
         self.timeout = timeout
         self.batching = batching
         self.batch_max = batch_max
         self.batch_wait = batch_wait
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="ml")
         self._batchers: dict[str, Coalescer[list[list[float]], list[dict[str, Any]]]] = {}
+        self._loading: dict[str, asyncio.Future[Any]] = {}  # sha256 -> the load under way
 
     async def load(self, name: str) -> LoadedModel:
+        """The current version of `name`, fetched and built on first use (RegistryError if it
+        cannot be: unknown, missing, not matching its SHA-256, or naming untrusted types)."""
         cached = self.registry.cached(name)
         if cached is not None:  # no thread hop for a model already in memory
             return cached
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, self.registry.load, name)
+        meta = self.registry.meta(name)
+        sha = meta.sha256
+        loading = self._loading.get(sha)
+        if loading is None:  # one load per version, however many runs wait for it
+            loading = self._loading[sha] = asyncio.ensure_future(self._load_version(sha))
+            loading.add_done_callback(self._loaded_callback(sha))
+        return LoadedModel(meta, await asyncio.shield(loading))
 
-    def _run_sync(self, name: str, rows: list[list[float]]) -> list[dict[str, Any]]:
-        loaded = self.registry.load(name)
+    def _loaded_callback(self, sha: str) -> Callable[[asyncio.Future[Any]], None]:
+        def done(future: asyncio.Future[Any]) -> None:
+            self._loading.pop(sha, None)
+            if not future.cancelled():
+                future.exception()  # retrieved: whoever waited has it; nobody may be waiting
+
+        return done
+
+    async def _load_version(self, sha: str) -> Any:
+        if self.fetch is None:
+            raise ModelNotLoaded(f"no source for model file {sha[:16]}")
+        data = await self.fetch(sha)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, self.registry.load_bytes, sha, data)
+
+    def _run_sync(self, loaded: LoadedModel, rows: list[list[float]]) -> list[dict[str, Any]]:
         try:
             return predict_rows(loaded, rows)
         except ModelRunError:
@@ -130,9 +155,9 @@ class MLExecutor:
         except Exception as exc:  # the estimator's own failure, e.g. a bad upload
             raise ModelRunError(f"{type(exc).__name__}: {exc}"[:300]) from exc
 
-    async def _run(self, name: str, rows: list[list[float]]) -> list[dict[str, Any]]:
+    async def _run(self, loaded: LoadedModel, rows: list[list[float]]) -> list[dict[str, Any]]:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, self._run_sync, name, rows)
+        return await loop.run_in_executor(self._pool, self._run_sync, loaded, rows)
 
     async def predict(self, name: str, rows: list[list[float]]) -> list[Result]:
         """Predict rows with a registered model. ModelRunError/ModelTimeout when the call fails,
@@ -149,12 +174,13 @@ class MLExecutor:
         """Like `predict`, but a row whose output is not a storable result gets its
         ModelOutputError in its place and the other rows keep theirs (a CSV batch with one NaN
         row). A failure of the call as a whole still raises."""
+        loaded = await self.load(name)
         try:
             async with asyncio.timeout(self.timeout):
                 if not self.batching or len(rows) >= self.batch_max:
-                    raw = await self._run(name, rows)
+                    raw = await self._run(loaded, rows)
                 else:
-                    raw = await self._batcher(name)(rows)
+                    raw = await self._batcher(loaded)(rows)
         except TimeoutError:
             raise self._timeout(name) from None
         return [_checked(result) for result in raw]
@@ -162,20 +188,22 @@ class MLExecutor:
     def _timeout(self, name: str) -> ModelTimeout:
         return ModelTimeout(f"model {name} took longer than {self.timeout:g}s")
 
-    def _batcher(self, name: str) -> Coalescer[list[list[float]], list[dict[str, Any]]]:
-        batcher = self._batchers.get(name)
+    def _batcher(self, loaded: LoadedModel) -> Coalescer[list[list[float]], list[dict[str, Any]]]:
+        """One batcher per model version: rows of a replaced version never mix with the new."""
+        key = loaded.meta.sha256
+        batcher = self._batchers.get(key)
         if batcher is None:
-            batcher = self._batchers[name] = Coalescer(
-                functools.partial(self._run_many, name),
+            batcher = self._batchers[key] = Coalescer(
+                functools.partial(self._run_many, loaded),
                 self.batch_max,
-                name=f"ml:{name}",
+                name=f"ml:{loaded.meta.name}",
                 weight=len,
                 linger=self.batch_wait,
             )
         return batcher
 
     async def _run_many(
-        self, name: str, requests: list[list[list[float]]]
+        self, loaded: LoadedModel, requests: list[list[list[float]]]
     ) -> Sequence[list[dict[str, Any]] | BaseException]:
         """One model call for all requests; if it fails, each request alone, so a bad row fails
         alone. All of it within one `timeout`: by then every caller has given up (each waits at
@@ -185,13 +213,13 @@ class MLExecutor:
         try:
             async with asyncio.timeout(self.timeout):
                 try:
-                    results = await self._run(name, [row for rows in requests for row in rows])
+                    results = await self._run(loaded, [row for rows in requests for row in rows])
                 except Exception as exc:
                     if len(requests) == 1:
                         return [exc]  # alone already: the same call again would fail the same way
                     for i, rows in enumerate(requests):
                         try:
-                            out[i] = await self._run(name, rows)
+                            out[i] = await self._run(loaded, rows)
                         except Exception as exc:
                             out[i] = exc
                 else:
@@ -200,8 +228,8 @@ class MLExecutor:
                         out[i] = results[start : start + len(rows)]
                         start += len(rows)
         except TimeoutError:
-            log.warning("model %s timed out; %d request(s) failed at once", name, out.count(None))
-        return [self._timeout(name) if result is None else result for result in out]
+            log.warning("model %s timed out; %d request(s) failed at once", loaded.meta.name, out.count(None))
+        return [self._timeout(loaded.meta.name) if result is None else result for result in out]
 
     async def warm_up(self, names: list[str]) -> None:
         for name in names:
@@ -211,4 +239,6 @@ class MLExecutor:
                 log.error("model %s not loaded: %s", name, exc)
 
     def shutdown(self) -> None:
+        for loading in list(self._loading.values()):
+            loading.cancel()
         self._pool.shutdown(wait=True, cancel_futures=True)

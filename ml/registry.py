@@ -1,27 +1,28 @@
-"""The model registry: metadata files plus joblib models, checked by SHA-256 and loaded once.
+"""The registry: which version of each model this process serves, and the estimators it loaded.
 
-A model is `<models_dir>/<file>` plus `<models_dir>/<name>.meta.json`. A model whose file does
-not match the recorded SHA-256 is refused (ModelIntegrityError), never run.
+Every model version lives in the database (content-addressed by SHA-256, so every process of a
+deployment can get it); the service tells the registry which version is current (`update`) and
+hands it a version's bytes the first time it is needed (`load_bytes`). Estimators are cached by
+SHA-256: a replaced model is a new key, and a rolled-back one is found again. Bytes that do not
+match their recorded SHA-256 are refused (ModelIntegrityError), never loaded. No database here.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
-import json
 import logging
-import os
 import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import joblib
-
+from ml import formats
 from ml.schema import ModelMeta
 
 log = logging.getLogger(__name__)
 META_SUFFIX = ".meta.json"
+KEEP_LOADED = 32  # estimators kept in memory (current versions are loaded again when evicted)
 
 
 class RegistryError(Exception):
@@ -36,12 +37,8 @@ class ModelIntegrityError(RegistryError):
     code = "model_integrity"
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+class ModelNotLoaded(RegistryError):
+    """The current version's bytes were not handed over yet (see MLExecutor.load)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,26 +50,32 @@ class LoadedModel:
 class ModelRegistry:
     """Thread-safe: models are loaded in the ML executor's threads."""
 
-    def __init__(self, models_dir: Path | str) -> None:
-        self.models_dir = Path(models_dir)
+    def __init__(self, trusted_types: Iterable[str] = ()) -> None:
+        self.trusted_types = frozenset(trusted_types)  # beyond formats.TRUSTED_TYPES
         self._metas: dict[str, ModelMeta] = {}
-        self._loaded: dict[str, LoadedModel] = {}
+        self._versions: dict[str, int] = {}  # name -> the current version's id in the database
+        self._loaded: OrderedDict[str, Any] = OrderedDict()  # sha256 -> estimator
         self._lock = threading.Lock()
 
-    def scan(self) -> dict[str, ModelMeta]:
-        """Read every metadata file; a broken one is logged and skipped, not fatal."""
-        metas: dict[str, ModelMeta] = {}
-        for path in sorted(self.models_dir.glob(f"*{META_SUFFIX}")):
-            try:
-                meta = ModelMeta.model_validate_json(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                log.error("skipping model metadata %s: %s", path.name, exc)
-                continue
-            metas[meta.name] = meta
+    # -- the catalogue, as the database has it -------------------------------------------------
+    def update(self, current: Mapping[str, tuple[int, ModelMeta]], complete: bool = False) -> None:
+        """Set the current version (id, metadata) of these models; with `complete`, forget models
+        that are not among them."""
         with self._lock:
-            self._metas = metas
-            self._loaded = {k: v for k, v in self._loaded.items() if metas.get(k) == v.meta}
-        return dict(metas)
+            if complete:
+                for name in set(self._metas) - set(current):
+                    del self._metas[name], self._versions[name]
+            for name, (version_id, meta) in current.items():
+                self._metas[name] = meta
+                self._versions[name] = version_id
+
+    def versions(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._versions)
+
+    def version_of(self, name: str) -> int | None:
+        with self._lock:
+            return self._versions.get(name)
 
     def metas(self) -> dict[str, ModelMeta]:
         with self._lock:
@@ -85,54 +88,43 @@ class ModelRegistry:
             raise ModelNotFound(f"model {name!r} is not in the registry")
         return meta
 
-    def path_of(self, meta: ModelMeta) -> Path:
-        return self.models_dir / meta.file
-
+    # -- estimators --------------------------------------------------------------------------
     def cached(self, name: str) -> LoadedModel | None:
         with self._lock:
-            return self._loaded.get(name)
+            meta = self._metas.get(name)
+            estimator = None if meta is None else self._loaded.get(meta.sha256)
+        return None if meta is None or estimator is None else LoadedModel(meta, estimator)
 
     def load(self, name: str) -> LoadedModel:
-        """The cached model, loading (and verifying) it on first use. Blocking: call in a thread."""
-        with self._lock:
-            cached = self._loaded.get(name)
-        if cached is not None:
-            return cached
-        meta = self.meta(name)
-        path = self.path_of(meta)
-        if not path.is_file():
-            raise ModelNotFound(f"model file {meta.file} is missing")
-        # Read once, hash and load the same bytes: no window between check and load.
-        data = path.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != meta.sha256:
-            log.error("model %s refused: sha256 %s != recorded %s", name, digest, meta.sha256)
-            raise ModelIntegrityError(f"model {name!r} file does not match its SHA-256")
-        estimator = joblib.load(io.BytesIO(data))
-        loaded = LoadedModel(meta, estimator)
-        with self._lock:
-            if self._metas.get(name) == meta:
-                self._loaded[name] = loaded
-        log.info("model %s v%s loaded (%d bytes)", name, meta.version, len(data))
+        """The current version's estimator, if its bytes were loaded (ModelNotLoaded if not)."""
+        loaded = self.cached(name)
+        if loaded is None:
+            self.meta(name)  # ModelNotFound first
+            raise ModelNotLoaded(f"model {name!r} is not loaded")
         return loaded
 
-    def install(self, meta: ModelMeta, data: bytes) -> ModelMeta:
-        """Write a model file and its metadata (admin upload, training) and register it."""
-        self.models_dir.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256(data).hexdigest()
-        meta = meta.model_copy(update={"sha256": digest})
-        file_path = self.path_of(meta)
-        tmp = file_path.with_suffix(f"{file_path.suffix}.{os.getpid()}.tmp")  # one per process
-        tmp.write_bytes(data)
-        tmp.replace(file_path)
-        meta_path = self.models_dir / f"{meta.name}{META_SUFFIX}"
-        tmp_meta = meta_path.with_suffix(f".{os.getpid()}.tmp")
-        tmp_meta.write_text(
-            json.dumps(meta.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n",
-            encoding="utf-8",
-        )
-        tmp_meta.replace(meta_path)  # readers never see half a file
+    def has(self, sha256: str) -> bool:
         with self._lock:
-            self._metas[meta.name] = meta
-            self._loaded.pop(meta.name, None)
-        return meta
+            return sha256 in self._loaded
+
+    def load_bytes(self, sha256: str, data: bytes) -> Any:
+        """Verify and build a version's estimator and keep it (blocking: call in a thread)."""
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != sha256:
+            log.error("model file refused: sha256 %s != recorded %s", digest, sha256)
+            raise ModelIntegrityError("the model file does not match its SHA-256")
+        try:
+            estimator = formats.loads(data, self.trusted_types)
+        except formats.UnsafeModelError as exc:
+            log.error("model file %s refused: %s", sha256[:16], exc)
+            raise ModelIntegrityError(str(exc)) from None
+        with self._lock:
+            self._loaded[sha256] = estimator
+            current = set(self._metas[n].sha256 for n in self._metas)
+            # evict the least recently loaded versions that are no longer current
+            for old in [k for k in self._loaded if k not in current]:
+                if len(self._loaded) <= KEEP_LOADED:
+                    break
+                del self._loaded[old]
+        log.info("model file %s loaded (%d bytes)", sha256[:16], len(data))
+        return estimator

@@ -39,7 +39,7 @@ class ModelMeta(BaseModel):
     features: list[Feature] = Field(min_length=1)
     class_names: list[str] = Field(default_factory=list)
     version: str = "1"
-    file: str  # joblib file name inside the models directory
+    file: str  # the file name (a skops file; built-in ones are also kept in the models directory)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     dataset: str | None = None
     metrics: dict[str, float] = Field(default_factory=dict)

@@ -23,13 +23,15 @@ from sqlalchemy import JSON, Table, bindparam, delete, func, null, select, updat
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db import catalogue
 from db.errors import DomainError, InsufficientFunds, UserNotFound
 from db.grouping import Coalescer, insert_ids, rounds
 from db.ledger import Debit, deduct_balances, increase_balance, to_money
 from db.models import Model, Prediction, PredictionStatus, Transaction, TxKind, User
+from ml import formats
 from ml.executor import MLExecutor, ModelOutputError, ModelRunError, ModelTimeout, Result, check_output
 from ml.inputs import Value, encode, from_mapping, parse_all
-from ml.registry import ModelRegistry, RegistryError
+from ml.registry import ModelNotFound, ModelRegistry, RegistryError
 from ml.schema import ModelMeta
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,25 @@ NOT_STORED = "the result could not be stored"
 
 class ModelUnavailable(DomainError):
     code = "model_unavailable"
+
+
+class ModelChanged(ModelUnavailable):
+    """The model was replaced (or rolled back) since this run's inputs were read: nothing was
+    charged; the user starts again with the version now served."""
+
+    code = "model_changed"
+
+
+@dataclass(frozen=True, slots=True)
+class Installed:
+    meta: ModelMeta
+    number: int
+    previous: int | None  # the version it replaced (None: a new model)
+
+
+def version_meta(row: catalogue.VersionRow) -> ModelMeta:
+    """A stored version's metadata; its SHA-256 and number are the row's, whatever the JSON says."""
+    return ModelMeta.model_validate({**row.meta, "sha256": row.sha256, "version": str(row.number)})
 
 
 class UserDisabled(DomainError):
@@ -69,6 +90,7 @@ class Quote:
     model_id: int
     cost: Decimal
     balance: Decimal
+    version_id: int | None = None  # the model version served when quoted
 
     @property
     def affordable(self) -> bool:
@@ -131,6 +153,7 @@ class _ChargeRequest:
     parsed: dict[str, Value]
     request_key: str | None
     max_cost: Decimal | None = None  # the price the user confirmed; never charge more
+    version_id: int | None = None  # the model version its inputs were read for
 
 
 _Completion = tuple[int, dict[str, Any], dict[str, Any] | None]  # prediction id, result, its inputs
@@ -156,6 +179,7 @@ class PredictionService:
         self.session_factory = session_factory
         self.registry = registry
         self.executor = executor
+        executor.fetch = self.fetch_file
         # Group commit: concurrent runs share the charge transaction and the settle transaction.
         self._charges: Coalescer[_ChargeRequest, _Charged | PredictionOutcome] = Coalescer(
             self._charge_requests, GROUP_MAX, name="charge"
@@ -163,6 +187,63 @@ class PredictionService:
         self._completions: Coalescer[_Completion, PredictionOutcome] = Coalescer(
             self._complete_many, GROUP_MAX, name="complete"
         )
+
+    # -- the catalogue: versions in the database, shared by every process ---------------------
+    async def refresh(self, session: AsyncSession, complete: bool = False) -> None:
+        """Learn the versions made current (here or by another process) since we last looked:
+        one small query when nothing changed. `complete`: also forget models no longer served."""
+        rows = await catalogue.current_versions(session, None if complete else self.registry.versions())
+        current: dict[str, tuple[int, ModelMeta]] = {}
+        for row in rows:
+            try:
+                current[row.model_name] = row.id, version_meta(row)
+            except ValueError as exc:
+                log.error("model %s v%d has unreadable metadata: %s", row.model_name, row.number, exc)
+        self.registry.update(current, complete=complete)
+
+    async def fetch_file(self, sha256: str) -> bytes:
+        async with self.session_factory() as session:
+            data = await catalogue.file_bytes(session, sha256)
+        if data is None:
+            raise ModelNotFound(f"model file {sha256[:16]} is not stored")
+        return data
+
+    async def install(
+        self,
+        meta: ModelMeta,
+        data: bytes,
+        cost: Decimal | None,
+        created_by: str | None,
+        default_cost: Decimal = Decimal(0),
+    ) -> Installed:
+        """Store `data` as the next version of `meta.name` and serve it on every process (a new
+        model costs `cost`, or `default_cost` without one; a replaced one keeps its cost unless
+        `cost` is given)."""
+        async with self.session_factory() as session, session.begin():
+            row, previous = await catalogue.add_version(
+                session,
+                name=meta.name,
+                meta=meta.model_dump(mode="json"),
+                data=data,
+                sha256=meta.sha256,
+                fmt=formats.FORMAT,
+                cost=cost,
+                created_by=created_by,
+                new_cost=default_cost,
+            )
+        served = version_meta(row)
+        self.registry.update({meta.name: (row.id, served)})
+        return Installed(served, row.number, previous)
+
+    async def serve_version(self, name: str, number: int) -> ModelMeta | None:
+        """Serve version `number` of `name` (roll back, or forward again); None if no such one."""
+        async with self.session_factory() as session, session.begin():
+            row = await catalogue.serve_version(session, name, number)
+        if row is None:
+            return None
+        served = version_meta(row)
+        self.registry.update({name: (row.id, served)})
+        return served
 
     # -- reading -------------------------------------------------------------------------
     def meta(self, model_name: str) -> ModelMeta:
@@ -173,9 +254,11 @@ class PredictionService:
 
     async def quote(self, session: AsyncSession, user_id: int, model_name: str) -> Quote:
         """What a run would cost this user now; raises if it cannot run at all."""
-        meta = self.meta(model_name)
         user = await session.get(User, user_id)
         model = await session.scalar(select(Model).where(Model.name == model_name))
+        if model is not None and model.version_id != self.registry.version_of(model_name):
+            await self.refresh(session)  # replaced or rolled back elsewhere: serve what is current
+        meta = self.meta(model_name)
         return self._quote(meta, user_id, user, model)
 
     @staticmethod
@@ -187,7 +270,9 @@ class PredictionService:
             raise UserDisabled(f"user {user_id} is disabled")
         if model is None or not model.is_active:
             raise ModelUnavailable(f"model {meta.name!r} is not available")
-        return Quote(meta, model.id, to_money(model.cost), to_money(user.balance))
+        if model.version_id is None:
+            raise ModelUnavailable(f"model {meta.name!r} has no stored version")
+        return Quote(meta, model.id, to_money(model.cost), to_money(user.balance), model.version_id)
 
     @staticmethod
     def _chargeable(quote: Quote, max_cost: Decimal | None, count: int = 1) -> None:
@@ -198,6 +283,12 @@ class PredictionService:
             raise PriceChanged(max_cost, quote.cost)
         if quote.balance < quote.cost * count:
             raise InsufficientFunds(quote.balance, quote.cost * count)
+
+    @staticmethod
+    def _same_version(quote: Quote, version_id: int | None) -> None:
+        """Inputs read for the version served before a replace or roll-back are not charged."""
+        if quote.version_id != version_id:
+            raise ModelChanged(f"model {quote.meta.name!r} was replaced")
 
     async def ensure_loadable(self, model_name: str) -> None:
         """Load (cached after the first time) and verify the model before anyone pays for it."""
@@ -222,15 +313,22 @@ class PredictionService:
         values: Mapping[str, Any] | str,
         request_key: str | None = None,
         max_cost: Decimal | None = None,
+        model_sha256: str | None = None,
     ) -> PredictionOutcome:
         """Charge, run and settle one prediction. Refusals raise before anything is written:
         InputError, ModelUnavailable, UserNotFound, UserDisabled, PriceChanged (the model costs
-        more than `max_cost`, the price the user confirmed), InsufficientFunds."""
+        more than `max_cost`, the price the user confirmed), ModelChanged (the version served is
+        not `model_sha256`, the one the user entered the values for), InsufficientFunds."""
+        version = self.registry.version_of(model_name)  # the version `parsed` is read for
+        if model_sha256 is not None and self.meta(model_name).sha256 != model_sha256:
+            raise ModelChanged(f"model {model_name!r} was replaced during the dialog")
         parsed = self.parse(model_name, values)
         await self.ensure_loadable(model_name)
         if request_key is not None:
             request_key = f"{user_id}:{request_key}"[:128]  # keys of different users never meet
-        charged = await self._charges(_ChargeRequest(user_id, model_name, parsed, request_key, max_cost))
+        charged = await self._charges(
+            _ChargeRequest(user_id, model_name, parsed, request_key, max_cost, version)
+        )
         if isinstance(charged, PredictionOutcome):
             return charged
         return await self._execute(charged.prediction_id, charged.meta, parsed)
@@ -272,7 +370,7 @@ class PredictionService:
             models = {
                 row.name: row
                 for row in await session.execute(
-                    select(Model.id, Model.name, Model.cost, Model.is_active).where(
+                    select(Model.id, Model.name, Model.cost, Model.is_active, Model.version_id).where(
                         Model.name.in_({r.model_name for _, r in items})
                     )
                 )
@@ -294,6 +392,7 @@ class PredictionService:
                         self.meta(r.model_name), r.user_id, users.get(r.user_id), models.get(r.model_name)
                     )
                     self._chargeable(quote, r.max_cost)  # each request's own confirmed price
+                    self._same_version(quote, r.version_id)
                 except DomainError as exc:
                     out[i] = exc
                     continue
@@ -370,6 +469,7 @@ class PredictionService:
                         return (await self._outcomes(session, [pid], duplicate=True))[pid]
                 quote = await self.quote(session, r.user_id, r.model_name)
                 self._chargeable(quote, r.max_cost)
+                self._same_version(quote, r.version_id)
                 [charged] = (await self._insert_and_charge_each(session, [(0, r, quote)])).values()
                 if isinstance(charged, BaseException):
                     raise charged
@@ -608,6 +708,7 @@ class PredictionService:
         `max_cost`: the per-row price the user confirmed; PriceChanged (nothing charged) if the
         model costs more now."""
         meta = self.meta(model_name)
+        version = self.registry.version_of(model_name)
         parsed = [from_mapping(meta.features, r) for r in rows]
         if not parsed:
             raise ValueError("empty batch")
@@ -615,7 +716,7 @@ class PredictionService:
         base = f"{user_id}:{request_key}"[:100]
         keys = [f"{base}#{i}" for i in range(len(parsed))]
         try:
-            ids = await self._charge_rows(user_id, model_name, parsed, keys, max_cost)
+            ids = await self._charge_rows(user_id, model_name, parsed, keys, max_cost, version)
         except IntegrityError:
             ids = None
         if ids is None:  # seen before: report that run
@@ -680,6 +781,7 @@ class PredictionService:
         parsed: list[dict[str, Value]],
         keys: list[str],
         max_cost: Decimal | None = None,
+        version_id: int | None = None,
     ) -> list[int] | None:
         async with self.session_factory() as session, session.begin():
             if await session.scalar(select(Prediction.id).where(Prediction.request_key == keys[0])):
@@ -687,6 +789,7 @@ class PredictionService:
             quote = await self.quote(session, user_id, model_name)
             total = quote.cost * len(parsed)
             self._chargeable(quote, max_cost, len(parsed))
+            self._same_version(quote, version_id)
             ids = await self._insert_pending(
                 session, [(user_id, quote.model_id, row, key) for row, key in zip(parsed, keys, strict=True)]
             )
@@ -851,20 +954,30 @@ class PredictionService:
         return out
 
 
-async def register_catalogue(
+async def register_builtins(
     session: AsyncSession,
-    metas: Mapping[str, ModelMeta],
+    built: Mapping[str, tuple[ModelMeta, bytes]],
     costs: Mapping[str, float],
     default_cost: float = 1.0,
 ) -> list[str]:
-    """Insert Models rows for registry models that have none; returns the names added."""
-    existing = set((await session.scalars(select(Model.name))).all())
+    """Store the built-in models that the database does not serve yet (a new deployment, or one
+    from before versions were stored) as their first version; returns the names stored. A model
+    the database serves already keeps its version: every process serves that one."""
+    served = await catalogue.served_version_ids(session)
     added = []
-    for name, meta in metas.items():
-        if name in existing:
+    for name, (meta, data) in built.items():
+        if served.get(name) is not None:
             continue
-        cost = to_money(costs.get(name, default_cost))
-        session.add(Model(name=name, cost=float(cost), file_path=meta.file, is_active=True))
+        cost = None if name in served else to_money(costs.get(name, default_cost))
+        await catalogue.add_version(
+            session,
+            name=name,
+            meta=meta.model_dump(mode="json"),
+            data=data,
+            sha256=meta.sha256,
+            fmt=formats.FORMAT,
+            cost=cost,
+            created_by="built-in",
+        )
         added.append(name)
-    await session.flush()
     return added

@@ -9,8 +9,10 @@ metadata (accuracy for classifiers, R² and MAE for the regressor).
 from __future__ import annotations
 
 import argparse
-import io
+import hashlib
+import json
 import logging
+import os
 import re
 import time
 import tomllib
@@ -20,7 +22,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import sklearn
 from sklearn import datasets
@@ -35,7 +36,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from ml.registry import META_SUFFIX, ModelRegistry
+from ml import formats
+from ml.registry import META_SUFFIX
 from ml.schema import Feature, ModelMeta
 
 log = logging.getLogger(__name__)
@@ -166,7 +168,7 @@ def _features(recipe: Recipe, names: list[str], X: np.ndarray) -> list[Feature]:
     return out
 
 
-def build_model(name: str, registry: ModelRegistry) -> ModelMeta:
+def build_model(name: str, models_dir: Path) -> ModelMeta:
     recipe = RECIPES[name]
     started = time.perf_counter()
     bunch = recipe.load()
@@ -188,8 +190,7 @@ def build_model(name: str, registry: ModelRegistry) -> ModelMeta:
         }
         class_names = []
     metrics["test_samples"] = float(len(y_test))
-    buf = io.BytesIO()
-    joblib.dump(est, buf, compress=3)
+    data = formats.dumps(est)
     meta = ModelMeta(
         name=name,
         title=recipe.title,
@@ -199,16 +200,49 @@ def build_model(name: str, registry: ModelRegistry) -> ModelMeta:
         features=_features(recipe, list(bunch.feature_names), X),
         class_names=class_names,
         version="1",
-        file=f"{name}.joblib",
-        sha256="0" * 64,  # set by install() from the written bytes
+        file=f"{name}{formats.SUFFIX}",
+        sha256=hashlib.sha256(data).hexdigest(),
         dataset=recipe.dataset,
         metrics=metrics,
         trained_at=datetime.now(UTC).replace(microsecond=0),
         sklearn_version=sklearn.__version__,
     )
-    meta = registry.install(meta, buf.getvalue())
+    write_model(models_dir, meta, data)
     log.info("built %s in %.1fs: %s", name, time.perf_counter() - started, metrics)
     return meta
+
+
+def write_model(models_dir: Path, meta: ModelMeta, data: bytes) -> None:
+    """The file and its metadata, each replaced at once (readers never see half a file)."""
+    models_dir.mkdir(parents=True, exist_ok=True)
+    for path, content in (
+        (models_dir / meta.file, data),
+        (
+            models_dir / f"{meta.name}{META_SUFFIX}",
+            (json.dumps(meta.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n").encode(),
+        ),
+    ):
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # one per process
+        tmp.write_bytes(content)
+        tmp.replace(path)
+
+
+def read_built(models_dir: Path, names: list[str]) -> dict[str, tuple[ModelMeta, bytes]]:
+    """The built models among `names` (metadata and file bytes, matching their SHA-256); one that
+    is broken is logged and left out (the next start builds it again)."""
+    out: dict[str, tuple[ModelMeta, bytes]] = {}
+    for name in names:
+        try:
+            meta = ModelMeta.model_validate_json((models_dir / f"{name}{META_SUFFIX}").read_text("utf-8"))
+            data = (models_dir / meta.file).read_bytes()
+        except (OSError, ValueError) as exc:
+            log.error("built-in model %s unreadable: %s", name, exc)
+            continue
+        if hashlib.sha256(data).hexdigest() != meta.sha256:
+            log.error("built-in model %s: file does not match its SHA-256; not registered", name)
+            continue
+        out[name] = meta, data
+    return out
 
 
 def read_catalogue(models_dir: Path) -> dict[str, float]:
@@ -227,18 +261,18 @@ def missing_models(models_dir: Path) -> list[str]:
         for name in read_catalogue(models_dir)
         if name in RECIPES
         and not (
-            (models_dir / f"{name}{META_SUFFIX}").is_file() and (models_dir / f"{name}.joblib").is_file()
+            (models_dir / f"{name}{META_SUFFIX}").is_file()
+            and (models_dir / f"{name}{formats.SUFFIX}").is_file()
         )
     ]
 
 
 def build_catalogue(models_dir: Path, only: list[str] | None = None, force: bool = False) -> list[ModelMeta]:
-    registry = ModelRegistry(models_dir)
     names = only or (list(read_catalogue(models_dir)) if force else missing_models(models_dir))
     unknown = [n for n in names if n not in RECIPES]
     if unknown:
         raise SystemExit(f"no recipe for: {', '.join(unknown)}; known: {', '.join(RECIPES)}")
-    return [build_model(n, registry) for n in names]
+    return [build_model(n, models_dir) for n in names]
 
 
 def main(argv: list[str] | None = None) -> None:

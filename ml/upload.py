@@ -1,22 +1,21 @@
 """Validate an uploaded model (admin console): it must load, predict, and match its metadata.
 
-Note: a joblib file is a pickle and runs code when loaded; only admins may upload, and the
-file is loaded in a worker thread of this process. Treat admin ids as trusted accordingly.
+The file is a skops file, loaded with the allow-list of ml/formats.py (it cannot run code); a
+pickle never reaches here unless converted in a separate process first (ml/convert.py).
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from decimal import Decimal
 from typing import Any
 
-import joblib
 from pydantic import ValidationError
 
 from db.errors import InvalidAmount
 from db.ledger import validate_amount
+from ml import formats
 from ml.executor import check_output, predict_rows
 from ml.inputs import encode, from_mapping
 from ml.registry import LoadedModel
@@ -33,7 +32,10 @@ class UploadError(ValueError):
         self.params = params
 
 
-def parse_upload_meta(text: str, data: bytes, default_cost: Decimal) -> tuple[ModelMeta, Decimal]:
+def parse_upload_meta(
+    text: str, data: bytes, default_cost: Decimal | None
+) -> tuple[ModelMeta, Decimal | None]:
+    """The metadata and the cost it sets (`default_cost` when it sets none)."""
     try:
         spec = json.loads(text)
     except ValueError as exc:  # JSONDecodeError, or an integer of more digits than int() takes
@@ -49,7 +51,7 @@ def parse_upload_meta(text: str, data: bytes, default_cost: Decimal) -> tuple[Mo
     spec.setdefault("title", name)
     spec.setdefault("version", "1")
     spec.setdefault("algorithm", "custom")
-    spec["file"] = f"{name}.joblib"
+    spec["file"] = f"{name}{formats.SUFFIX}"
     spec["sha256"] = hashlib.sha256(data).hexdigest()
     try:
         meta = ModelMeta.model_validate(spec)
@@ -60,12 +62,16 @@ def parse_upload_meta(text: str, data: bytes, default_cost: Decimal) -> tuple[Mo
     return meta, cost
 
 
-def check_model(meta: ModelMeta, data: bytes) -> None:
-    """Blocking: load the bytes and run the declared example through the model."""
+def check_model(meta: ModelMeta, data: bytes, trusted_types: frozenset[str] = frozenset()) -> None:
+    """Blocking: load the skops bytes (allow-listed types only) and run the declared example."""
     if len(data) > MAX_MODEL_BYTES:
         raise UploadError("too_big", max_mb=MAX_MODEL_BYTES // (1024 * 1024))
     try:
-        estimator = joblib.load(io.BytesIO(data))
+        estimator = formats.loads(data, trusted_types)
+    except formats.UnsafeModelError as exc:
+        if exc.types:
+            raise UploadError("untrusted", ", ".join(exc.types)[:300]) from None
+        raise UploadError("not_skops", exc.reason) from None
     except Exception as exc:
         raise UploadError("load_failed", f"{type(exc).__name__}: {exc}"[:200]) from None
     if not callable(getattr(estimator, "predict", None)):

@@ -27,6 +27,7 @@ from bot.config import Settings
 from db.accounts import Passwords
 from db.engine import create_engine, create_session_factory
 from db.migrate import upgrade
+from tests.models_for_tests import TEST_MODEL_TYPES
 
 PG_SKIP_REASON = (
     "PostgreSQL tests need TEST_DATABASE_URL, e.g. "
@@ -123,6 +124,7 @@ def models_dir(built_models: Path, tmp_path: Path) -> Path:
 def settings_for(db_url: str, models_dir: Path, **kw: Any) -> Settings:
     kw.setdefault("fsm_path", models_dir.parent / "fsm.db")
     kw.setdefault("throttle_rate", 0)  # tests send fast; the throttle has its own test
+    kw.setdefault("model_trusted_types", TEST_MODEL_TYPES)  # the misbehaving test models
     return Settings(database_url=db_url, models_dir=models_dir, ml_workers=2, **kw)
 
 

@@ -16,12 +16,14 @@ MESSAGE_METHODS = {"sendmessage", "editmessagetext", "senddocument", "sendinvoic
 class FakeBotApi:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.files: dict[str, bytes] = {}  # file_id -> what a user sent (served to downloads)
         self._ids = itertools.count(10_000)
         self._runner: web.AppRunner | None = None
 
     async def start(self, port: int) -> str:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", port).start()
@@ -47,6 +49,14 @@ class FakeBotApi:
         result: Any = True
         if method == "getme":
             result = BOT
+        elif method == "getfile":
+            file_id = str(params.get("file_id"))
+            if file_id not in self.files:
+                return web.json_response(
+                    {"ok": False, "error_code": 400, "description": "Bad Request: invalid file_id"}
+                )
+            size = len(self.files[file_id])
+            result = {"file_id": file_id, "file_unique_id": file_id, "file_size": size, "file_path": file_id}
         elif method in MESSAGE_METHODS:
             chat_id = int(params.get("chat_id", 0))
             result = {
@@ -59,6 +69,16 @@ class FakeBotApi:
             if isinstance(params.get("reply_markup"), dict):
                 result["reply_markup"] = params["reply_markup"]
         return web.json_response({"ok": True, "result": result})
+
+    def add_file(self, data: bytes) -> str:
+        """A file as if a user had sent it: its file_id."""
+        file_id = f"file{next(self._ids)}"
+        self.files[file_id] = data
+        return file_id
+
+    async def _download(self, request: web.Request) -> web.Response:
+        data = self.files.get(request.match_info["path"])
+        return web.Response(body=data) if data is not None else web.Response(status=404)
 
     def texts(self, chat_id: int) -> list[tuple[str, dict[str, Any]]]:
         return [

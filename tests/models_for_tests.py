@@ -3,15 +3,18 @@ that installs one as an admin upload would."""
 
 from __future__ import annotations
 
-import io
+import hashlib
 import threading
 import time
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import joblib
-
-from db.models import Model
+from ml import formats
+from ml.registry import ModelRegistry
 from ml.schema import Feature, ModelMeta
+from ml.train import read_built, read_catalogue
 
 if TYPE_CHECKING:
     from bot.app import Core
@@ -112,12 +115,26 @@ class Gated:
         return [[0.5, 0.5] for _ in X]
 
 
+# Their full names, trusted in the tests' settings (MODEL_TRUSTED_TYPES) so that they load.
+TEST_MODEL_TYPES = frozenset(
+    f"{__name__}.{cls}"
+    for cls in (
+        "Exploding",
+        "Slow",
+        "NotFinite",
+        "InfiniteRegressor",
+        "RaisesOnSeven",
+        "SlowCounting",
+        "Gated",
+    )
+)
+
+
 async def install_model(
     core: Core, name: str, estimator: Any, cost: float = 2.0, task: str = "classification"
 ) -> None:
-    """Install a model file and its metadata, and register its row, as an admin upload would."""
-    buf = io.BytesIO()
-    joblib.dump(estimator, buf)
+    """Store a model version and serve it on every process, as an admin upload would."""
+    data = formats.dumps(estimator)
     meta = ModelMeta(
         name=name,
         title=name,
@@ -126,9 +143,32 @@ async def install_model(
         algorithm=type(estimator).__name__,
         features=[Feature(name="x", description="x", min=0, max=10, example=1)],
         class_names=["no", "yes"] if task == "classification" else [],
-        file=f"{name}.joblib",
-        sha256="0" * 64,
+        file=f"{name}{formats.SUFFIX}",
+        sha256=hashlib.sha256(data).hexdigest(),
     )
-    core.registry.install(meta, buf.getvalue())
-    async with core.session_factory() as s, s.begin():
-        s.add(Model(name=name, cost=cost, file_path=meta.file))
+    await core.predictions.install(meta, data, Decimal(str(cost)), "test")
+
+
+def registry_from_files(models_dir: Path, trusted_types: Iterable[str] = ()) -> ModelRegistry:
+    """A registry serving the built-in models of `models_dir`, loaded (no database: for the
+    executor and registry tests)."""
+    registry = ModelRegistry(trusted_types)
+    built = read_built(models_dir, list(read_catalogue(models_dir)))
+    for i, (meta, data) in enumerate(built.values(), start=1):
+        serve(registry, meta, data, i)
+    return registry
+
+
+def serve(registry: ModelRegistry, meta: ModelMeta, data: bytes, version_id: int) -> None:
+    """Make `meta` the served version (as a refresh from the database would) and load its bytes."""
+    registry.update({meta.name: (version_id, meta)})
+    registry.load_bytes(meta.sha256, data)
+
+
+def as_version(base: ModelMeta, name: str, estimator: Any) -> tuple[ModelMeta, bytes]:
+    """`estimator` as a model named `name` with `base`'s inputs and classes."""
+    data = formats.dumps(estimator)
+    meta = base.model_copy(
+        update={"name": name, "file": f"{name}{formats.SUFFIX}", "sha256": hashlib.sha256(data).hexdigest()}
+    )
+    return meta, data

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import io
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import pytest
 
 from ml.executor import MLExecutor, ModelRunError
 from ml.registry import ModelRegistry
-from ml.schema import Feature, ModelMeta
 from ml.train import RECIPES
+from tests.models_for_tests import as_version, registry_from_files, serve
 
 
 class CountingModel:
@@ -37,8 +35,7 @@ class CountingModel:
 
 @pytest.fixture
 async def executors(models_dir: Path) -> AsyncIterator[tuple[MLExecutor, MLExecutor, ModelRegistry]]:
-    registry = ModelRegistry(models_dir)
-    registry.scan()
+    registry = registry_from_files(models_dir, {f"{__name__}.CountingModel"})
     batched = MLExecutor(registry, max_workers=2, batching=True, batch_max=64, batch_wait=0.01)
     plain = MLExecutor(registry, max_workers=2, batching=False)
     yield batched, plain, registry
@@ -68,13 +65,12 @@ async def test_concurrent_requests_share_model_calls(
     executors: tuple[MLExecutor, MLExecutor, ModelRegistry], models_dir: Path
 ) -> None:
     batched, _, registry = executors
-    counting = _install(registry, models_dir, "counting")
+    _install(registry, models_dir, "counting")
     rows = cancer_rows(100)
     await asyncio.gather(*(batched.predict("counting", [row]) for row in rows))
     assert sum(counting_calls(registry)) == 100
     assert len(counting_calls(registry)) < 10  # gathered into few calls of up to 64 rows
     assert max(counting_calls(registry)) <= 64
-    assert counting is not None
 
 
 async def test_a_bad_row_fails_alone(
@@ -92,23 +88,10 @@ async def test_a_bad_row_fails_alone(
     assert all(isinstance(o, list) and o[0]["label"] in {"malignant", "benign"} for o in good)
 
 
-def _install(registry: ModelRegistry, models_dir: Path, name: str) -> CountingModel:
+def _install(registry: ModelRegistry, models_dir: Path, name: str) -> None:
     base = registry.load("cancer_rf")
-    model = CountingModel(base.estimator)
-    buf = io.BytesIO()
-    joblib.dump(model, buf)
-    meta = ModelMeta(
-        **{
-            **base.meta.model_dump(),
-            "name": name,
-            "file": f"{name}.joblib",
-            "sha256": "0" * 64,
-            "features": [Feature(**f.model_dump()) for f in base.meta.features],
-        }
-    )
-    registry.install(meta, buf.getvalue())
-    registry.load(name)
-    return model
+    meta, data = as_version(base.meta, name, CountingModel(base.estimator))
+    serve(registry, meta, data, 99)
 
 
 def counting_calls(registry: ModelRegistry) -> list[int]:

@@ -33,3 +33,11 @@ def test_benchmarks_refuse_bad_arguments_with_a_message() -> None:
     assert zero.returncode == 2 and "--users: must be at least 1" in zero.stderr
     unknown = bench("bench.bench_batch", "--rows", "3", "--model", "nope")
     assert unknown.returncode == 2 and "unknown model 'nope'; the catalogue has: cancer_rf" in unknown.stderr
+
+
+def test_the_model_format_benchmark_runs_and_compares_the_files() -> None:
+    done = bench("bench.bench_models", "--repeat", "3", "--batch", "5")
+    assert done.returncode == 0, done.stderr
+    lines = [line.split()[0] for line in done.stdout.splitlines() if line[:1].isalpha()]
+    assert {"iris_logreg", "cancer_rf", "wine_gb", "diabetes_rf"} <= set(lines)
+    assert "the results are identical" in done.stdout

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import io
+import hashlib
 import json
 import logging
 from decimal import Decimal
 from typing import Any
 
-import joblib
 import pytest
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.methods import SendMessage
@@ -20,7 +19,9 @@ from sqlalchemy import select
 
 from bot.app import Core
 from bot.local_session import LocalSession
+from db.catalogue import file_bytes, model_versions
 from db.models import Model
+from ml import formats
 from tests.bot_fixtures import db_user, harness, registered
 from tests.bot_harness import Harness, Reply, TgUser
 from tests.helpers import assert_reconciled, balance_of, transactions_of
@@ -143,11 +144,9 @@ async def test_models_switch_and_cost(harness: Harness, core: Core) -> None:
     assert "Iris species · 2.50 cr" in r.buttons() and not any("Wine" in b for b in r.buttons())
 
 
-def _tree_bytes(n_features: int = 2) -> bytes:
-    est = DecisionTreeClassifier(random_state=0).fit([[0] * n_features, [1] * n_features], [0, 1])
-    buf = io.BytesIO()
-    joblib.dump(est, buf)
-    return buf.getvalue()
+def _tree_bytes(n_features: int = 2, labels: tuple[int, int] = (0, 1)) -> bytes:
+    est = DecisionTreeClassifier(random_state=0).fit([[0] * n_features, [1] * n_features], list(labels))
+    return formats.dumps(est)
 
 
 META = {
@@ -168,10 +167,12 @@ META = {
 async def test_add_model_by_upload(harness: Harness, core: Core) -> None:
     uid = await registered(core, ALICE)
     r = await harness.send(ADMIN, "/addmodel")
-    assert ".joblib" in r.text
-    r = await harness.upload(ADMIN, "tree.pkl", b"x", mime="application/octet-stream")
-    assert "Please send a <b>.joblib</b> file" in r.text
-    await harness.upload(ADMIN, "tree.joblib", _tree_bytes(3), mime="application/octet-stream")
+    assert ".skops" in r.text and "skops.io.dump" in r.text
+    r = await harness.upload(ADMIN, "tree.csv", b"x", mime="text/csv")
+    assert "Please send a <b>.skops</b> file" in r.text
+    r = await harness.upload(ADMIN, "tree.joblib", b"x", mime="application/octet-stream")
+    assert "Pickle files (.joblib, .pkl) can run any code" in r.text  # refused: ALLOW_PICKLE_UPLOADS off
+    await harness.upload(ADMIN, "tree.skops", _tree_bytes(3), mime="application/octet-stream")
     r = await harness.send(ADMIN, json.dumps(META))
     assert "The model expects 3 features, the metadata declares 2" in r.text
     r = await harness.send(ADMIN, "{not json")
@@ -179,18 +180,22 @@ async def test_add_model_by_upload(harness: Harness, core: Core) -> None:
     r = await harness.send(ADMIN, json.dumps({**META, "task": "astrology"}))
     assert "Invalid metadata: task" in r.text
     await harness.send(ADMIN, "/addmodel")
-    await harness.upload(ADMIN, "junk.joblib", b"not a pickle at all", mime="application/octet-stream")
+    await harness.upload(ADMIN, "junk.skops", b"not a zip at all", mime="application/octet-stream")
     r = await harness.send(ADMIN, json.dumps(META))
-    assert "does not load as a model" in r.text
+    assert "That is not a skops model file" in r.text
     await harness.send(ADMIN, "/addmodel")
-    await harness.upload(ADMIN, "tree.joblib", _tree_bytes(2), mime="application/octet-stream")
+    await harness.upload(ADMIN, "tree.skops", _tree_bytes(2), mime="application/octet-stream")
     r = await harness.send(ADMIN, json.dumps(META))
-    assert "Model <b>Tiny tree</b> (<code>tiny_tree</code>) added: 2 inputs, 0.50 credits" in r.text
+    assert (
+        "Model <b>Tiny tree</b> (<code>tiny_tree</code>) added as version 1: 2 inputs, 0.50 credits" in r.text
+    )
     meta = core.registry.meta("tiny_tree")
-    assert (core.registry.models_dir / "tiny_tree.joblib").is_file() and len(meta.sha256) == 64
     async with core.session_factory() as s:
         row = await s.get(Model, 5)
         assert row is not None and row.name == "tiny_tree" and row.cost == 0.5
+        [version] = await model_versions(s, "tiny_tree")
+        stored = await file_bytes(s, meta.sha256)
+        assert version.sha256 == meta.sha256 == hashlib.sha256(stored or b"").hexdigest()
     # users can use it right away
     await harness.send(ALICE, "/predict")
     await harness.press(ALICE, "Tiny tree")
@@ -199,11 +204,58 @@ async def test_add_model_by_upload(harness: Harness, core: Core) -> None:
     r = await harness.press(ALICE, "Confirm")
     assert "Prediction: <b>yes</b>" in r.texts[-1]
     assert await balance_of(core.session_factory, uid) == Decimal("9.5")
-    # and the name is now taken
+
+
+async def test_a_model_is_replaced_by_a_new_version_and_rolled_back(harness: Harness, core: Core) -> None:
+    uid = await registered(core, ALICE)
+    no_cost = {k: v for k, v in META.items() if k != "cost"}
+    for labels, spec in (((0, 1), META), ((1, 0), no_cost)):  # v2 answers the other way round
+        await harness.send(ADMIN, "/addmodel")
+        await harness.upload(ADMIN, "tree.skops", _tree_bytes(2, labels), mime="application/octet-stream")
+        r = await harness.send(ADMIN, json.dumps(spec))
+    assert "updated to version 2 (was 1)" in r.text and "/rollback tiny_tree 1" in r.text
+
+    async def run() -> str:
+        await harness.send(ALICE, "/predict")
+        await harness.press(ALICE, "Tiny tree")
+        await harness.press(ALICE, "Enter inputs")
+        await harness.send(ALICE, "1 1")
+        return (await harness.press(ALICE, "Confirm")).texts[-1]
+
+    assert "Prediction: <b>no</b>" in await run()
+    r = await harness.send(ADMIN, "/versions tiny_tree")
+    assert "v1 ·" in r.text and "v2 ·" in r.text and "served" in r.text.split("v2 ·")[1]
+    r = await harness.send(ADMIN, "/rollback tiny_tree")
+    assert "now serves version 1 (was 2)" in r.text
+    assert "Prediction: <b>yes</b>" in await run()
+    r = await harness.send(ADMIN, "/rollback tiny_tree 1")
+    assert "already serves version 1" in r.text
+    r = await harness.send(ADMIN, "/rollback tiny_tree 7")
+    assert "has no version 7" in r.text
+    r = await harness.send(ADMIN, "/rollback tiny_tree 99999999999999999999")
+    assert "Usage: /rollback" in r.text
+    r = await harness.send(ADMIN, "/rollback tiny_tree 2")
+    assert "now serves version 2 (was 1)" in r.text
+    assert "Prediction: <b>no</b>" in await run()
+    # a cost left out of the new version's metadata kept the model's cost
+    assert await balance_of(core.session_factory, uid) == Decimal("8.5")
+
+
+async def test_a_dialog_started_before_a_replace_is_not_charged(harness: Harness, core: Core) -> None:
+    uid = await registered(core, ALICE)
     await harness.send(ADMIN, "/addmodel")
-    await harness.upload(ADMIN, "tree.joblib", _tree_bytes(2), mime="application/octet-stream")
-    r = await harness.send(ADMIN, json.dumps(META))
-    assert "A model with this name exists" in r.text
+    await harness.upload(ADMIN, "tree.skops", _tree_bytes(2), mime="application/octet-stream")
+    await harness.send(ADMIN, json.dumps(META))
+    await harness.send(ALICE, "/predict")
+    await harness.press(ALICE, "Tiny tree")
+    await harness.press(ALICE, "Enter inputs")
+    await harness.send(ALICE, "1 1")  # the confirmation screen, for version 1
+    await harness.send(ADMIN, "/addmodel")
+    await harness.upload(ADMIN, "tree.skops", _tree_bytes(2, (1, 0)), mime="application/octet-stream")
+    await harness.send(ADMIN, json.dumps(META))
+    r = await harness.press(ALICE, "Confirm")
+    assert "has just been updated, so nothing was charged" in r.text
+    assert await balance_of(core.session_factory, uid) == Decimal("10")
 
 
 async def test_stats(harness: Harness, core: Core) -> None:
@@ -349,7 +401,7 @@ async def test_huge_amounts_are_refused_with_a_reason(harness: Harness, core: Co
 
 async def test_an_upload_with_a_huge_cost_is_refused(harness: Harness, core: Core) -> None:
     await harness.send(ADMIN, "/addmodel")
-    await harness.upload(ADMIN, "tree.joblib", _tree_bytes(2), mime="application/octet-stream")
+    await harness.upload(ADMIN, "tree.skops", _tree_bytes(2), mime="application/octet-stream")
     for cost, answer in [
         ("1e30", "⚠️ Bad cost: at most 1000000."),
         ("1" * 4000, "⚠️ Bad cost: at most 1000000."),

@@ -7,7 +7,6 @@ import io
 import json
 from decimal import Decimal
 
-import joblib
 import pytest
 from aiogram.types import BufferedInputFile, Update
 from sklearn.tree import DecisionTreeClassifier
@@ -16,6 +15,7 @@ from sqlalchemy import func, select, update
 from bot.app import Core
 from db.ledger import deduct_balance, increase_balance
 from db.models import Model, Prediction
+from ml import formats
 from tests.bot_fixtures import harness, registered
 from tests.bot_harness import Harness, TgUser
 from tests.helpers import assert_reconciled, balance_of, transactions_of
@@ -281,10 +281,9 @@ async def test_invalid_rows_of_a_model_with_many_categories_fit_one_message(
             }
         ],
     }
-    model = io.BytesIO()
-    joblib.dump(DecisionTreeClassifier(random_state=0).fit([[0.0], [1.0]], [0, 1]), model)
+    model = formats.dumps(DecisionTreeClassifier(random_state=0).fit([[0.0], [1.0]], [0, 1]))
     await harness.send(admin, "/addmodel")
-    await harness.upload(admin, "kinds.joblib", model.getvalue(), mime="application/octet-stream")
+    await harness.upload(admin, "kinds.skops", model, mime="application/octet-stream")
     r = await harness.send(admin, json.dumps(meta))
     assert "Model <b>Many kinds</b>" in r.text
     await registered(core, CARL)

@@ -10,15 +10,17 @@ import pytest
 from sklearn import datasets
 from sklearn.model_selection import train_test_split
 
+from ml import formats
 from ml.executor import MLExecutor, predict_rows
-from ml.registry import META_SUFFIX, ModelIntegrityError, ModelNotFound, ModelRegistry
-from ml.train import RECIPES, SEED, read_catalogue
+from ml.registry import META_SUFFIX, ModelIntegrityError, ModelNotFound, ModelNotLoaded, ModelRegistry
+from ml.train import RECIPES, SEED, read_built, read_catalogue
+from tests.models_for_tests import as_version, registry_from_files, serve
 
 EXPECTED = {"iris_logreg", "cancer_rf", "wine_gb", "diabetes_rf"}
 
 
 def test_catalogue_is_built_with_metadata(models_dir: Path) -> None:
-    metas = ModelRegistry(models_dir).scan()
+    metas = registry_from_files(models_dir).metas()
     assert set(metas) == EXPECTED == set(read_catalogue(models_dir))
     algorithms = {m.algorithm for m in metas.values()}
     assert {"RandomForest", "GradientBoosting", "LogisticRegression", "RandomForestRegressor"} <= algorithms
@@ -40,8 +42,8 @@ def test_catalogue_is_built_with_metadata(models_dir: Path) -> None:
 
 @pytest.mark.parametrize("name", ["iris_logreg", "cancer_rf", "wine_gb"])
 def test_classifiers_are_accurate_on_held_out_samples(models_dir: Path, name: str) -> None:
-    registry = ModelRegistry(models_dir)
-    meta = registry.scan()[name]
+    registry = registry_from_files(models_dir)
+    meta = registry.meta(name)
     assert meta.metrics["accuracy"] >= 0.9
     bunch = RECIPES[name].load()
     _, X_test, _, y_test = train_test_split(
@@ -57,8 +59,8 @@ def test_classifiers_are_accurate_on_held_out_samples(models_dir: Path, name: st
 
 
 def test_regressor_is_useful_on_held_out_samples(models_dir: Path) -> None:
-    registry = ModelRegistry(models_dir)
-    meta = registry.scan()["diabetes_rf"]
+    registry = registry_from_files(models_dir)
+    meta = registry.meta("diabetes_rf")
     bunch = datasets.load_diabetes(scaled=False)
     _, X_test, _, y_test = train_test_split(bunch.data, bunch.target, test_size=0.25, random_state=SEED)
     values = np.array([r["value"] for r in predict_rows(registry.load("diabetes_rf"), X_test.tolist())])
@@ -69,9 +71,7 @@ def test_regressor_is_useful_on_held_out_samples(models_dir: Path) -> None:
 
 
 async def test_known_iris_flowers(models_dir: Path) -> None:
-    registry = ModelRegistry(models_dir)
-    registry.scan()
-    executor = MLExecutor(registry, max_workers=1)
+    executor = MLExecutor(registry_from_files(models_dir), max_workers=1)
     try:
         out = await executor.predict("iris_logreg", [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]])
     finally:
@@ -80,35 +80,68 @@ async def test_known_iris_flowers(models_dir: Path) -> None:
     assert out[0]["probabilities"]["setosa"] > 0.9
 
 
-def test_models_are_loaded_once(models_dir: Path) -> None:
-    registry = ModelRegistry(models_dir)
-    registry.scan()
+def test_models_are_loaded_once_per_version(models_dir: Path) -> None:
+    registry = registry_from_files(models_dir)
     first = registry.load("cancer_rf")
-    (models_dir / "cancer_rf.joblib").unlink()  # a cached model is not read from disk again
-    assert registry.load("cancer_rf") is first
+    assert registry.load("cancer_rf").estimator is first.estimator
+    # a new version is a new file; the old one is found again on a roll-back
+    meta, data = as_version(first.meta, "cancer_rf", first.estimator)
+    registry.update({"cancer_rf": (99, meta)})
+    with pytest.raises(ModelNotLoaded):
+        registry.load("cancer_rf")  # its bytes were not handed over yet
+    registry.load_bytes(meta.sha256, data)
+    assert registry.load("cancer_rf").meta.sha256 == meta.sha256 != first.meta.sha256
+    registry.update({"cancer_rf": (1, first.meta)})
+    assert registry.load("cancer_rf").estimator is first.estimator
 
 
-def test_a_tampered_model_file_is_refused(models_dir: Path) -> None:
-    path = models_dir / "iris_logreg.joblib"
-    data = bytearray(path.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    path.write_bytes(bytes(data))
-    registry = ModelRegistry(models_dir)
-    registry.scan()
+def test_bytes_that_do_not_match_their_sha256_are_refused(models_dir: Path) -> None:
+    meta, data = read_built(models_dir, ["iris_logreg"])["iris_logreg"]
+    tampered = bytearray(data)
+    tampered[len(tampered) // 2] ^= 0xFF
+    registry = ModelRegistry()
+    registry.update({"iris_logreg": (1, meta)})
     with pytest.raises(ModelIntegrityError):
+        registry.load_bytes(meta.sha256, bytes(tampered))
+    with pytest.raises(ModelNotLoaded):
         registry.load("iris_logreg")
-    registry.load("cancer_rf")  # the others still load
+    registry.load_bytes(meta.sha256, data)  # the right bytes still load
+    assert registry.load("iris_logreg").meta == meta
 
 
-def test_missing_model_and_broken_metadata(models_dir: Path) -> None:
+class Homemade:
+    def predict(self, X: object) -> list[int]:
+        return [0]
+
+
+def test_a_type_outside_the_allow_list_is_refused_unless_trusted(models_dir: Path) -> None:
+    base, _ = read_built(models_dir, ["iris_logreg"])["iris_logreg"]
+    meta, data = as_version(base, "homemade", Homemade())
+    assert formats.untrusted_types(data) == [f"{__name__}.Homemade"]
+    with pytest.raises(ModelIntegrityError, match="allow-list"):
+        serve(ModelRegistry(), meta, data, 1)
+    trusting = ModelRegistry({f"{__name__}.Homemade"})  # MODEL_TRUSTED_TYPES
+    serve(trusting, meta, data, 1)
+    assert isinstance(trusting.load("homemade").estimator, Homemade)
+
+
+def test_a_file_that_is_not_skops_is_refused(models_dir: Path) -> None:
+    for junk in (b"", b"PK\x03\x04 not a zip", (models_dir / f"cancer_rf{META_SUFFIX}").read_bytes()):
+        with pytest.raises(formats.UnsafeModelError, match="not a skops model file"):
+            formats.loads(junk)
+
+
+def test_broken_built_in_files_are_left_out(models_dir: Path) -> None:
     (models_dir / f"wine_gb{META_SUFFIX}").write_text("{not json", encoding="utf-8")
     meta_path = models_dir / f"iris_logreg{META_SUFFIX}"
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     meta["features"][0]["min"] = 100  # min > max: invalid schema
     meta_path.write_text(json.dumps(meta), encoding="utf-8")
-    (models_dir / "cancer_rf.joblib").unlink()
-    registry = ModelRegistry(models_dir)
-    assert set(registry.scan()) == {"cancer_rf", "diabetes_rf"}
+    (models_dir / "cancer_rf.skops").unlink()
+    path = models_dir / "diabetes_rf.skops"
+    path.write_bytes(path.read_bytes() + b"x")  # does not match its recorded SHA-256
+    assert read_built(models_dir, sorted(EXPECTED)) == {}
+    registry = ModelRegistry()
     with pytest.raises(ModelNotFound):
         registry.meta("wine_gb")
     with pytest.raises(ModelNotFound):

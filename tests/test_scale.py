@@ -4,6 +4,7 @@ alternately to both, one of them twice, and the dialog goes on, nothing is charg
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import subprocess
@@ -17,9 +18,11 @@ from typing import Any
 
 import aiohttp
 import pytest
+from sklearn.tree import DecisionTreeClassifier
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from ml import formats
 from tests.conftest import PG_SKIP_REASON, REDIS_SKIP_REASON, REPO, drop_redis_prefix, make_pg_database
 from tests.e2e.conftest import free_port
 from tests.fake_bot_api import FakeBotApi
@@ -66,7 +69,7 @@ class Process:
 
     async def ready(self) -> None:
         async with aiohttp.ClientSession() as http:
-            for _ in range(600):
+            for _ in range(2400):  # up to 2 minutes: a loaded 2-core machine starts slowly
                 try:
                     async with http.get(f"http://127.0.0.1:{self.port}/healthz") as resp:
                         if resp.status == 200:
@@ -126,13 +129,13 @@ async def cluster(
         await api.stop()
 
 
-def message(text: str) -> dict[str, Any]:
+def message(text: str, who: dict[str, Any] = USER) -> dict[str, Any]:
     n = next(_update_ids)
     msg: dict[str, Any] = {
         "message_id": n,
         "date": int(time.time()),
-        "chat": {"id": USER["id"], "type": "private"},
-        "from": USER,
+        "chat": {"id": who["id"], "type": "private"},
+        "from": who,
         "text": text,
     }
     if text.startswith("/"):
@@ -140,19 +143,31 @@ def message(text: str) -> dict[str, Any]:
     return {"update_id": 10_000 + n, "message": msg}
 
 
-def press(data: str) -> dict[str, Any]:
+def document(file_id: str, file_name: str, who: dict[str, Any]) -> dict[str, Any]:
+    n = next(_update_ids)
+    msg = {
+        "message_id": n,
+        "date": int(time.time()),
+        "chat": {"id": who["id"], "type": "private"},
+        "from": who,
+        "document": {"file_id": file_id, "file_unique_id": file_id, "file_name": file_name},
+    }
+    return {"update_id": 10_000 + n, "message": msg}
+
+
+def press(data: str, who: dict[str, Any] = USER) -> dict[str, Any]:
     n = next(_update_ids)
     return {
         "update_id": 10_000 + n,
         "callback_query": {
             "id": f"cb{n}",
-            "from": USER,
+            "from": who,
             "chat_instance": "ci",
             "data": data,
             "message": {
                 "message_id": 1,
                 "date": int(time.time()),
-                "chat": {"id": USER["id"], "type": "private"},
+                "chat": {"id": who["id"], "type": "private"},
                 "text": "…",
             },
         },
@@ -168,13 +183,13 @@ async def post(http: aiohttp.ClientSession, proc: Process, update: dict[str, Any
         assert resp.status == 200
 
 
-async def reply(api: FakeBotApi, needle: str, after: int) -> dict[str, Any]:
-    for _ in range(400):
-        for text_, params in api.texts(USER["id"])[after:]:
+async def reply(api: FakeBotApi, needle: str, after: int, chat_id: int = USER["id"]) -> dict[str, Any]:
+    for _ in range(800):
+        for text_, params in api.texts(chat_id)[after:]:
             if needle in text_:
                 return params
         await asyncio.sleep(0.025)
-    raise AssertionError(f"no reply {needle!r}; got {[t[:60] for t, _ in api.texts(USER['id'])[-4:]]}")
+    raise AssertionError(f"no reply {needle!r}; got {[t[:60] for t, _ in api.texts(chat_id)[-4:]]}")
 
 
 async def test_two_processes_share_dialogs_and_never_charge_twice(
@@ -236,3 +251,72 @@ async def test_two_processes_share_dialogs_and_never_charge_twice(
     ]
     logs = a.log.read_text() + b.log.read_text()
     assert '"update_id":' in logs and f'"user_id": {USER["id"]}' in logs  # structured logs name both
+
+
+ADMIN = {"id": 1, "is_bot": False, "first_name": "Boss", "username": "boss", "language_code": "en"}
+TREE_META = {
+    "name": "tiny_tree",
+    "title": "Tiny tree",
+    "description": "Uploaded on one process",
+    "task": "classification",
+    "algorithm": "DecisionTree",
+    "class_names": ["no", "yes"],
+    "cost": 0.5,
+    "features": [
+        {"name": "a", "description": "A", "min": 0, "max": 1, "example": 1},
+        {"name": "b", "description": "B", "min": 0, "max": 1, "example": 1},
+    ],
+}
+
+
+async def test_a_model_uploaded_on_one_process_runs_on_the_other(
+    cluster: tuple[FakeBotApi, list[Process]],
+) -> None:
+    """Upload on A → runs on B; a new version uploaded on B → runs on A; rolled back on A →
+    runs on B; disabled on B → refused on A. Nothing but the database and Redis is shared."""
+    api, (a, b) = cluster
+
+    def tree_file(labels: list[int]) -> str:
+        fitted = DecisionTreeClassifier(random_state=0).fit([[0, 0], [1, 1]], labels)
+        return api.add_file(formats.dumps(fitted))
+
+    async with aiohttp.ClientSession() as http:
+
+        async def step(proc: Process, update: dict[str, Any], needle: str, who: dict[str, Any] = USER) -> Any:
+            seen = len(api.texts(who["id"]))
+            await post(http, proc, update)
+            return await reply(api, needle, seen, who["id"])
+
+        async def upload(proc: Process, labels: list[int], needle: str) -> None:
+            await step(proc, message("/addmodel", ADMIN), ".skops", ADMIN)
+            await step(proc, document(tree_file(labels), "tree.skops", ADMIN), "metadata as JSON", ADMIN)
+            await step(proc, message(json.dumps(TREE_META), ADMIN), needle, ADMIN)
+
+        async def run(proc: Process, answer: str) -> None:
+            await step(proc, press("m:card:tiny_tree"), "Inputs (2)")
+            await step(proc, press("m:start:tiny_tree"), "1/2")
+            params = await step(proc, message("1 1"), "please check")
+            buttons = [btn for row in params["reply_markup"]["inline_keyboard"] for btn in row]
+            confirm = next(btn["callback_data"] for btn in buttons if btn["text"].startswith("✅"))
+            await step(proc, press(confirm), f"Prediction: <b>{answer}</b>")
+
+        for proc, update, needle in [
+            (a, message("/start"), "Choose a <b>username</b>"),
+            (b, message("store_user"), "Step 2/3"),
+            (a, message("store@example.com"), "Step 3/3"),
+            (b, message("passw0rd-store"), "created"),
+        ]:
+            await step(proc, update, needle)
+        await upload(a, [0, 1], "added as version 1")
+        params = await step(b, message("/predict"), "Choose a model")
+        assert "Tiny tree" in json.dumps(params["reply_markup"], ensure_ascii=False)
+        await run(b, "yes")
+        await upload(b, [1, 0], "updated to version 2 (was 1)")  # answers the other way round
+        await run(a, "no")
+        await step(a, message("/rollback tiny_tree", ADMIN), "now serves version 1 (was 2)", ADMIN)
+        await run(b, "yes")
+        await step(b, message("/disable_model tiny_tree", ADMIN), "is disabled", ADMIN)
+        await step(a, press("m:card:tiny_tree"), "not available")
+        params = await step(a, message("/predict"), "Choose a model")
+        assert "Tiny tree" not in json.dumps(params["reply_markup"], ensure_ascii=False)
+        await step(a, message("/balance"), "Balance: <b>8.50</b>")

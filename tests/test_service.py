@@ -8,13 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from bot.app import Core, build_core
 from db.accounts import Passwords, register, set_disabled
+from db.catalogue import file_bytes, model_versions
+from db.engine import create_engine
 from db.errors import InsufficientFunds
 from db.ledger import deduct_balance
-from db.models import Model, Prediction, Transaction, TxKind, User
+from db.migrate import upgrade
+from db.models import Model, ModelFile, Prediction, Transaction, TxKind, User
 from ml.inputs import InputError
 from ml.registry import ModelRegistry
 from ml.service import (
@@ -67,11 +70,18 @@ async def test_start_up_builds_and_registers_the_catalogue(core: Core) -> None:
     async with core.session_factory() as s:
         rows = {m.name: (m.cost, m.file_path, m.is_active) for m in await s.scalars(select(Model))}
     assert rows == {
-        "iris_logreg": (1.0, "iris_logreg.joblib", True),
-        "cancer_rf": (3.0, "cancer_rf.joblib", True),
-        "wine_gb": (2.0, "wine_gb.joblib", True),
-        "diabetes_rf": (2.0, "diabetes_rf.joblib", True),
+        "iris_logreg": (1.0, "iris_logreg.v1.skops", True),
+        "cancer_rf": (3.0, "cancer_rf.v1.skops", True),
+        "wine_gb": (2.0, "wine_gb.v1.skops", True),
+        "diabetes_rf": (2.0, "diabetes_rf.v1.skops", True),
     }
+    # each stored in the database as its first version, the bytes the models folder holds
+    async with core.session_factory() as s:
+        for name in rows:
+            [version] = await model_versions(s, name)
+            assert (version.number, version.created_by, version.current) == (1, "built-in", True)
+            data = await file_bytes(s, version.sha256)
+            assert data == (core.settings.models_dir / f"{name}.skops").read_bytes()
 
 
 async def test_a_paid_run_charges_once_and_completes(core: Core) -> None:
@@ -151,15 +161,22 @@ async def test_refusals_write_nothing(core: Core) -> None:
 
 
 async def test_a_tampered_model_is_refused_without_charging(core: Core) -> None:
+    """Stored bytes that no longer match their SHA-256 are never loaded: a process that loads
+    the model after the change (here one starting up) refuses it, and charges nothing."""
     uid = await new_user(core)
-    path = core.registry.path_of(core.registry.meta("wine_gb"))
-    path.write_bytes(path.read_bytes() + b"tampered")
-    core.registry.scan()  # a rescan (e.g. an admin reload) drops nothing valid, re-checks files
-    core.registry._loaded.pop("wine_gb", None)
-    before = await counts(core)
-    with pytest.raises(ModelUnavailable):
-        await core.predictions.run(user_id=uid, model_name="wine_gb", values=examples(core, "wine_gb"))
-    assert await counts(core) == before
+    sha = core.registry.meta("wine_gb").sha256
+    async with core.session_factory() as s, s.begin():
+        data = await file_bytes(s, sha)
+        assert data is not None
+        await s.execute(update(ModelFile).where(ModelFile.sha256 == sha).values(data=data + b"tampered"))
+    other = await build_core(core.settings)
+    try:
+        before = await counts(core)
+        with pytest.raises(ModelUnavailable):
+            await other.predictions.run(user_id=uid, model_name="wine_gb", values=examples(core, "wine_gb"))
+        assert await counts(core) == before
+    finally:
+        await other.close()
 
 
 async def test_a_failing_model_refunds_exactly_once(core: Core) -> None:
@@ -259,7 +276,9 @@ async def test_concurrent_runs_on_a_small_balance(core: Core) -> None:
 
 async def _crash_mid_run(core: Core, uid: int, model: str, values: Any) -> int:
     """What a crash after the charge leaves behind: a committed charge and a pending row."""
-    request = _ChargeRequest(uid, model, core.predictions.parse(model, values), None)
+    request = _ChargeRequest(
+        uid, model, core.predictions.parse(model, values), None, None, core.registry.version_of(model)
+    )
     charged = await core.predictions._charge_one(request)
     assert isinstance(charged, _Charged)
     return charged.prediction_id
@@ -382,7 +401,12 @@ async def test_a_run_is_never_charged_above_its_quote_even_in_one_group(core: Co
     assert (again.cost, lower.cost, lower.balance) == (Decimal(2), Decimal("1.5"), Decimal("6.5"))
     # the one-by-one fallback (a group hit a duplicate key) applies the quote too
     request = _ChargeRequest(
-        users[2], "iris_logreg", core.predictions.parse("iris_logreg", SETOSA), None, Decimal(1)
+        users[2],
+        "iris_logreg",
+        core.predictions.parse("iris_logreg", SETOSA),
+        None,
+        Decimal(1),
+        core.registry.version_of("iris_logreg"),
     )
     with pytest.raises(PriceChanged):
         await core.predictions._charge_one(request)
@@ -405,3 +429,36 @@ async def test_a_batch_is_never_charged_above_its_quote(core: Core) -> None:
     )
     assert out.completed == 3 and out.charged == Decimal(6) and out.balance == Decimal(4)
     await assert_reconciled(core.session_factory)
+
+
+async def test_a_deployment_from_before_stored_versions_keeps_its_costs(
+    db_url: str, models_dir: Path, passwords: Passwords
+) -> None:
+    """Migration 0005 on a database whose models were files: at the next start the built-in
+    models are stored as their first version at the cost the admin had set; a model uploaded as
+    a pickle then has no version and is not offered (it is never loaded)."""
+    engine = create_engine(db_url)
+    try:
+        await upgrade(engine, "0004")
+        async with engine.begin() as conn:
+            for name, cost in (("iris_logreg", 4.5), ("old_pickle", 2.0)):
+                await conn.execute(
+                    text("INSERT INTO models (name, cost, file_path, is_active) VALUES (:n, :c, :f, true)"),
+                    {"n": name, "c": cost, "f": f"{name}.joblib"},
+                )
+    finally:
+        await engine.dispose()
+    core = await build_core(settings_for(db_url, models_dir), passwords)
+    try:
+        async with core.session_factory() as s:
+            costs = {m.name: (m.cost, m.version_id is not None) for m in await s.scalars(select(Model))}
+        assert costs["iris_logreg"] == (4.5, True) and costs["cancer_rf"] == (3.0, True)
+        assert costs["old_pickle"] == (2.0, False)
+        assert "old_pickle" not in core.registry.metas()
+        uid = await new_user(core)
+        with pytest.raises(ModelUnavailable):
+            await core.predictions.run(user_id=uid, model_name="old_pickle", values="1")
+        out = await core.predictions.run(user_id=uid, model_name="iris_logreg", values=SETOSA)
+        assert out.ok and out.cost == Decimal("4.5")
+    finally:
+        await core.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import re
 import secrets
 from contextlib import suppress
 from decimal import Decimal
@@ -16,6 +17,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.types import User as TgUser
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Core
@@ -27,10 +29,11 @@ from bot.refunds import attempt_refund
 from bot.render import money, quote, short_result, when
 from bot.states import AdminAddModel, AdminBroadcast
 from db import accounts
+from db.catalogue import model_versions
 from db.engine import unit
 from db.errors import BalanceLimitExceeded, InsufficientFunds, InvalidAmount
-from db.ledger import deduct_balance, increase_balance
-from db.models import Model, Payment, TxKind, User
+from db.ledger import deduct_balance, increase_balance, to_money
+from db.models import Payment, TxKind, User
 from db.payments import PaymentError, find_payment, start_refund
 from db.repo import (
     Audience,
@@ -45,7 +48,9 @@ from db.repo import (
     stats,
     user_predictions,
 )
-from ml.upload import UploadError, check_model, parse_upload_meta
+from ml import formats
+from ml.convert import ConversionError, convert_pickle
+from ml.upload import MAX_MODEL_BYTES, UploadError, check_model, parse_upload_meta
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -70,6 +75,8 @@ ADMIN_COMMANDS = (
     "enable_model",
     "disable_model",
     "addmodel",
+    "versions",
+    "rollback",
     "stats",
     "broadcast",
     "refund",
@@ -372,14 +379,22 @@ async def addmodel_cmd(message: Message, state: FSMContext, t: Translator) -> No
     await message.answer(t("adm_addmodel_file"), reply_markup=cancel_kb(t))
 
 
+PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
+
+
 @admin.message(AdminAddModel.file, F.document)
-async def addmodel_file(message: Message, state: FSMContext, t: Translator, bot: Bot) -> None:
+async def addmodel_file(message: Message, state: FSMContext, t: Translator, core: Core) -> None:
     doc = message.document
     assert doc is not None
-    if not (doc.file_name or "").lower().endswith(".joblib"):
-        await message.answer(t("adm_addmodel_not_joblib"), reply_markup=cancel_kb(t))
+    file_name = (doc.file_name or "").lower()
+    pickled = file_name.endswith(PICKLE_SUFFIXES)
+    if pickled and not core.settings.allow_pickle_uploads:
+        await message.answer(t("adm_addmodel_pickle_refused"), reply_markup=cancel_kb(t))
         return
-    await state.update_data(file_id=doc.file_id)
+    if not (pickled or file_name.endswith(formats.SUFFIX)):
+        await message.answer(t("adm_addmodel_not_skops"), reply_markup=cancel_kb(t))
+        return
+    await state.update_data(file_id=doc.file_id, pickled=pickled)
     await state.set_state(AdminAddModel.meta)
     await message.answer(t("adm_addmodel_meta"), reply_markup=cancel_kb(t))
 
@@ -390,9 +405,7 @@ async def addmodel_need_file(message: Message, t: Translator) -> None:
 
 
 @admin.message(AdminAddModel.meta, NOT_COMMAND)
-async def addmodel_meta(
-    message: Message, state: FSMContext, t: Translator, core: Core, session: AsyncSession, bot: Bot
-) -> None:
+async def addmodel_meta(message: Message, state: FSMContext, t: Translator, core: Core, bot: Bot) -> None:
     data = await state.get_data()
     buf = io.BytesIO()
     try:
@@ -401,35 +414,117 @@ async def addmodel_meta(
         await message.answer(t("err_batch_download"), reply_markup=cancel_kb(t))
         return
     raw = buf.getvalue()
+    settings = core.settings
     try:
-        meta, cost = parse_upload_meta(
-            message.text or "", raw, Decimal(str(core.settings.default_model_cost))
+        if data.get("pickled"):
+            if len(raw) > MAX_MODEL_BYTES:
+                raise UploadError("too_big", max_mb=MAX_MODEL_BYTES // (1024 * 1024))
+            # never loaded here: a separate, limited process turns it into a skops file
+            raw = await asyncio.to_thread(
+                convert_pickle, raw, settings.pickle_convert_memory_mb, settings.pickle_convert_seconds
+            )
+        meta, cost = parse_upload_meta(message.text or "", raw, None)
+        await asyncio.to_thread(check_model, meta, raw, settings.model_trusted_types)
+        installed = await core.predictions.install(
+            meta, raw, cost, admin_name(message.from_user)[:255], to_money(settings.default_model_cost)
         )
-        async with unit(session):
-            exists = await get_model(session, meta.name)
-        if exists is not None or meta.name in core.registry.metas():
-            raise UploadError("exists")
-        await asyncio.to_thread(check_model, meta, raw)
-    except UploadError as exc:
+    except ConversionError as exc:
         await message.answer(
-            t(f"adm_upload_{exc.code}", detail=escape(exc.detail), **exc.params), reply_markup=cancel_kb(t)
+            t(f"adm_convert_{exc.code}", detail=quote(exc.detail, 300)), reply_markup=cancel_kb(t)
         )
         return
-    core.registry.install(meta, raw)
-    async with unit(session):
-        session.add(Model(name=meta.name, cost=float(cost), file_path=meta.file, is_active=True))
-    await state.clear()
-    log.info("%s added model %s (sha256 %s)", admin_name(message.from_user), meta.name, meta.sha256)
-    await message.answer(
-        t(
-            "adm_model_added",
-            name=escape(meta.name),
-            title=escape(meta.title),
-            cost=money(cost),
-            sha=meta.sha256[:16],
-            count=len(meta.features),
+    except UploadError as exc:
+        await message.answer(
+            t(f"adm_upload_{exc.code}", detail=quote(exc.detail, 300), **exc.params),
+            reply_markup=cancel_kb(t),
         )
+        return
+    except IntegrityError:  # the same name uploaded at the same moment elsewhere
+        await message.answer(t("adm_upload_busy"), reply_markup=cancel_kb(t))
+        return
+    await state.clear()
+    served = installed.meta
+    log.info(
+        "%s stored model %s v%d (sha256 %s)",
+        admin_name(message.from_user),
+        served.name,
+        installed.number,
+        served.sha256,
     )
+    async with core.session_factory() as session:
+        model = await get_model(session, served.name)
+    price = money(model.cost if model is not None else 0)
+    params = {
+        "name": escape(served.name),
+        "title": quote(served.title),
+        "cost": price,
+        "sha": served.sha256[:16],
+        "count": len(served.features),
+        "number": installed.number,
+    }
+    if installed.previous is None:
+        await message.answer(t("adm_model_added", **params))
+    else:
+        await message.answer(t("adm_model_replaced", previous=installed.previous, **params))
+
+
+@admin.message(Command("versions"))
+async def versions_cmd(message: Message, command: CommandObject, t: Translator, core: Core) -> None:
+    name = (command.args or "").strip()
+    if not name:
+        await message.answer(t("adm_usage_versions"))
+        return
+    async with core.session_factory() as session:
+        versions = await model_versions(session, name)
+    if not versions:
+        await message.answer(t("adm_model_not_found", name=quote(name)))
+        return
+    lines = [
+        t(
+            "adm_version_line",
+            number=v.number,
+            when=when(v.created_at),
+            sha=v.sha256[:12],
+            by=quote(v.created_by or "—"),
+            served="  ← " + t("adm_version_served") if v.current else "",
+        )
+        for v in versions[-20:]
+    ]
+    await message.answer(t("adm_versions", name=quote(name), items="\n".join(lines)))
+
+
+@admin.message(Command("rollback"))
+async def rollback_cmd(message: Message, command: CommandObject, t: Translator, core: Core) -> None:
+    """Serve an earlier version of a model (the one before the served one, or the number given)."""
+    parts = (command.args or "").split()
+    wanted = parts[1] if len(parts) == 2 else None
+    if not 1 <= len(parts) <= 2 or (wanted is not None and not re.fullmatch(r"[0-9]{1,9}", wanted)):
+        await message.answer(t("adm_usage_rollback"))
+        return
+    name = parts[0]
+    async with core.session_factory() as session:
+        versions = await model_versions(session, name)
+    if not versions:
+        await message.answer(t("adm_model_not_found", name=quote(name)))
+        return
+    served = next((v.number for v in versions if v.current), None)
+    if wanted is not None:
+        number = int(wanted)
+    else:
+        earlier = [v.number for v in versions if served is None or v.number < served]
+        if not earlier:
+            await message.answer(t("adm_rollback_none", name=quote(name)))
+            return
+        number = earlier[-1]
+    if number == served:
+        await message.answer(t("adm_rollback_same", name=quote(name), number=number))
+        return
+    meta = await core.predictions.serve_version(name, number)
+    if meta is None:
+        await message.answer(t("adm_version_not_found", name=quote(name), number=number))
+        return
+    log.info("%s set model %s to v%d (was v%s)", admin_name(message.from_user), name, number, served)
+    await message.answer(t("adm_rolled_back", name=quote(name), number=number, previous=served or "—"))
 
 
 # -- Stars refunds -------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from db.engine import unit
 from db.errors import InsufficientFunds
 from db.models import User
 from ml.schema import ModelMeta
-from ml.service import ModelUnavailable, PriceChanged
+from ml.service import ModelChanged, ModelUnavailable, PriceChanged
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -271,9 +271,9 @@ async def batch_confirm(
         await state.clear()
         await message.answer(t("insufficient", cost=money(exc.amount), balance=money(exc.balance)))
         return
-    except ModelUnavailable:
+    except ModelUnavailable as exc:
         await state.clear()
-        await message.answer(t("model_unavailable"))
+        await message.answer(t("model_changed" if isinstance(exc, ModelChanged) else "model_unavailable"))
         return
     await state.clear()
     results = {}

@@ -319,6 +319,7 @@ def help_text(t: Translator, core: Core, costs: list[tuple[str, str]]) -> str:
 async def _help(message: Message, t: Translator, core: Core, session: AsyncSession) -> None:
     async with unit(session):
         models = await list_models(session)
+        await core.predictions.refresh(session)  # models stored or replaced by another process
     costs = []
     for m in models:
         try:

@@ -39,7 +39,7 @@ from db.models import User
 from db.repo import list_models, user_prediction
 from ml.inputs import InputError, Value, from_mapping, parse_step
 from ml.schema import ModelMeta
-from ml.service import ModelUnavailable, PredictionOutcome, PriceChanged, Quote
+from ml.service import ModelChanged, ModelUnavailable, PredictionOutcome, PriceChanged, Quote
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -68,6 +68,7 @@ async def show_catalogue(
 ) -> None:
     async with unit(session):
         models = await list_models(session)
+        await core.predictions.refresh(session)  # models stored or replaced by another process
     items = []
     for m in models:
         try:
@@ -337,13 +338,19 @@ async def show_confirm(
     more than that. `note` goes above the screen; `edit`: replace `message` instead of answering."""
     try:
         quote = await _quote(core, session, user, meta.name)
-    except ModelUnavailable:
+        if quote.meta.sha256 != meta.sha256:  # replaced while the values were typed
+            raise ModelChanged(meta.name)
+    except ModelUnavailable as exc:
         await state.clear()
-        await _send_or_edit(message, t("model_unavailable"), back_to_menu_kb(t), edit)
+        text = t("model_changed" if isinstance(exc, ModelChanged) else "model_unavailable")
+        await _send_or_edit(message, text, back_to_menu_kb(t), edit)
         return
     nonce = secrets.token_urlsafe(9)
     await state.set_state(Predict.confirm)
-    await state.set_data({"model": meta.name, "values": values, "nonce": nonce, "cost": str(quote.cost)})
+    # the price and the model version the screen shows: Confirm runs that version, at most that price
+    await state.set_data(
+        {"model": meta.name, "values": values, "nonce": nonce, "cost": str(quote.cost), "sha": meta.sha256}
+    )
     if quote.affordable:
         text = t(
             "confirm",
@@ -479,6 +486,7 @@ async def confirm_run(
             values=data.get("values", {}),
             request_key=key,
             max_cost=quoted,
+            model_sha256=data.get("sha"),
         )
     except PriceChanged as exc:
         if notice is not None:
@@ -495,6 +503,8 @@ async def confirm_run(
     except InsufficientFunds as exc:
         text = t("insufficient", cost=money(exc.amount), balance=money(exc.balance))
         refusal = text, model_card_kb(t, data.get("model", ""), False)
+    except ModelChanged:
+        refusal = t("model_changed"), back_to_menu_kb(t)
     except (ModelUnavailable, InputError):
         refusal = t("model_unavailable"), back_to_menu_kb(t)
     finally:

@@ -86,6 +86,7 @@ class BotProcess:
         self.proc: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
+        started = self._log().count("polling as @")  # the log is appended to on a restart
         log = self.log_path.open("a")
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT
@@ -93,12 +94,17 @@ class BotProcess:
         log.close()
         # ready once it polls: wait for its log line (no fixed sleep)
         for _ in range(600):
-            if "polling as @" in self.log_path.read_text(encoding="utf-8", errors="replace"):
+            if self._log().count("polling as @") > started:
                 return
             if self.proc.returncode is not None:
                 break
             await asyncio.sleep(0.05)
         raise AssertionError("the bot did not start:\n" + self.log_path.read_text(errors="replace")[-3000:])
+
+    def _log(self) -> str:
+        if not self.log_path.exists():
+            return ""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     async def stop(self) -> None:
         if self.proc is not None and self.proc.returncode is None:
