@@ -78,6 +78,7 @@ class Core:
             task.cancel()
         # let them unwind (close their sessions) while the engine is still there
         await asyncio.gather(*background, return_exceptions=True)
+        await self.executor.stop_loading()
         self.executor.shutdown()
         await self.engine.dispose()
 

@@ -238,7 +238,13 @@ class MLExecutor:
             except Exception as exc:  # a broken model must not stop the bot
                 log.error("model %s not loaded: %s", name, exc)
 
-    def shutdown(self) -> None:
-        for loading in list(self._loading.values()):
+    async def stop_loading(self) -> None:
+        """Cancel the loads under way and wait until they have let go of their database session
+        (before the engine is disposed: a load cancelled later would wait on a closed driver)."""
+        loads = list(self._loading.values())
+        for loading in loads:
             loading.cancel()
+        await asyncio.gather(*loads, return_exceptions=True)
+
+    def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -462,3 +462,15 @@ async def test_a_deployment_from_before_stored_versions_keeps_its_costs(
         assert out.ok and out.cost == Decimal("4.5")
     finally:
         await core.close()
+
+
+async def test_a_core_closed_while_its_models_load_leaves_nothing_running(
+    db_url: str, models_dir: Path, passwords: Passwords
+) -> None:
+    """Start-up loads the models in the background; closing at once (a test, a quick restart)
+    must not leave a load behind that would wait on the disposed database engine for ever."""
+    for _ in range(3):
+        core = await build_core(settings_for(db_url, models_dir), passwords)
+        await core.close()
+        current = asyncio.current_task()
+        assert [t for t in asyncio.all_tasks() if t is not current and not t.done()] == []
