@@ -133,8 +133,10 @@ async def build_core(settings: Settings, passwords: Passwords | None = None) -> 
     )
     core.pending_at_start = await predictions.pending_ids()
     # Loading a skops file builds the estimator from its arrays (about 1 s for the 300 trees of
-    # wine_gb): in the background, so that start-up does not wait; a run that needs a model
-    # before then waits for that one load.
+    # wine_gb): in the background, so that start-up does not wait (a run that needs a model
+    # before then waits for that one load). The files are read now, in one query: the loads
+    # then need no database (and never hold SQLite's one connection while users are served).
+    executor.prefetched(await predictions.fetch_served_files())
     core.spawn(executor.warm_up(list(registry.metas())))
     tune_gc()
     return core

@@ -80,6 +80,13 @@ async def file_bytes(session: AsyncSession, sha256: str) -> bytes | None:
     return await session.scalar(select(ModelFile.data).where(ModelFile.sha256 == sha256))
 
 
+async def files_bytes(session: AsyncSession, sha256s: list[str]) -> dict[str, bytes]:
+    rows = await session.execute(
+        select(ModelFile.sha256, ModelFile.data).where(ModelFile.sha256.in_(sha256s))
+    )
+    return {sha: data for sha, data in rows.all()}
+
+
 async def add_version(
     session: AsyncSession,
     *,

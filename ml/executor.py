@@ -117,6 +117,7 @@ class MLExecutor:
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="ml")
         self._batchers: dict[str, Coalescer[list[list[float]], list[dict[str, Any]]]] = {}
         self._loading: dict[str, asyncio.Future[Any]] = {}  # sha256 -> the load under way
+        self._prefetched: dict[str, bytes] = {}  # sha256 -> bytes read at start-up, not loaded yet
 
     async def load(self, name: str) -> LoadedModel:
         """The current version of `name`, fetched and built on first use (RegistryError if it
@@ -140,10 +141,17 @@ class MLExecutor:
 
         return done
 
+    def prefetched(self, files: dict[str, bytes]) -> None:
+        """Bytes read ahead (start-up reads every served version in one query, so that loading
+        them in the background needs no database)."""
+        self._prefetched.update(files)
+
     async def _load_version(self, sha: str) -> Any:
-        if self.fetch is None:
-            raise ModelNotLoaded(f"no source for model file {sha[:16]}")
-        data = await self.fetch(sha)
+        data = self._prefetched.pop(sha, None)
+        if data is None:
+            if self.fetch is None:
+                raise ModelNotLoaded(f"no source for model file {sha[:16]}")
+            data = await self.fetch(sha)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self.registry.load_bytes, sha, data)
 

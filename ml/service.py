@@ -201,6 +201,12 @@ class PredictionService:
                 log.error("model %s v%d has unreadable metadata: %s", row.model_name, row.number, exc)
         self.registry.update(current, complete=complete)
 
+    async def fetch_served_files(self) -> dict[str, bytes]:
+        """The files of every version this process serves, in one read."""
+        shas = sorted({meta.sha256 for meta in self.registry.metas().values()})
+        async with self.session_factory() as session:
+            return await catalogue.files_bytes(session, shas) if shas else {}
+
     async def fetch_file(self, sha256: str) -> bytes:
         async with self.session_factory() as session:
             data = await catalogue.file_bytes(session, sha256)
