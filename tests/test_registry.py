@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 from sklearn import datasets
 from sklearn.model_selection import train_test_split
+from sklearn.tree import DecisionTreeClassifier
 
 from ml import formats
 from ml.executor import MLExecutor, predict_rows
@@ -146,3 +149,62 @@ def test_broken_built_in_files_are_left_out(models_dir: Path) -> None:
         registry.meta("wine_gb")
     with pytest.raises(ModelNotFound):
         registry.load("cancer_rf")
+
+
+def tampered_tree(**change: int) -> bytes:
+    """A fitted tree whose root node is rewritten (what a hostile file can hold: skops loads the
+    arrays as they are)."""
+    model = DecisionTreeClassifier(random_state=0).fit([[0, 0], [1, 1]], [0, 1])
+    state = model.tree_.__getstate__()
+    nodes = state["nodes"].copy()
+    for field, value in change.items():
+        nodes[field][0] = value
+    state["nodes"] = nodes
+    model.tree_.__setstate__(state)
+    return formats.dumps(model)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"right_child": 10**9}, "outside its nodes"),  # compiled code would read far outside memory
+        ({"right_child": 0}, "before its parent"),  # a cycle: predict would never return
+        ({"left_child": -1}, "one child"),
+        ({"feature": 7}, "input that does not exist"),
+    ],
+)
+def test_a_tree_with_a_broken_structure_is_refused_before_it_runs(
+    change: dict[str, int], reason: str
+) -> None:
+    with pytest.raises(formats.UnsafeModelError, match=reason):
+        formats.loads(tampered_tree(**change))
+
+
+def test_the_built_in_ensembles_pass_the_tree_check(models_dir: Path) -> None:
+    for _, data in read_built(models_dir, sorted(EXPECTED)).values():
+        formats.check_trees(formats.loads(data))  # the forests' and boosting's hundreds of trees
+
+
+def test_an_array_named_many_times_counts_each_time() -> None:
+    """A small file whose schema names one 16 MiB array 40 times would unpack to 640 MiB."""
+    source = zipfile.ZipFile(io.BytesIO(formats.dumps(DecisionTreeClassifier().fit([[0], [1]], [0, 1]))))
+    schema = json.loads(source.read("schema.json"))
+    array = {"__class__": "ndarray", "__module__": "numpy", "__loader__": "NdArrayNode", "type": "numpy"}
+    schema["content"]["content"]["junk"] = {
+        "__class__": "list",
+        "__module__": "builtins",
+        "__loader__": "ListNode",
+        "content": [{**array, "file": "junk.npy"} for _ in range(40)],
+    }
+    junk = io.BytesIO()
+    np.save(junk, np.zeros(2 * 1024 * 1024), allow_pickle=False)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for item in source.infolist():
+            if item.filename != "schema.json":
+                dst.writestr(item.filename, source.read(item))
+        dst.writestr("schema.json", json.dumps(schema))
+        dst.writestr("junk.npy", junk.getvalue())
+    assert len(out.getvalue()) < 100_000
+    with pytest.raises(formats.UnsafeModelError, match="unpacks to more than 512 MiB"):
+        formats.untrusted_types(out.getvalue())
