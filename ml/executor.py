@@ -14,6 +14,7 @@ import numpy as np
 
 from db.grouping import Coalescer
 from ml.registry import LoadedModel, ModelNotLoaded, ModelRegistry
+from ml.schema import ModelMeta
 
 log = logging.getLogger(__name__)
 
@@ -67,15 +68,26 @@ def predict_rows(loaded: LoadedModel, rows: list[list[float]]) -> list[dict[str,
     if X.ndim != 2 or X.shape[1] != len(meta.features):
         raise ModelRunError(f"expected {len(meta.features)} features, got shape {X.shape}")
     est = loaded.estimator
+    n = len(rows)
     if meta.task == "regression":
-        values = np.asarray(est.predict(X), dtype=np.float64).reshape(-1)
-        return [{"value": round(float(v), 6)} for v in values]
+        values = np.asarray(est.predict(X), dtype=np.float64)
+        if values.shape not in {(n,), (n, 1)}:  # one number per row, or the rows would mix
+            raise ModelOutputError(f"expected one value per row, got shape {values.shape}")
+        return [{"value": round(float(v), 6)} for v in values.reshape(-1)]
+    classes = len(meta.class_names)
     if hasattr(est, "predict_proba"):
         proba = np.asarray(est.predict_proba(X), dtype=np.float64)
+        if proba.shape != (n, classes):
+            raise ModelOutputError(f"expected {classes} probabilities per row, got shape {proba.shape}")
         idx = proba.argmax(axis=1)
     else:
-        idx = np.asarray(est.predict(X)).astype(int).reshape(-1)
-        proba = np.eye(len(meta.class_names))[idx]
+        labels = np.asarray(est.predict(X))
+        if labels.shape not in {(n,), (n, 1)}:
+            raise ModelOutputError(f"expected one label per row, got shape {labels.shape}")
+        idx = labels.astype(int).reshape(-1)
+        if ((idx < 0) | (idx >= classes)).any():
+            raise ModelOutputError("the model answered a class it does not declare")
+        proba = np.eye(classes)[idx]
     out = []
     for i, p in zip(idx, proba, strict=True):
         out.append(
@@ -119,14 +131,15 @@ class MLExecutor:
         self._loading: dict[str, asyncio.Future[Any]] = {}  # sha256 -> the load under way
         self._prefetched: dict[str, bytes] = {}  # sha256 -> bytes read at start-up, not loaded yet
 
-    async def load(self, name: str) -> LoadedModel:
-        """The current version of `name`, fetched and built on first use (RegistryError if it
-        cannot be: unknown, missing, not matching its SHA-256, or naming untrusted types)."""
-        cached = self.registry.cached(name)
-        if cached is not None:  # no thread hop for a model already in memory
-            return cached
-        meta = self.registry.meta(name)
+    async def load(self, name: str, meta: ModelMeta | None = None) -> LoadedModel:
+        """The served version of `name` (or the version `meta` describes), fetched and built on
+        first use (RegistryError if it cannot be: unknown, missing, not matching its SHA-256, or
+        naming untrusted types)."""
+        meta = meta or self.registry.meta(name)
         sha = meta.sha256
+        estimator = self.registry.estimator(sha)
+        if estimator is not None:  # no thread hop for a model already in memory
+            return LoadedModel(meta, estimator)
         loading = self._loading.get(sha)
         if loading is None:  # one load per version, however many runs wait for it
             loading = self._loading[sha] = asyncio.ensure_future(self._load_version(sha))
@@ -167,10 +180,13 @@ class MLExecutor:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self._run_sync, loaded, rows)
 
-    async def predict(self, name: str, rows: list[list[float]]) -> list[Result]:
-        """Predict rows with a registered model. ModelRunError/ModelTimeout when the call fails,
-        ModelOutputError when a row's output is not a storable result (see `check_output`)."""
-        results = await self.predict_each(name, rows)
+    async def predict(
+        self, name: str, rows: list[list[float]], meta: ModelMeta | None = None
+    ) -> list[Result]:
+        """Predict rows with the served version of a model (or the version `meta` describes).
+        ModelRunError/ModelTimeout when the call fails, ModelOutputError when a row's output is not
+        a storable result (see `check_output`)."""
+        results = await self.predict_each(name, rows, meta)
         out: list[Result] = []
         for result in results:
             if isinstance(result, ModelRunError):
@@ -178,11 +194,13 @@ class MLExecutor:
             out.append(result)
         return out
 
-    async def predict_each(self, name: str, rows: list[list[float]]) -> list[Result | ModelRunError]:
+    async def predict_each(
+        self, name: str, rows: list[list[float]], meta: ModelMeta | None = None
+    ) -> list[Result | ModelRunError]:
         """Like `predict`, but a row whose output is not a storable result gets its
         ModelOutputError in its place and the other rows keep theirs (a CSV batch with one NaN
         row). A failure of the call as a whole still raises."""
-        loaded = await self.load(name)
+        loaded = await self.load(name, meta)
         try:
             async with asyncio.timeout(self.timeout):
                 if not self.batching or len(rows) >= self.batch_max:

@@ -103,9 +103,10 @@ class ModelRegistry:
             raise ModelNotLoaded(f"model {name!r} is not loaded")
         return loaded
 
-    def has(self, sha256: str) -> bool:
+    def estimator(self, sha256: str) -> Any | None:
+        """The estimator of that file, if loaded."""
         with self._lock:
-            return sha256 in self._loaded
+            return self._loaded.get(sha256)
 
     def load_bytes(self, sha256: str, data: bytes) -> Any:
         """Verify and build a version's estimator and keep it (blocking: call in a thread)."""

@@ -37,7 +37,7 @@ def parse_upload_meta(
 ) -> tuple[ModelMeta, Decimal | None]:
     """The metadata and the cost it sets (`default_cost` when it sets none)."""
     try:
-        spec = json.loads(text)
+        spec = json.loads(text, parse_constant=_not_json)
     except ValueError as exc:  # JSONDecodeError, or an integer of more digits than int() takes
         raise UploadError("bad_json", str(exc)) from None
     if not isinstance(spec, dict):
@@ -60,6 +60,11 @@ def parse_upload_meta(
         where = ".".join(str(p) for p in first.get("loc", ()))
         raise UploadError("bad_meta", f"{where}: {first.get('msg')}") from None
     return meta, cost
+
+
+def _not_json(name: str) -> None:
+    """NaN and Infinity are not JSON (Python's parser takes them; PostgreSQL refuses them)."""
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def check_model(meta: ModelMeta, data: bytes, trusted_types: frozenset[str] = frozenset()) -> None:

@@ -172,3 +172,16 @@ async def test_allowed_pickles_are_converted_in_a_separate_limited_process(
     r = await harness.press(ALICE, "Confirm")
     assert "Prediction: <b>yes</b>" in r.texts[-1]
     assert await balance_of(core.session_factory, uid) == Decimal("9.5")
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+async def test_metadata_with_numbers_json_does_not_have_is_refused(
+    harness: Harness, core: Core, constant: str
+) -> None:
+    spec = json.dumps(META).replace('"max": 1, "example": 1}]', f'"max": {constant}, "example": 1}}]')
+    assert constant in spec
+    await harness.send(ADMIN, "/addmodel")
+    await harness.upload(ADMIN, "model.skops", formats.dumps(tree()), mime="application/octet-stream")
+    r = await harness.send(ADMIN, spec)
+    assert f"That is not valid JSON: {constant} is not a JSON number" in r.text
+    assert "tiny_tree" not in core.registry.metas()
