@@ -76,6 +76,11 @@ async def _versions(session: AsyncSession, where: Any, current: bool) -> list[Ve
     ]
 
 
+async def version_by_id(session: AsyncSession, version_id: int) -> VersionRow | None:
+    rows = await _versions(session, ModelVersion.id == version_id, current=False)
+    return rows[0] if rows else None
+
+
 async def file_bytes(session: AsyncSession, sha256: str) -> bytes | None:
     return await session.scalar(select(ModelFile.data).where(ModelFile.sha256 == sha256))
 

@@ -160,6 +160,11 @@ class Prediction(Base):
     # 'due' when recovery settled this run after a stop and its user is yet to be told; 'sent'
     # once one process claimed it for the user's summary (a guarded UPDATE: told once).
     notice: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+    # the model version charged for (the one that runs, and that recovery re-runs)
+    version_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # when recovery started re-running it after a stop: a re-run that never finished (the model
+    # crashed the process) is not tried again but failed and refunded
+    recovery_started_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Transaction(Base):

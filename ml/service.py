@@ -16,6 +16,7 @@ import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +28,7 @@ from db import catalogue
 from db.errors import DomainError, InsufficientFunds, UserNotFound
 from db.grouping import Coalescer, insert_ids, rounds
 from db.ledger import Debit, deduct_balances, increase_balance, to_money
-from db.models import Model, Prediction, PredictionStatus, Transaction, TxKind, User
+from db.models import Model, Prediction, PredictionStatus, Transaction, TxKind, User, utcnow
 from ml import formats
 from ml.executor import MLExecutor, ModelOutputError, ModelRunError, ModelTimeout, Result, check_output
 from ml.inputs import Value, encode, from_mapping, parse_all
@@ -197,7 +198,7 @@ class PredictionService:
         for row in rows:
             try:
                 current[row.model_name] = row.id, version_meta(row)
-            except ValueError as exc:
+            except (ValueError, TypeError) as exc:  # not valid, or not even an object
                 log.error("model %s v%d has unreadable metadata: %s", row.model_name, row.number, exc)
         self.registry.update(current, complete=complete)
 
@@ -245,9 +246,9 @@ class PredictionService:
         """Serve version `number` of `name` (roll back, or forward again); None if no such one."""
         async with self.session_factory() as session, session.begin():
             row = await catalogue.serve_version(session, name, number)
-        if row is None:
-            return None
-        served = version_meta(row)
+            if row is None:
+                return None
+            served = version_meta(row)  # unreadable metadata (ValueError): nothing switched
         self.registry.update({name: (row.id, served)})
         return served
 
@@ -290,10 +291,10 @@ class PredictionService:
         if quote.balance < quote.cost * count:
             raise InsufficientFunds(quote.balance, quote.cost * count)
 
-    @staticmethod
-    def _same_version(quote: Quote, version_id: int | None) -> None:
-        """Inputs read for the version served before a replace or roll-back are not charged."""
-        if quote.version_id != version_id:
+    def _same_version(self, quote: Quote, version_id: int | None) -> None:
+        """Inputs read for the version served before a replace or roll-back are not charged; and
+        `quote.meta` is that version's (the database and this process agree on it)."""
+        if quote.version_id != version_id or self.registry.version_of(quote.meta.name) != version_id:
             raise ModelChanged(f"model {quote.meta.name!r} was replaced")
 
     async def ensure_loadable(self, model_name: str) -> None:
@@ -319,14 +320,15 @@ class PredictionService:
         values: Mapping[str, Any] | str,
         request_key: str | None = None,
         max_cost: Decimal | None = None,
-        model_sha256: str | None = None,
+        model_version: int | None = None,
     ) -> PredictionOutcome:
         """Charge, run and settle one prediction. Refusals raise before anything is written:
         InputError, ModelUnavailable, UserNotFound, UserDisabled, PriceChanged (the model costs
         more than `max_cost`, the price the user confirmed), ModelChanged (the version served is
-        not `model_sha256`, the one the user entered the values for), InsufficientFunds."""
+        not `model_version`, the one the user entered the values for), InsufficientFunds. The
+        run uses the version it was charged for, whatever is served by the time it runs."""
         version = self.registry.version_of(model_name)  # the version `parsed` is read for
-        if model_sha256 is not None and self.meta(model_name).sha256 != model_sha256:
+        if model_version is not None and version != model_version:
             raise ModelChanged(f"model {model_name!r} was replaced during the dialog")
         parsed = self.parse(model_name, values)
         await self.ensure_loadable(model_name)
@@ -416,7 +418,7 @@ class PredictionService:
         """Pending rows and their charges (caller's transaction). A run whose charge is refused
         (its balance changed meanwhile) gets InsufficientFunds and leaves no row behind."""
         ids = await self._insert_pending(
-            session, [(r.user_id, q.model_id, r.parsed, r.request_key) for _, r, q in accepted]
+            session, [(r.user_id, q.model_id, r.parsed, r.request_key, q.version_id) for _, r, q in accepted]
         )
         paid = [(pid, entry) for pid, entry in zip(ids, accepted, strict=True) if entry[2].cost > 0]
         charges = await deduct_balances(
@@ -442,9 +444,10 @@ class PredictionService:
 
     @staticmethod
     async def _insert_pending(
-        session: AsyncSession, rows: Sequence[tuple[int, int, Mapping[str, Value], str | None]]
+        session: AsyncSession, rows: Sequence[tuple[int, int, Mapping[str, Value], str | None, int | None]]
     ) -> list[int]:
-        """Insert pending Prediction rows (user id, model id, inputs, key); their ids, in order."""
+        """Insert pending Prediction rows (user id, model id, inputs, key, model version); their
+        ids, in order."""
         table = Prediction.__table__
         assert isinstance(table, Table)
         return await insert_ids(
@@ -457,8 +460,9 @@ class PredictionService:
                     "input_data": dict(values),
                     "status": PredictionStatus.PENDING,
                     "request_key": key,
+                    "version_id": version_id,
                 }
-                for user_id, model_id, values, key in rows
+                for user_id, model_id, values, key, version_id in rows
             ],
             match=("request_key", "user_id"),
         )
@@ -495,7 +499,7 @@ class PredictionService:
         self, prediction_id: int, meta: ModelMeta, parsed: Mapping[str, Value]
     ) -> PredictionOutcome:
         try:
-            result = (await self.executor.predict(meta.name, [encode(meta.features, parsed)]))[0]
+            result = (await self.executor.predict(meta.name, [encode(meta.features, parsed)], meta))[0]
         except (ModelRunError, RegistryError) as exc:
             log.warning("prediction %d failed: %s", prediction_id, exc)
             return await self.fail(prediction_id, str(exc) or exc.__class__.__name__)
@@ -630,7 +634,13 @@ class PredictionService:
             async with self.session_factory() as session:
                 rows = (
                     await session.execute(
-                        select(Prediction.id, Prediction.input_data, Model.name)
+                        select(
+                            Prediction.id,
+                            Prediction.input_data,
+                            Model.name,
+                            Prediction.version_id,
+                            Prediction.recovery_started_at,
+                        )
                         .join(Model, Model.id == Prediction.model_id)
                         .where(
                             Prediction.id.in_(ids[start : start + GROUP_MAX]),
@@ -639,23 +649,45 @@ class PredictionService:
                         .order_by(Prediction.id)
                     )
                 ).all()
-            for prediction_id, input_data, model_name in rows:
+            for prediction_id, input_data, model_name, version_id, started in rows:
                 try:
-                    settled.append(await self._recover_one(prediction_id, model_name, input_data))
+                    outcome = await self._recover_one(
+                        prediction_id, model_name, input_data, version_id, started
+                    )
+                    if outcome is not None:
+                        settled.append(outcome)
                 except Exception:
                     log.exception("prediction %d not recovered; left for the next start", prediction_id)
         if settled:
             log.info("recovered %d pending prediction(s)", len(settled))
         return settled
 
-    async def _recover_one(self, prediction_id: int, model_name: str, input_data: Any) -> PredictionOutcome:
+    async def _recover_one(
+        self,
+        prediction_id: int,
+        model_name: str,
+        input_data: Any,
+        version_id: int | None,
+        started: datetime | None,
+    ) -> PredictionOutcome | None:
+        """Re-run one interrupted run on the version it was charged for, once: the re-run is
+        noted first, so a re-run that never finished (the model took the process down) is failed
+        and refunded at the next start instead of taking it down again. None: another process
+        is re-running it now."""
+        if not await self._claim_recovery(prediction_id):
+            if started is None or utcnow() - started < self._recovery_grace():
+                # settled meanwhile, or being re-run elsewhere (if that process dies, a later
+                # start settles it)
+                return None
+            log.warning("prediction %d: its re-run after a stop never finished; refunding", prediction_id)
+            return await self.fail(prediction_id, "interrupted twice; not re-run", notice=NOTICE_DUE)
         try:
-            meta = self.registry.meta(model_name)
+            meta = await self._charged_meta(model_name, version_id)
             parsed = from_mapping(meta.features, input_data or {})
         except Exception as exc:
             return await self.fail(prediction_id, f"interrupted; not re-run: {exc}", notice=NOTICE_DUE)
         try:
-            [result] = await self.executor.predict(meta.name, [encode(meta.features, parsed)])
+            [result] = await self.executor.predict(meta.name, [encode(meta.features, parsed)], meta)
         except (ModelRunError, RegistryError) as exc:
             log.warning("prediction %d failed on recovery: %s", prediction_id, exc)
             return await self.fail(prediction_id, str(exc) or type(exc).__name__, notice=NOTICE_DUE)
@@ -666,6 +698,35 @@ class PredictionService:
         if isinstance(stored, BaseException):
             raise stored
         return stored
+
+    def _recovery_grace(self) -> timedelta:
+        """How long another process's re-run may take before it is taken for dead."""
+        return timedelta(seconds=max(60.0, 3 * self.executor.timeout))
+
+    async def _claim_recovery(self, prediction_id: int) -> bool:
+        """Note the re-run (guarded: once per run); False if it was noted before."""
+        async with self.session_factory() as session, session.begin():
+            claimed = await session.execute(
+                update(Prediction)
+                .where(
+                    Prediction.id == prediction_id,
+                    Prediction.status == PredictionStatus.PENDING,
+                    Prediction.recovery_started_at.is_(None),
+                )
+                .values(recovery_started_at=utcnow())
+            )
+        return bool(claimed.rowcount)  # type: ignore[attr-defined]
+
+    async def _charged_meta(self, model_name: str, version_id: int | None) -> ModelMeta:
+        """The metadata of the version a run was charged for (runs from before versions were
+        recorded: the one served)."""
+        if version_id is None or self.registry.version_of(model_name) == version_id:
+            return self.meta(model_name)
+        async with self.session_factory() as session:
+            row = await catalogue.version_by_id(session, version_id)
+        if row is None:
+            raise ModelUnavailable(f"model {model_name!r} version {version_id} is not stored")
+        return version_meta(row)
 
     async def notice_users(self) -> list[int]:
         """Users with runs settled by recovery whom nobody has told yet."""
@@ -708,6 +769,7 @@ class PredictionService:
         rows: Sequence[Mapping[str, Value]],
         request_key: str,
         max_cost: Decimal | None = None,
+        model_version: int | None = None,
     ) -> BatchOutcome:
         """Charge and run many validated rows: one Prediction and one charge per row, all in one
         transaction; one model call for all; each row settled (or refunded) on its own.
@@ -715,6 +777,8 @@ class PredictionService:
         model costs more now."""
         meta = self.meta(model_name)
         version = self.registry.version_of(model_name)
+        if model_version is not None and version != model_version:
+            raise ModelChanged(f"model {model_name!r} was replaced since the file was checked")
         parsed = [from_mapping(meta.features, r) for r in rows]
         if not parsed:
             raise ValueError("empty batch")
@@ -727,18 +791,19 @@ class PredictionService:
             ids = None
         if ids is None:  # seen before: report that run
             return await self._batch_outcome(keys, duplicate=True)
-        results = await self._predict_batch(model_name, [encode(meta.features, p) for p in parsed])
+        results = await self._predict_batch(meta, [encode(meta.features, p) for p in parsed])
         await self._settle_many(dict(zip(ids, results, strict=True)))
         return await self._batch_outcome(keys)
 
-    async def _predict_batch(self, model_name: str, rows: list[list[float]]) -> list[Result | Exception]:
+    async def _predict_batch(self, meta: ModelMeta, rows: list[list[float]]) -> list[Result | Exception]:
         """Each row's result or error. One model call for all. If the model fails on it (one bad
         row can do that), the rows are split in halves and retried, down to the bad rows: a few
         calls per bad row rather than one call per row, and all of it within one more
         `ML_TIMEOUT`. A timeout, or a failure that is not the model's (its file gone), fails every
         row still without a result at once: a model that hangs would hang again on each part."""
+        model_name = meta.name
         try:
-            return list(await self.executor.predict_each(model_name, rows))
+            return list(await self.executor.predict_each(model_name, rows, meta))
         except ModelTimeout as exc:
             log.warning("batch of %d for %s timed out; failing it", len(rows), model_name)
             return [exc] * len(rows)
@@ -759,7 +824,7 @@ class PredictionService:
             mid = (lo + hi) // 2
             for a, b in ((lo, mid), (mid, hi)):
                 try:
-                    results[a:b] = await self.executor.predict_each(model_name, rows[a:b])
+                    results[a:b] = await self.executor.predict_each(model_name, rows[a:b], meta)
                 except ModelTimeout:
                     raise
                 except ModelRunError as part_exc:
@@ -797,7 +862,11 @@ class PredictionService:
             self._chargeable(quote, max_cost, len(parsed))
             self._same_version(quote, version_id)
             ids = await self._insert_pending(
-                session, [(user_id, quote.model_id, row, key) for row, key in zip(parsed, keys, strict=True)]
+                session,
+                [
+                    (user_id, quote.model_id, row, key, quote.version_id)
+                    for row, key in zip(parsed, keys, strict=True)
+                ],
             )
             if quote.cost > 0:
                 description = charge_description(quote.meta)

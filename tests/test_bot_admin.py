@@ -13,6 +13,7 @@ import pytest
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.methods import SendMessage
 from aiogram.types import InlineKeyboardMarkup, Message, Update
+from sklearn.linear_model import LinearRegression
 from sklearn.tree import DecisionTreeClassifier
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
@@ -241,21 +242,40 @@ async def test_a_model_is_replaced_by_a_new_version_and_rolled_back(harness: Har
     assert await balance_of(core.session_factory, uid) == Decimal("8.5")
 
 
-async def test_a_dialog_started_before_a_replace_is_not_charged(harness: Harness, core: Core) -> None:
+@pytest.mark.parametrize("same_file", [False, True])
+async def test_a_dialog_started_before_a_replace_is_not_charged(
+    harness: Harness, core: Core, same_file: bool
+) -> None:
+    """The confirmation screen is for one version; a new version (another file, or the same
+    file with other metadata: here its labels swapped) stored before Confirm is not charged."""
     uid = await registered(core, ALICE)
+    first = _tree_bytes(2)
     await harness.send(ADMIN, "/addmodel")
-    await harness.upload(ADMIN, "tree.skops", _tree_bytes(2), mime="application/octet-stream")
+    await harness.upload(ADMIN, "tree.skops", first, mime="application/octet-stream")
     await harness.send(ADMIN, json.dumps(META))
     await harness.send(ALICE, "/predict")
     await harness.press(ALICE, "Tiny tree")
     await harness.press(ALICE, "Enter inputs")
     await harness.send(ALICE, "1 1")  # the confirmation screen, for version 1
     await harness.send(ADMIN, "/addmodel")
-    await harness.upload(ADMIN, "tree.skops", _tree_bytes(2, (1, 0)), mime="application/octet-stream")
-    await harness.send(ADMIN, json.dumps(META))
+    second = first if same_file else _tree_bytes(2, (1, 0))
+    await harness.upload(ADMIN, "tree.skops", second, mime="application/octet-stream")
+    r = await harness.send(ADMIN, json.dumps({**META, "class_names": ["yes", "no"]}))
+    assert "updated to version 2" in r.text
     r = await harness.press(ALICE, "Confirm")
     assert "has just been updated, so nothing was charged" in r.text
     assert await balance_of(core.session_factory, uid) == Decimal("10")
+
+
+async def test_a_model_that_answers_several_values_per_row_is_refused(harness: Harness, core: Core) -> None:
+    """Two outputs per row would be read as two rows: one user's second value given to another."""
+    two_outputs = LinearRegression().fit([[0, 0], [1, 1], [2, 0]], [[0, 0], [1, 10], [2, 0]])
+    spec = {**META, "task": "regression", "class_names": []}
+    await harness.send(ADMIN, "/addmodel")
+    await harness.upload(ADMIN, "two.skops", formats.dumps(two_outputs), mime="application/octet-stream")
+    r = await harness.send(ADMIN, json.dumps(spec))
+    assert "failed on the declared example" in r.text and "one value per row" in r.text
+    assert "tiny_tree" not in core.registry.metas()
 
 
 async def test_stats(harness: Harness, core: Core) -> None:

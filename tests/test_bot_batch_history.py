@@ -292,3 +292,32 @@ async def test_invalid_rows_of_a_model_with_many_categories_fit_one_message(
     assert_sendable(r.calls)
     assert "No valid rows" in r.text and "Row 2: ⚠️ <b>kind</b>: “nope” is not allowed" in r.text
     assert "more invalid rows (all are in the results file)" in r.text
+
+
+async def test_a_batch_confirmed_for_one_version_is_not_charged_after_a_replace(
+    harness: Harness, core: Core
+) -> None:
+    admin = TgUser(9001, "boss")
+    meta = {
+        "name": "tiny_tree",
+        "title": "Tiny tree",
+        "description": "An uploaded model",
+        "task": "classification",
+        "algorithm": "DecisionTree",
+        "class_names": ["no", "yes"],
+        "cost": 1,
+        "features": [{"name": "a", "description": "A", "min": 0, "max": 1, "example": 1}],
+    }
+    uid = await registered(core, CARL)
+    for labels in ([0, 1], [1, 0]):
+        if labels == [1, 0]:  # the second version arrives while the batch screen is open
+            await start_batch(harness, CARL, "Tiny tree")
+            r = await harness.upload(CARL, "rows.csv", b"a\n1\n0\n")
+            assert "Valid rows: <b>2</b>" in r.text
+        model = formats.dumps(DecisionTreeClassifier(random_state=0).fit([[0.0], [1.0]], labels))
+        await harness.send(admin, "/addmodel")
+        await harness.upload(admin, "tree.skops", model, mime="application/octet-stream")
+        await harness.send(admin, json.dumps(meta))
+    r = await harness.press(CARL, "Confirm and pay 2")
+    assert "has just been updated, so nothing was charged" in r.text
+    assert await balance_of(core.session_factory, uid) == Decimal("10")

@@ -49,7 +49,12 @@ SEED: dict[str, dict[str, tuple[type, bool]]] = {
 ADDED = {
     "users": {"telegram_id": sa.BigInteger, "language": sa.String, "unreachable_at": sa.DateTime},
     "models": {"is_active": sa.Boolean, "version_id": sa.Integer},
-    "predictions": {"request_key": sa.String, "notice": sa.String},
+    "predictions": {
+        "request_key": sa.String,
+        "notice": sa.String,
+        "version_id": sa.Integer,
+        "recovery_started_at": sa.DateTime,
+    },
     "transactions": {"kind": sa.String, "payment_id": sa.Integer, "idempotency_key": sa.String},
 }
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sklearn.tree import DecisionTreeClassifier
 from sqlalchemy import func, select, text, update
 
 from bot.app import Core, build_core
@@ -17,7 +19,7 @@ from db.engine import create_engine
 from db.errors import InsufficientFunds
 from db.ledger import deduct_balance
 from db.migrate import upgrade
-from db.models import Model, ModelFile, Prediction, Transaction, TxKind, User
+from db.models import Model, ModelFile, Prediction, Transaction, TxKind, User, utcnow
 from ml.inputs import InputError
 from ml.registry import ModelRegistry
 from ml.service import (
@@ -474,3 +476,53 @@ async def test_a_core_closed_while_its_models_load_leaves_nothing_running(
         await core.close()
         current = asyncio.current_task()
         assert [t for t in asyncio.all_tasks() if t is not current and not t.done()] == []
+
+
+async def test_a_rerun_that_never_finished_is_refunded_not_run_again(
+    db_url: str, models_dir: Path, passwords: Passwords
+) -> None:
+    """A model that takes the process down (a crash in compiled code) must not take it down at
+    every start: recovery notes each re-run first, and a run whose re-run never finished is
+    failed and refunded. A re-run noted moments ago belongs to another process: left to it."""
+    settings = settings_for(db_url, models_dir)
+    core = await build_core(settings, passwords)
+    uid = await new_user(core)
+    crashed_twice = await _crash_mid_run(core, uid, "iris_logreg", SETOSA)
+    elsewhere = await _crash_mid_run(core, uid, "iris_logreg", SETOSA)
+    crashed_once = await _crash_mid_run(core, uid, "iris_logreg", SETOSA)
+    async with core.session_factory() as s, s.begin():
+        for pid, when in ((crashed_twice, utcnow() - timedelta(hours=1)), (elsewhere, utcnow())):
+            await s.execute(update(Prediction).where(Prediction.id == pid).values(recovery_started_at=when))
+    await core.close()
+
+    restarted = await build_core(settings, passwords)
+    try:
+        settled = {o.prediction_id: o for o in await restarted.recover()}
+        assert set(settled) == {crashed_twice, crashed_once}
+        assert settled[crashed_twice].status == "failed" and settled[crashed_twice].refunded
+        assert settled[crashed_once].ok  # its first re-run
+        async with restarted.session_factory() as s:
+            left = await s.get(Prediction, elsewhere)
+            assert left is not None and left.status == "pending"
+        assert await balance_of(restarted.session_factory, uid) == Decimal("8")  # 10 - 1 - 1
+    finally:
+        await restarted.close()
+
+
+async def test_a_run_is_made_with_the_version_it_was_charged_for(core: Core) -> None:
+    """A new version stored between the charge and the model call does not change what runs."""
+    uid = await new_user(core)
+    await add_model(core, "flip", DecisionTreeClassifier(random_state=0).fit([[0], [1]], [0, 1]))
+    first = core.registry.version_of("flip")
+    request = _ChargeRequest(uid, "flip", core.predictions.parse("flip", "1"), None, None, first)
+    charged = await core.predictions._charge_one(request)
+    assert isinstance(charged, _Charged)
+    await add_model(core, "flip", DecisionTreeClassifier(random_state=0).fit([[0], [1]], [1, 0]))
+    assert core.registry.version_of("flip") != first
+    out = await core.predictions._execute(charged.prediction_id, charged.meta, request.parsed)
+    assert out.ok and out.result is not None and out.result["label"] == "yes"  # version 1's answer
+    async with core.session_factory() as s:
+        row = await s.get(Prediction, charged.prediction_id)
+        assert row is not None and row.version_id == first
+    again = await core.predictions.run(user_id=uid, model_name="flip", values="1")
+    assert again.result is not None and again.result["label"] == "no"  # the served one, now

@@ -160,12 +160,16 @@ async def show_batch_confirm(
     """The batch confirmation screen. Its per-row price and row count are stored with its nonce:
     Confirm never pays more than that."""
     bad_text = _bad_rows_text(t, meta, parsed)
+    version = core.registry.version_of(meta.name)  # the version the file was checked against
     try:
         async with unit(session):
             quote = await core.predictions.quote(session, user.id, meta.name)
-    except ModelUnavailable:
+        if quote.version_id != version:
+            raise ModelChanged(meta.name)
+    except ModelUnavailable as exc:
         await state.clear()
-        await message.answer(t("model_unavailable"), reply_markup=back_to_menu_kb(t))
+        text = t("model_changed" if isinstance(exc, ModelChanged) else "model_unavailable")
+        await message.answer(text, reply_markup=back_to_menu_kb(t))
         return
     total = quote.cost * len(parsed.valid)
     nonce = secrets.token_urlsafe(9)
@@ -178,6 +182,7 @@ async def show_batch_confirm(
             "file_id": file_id,
             "cost": str(quote.cost),
             "rows": len(parsed.valid),
+            "version": version,
         }
     )
     affordable = quote.balance >= total
@@ -258,6 +263,7 @@ async def batch_confirm(
             rows=[v for _, v in parsed.valid],
             request_key=f"batch:{callback_data.nonce}",
             max_cost=quoted,
+            model_version=data.get("version"),
         )
     except PriceChanged as exc:
         note = t("price_changed", was=money(exc.quoted), now=money(exc.current))

@@ -336,9 +336,10 @@ async def show_confirm(
 ) -> None:
     """The confirmation screen. The price it shows is stored with its nonce: Confirm never pays
     more than that. `note` goes above the screen; `edit`: replace `message` instead of answering."""
+    version = core.registry.version_of(meta.name)  # the version `values` were read for
     try:
         quote = await _quote(core, session, user, meta.name)
-        if quote.meta.sha256 != meta.sha256:  # replaced while the values were typed
+        if quote.version_id != version:  # replaced while the values were typed
             raise ModelChanged(meta.name)
     except ModelUnavailable as exc:
         await state.clear()
@@ -349,7 +350,7 @@ async def show_confirm(
     await state.set_state(Predict.confirm)
     # the price and the model version the screen shows: Confirm runs that version, at most that price
     await state.set_data(
-        {"model": meta.name, "values": values, "nonce": nonce, "cost": str(quote.cost), "sha": meta.sha256}
+        {"model": meta.name, "values": values, "nonce": nonce, "cost": str(quote.cost), "version": version}
     )
     if quote.affordable:
         text = t(
@@ -486,7 +487,7 @@ async def confirm_run(
             values=data.get("values", {}),
             request_key=key,
             max_cost=quoted,
-            model_sha256=data.get("sha"),
+            model_version=data.get("version"),
         )
     except PriceChanged as exc:
         if notice is not None:

@@ -1,5 +1,6 @@
 """Model files in the database (content-addressed, so every process gets every model) and model
-versions (replace and roll back); models.version_id names the version served.
+versions (replace and roll back); models.version_id names the version served; a prediction
+names the version it was charged for, and when recovery re-ran it.
 
 Models registered before this have no version: built-in ones get theirs at the next start (from
 the files the bot trains), an uploaded pickle is never loaded again and must be uploaded anew
@@ -50,9 +51,16 @@ def upgrade() -> None:
         "uq_model_versions_model_id_number", "model_versions", ["model_id", "number"], unique=True
     )
     op.add_column("models", sa.Column("version_id", sa.Integer(), nullable=True))
+    # the version a run was charged for (it runs that one), and when recovery re-ran it after a
+    # stop (a run whose re-run never finished is not re-run again: it is failed and refunded)
+    op.add_column("predictions", sa.Column("version_id", sa.Integer(), nullable=True))
+    op.add_column("predictions", sa.Column("recovery_started_at", sa.DateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("predictions") as b:
+        b.drop_column("recovery_started_at")
+        b.drop_column("version_id")
     with op.batch_alter_table("models") as b:
         b.drop_column("version_id")
     op.drop_index("uq_model_versions_model_id_number", "model_versions")
