@@ -519,7 +519,12 @@ async def rollback_cmd(message: Message, command: CommandObject, t: Translator, 
     if number == served:
         await message.answer(t("adm_rollback_same", name=quote(name), number=number))
         return
-    meta = await core.predictions.serve_version(name, number)
+    try:
+        meta = await core.predictions.serve_version(name, number)
+    except ValueError:
+        log.exception("model %s v%d has metadata this version of the bot cannot read", name, number)
+        await message.answer(t("adm_version_unreadable", name=quote(name), number=number))
+        return
     if meta is None:
         await message.answer(t("adm_version_not_found", name=quote(name), number=number))
         return
