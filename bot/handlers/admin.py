@@ -429,9 +429,12 @@ async def addmodel_meta(message: Message, state: FSMContext, t: Translator, core
             meta, raw, cost, admin_name(message.from_user)[:255], to_money(settings.default_model_cost)
         )
     except ConversionError as exc:
-        await message.answer(
-            t(f"adm_convert_{exc.code}", detail=quote(exc.detail, 300)), reply_markup=cancel_kb(t)
+        # the detail is what the pickle's own code printed last (it once printed the bot's
+        # token): the log gets it, as one bounded line; the chat, only the category
+        log.warning(
+            "%s: pickle not converted (%s): %r", admin_name(message.from_user), exc.code, exc.detail[:300]
         )
+        await message.answer(t(f"adm_convert_{exc.code}"), reply_markup=cancel_kb(t))
         return
     except UploadError as exc:
         await message.answer(
