@@ -15,11 +15,13 @@ from pathlib import Path
 
 import joblib
 import pytest
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.tree import DecisionTreeClassifier
 
 from bot.app import Core, build_core
 from db.accounts import Passwords
 from ml import formats
+from ml.convert import convert_pickle
 from tests.bot_fixtures import harness, registered
 from tests.bot_harness import Harness, TgUser
 from tests.conftest import settings_for
@@ -186,3 +188,9 @@ async def test_the_admin_sees_only_the_category_of_a_failed_conversion(
     assert "could not be converted" in text and "SECRET" not in text
     [logged] = [r.getMessage() for r in caplog.records if "pickle not converted" in r.getMessage()]
     assert "BOT_TOKEN=123:SECRET" in logged and "\n" not in logged and len(logged) < 500
+
+
+def test_the_smallest_memory_limit_allowed_converts_a_model() -> None:
+    forest = RandomForestClassifier(n_estimators=20, random_state=0).fit([[0, 0], [1, 1]] * 5, [0, 1] * 5)
+    converted = convert_pickle(joblib_bytes(forest), memory_mb=384, seconds=60)  # the setting's minimum
+    assert formats.loads(converted).predict([[1, 1]]).tolist() == [1]
