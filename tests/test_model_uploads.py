@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import pickle
+import resource
 import zipfile
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -21,7 +22,8 @@ from sklearn.tree import DecisionTreeClassifier
 from bot.app import Core, build_core
 from db.accounts import Passwords
 from ml import formats
-from ml.convert import convert_pickle
+from ml.convert import ConversionError, convert_pickle
+from ml.upload import MAX_MODEL_BYTES
 from tests.bot_fixtures import harness, registered
 from tests.bot_harness import Harness, TgUser
 from tests.conftest import settings_for
@@ -194,3 +196,22 @@ def test_the_smallest_memory_limit_allowed_converts_a_model() -> None:
     forest = RandomForestClassifier(n_estimators=20, random_state=0).fit([[0, 0], [1, 1]] * 5, [0, 1] * 5)
     converted = convert_pickle(joblib_bytes(forest), memory_mb=384, seconds=60)  # the setting's minimum
     assert formats.loads(converted).predict([[1, 1]]).tolist() == [1]
+
+
+async def test_output_past_the_upload_limit_stops_the_conversion(
+    pickle_harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    flood = Payload("import sys\nfor _ in range(600): sys.stdout.buffer.write(b'x' * 2**20)")  # 600 MiB
+    with caplog.at_level(logging.WARNING, logger="bot.handlers.admin"):
+        text = await upload(pickle_harness, "model.joblib", pickle.dumps(flood))
+    assert f"larger than {MAX_MODEL_BYTES // 2**20} MB" in text
+    assert any(f"over {MAX_MODEL_BYTES} bytes" in r.getMessage() for r in caplog.records)
+
+
+def test_the_bot_keeps_only_the_tail_of_the_childs_stderr() -> None:
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB, the most this process held
+    chatter = Payload("import sys\nfor _ in range(600): sys.stderr.buffer.write(b'y' * 2**20)")
+    with pytest.raises(ConversionError) as failed:
+        convert_pickle(pickle.dumps(chatter), memory_mb=512, seconds=30)
+    assert failed.value.code == "not_a_model"
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100 * 1024  # not 600 MiB

@@ -434,7 +434,9 @@ async def addmodel_meta(message: Message, state: FSMContext, t: Translator, core
         log.warning(
             "%s: pickle not converted (%s): %r", admin_name(message.from_user), exc.code, exc.detail[:300]
         )
-        await message.answer(t(f"adm_convert_{exc.code}"), reply_markup=cancel_kb(t))
+        await message.answer(
+            t(f"adm_convert_{exc.code}", max_mb=MAX_MODEL_BYTES // (1024 * 1024)), reply_markup=cancel_kb(t)
+        )
         return
     except UploadError as exc:
         await message.answer(
