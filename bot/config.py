@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     # below 384 every conversion would fail
     pickle_convert_memory_mb: int = Field(default=1024, ge=384)
     pickle_convert_seconds: float = Field(default=60.0, gt=0)
+    # The conversion runs isolated (user, network and PID namespaces, Landlock, seccomp: see
+    # ml/convert.py); where the kernel refuses part of that, it is refused unless this is on
+    # (then the pickle's code may reach what the kernel did not shut off, e.g. the bot's files).
+    pickle_convert_without_isolation: bool = False
     log_level: str = "INFO"
     # FSM (dialog) state: a SQLite file of its own, so dialogs survive restarts
     fsm_path: Path = Path("data/fsm.db")

@@ -421,7 +421,11 @@ async def addmodel_meta(message: Message, state: FSMContext, t: Translator, core
                 raise UploadError("too_big", max_mb=MAX_MODEL_BYTES // (1024 * 1024))
             # never loaded here: a separate, limited process turns it into a skops file
             raw = await asyncio.to_thread(
-                convert_pickle, raw, settings.pickle_convert_memory_mb, settings.pickle_convert_seconds
+                convert_pickle,
+                raw,
+                settings.pickle_convert_memory_mb,
+                settings.pickle_convert_seconds,
+                allow_unisolated=settings.pickle_convert_without_isolation,
             )
         meta, cost = parse_upload_meta(message.text or "", raw, None)
         await asyncio.to_thread(check_model, meta, raw, settings.model_trusted_types)
