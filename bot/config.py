@@ -31,8 +31,14 @@ class Settings(BaseSettings):
     # Pickle (.joblib/.pkl) uploads run code when loaded: refused unless this is on, and then
     # converted to skops in a separate process with these limits, never loaded in the bot's.
     allow_pickle_uploads: bool = False
-    pickle_convert_memory_mb: int = Field(default=1024, ge=64)
+    # address space, including the ~300 MB joblib, skops and scikit-learn take before any pickle:
+    # below 384 every conversion would fail
+    pickle_convert_memory_mb: int = Field(default=1024, ge=384)
     pickle_convert_seconds: float = Field(default=60.0, gt=0)
+    # The conversion runs isolated (user, network and PID namespaces, Landlock, seccomp: see
+    # ml/convert.py); where the kernel refuses part of that, it is refused unless this is on
+    # (then the pickle's code may reach what the kernel did not shut off, e.g. the bot's files).
+    pickle_convert_without_isolation: bool = False
     log_level: str = "INFO"
     # FSM (dialog) state: a SQLite file of its own, so dialogs survive restarts
     fsm_path: Path = Path("data/fsm.db")

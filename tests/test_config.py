@@ -32,7 +32,13 @@ def test_admin_ids_and_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("ADMIN_IDS", "1,abc"), ("ML_WORKERS", "0"), ("ML_TIMEOUT", "-1"), ("BROADCAST_RATE", "100")],
+    [
+        ("ADMIN_IDS", "1,abc"),
+        ("ML_WORKERS", "0"),
+        ("ML_TIMEOUT", "-1"),
+        ("BROADCAST_RATE", "100"),
+        ("PICKLE_CONVERT_MEMORY_MB", "383"),  # every conversion failed below (the imports alone)
+    ],
 )
 def test_bad_settings_are_refused(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, value: str

@@ -421,7 +421,11 @@ async def addmodel_meta(message: Message, state: FSMContext, t: Translator, core
                 raise UploadError("too_big", max_mb=MAX_MODEL_BYTES // (1024 * 1024))
             # never loaded here: a separate, limited process turns it into a skops file
             raw = await asyncio.to_thread(
-                convert_pickle, raw, settings.pickle_convert_memory_mb, settings.pickle_convert_seconds
+                convert_pickle,
+                raw,
+                settings.pickle_convert_memory_mb,
+                settings.pickle_convert_seconds,
+                allow_unisolated=settings.pickle_convert_without_isolation,
             )
         meta, cost = parse_upload_meta(message.text or "", raw, None)
         await asyncio.to_thread(check_model, meta, raw, settings.model_trusted_types)
@@ -429,8 +433,13 @@ async def addmodel_meta(message: Message, state: FSMContext, t: Translator, core
             meta, raw, cost, admin_name(message.from_user)[:255], to_money(settings.default_model_cost)
         )
     except ConversionError as exc:
+        # the detail is what the pickle's own code printed last (it once printed the bot's
+        # token): the log gets it, as one bounded line; the chat, only the category
+        log.warning(
+            "%s: pickle not converted (%s): %r", admin_name(message.from_user), exc.code, exc.detail[:300]
+        )
         await message.answer(
-            t(f"adm_convert_{exc.code}", detail=quote(exc.detail, 300)), reply_markup=cancel_kb(t)
+            t(f"adm_convert_{exc.code}", max_mb=MAX_MODEL_BYTES // (1024 * 1024)), reply_markup=cancel_kb(t)
         )
         return
     except UploadError as exc:
