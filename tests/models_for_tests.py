@@ -11,6 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sklearn.tree import DecisionTreeClassifier
+
 from ml import formats
 from ml.registry import ModelRegistry
 from ml.schema import Feature, ModelMeta
@@ -172,3 +174,24 @@ def as_version(base: ModelMeta, name: str, estimator: Any) -> tuple[ModelMeta, b
         update={"name": name, "file": f"{name}{formats.SUFFIX}", "sha256": hashlib.sha256(data).hexdigest()}
     )
     return meta, data
+
+
+# An uploaded model's metadata in the upload tests: two inputs (a, b), classes no/yes.
+TINY_TREE_META: dict[str, Any] = {
+    "name": "tiny_tree",
+    "title": "Tiny tree",
+    "description": "A test upload",
+    "task": "classification",
+    "algorithm": "DecisionTree",
+    "class_names": ["no", "yes"],
+    "cost": 0.5,
+    "features": [
+        {"name": "a", "description": "A", "min": 0, "max": 1, "example": 1},
+        {"name": "b", "description": "B", "min": 0, "max": 1, "example": 1},
+    ],
+}
+
+
+def tiny_tree(labels: tuple[int, int] = (0, 1), n_features: int = 2) -> DecisionTreeClassifier:
+    """A tree for TINY_TREE_META: all zeros gives labels[0], all ones labels[1]."""
+    return DecisionTreeClassifier(random_state=0).fit([[0] * n_features, [1] * n_features], list(labels))

@@ -14,7 +14,6 @@ from aiogram.exceptions import TelegramForbiddenError
 from aiogram.methods import SendMessage
 from aiogram.types import InlineKeyboardMarkup, Message, Update
 from sklearn.linear_model import LinearRegression
-from sklearn.tree import DecisionTreeClassifier
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
@@ -26,6 +25,7 @@ from ml import formats
 from tests.bot_fixtures import db_user, harness, registered
 from tests.bot_harness import Harness, Reply, TgUser
 from tests.helpers import assert_reconciled, balance_of, transactions_of
+from tests.models_for_tests import TINY_TREE_META, tiny_tree
 from tests.telegram_limits import assert_sendable
 
 __all__ = ["harness"]
@@ -146,23 +146,10 @@ async def test_models_switch_and_cost(harness: Harness, core: Core) -> None:
 
 
 def _tree_bytes(n_features: int = 2, labels: tuple[int, int] = (0, 1)) -> bytes:
-    est = DecisionTreeClassifier(random_state=0).fit([[0] * n_features, [1] * n_features], list(labels))
-    return formats.dumps(est)
+    return formats.dumps(tiny_tree(labels, n_features))
 
 
-META = {
-    "name": "tiny_tree",
-    "title": "Tiny tree",
-    "description": "A test upload",
-    "task": "classification",
-    "algorithm": "DecisionTree",
-    "class_names": ["no", "yes"],
-    "cost": 0.5,
-    "features": [
-        {"name": "a", "description": "A", "min": 0, "max": 1, "example": 1},
-        {"name": "b", "description": "B", "min": 0, "max": 1, "example": 1},
-    ],
-}
+META = TINY_TREE_META
 
 
 async def test_add_model_by_upload(harness: Harness, core: Core) -> None:

@@ -25,7 +25,6 @@ from pathlib import Path
 import joblib
 import pytest
 from sklearn.ensemble import RandomForestClassifier
-from sklearn.tree import DecisionTreeClassifier
 
 from bot.app import Core, build_core
 from db.accounts import Passwords
@@ -36,23 +35,12 @@ from tests.bot_fixtures import harness, registered
 from tests.bot_harness import Harness, TgUser
 from tests.conftest import settings_for
 from tests.helpers import balance_of
+from tests.models_for_tests import TINY_TREE_META, tiny_tree
 
 __all__ = ["harness"]
 ADMIN = TgUser(9001, "boss")
 ALICE = TgUser(1001, "alice")
-META = {
-    "name": "tiny_tree",
-    "title": "Tiny tree",
-    "description": "A test upload",
-    "task": "classification",
-    "algorithm": "DecisionTree",
-    "class_names": ["no", "yes"],
-    "cost": 0.5,
-    "features": [
-        {"name": "a", "description": "A", "min": 0, "max": 1, "example": 1},
-        {"name": "b", "description": "B", "min": 0, "max": 1, "example": 1},
-    ],
-}
+META = TINY_TREE_META
 
 
 class Payload:
@@ -70,10 +58,6 @@ def marks_its_process(folder: Path) -> bytes:
     return pickle.dumps(
         Payload(f"__import__('os').mkdir({str(folder)!r} + '/' + str(__import__('os').getpid()))")
     )
-
-
-def tree(labels: tuple[int, int] = (0, 1)) -> DecisionTreeClassifier:
-    return DecisionTreeClassifier(random_state=0).fit([[0, 0], [1, 1]], list(labels))
 
 
 def joblib_bytes(obj: object) -> bytes:
@@ -132,7 +116,7 @@ async def test_a_skops_file_naming_untrusted_types_is_refused(harness: Harness, 
     assert "needs types the bot does not trust" in text and "os.system" in text
     assert "tiny_tree" not in core.registry.metas()
     # a skops file of a trusted estimator is stored
-    text = await upload(harness, "model.skops", formats.dumps(tree()))
+    text = await upload(harness, "model.skops", formats.dumps(tiny_tree()))
     assert "added as version 1" in text
 
 
@@ -182,7 +166,7 @@ async def test_allowed_pickles_are_converted_in_a_separate_limited_process(
     assert "tiny_tree" not in core.registry.metas()
     # a real pickled model becomes a skops version, and runs
     uid = await registered(core, ALICE)
-    text = await upload(harness, "model.joblib", joblib_bytes(tree()))
+    text = await upload(harness, "model.joblib", joblib_bytes(tiny_tree()))
     assert "added as version 1" in text
     await harness.send(ALICE, "/predict")
     await harness.press(ALICE, "Tiny tree")
@@ -200,7 +184,7 @@ async def test_metadata_with_numbers_json_does_not_have_is_refused(
     spec = json.dumps(META).replace('"max": 1, "example": 1}]', f'"max": {constant}, "example": 1}}]')
     assert constant in spec
     await harness.send(ADMIN, "/addmodel")
-    await harness.upload(ADMIN, "model.skops", formats.dumps(tree()), mime="application/octet-stream")
+    await harness.upload(ADMIN, "model.skops", formats.dumps(tiny_tree()), mime="application/octet-stream")
     r = await harness.send(ADMIN, spec)
     assert f"That is not valid JSON: {constant} is not a JSON number" in r.text
     assert "tiny_tree" not in core.registry.metas()
@@ -313,7 +297,7 @@ def test_where_the_kernel_refuses_isolation_conversions_are_refused_unless_allow
     conversion is refused, or, with the setting on, runs with what isolation remains."""
     if shutil.which("unshare") is None or subprocess.run(["unshare", "-Ur", "true"], check=False).returncode:
         pytest.skip("needs util-linux unshare and unprivileged user namespaces")
-    (tmp_path / "model.joblib").write_bytes(joblib_bytes(tree()))
+    (tmp_path / "model.joblib").write_bytes(joblib_bytes(tiny_tree()))
     convert = (
         "import sys; from ml.convert import ConversionError, convert_pickle\n"
         "try:\n"

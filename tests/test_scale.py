@@ -18,7 +18,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from sklearn.tree import DecisionTreeClassifier
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -26,6 +25,7 @@ from ml import formats
 from tests.conftest import PG_SKIP_REASON, REDIS_SKIP_REASON, REPO, drop_redis_prefix, make_pg_database
 from tests.e2e.conftest import free_port
 from tests.fake_bot_api import FakeBotApi
+from tests.models_for_tests import TINY_TREE_META, tiny_tree
 
 SECRET = "two-process-secret"
 USER = {
@@ -254,19 +254,6 @@ async def test_two_processes_share_dialogs_and_never_charge_twice(
 
 
 ADMIN = {"id": 1, "is_bot": False, "first_name": "Boss", "username": "boss", "language_code": "en"}
-TREE_META = {
-    "name": "tiny_tree",
-    "title": "Tiny tree",
-    "description": "Uploaded on one process",
-    "task": "classification",
-    "algorithm": "DecisionTree",
-    "class_names": ["no", "yes"],
-    "cost": 0.5,
-    "features": [
-        {"name": "a", "description": "A", "min": 0, "max": 1, "example": 1},
-        {"name": "b", "description": "B", "min": 0, "max": 1, "example": 1},
-    ],
-}
 
 
 async def test_a_model_uploaded_on_one_process_runs_on_the_other(
@@ -277,8 +264,7 @@ async def test_a_model_uploaded_on_one_process_runs_on_the_other(
     api, (a, b) = cluster
 
     def tree_file(labels: list[int]) -> str:
-        fitted = DecisionTreeClassifier(random_state=0).fit([[0, 0], [1, 1]], labels)
-        return api.add_file(formats.dumps(fitted))
+        return api.add_file(formats.dumps(tiny_tree((labels[0], labels[1]))))
 
     async with aiohttp.ClientSession() as http:
 
@@ -290,7 +276,7 @@ async def test_a_model_uploaded_on_one_process_runs_on_the_other(
         async def upload(proc: Process, labels: list[int], needle: str) -> None:
             await step(proc, message("/addmodel", ADMIN), ".skops", ADMIN)
             await step(proc, document(tree_file(labels), "tree.skops", ADMIN), "metadata as JSON", ADMIN)
-            await step(proc, message(json.dumps(TREE_META), ADMIN), needle, ADMIN)
+            await step(proc, message(json.dumps(TINY_TREE_META), ADMIN), needle, ADMIN)
 
         async def run(proc: Process, answer: str) -> None:
             await step(proc, press("m:card:tiny_tree"), "Inputs (2)")
