@@ -40,3 +40,13 @@ async def registered(core: Core, tg: TgUser, name: str | None = None, lang: str 
 async def db_user(core: Core, tg_id: int) -> User | None:
     async with core.session_factory() as s:
         return await s.scalar(select(User).where(User.telegram_id == tg_id))
+
+
+async def predict_in_dialog(harness: Harness, tg: TgUser, title: str, values: str) -> str:
+    """A whole paid run as a user makes it: the catalogue, the model, its inputs in one message,
+    Confirm. The last text the bot sent."""
+    await harness.send(tg, "/predict")
+    await harness.press(tg, title)
+    await harness.press(tg, "Enter inputs")
+    await harness.send(tg, values)
+    return (await harness.press(tg, "Confirm")).texts[-1]

@@ -22,7 +22,7 @@ from bot.local_session import LocalSession
 from db.catalogue import file_bytes, model_versions
 from db.models import Model
 from ml import formats
-from tests.bot_fixtures import db_user, harness, registered
+from tests.bot_fixtures import db_user, harness, predict_in_dialog, registered
 from tests.bot_harness import Harness, Reply, TgUser
 from tests.helpers import assert_reconciled, balance_of, transactions_of
 from tests.models_for_tests import TINY_TREE_META, tiny_tree
@@ -185,12 +185,7 @@ async def test_add_model_by_upload(harness: Harness, core: Core) -> None:
         stored = await file_bytes(s, meta.sha256)
         assert version.sha256 == meta.sha256 == hashlib.sha256(stored or b"").hexdigest()
     # users can use it right away
-    await harness.send(ALICE, "/predict")
-    await harness.press(ALICE, "Tiny tree")
-    await harness.press(ALICE, "Enter inputs")
-    await harness.send(ALICE, "1 1")
-    r = await harness.press(ALICE, "Confirm")
-    assert "Prediction: <b>yes</b>" in r.texts[-1]
+    assert "Prediction: <b>yes</b>" in await predict_in_dialog(harness, ALICE, "Tiny tree", "1 1")
     assert await balance_of(core.session_factory, uid) == Decimal("9.5")
 
 
@@ -204,11 +199,7 @@ async def test_a_model_is_replaced_by_a_new_version_and_rolled_back(harness: Har
     assert "updated to version 2 (was 1)" in r.text and "/rollback tiny_tree 1" in r.text
 
     async def run() -> str:
-        await harness.send(ALICE, "/predict")
-        await harness.press(ALICE, "Tiny tree")
-        await harness.press(ALICE, "Enter inputs")
-        await harness.send(ALICE, "1 1")
-        return (await harness.press(ALICE, "Confirm")).texts[-1]
+        return await predict_in_dialog(harness, ALICE, "Tiny tree", "1 1")
 
     assert "Prediction: <b>no</b>" in await run()
     r = await harness.send(ADMIN, "/versions tiny_tree")

@@ -31,7 +31,7 @@ from db.accounts import Passwords
 from ml import formats
 from ml.convert import ConversionError, convert_pickle
 from ml.upload import MAX_MODEL_BYTES
-from tests.bot_fixtures import harness, registered
+from tests.bot_fixtures import harness, predict_in_dialog, registered
 from tests.bot_harness import Harness, TgUser
 from tests.conftest import settings_for
 from tests.helpers import balance_of
@@ -168,12 +168,7 @@ async def test_allowed_pickles_are_converted_in_a_separate_limited_process(
     uid = await registered(core, ALICE)
     text = await upload(harness, "model.joblib", joblib_bytes(tiny_tree()))
     assert "added as version 1" in text
-    await harness.send(ALICE, "/predict")
-    await harness.press(ALICE, "Tiny tree")
-    await harness.press(ALICE, "Enter inputs")
-    await harness.send(ALICE, "1 1")
-    r = await harness.press(ALICE, "Confirm")
-    assert "Prediction: <b>yes</b>" in r.texts[-1]
+    assert "Prediction: <b>yes</b>" in await predict_in_dialog(harness, ALICE, "Tiny tree", "1 1")
     assert await balance_of(core.session_factory, uid) == Decimal("9.5")
 
 
