@@ -1,14 +1,18 @@
-"""Telegram's rules on what a bot sends (bot/telegram_rules.py)."""
+"""Telegram's rules on what a bot sends (bot/telegram_rules.py), and LocalSession enforcing them."""
 
 from __future__ import annotations
 
 from html import escape
 
 import pytest
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot import telegram_rules as rules
+from bot.dispatcher import create_bot
+from bot.local_session import LocalSession
 
 # TDLib's own cases for its HTML parser (test/message_entities.cpp, TEST(MessageEntities, parse_html))
 SURROGATE = (
@@ -140,3 +144,25 @@ def test_keyboards() -> None:
     assert kb(rules.Button("x", "a" * 65), rules.Button("", "a")) == (
         "Bad Request: inline keyboard button text must be non-empty"
     )
+
+
+async def test_local_session_refuses_as_telegram_does() -> None:
+    session = LocalSession()
+    bot = create_bot("42:TEST", session=session)
+    with pytest.raises(TelegramBadRequest, match="can't parse entities: Unsupported start tag"):
+        await bot.send_message(1, "a <tag> b")  # HTML is the bot's default parse mode
+    await bot.send_message(1, "a <tag> b", parse_mode=None)
+    with pytest.raises(TelegramBadRequest, match="message is too long"):
+        await bot.edit_message_text("x" * 4097, chat_id=1, message_id=5)
+    markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="b", callback_data="x" * 65)]])
+    with pytest.raises(TelegramBadRequest, match="BUTTON_DATA_INVALID"):
+        await bot.send_message(1, "ok", reply_markup=markup)
+    await bot.answer_callback_query("q1", text="fine")
+    with pytest.raises(TelegramBadRequest, match="query is too old"):
+        await bot.answer_callback_query("q1")
+    assert [reason for _, reason in session.refused] == [
+        'Bad Request: can\'t parse entities: Unsupported start tag "tag" at byte offset 2',
+        "Bad Request: message is too long",
+        "Bad Request: BUTTON_DATA_INVALID",
+        "Bad Request: query is too old and response timeout expired or query ID is invalid",
+    ]
