@@ -213,7 +213,7 @@ async def find_payment(session: AsyncSession, ref: str) -> Payment | None:
     ref = ref.strip()
     number = ref.lstrip("#")
     conditions = [Payment.telegram_payment_charge_id == ref]
-    if number.isdigit():
+    if number.isdecimal():
         conditions.append(Payment.order_id == int(number))
     return await session.scalar(select(Payment).where(or_(*conditions)).order_by(Payment.id))
 

@@ -30,11 +30,11 @@ async def _page(session: AsyncSession, stmt: Select, page: int, per_page: int) -
 async def find_user(session: AsyncSession, ref: str) -> User | None:
     """A user by '#id' / id, '@username' / username, or Telegram id ('tg:123' or a long number)."""
     ref = ref.strip()
-    if ref.startswith("#") and ref[1:].isdigit():
+    if ref.startswith("#") and ref[1:].isdecimal():
         return await session.get(User, int(ref[1:]))
-    if ref.lower().startswith("tg:") and ref[3:].isdigit():
+    if ref.lower().startswith("tg:") and ref[3:].isdecimal():
         return await session.scalar(select(User).where(User.telegram_id == int(ref[3:])))
-    if ref.isdigit():
+    if ref.isdecimal():
         by_id = await session.get(User, int(ref))
         if by_id is not None:
             return by_id

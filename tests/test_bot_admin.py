@@ -47,6 +47,17 @@ async def test_admin_menu_users_and_user_card(harness: Harness, core: Core) -> N
     assert "Usage" in r.text
 
 
+async def test_references_of_digits_that_are_not_decimal_find_nobody(harness: Harness, core: Core) -> None:
+    await registered(core, ADMIN)
+    for ref in ("#²", "²", "tg:③"):  # str.isdigit() takes them, int() does not
+        r = await harness.send(ADMIN, f"/user {ref}")
+        assert f"No user “{ref}”" in r.text
+    r = await harness.send(ADMIN, "/credit ² 5")
+    assert "No user “²”" in r.text
+    r = await harness.send(ADMIN, "/refund #²")
+    assert "No payment “#²”" in r.text
+
+
 async def test_credit_and_debit_are_ledger_transactions_naming_the_admin(
     harness: Harness, core: Core
 ) -> None:

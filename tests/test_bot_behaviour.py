@@ -201,6 +201,7 @@ async def test_console_mode_runs_the_real_dispatcher(tmp_path: Path, models_dir:
     lines = iter(
         [
             "/start",
+            "²",  # not a button number: a message (the username it asks for)
             "console_user",
             "c@example.com",
             "passw0rd-1",
@@ -220,6 +221,7 @@ async def test_console_mode_runs_the_real_dispatcher(tmp_path: Path, models_dir:
     out = _Capture()
     assert await run_console(settings, lines=lines, out=out) == 0
     text = out.getvalue()
+    assert "That username won't do" in text
     assert "Account console_user created" in text and "[1] 🔮 Predict" in text
     assert "Prediction: setosa" in text and "balance 9" in text
     assert "📎 iris_logreg_predictions.csv: ✅ Done: 1 predicted" in text
