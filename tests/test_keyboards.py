@@ -1,16 +1,22 @@
-"""The small Keyboard builder lays buttons out exactly as aiogram's InlineKeyboardBuilder does."""
+"""The small Keyboard builder lays buttons out exactly as aiogram's InlineKeyboardBuilder does; keyboards
+fit Telegram's rules."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
-from aiogram.types import InlineKeyboardButton
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from pydantic import ValidationError
 
 from bot.callbacks import MenuCD, PageCD
-from bot.keyboards import Keyboard
+from bot.i18n import I18n
+from bot.keyboards import Keyboard, admin_models_kb, catalogue_kb, model_card_kb
+from bot.telegram_rules import Button, keyboard_refusal
+from ml.schema import Feature, ModelMeta
 
 
 def _buttons(b: Any, n: int) -> None:
@@ -45,3 +51,30 @@ def test_same_layout_as_aiogram_builder(layout: Callable[[Any], None]) -> None:
     layout(ours)
     layout(theirs)
     assert ours.as_markup() == theirs.as_markup()
+
+
+def _refusal(markup: InlineKeyboardMarkup) -> str | None:
+    return keyboard_refusal(
+        [[Button(b.text, b.callback_data) for b in row] for row in markup.inline_keyboard]
+    )
+
+
+def _meta(name: str) -> ModelMeta:
+    feature = Feature(name="x", description="x", example=1)
+    return ModelMeta(
+        name=name, title="t", description="d", task="regression", algorithm="a", features=[feature],
+        file=f"{name}.joblib", sha256="0" * 64,
+    )  # fmt: skip
+
+
+def test_buttons_naming_a_model_fit_in_callback_data_for_the_longest_name_allowed() -> None:
+    t = I18n().translator("en")
+    longest = _meta("m" * 47).name
+    for markup in (
+        catalogue_kb(t, [(longest, "Title", Decimal(1))]),
+        model_card_kb(t, longest, True),
+        admin_models_kb(t, [(longest, True)]),
+    ):
+        assert _refusal(markup) is None
+    with pytest.raises(ValidationError):
+        _meta("m" * 48)
