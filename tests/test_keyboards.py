@@ -14,7 +14,8 @@ from pydantic import ValidationError
 
 from bot.callbacks import MenuCD, PageCD
 from bot.i18n import I18n
-from bot.keyboards import Keyboard, admin_models_kb, catalogue_kb, model_card_kb
+from bot.keyboards import Keyboard, admin_models_kb, catalogue_kb, model_card_kb, step_kb
+from bot.render import value_label, value_text
 from bot.telegram_rules import Button, keyboard_refusal
 from ml.schema import Feature, ModelMeta
 
@@ -78,3 +79,10 @@ def test_buttons_naming_a_model_fit_in_callback_data_for_the_longest_name_allowe
         assert _refusal(markup) is None
     with pytest.raises(ValidationError):
         _meta("m" * 48)
+
+
+def test_a_button_shows_its_example_as_plain_text() -> None:
+    t = I18n().translator("en")
+    [[example], _] = step_kb(t, value_label("<18"), False).inline_keyboard
+    assert example.text == "Use example: <18"  # a button shows no HTML
+    assert value_text("<18") == "&lt;18" and value_label(1.5) == value_text(1.5) == "1.5"
