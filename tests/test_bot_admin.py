@@ -231,6 +231,10 @@ async def test_broadcast_reaches_active_users(harness: Harness, core: Core) -> N
     await harness.send(ADMIN, "/disable off")
     r = await harness.send(ADMIN, "/broadcast")
     assert "Send the text" in r.text
+    r = await harness.send(ADMIN, "\x01\u2028")  # Telegram would show nothing: asked again
+    assert "Send the text" in r.text and "Send to everyone" not in r.buttons()
+    r = await harness.send(ADMIN, "/broadcast \x00")
+    assert "Send the text" in r.text
     r = await harness.send(ADMIN, "New model: wine!")
     assert "Broadcast this" in r.text and "New model: wine!" in r.text
     r = await harness.press(ADMIN, "Send to everyone")

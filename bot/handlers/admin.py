@@ -25,6 +25,7 @@ from bot.keyboards import admin_menu_kb, admin_models_kb, broadcast_kb, cancel_k
 from bot.refunds import attempt_refund
 from bot.render import money, short_result, when
 from bot.states import AdminAddModel, AdminBroadcast
+from bot.telegram_rules import shown_text
 from db import accounts
 from db.engine import unit
 from db.errors import BalanceLimitExceeded, InsufficientFunds, InvalidAmount
@@ -509,6 +510,10 @@ async def stats_cb(query: CallbackQuery, t: Translator, session: AsyncSession) -
 
 
 async def _ask_broadcast(message: Message, state: FSMContext, t: Translator, text: str) -> None:
+    if not shown_text(text, None):  # only spaces and control characters: Telegram sends nothing
+        await state.set_state(AdminBroadcast.text)
+        await message.answer(t("adm_broadcast_ask"), reply_markup=cancel_kb(t))
+        return
     await state.set_state(AdminBroadcast.confirm)
     await state.update_data(text=text)
     await message.answer(t("adm_broadcast_preview", text=escape(text)), reply_markup=broadcast_kb(t))
