@@ -104,7 +104,7 @@ class Bench:
     def __init__(self, core: Core, model: str) -> None:
         self.core = core
         self.model = model
-        self.session = LocalSession()
+        self.session = LocalSession(enforce_rules=False)
         self.bot = create_bot("42:BENCH", session=self.session)
         self.shared = Shared(core.settings)
         self.dp: Dispatcher = create_dispatcher(core, shared=self.shared)

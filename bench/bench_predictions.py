@@ -125,7 +125,7 @@ def confirm_update(bot: Any, i: int, nonce: str) -> Update:
 
 
 async def bench_bot(core: Core, n: int, model: str) -> tuple[float, list[float], int]:
-    session = LocalSession()
+    session = LocalSession(enforce_rules=False)
     bot = create_bot("42:BENCH", session=session)
     shared = Shared(core.settings)
     dp = create_dispatcher(core, shared=shared)
@@ -154,7 +154,7 @@ async def bench_bot(core: Core, n: int, model: str) -> tuple[float, list[float],
 
 
 async def bench_echo(n: int) -> float:
-    session = LocalSession()
+    session = LocalSession(enforce_rules=False)
     bot = create_bot("42:ECHO", session=session)
     router = Router()
 

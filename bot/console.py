@@ -113,7 +113,7 @@ async def run_console(settings: Settings, lines: Any = None, out: Any = sys.stdo
             if line in ("/quit", "/exit"):
                 break
             update: dict[str, Any] = {"update_id": next(update_ids)}
-            if line.isdigit() and 0 < int(line) <= len(view.buttons):
+            if line.isdecimal() and 0 < int(line) <= len(view.buttons):
                 _, data, msg = view.buttons[int(line) - 1]
                 update["callback_query"] = {
                     "id": str(time.time_ns()),

@@ -15,11 +15,16 @@ from aiogram.client.session.base import BaseSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramRetryAfter,
+)
 from aiogram.fsm.state import State
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import BotCommand, BotCommandScopeDefault, ErrorEvent
+from aiogram.types import BotCommand, BotCommandScopeDefault, ErrorEvent, Message
 
 from bot.app import Core
 from bot.delivery import PaymentAckGate
@@ -97,7 +102,14 @@ async def on_error(event: ErrorEvent, i18n: I18n, **_: Any) -> bool:
     text = i18n.get(lang, "error", id=error_id)
     try:
         if update.callback_query:
-            await update.callback_query.answer(text, show_alert=True)
+            query = update.callback_query
+            try:
+                # an alert shows plain text, not HTML
+                await query.answer(i18n.get(lang, "error_alert", id=error_id), show_alert=True)
+            except TelegramBadRequest:  # the tap was answered before the error: tell it in the chat
+                if not isinstance(query.message, Message):
+                    raise
+                await query.message.answer(text)
         elif update.message:
             await update.message.answer(text)
     except TelegramAPIError:

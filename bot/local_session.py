@@ -2,6 +2,9 @@
 
 Used by the console mode (`python -m bot --console`) and by the handler tests; nothing goes over
 the network. Files the bot sends are kept; files a user "uploads" are served to bot.download().
+What Telegram would refuse (a text too long, HTML it cannot parse, callback data over 64 bytes,
+a callback query answered twice...) is refused the same way: TelegramBadRequest with the
+server's description (see bot/telegram_rules.py), and noted in `refused`.
 """
 
 from __future__ import annotations
@@ -12,8 +15,12 @@ from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 from aiogram import Bot
+from aiogram.client.default import Default
 from aiogram.client.session.base import BaseSession
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageCaption,
     EditMessageReplyMarkup,
     EditMessageText,
     GetFile,
@@ -24,19 +31,45 @@ from aiogram.methods import (
     TelegramMethod,
 )
 from aiogram.methods.base import TelegramType
-from aiogram.types import BufferedInputFile, File, Message, User
+from aiogram.types import BufferedInputFile, File, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
 
+from bot import telegram_rules as rules
+
+# inline button kinds other than a callback (the Bot API needs one of them, or callback_data)
+BUTTON_ACTIONS = (
+    "url",
+    "login_url",
+    "web_app",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
+)
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Predict Bot", "username": "predict_bot"}
 
 
+def _button(b: InlineKeyboardButton) -> rules.Button:
+    other = any(getattr(b, kind, None) is not None for kind in BUTTON_ACTIONS)
+    return rules.Button(b.text, b.callback_data, other_action=other)
+
+
 class LocalSession(BaseSession):
-    def __init__(self, on_call: Callable[[TelegramMethod[Any], Any], None] | None = None) -> None:
+    def __init__(
+        self, on_call: Callable[[TelegramMethod[Any], Any], None] | None = None, enforce_rules: bool = True
+    ) -> None:
+        """`enforce_rules=False`: the benchmarks, which time the bot, not these checks (about 30 µs
+        a message)."""
         super().__init__()
+        self.enforce_rules = enforce_rules
         self.calls: list[TelegramMethod[Any]] = []
         self.files: dict[str, bytes] = {}  # file_id -> bytes, for downloads
         self.errors: list[Exception] = []  # raised by the next calls, in order (tests inject 429s)
         self.fail: dict[type[Any], list[Exception]] = {}  # raised by the next calls of one method
         self.on_call = on_call
+        self.refused: list[tuple[TelegramMethod[Any], str]] = []  # calls Telegram would refuse
+        self._answered: set[str] = set()  # callback query ids
         self._ids = itertools.count(1000)
         self._file_ids = itertools.count(1)
 
@@ -51,10 +84,34 @@ class LocalSession(BaseSession):
             raise self.errors.pop(0)
         if self.fail.get(type(method)):
             raise self.fail[type(method)].pop(0)
+        refusal = self._refusal(bot, method) if self.enforce_rules else None
+        if refusal is not None:
+            self.refused.append((method, refusal))
+            raise TelegramBadRequest(method=method, message=refusal)
         result = self._answer(bot, method)
         if self.on_call is not None:
             self.on_call(method, result)
         return result  # type: ignore[no-any-return]
+
+    def _refusal(self, bot: Bot, method: TelegramMethod[Any]) -> str | None:
+        parse_mode = getattr(method, "parse_mode", None)
+        if isinstance(parse_mode, Default):
+            parse_mode = bot.default[parse_mode.name]
+        refusal = None
+        if isinstance(method, (SendMessage, EditMessageText)):
+            refusal = rules.text_refusal(method.text, parse_mode)
+        elif isinstance(method, (SendDocument, EditMessageCaption)):
+            refusal = rules.caption_refusal(method.caption, parse_mode)
+        elif isinstance(method, AnswerCallbackQuery):
+            if method.callback_query_id in self._answered:
+                return "Bad Request: query is too old and response timeout expired or query ID is invalid"
+            refusal = rules.callback_answer_refusal(method.text)
+            if refusal is None:
+                self._answered.add(method.callback_query_id)
+        markup = getattr(method, "reply_markup", None)
+        if refusal is None and isinstance(markup, InlineKeyboardMarkup):
+            refusal = rules.keyboard_refusal([[_button(b) for b in row] for row in markup.inline_keyboard])
+        return refusal
 
     def _message(self, bot: Bot, chat_id: int | str, **fields: Any) -> Message:
         chat_id = int(chat_id)

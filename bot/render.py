@@ -58,10 +58,14 @@ def bar(p: float) -> str:
     return "█" * filled + "░" * (BAR_WIDTH - filled)
 
 
+def value_label(v: Any) -> str:
+    """A value as plain text, as a button's label shows it."""
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
 def value_text(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:g}"
-    return escape(str(v))
+    """A value in a message (HTML)."""
+    return escape(value_label(v))
 
 
 def inputs_block(meta: ModelMeta, values: Mapping[str, Any], limit: int = 40) -> str:

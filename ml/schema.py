@@ -31,7 +31,9 @@ class Feature(BaseModel):
 
 
 class ModelMeta(BaseModel):
-    name: str = Field(pattern=r"^[a-z0-9_]{2,64}$")  # registry key and Models.name
+    # registry key and Models.name; at most 47 characters because buttons carry it in their
+    # callback data, which Telegram caps at 64 bytes: "adm:toggle_model:<name>" is the longest
+    name: str = Field(pattern=r"^[a-z0-9_]{2,47}$")
     title: str
     description: str
     task: Literal["classification", "regression"]

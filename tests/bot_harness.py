@@ -206,5 +206,12 @@ class Harness:
             }
         )
 
+    def tap_again(self, press: Update) -> Update:
+        """The same button tapped again: a new callback query (Telegram gives each tap its own id,
+        and refuses a second answer to one)."""
+        assert press.callback_query is not None
+        query = press.callback_query.model_dump(by_alias=True)
+        return self.update(callback_query={**query, "id": str(next(_update_ids))})
+
     async def press(self, user: TgUser, label: str, chat_id: int | None = None) -> Reply:
         return await self.feed(self.press_update(user, label, chat_id))

@@ -55,6 +55,17 @@ async def test_admin_menu_users_and_user_card(harness: Harness, core: Core) -> N
     assert "Usage" in r.text
 
 
+async def test_references_of_digits_that_are_not_decimal_find_nobody(harness: Harness, core: Core) -> None:
+    await registered(core, ADMIN)
+    for ref in ("#²", "²", "tg:③"):  # str.isdigit() takes them, int() does not
+        r = await harness.send(ADMIN, f"/user {ref}")
+        assert f"No user “{ref}”" in r.text
+    r = await harness.send(ADMIN, "/credit ² 5")
+    assert "No user “²”" in r.text
+    r = await harness.send(ADMIN, "/refund #²")
+    assert "No payment “#²”" in r.text
+
+
 async def test_credit_and_debit_are_ledger_transactions_naming_the_admin(
     harness: Harness, core: Core
 ) -> None:
@@ -275,6 +286,10 @@ async def test_broadcast_reaches_active_users(harness: Harness, core: Core) -> N
     await registered(core, TgUser(600, "off"))
     await harness.send(ADMIN, "/disable off")
     r = await harness.send(ADMIN, "/broadcast")
+    assert "Send the text" in r.text
+    r = await harness.send(ADMIN, "\x01\u2028")  # Telegram would show nothing: asked again
+    assert "Send the text" in r.text and "Send to everyone" not in r.buttons()
+    r = await harness.send(ADMIN, "/broadcast \x00")
     assert "Send the text" in r.text
     r = await harness.send(ADMIN, "New model: wine!")
     assert "Broadcast this" in r.text and "New model: wine!" in r.text

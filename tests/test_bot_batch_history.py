@@ -167,7 +167,7 @@ async def test_a_batch_is_never_charged_above_its_confirmed_price(harness: Harne
     assert await balance_of(core.session_factory, uid) == Decimal("30")
     async with core.session_factory() as s:
         assert await s.scalar(select(func.count()).select_from(Prediction)) == 0
-    r = await harness.feed(harness.update(callback_query=old.callback_query.model_dump(by_alias=True)))
+    r = await harness.feed(harness.tap_again(old))
     assert any("out of date" in a for a in r.alerts)
     assert await balance_of(core.session_factory, uid) == Decimal("30")
     # lowered again before the new Confirm: the lower price is charged

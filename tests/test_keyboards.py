@@ -1,16 +1,23 @@
-"""The small Keyboard builder lays buttons out exactly as aiogram's InlineKeyboardBuilder does."""
+"""The small Keyboard builder lays buttons out exactly as aiogram's InlineKeyboardBuilder does; keyboards
+fit Telegram's rules."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
-from aiogram.types import InlineKeyboardButton
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from pydantic import ValidationError
 
 from bot.callbacks import MenuCD, PageCD
-from bot.keyboards import Keyboard
+from bot.i18n import I18n
+from bot.keyboards import Keyboard, admin_models_kb, catalogue_kb, model_card_kb, step_kb
+from bot.render import value_label, value_text
+from bot.telegram_rules import Button, keyboard_refusal
+from ml.schema import Feature, ModelMeta
 
 
 def _buttons(b: Any, n: int) -> None:
@@ -45,3 +52,37 @@ def test_same_layout_as_aiogram_builder(layout: Callable[[Any], None]) -> None:
     layout(ours)
     layout(theirs)
     assert ours.as_markup() == theirs.as_markup()
+
+
+def _refusal(markup: InlineKeyboardMarkup) -> str | None:
+    return keyboard_refusal(
+        [[Button(b.text, b.callback_data) for b in row] for row in markup.inline_keyboard]
+    )
+
+
+def _meta(name: str) -> ModelMeta:
+    feature = Feature(name="x", description="x", example=1)
+    return ModelMeta(
+        name=name, title="t", description="d", task="regression", algorithm="a", features=[feature],
+        file=f"{name}.joblib", sha256="0" * 64,
+    )  # fmt: skip
+
+
+def test_buttons_naming_a_model_fit_in_callback_data_for_the_longest_name_allowed() -> None:
+    t = I18n().translator("en")
+    longest = _meta("m" * 47).name
+    for markup in (
+        catalogue_kb(t, [(longest, "Title", Decimal(1))]),
+        model_card_kb(t, longest, True),
+        admin_models_kb(t, [(longest, True)]),
+    ):
+        assert _refusal(markup) is None
+    with pytest.raises(ValidationError):
+        _meta("m" * 48)
+
+
+def test_a_button_shows_its_example_as_plain_text() -> None:
+    t = I18n().translator("en")
+    [[example], _] = step_kb(t, value_label("<18"), False).inline_keyboard
+    assert example.text == "Use example: <18"  # a button shows no HTML
+    assert value_text("<18") == "&lt;18" and value_label(1.5) == value_text(1.5) == "1.5"

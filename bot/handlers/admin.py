@@ -28,6 +28,7 @@ from bot.keyboards import admin_menu_kb, admin_models_kb, broadcast_kb, cancel_k
 from bot.refunds import attempt_refund
 from bot.render import money, quote, short_result, when
 from bot.states import AdminAddModel, AdminBroadcast
+from bot.telegram_rules import shown_text
 from db import accounts
 from db.catalogue import model_versions
 from db.engine import unit
@@ -624,6 +625,10 @@ async def stats_cb(query: CallbackQuery, t: Translator, session: AsyncSession) -
 
 async def _ask_broadcast(message: Message, state: FSMContext, t: Translator, text: str) -> None:
     """A preview whose Send button names its own draft: each preview sends its own text, once."""
+    if not shown_text(text, None):  # only spaces and control characters: Telegram sends nothing
+        await state.set_state(AdminBroadcast.text)
+        await message.answer(t("adm_broadcast_ask"), reply_markup=cancel_kb(t))
+        return
     nonce = secrets.token_urlsafe(6)
     drafts = {**(await state.get_data()).get("drafts", {}), nonce: text}
     await state.set_state(AdminBroadcast.confirm)

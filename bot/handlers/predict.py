@@ -31,7 +31,15 @@ from bot.keyboards import (
     result_kb,
     step_kb,
 )
-from bot.render import expected_text, input_error_text, inputs_block, money, result_block, value_text
+from bot.render import (
+    expected_text,
+    input_error_text,
+    inputs_block,
+    money,
+    result_block,
+    value_label,
+    value_text,
+)
 from bot.states import Predict
 from db.engine import unit
 from db.errors import DomainError, InsufficientFunds
@@ -190,7 +198,7 @@ async def ask_step(message: Message, t: Translator, meta: ModelMeta, index: int)
     )
     if index == 0 and len(meta.features) > 1:
         text += "\n\n" + t("step_paste_hint", count=len(meta.features))
-    await message.answer(text, reply_markup=step_kb(t, value_text(f.example), index > 0))
+    await message.answer(text, reply_markup=step_kb(t, value_label(f.example), index > 0))
 
 
 async def begin_input(message: Message, state: FSMContext, t: Translator, meta: ModelMeta) -> None:
@@ -266,7 +274,7 @@ async def step_value(
     except InputError as exc:
         await message.answer(
             input_error_text(t, exc, meta),
-            reply_markup=step_kb(t, value_text(meta.features[index].example), index > 0),
+            reply_markup=step_kb(t, value_label(meta.features[index].example), index > 0),
         )
         return
     values = {**data.get("values", {}), **got}
