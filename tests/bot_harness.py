@@ -95,6 +95,18 @@ class Reply:
         return out
 
 
+# A sticker as Telegram describes one in a message (something that is not text).
+STICKER = {
+    "file_id": "stk",
+    "file_unique_id": "stk",
+    "type": "regular",
+    "width": 1,
+    "height": 1,
+    "is_animated": False,
+    "is_video": False,
+}
+
+
 class Harness:
     def __init__(self, core: Core, session: LocalSession | None = None) -> None:
         self.core = core
@@ -160,16 +172,7 @@ class Harness:
         return await self.feed(self.text_update(user, text, chat_id, chat_type))
 
     async def send_sticker(self, user: TgUser) -> Reply:
-        sticker = {
-            "file_id": "stk",
-            "file_unique_id": "stk",
-            "type": "regular",
-            "width": 1,
-            "height": 1,
-            "is_animated": False,
-            "is_video": False,
-        }
-        return await self.feed(self.update(message=self._message(user, sticker=sticker)))
+        return await self.feed(self.update(message=self._message(user, sticker=STICKER)))
 
     async def upload(self, user: TgUser, filename: str, data: bytes, mime: str = "text/csv") -> Reply:
         file_id = f"up{next(self._message_ids)}"

@@ -61,7 +61,7 @@ from db.models import Model, Order, Payment, Prediction, Transaction, User
 from ml import formats
 from ml.schema import Feature, ModelMeta
 from tests.bot_fixtures import registered
-from tests.bot_harness import Harness, Reply, TgUser
+from tests.bot_harness import STICKER, Harness, Reply, TgUser
 from tests.conftest import settings_for
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -614,21 +614,12 @@ class Fuzz:
         return Sent(self.harness.update(message=message), user, chat_id)
 
     def sticker(self, user: TgUser, chat_id: int) -> Sent:
-        sticker = {
-            "file_id": "stk",
-            "file_unique_id": "stk",
-            "type": "regular",
-            "width": 1,
-            "height": 1,
-            "is_animated": False,
-            "is_video": False,
-        }
         message = {
             "message_id": next(_ids),
             "date": int(time.time()),
             "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group", "title": "g"},
             "from": user.as_dict(),
-            "sticker": sticker,
+            "sticker": STICKER,
         }
         return Sent(self.harness.update(message=message), user, chat_id)
 
