@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
 import logging
 from decimal import Decimal
@@ -444,6 +445,9 @@ async def test_payment_refs_out_of_range_are_not_found(harness: Harness, core: C
     assert r.texts == [f"⚠️ No payment “{ref}”."]
 
 
+_taps = itertools.count(1)
+
+
 def press_in(h: Harness, tg: TgUser, reply: Reply, label: str) -> Update:
     """A tap on a button of the message sent in `reply` (not necessarily the newest keyboard)."""
     for method, message in reply.calls:
@@ -454,7 +458,7 @@ def press_in(h: Harness, tg: TgUser, reply: Reply, label: str) -> Update:
             if label in button.text:
                 return h.update(
                     callback_query={
-                        "id": f"{message.message_id}-{label}",
+                        "id": f"{message.message_id}-{next(_taps)}",  # each tap its own query
                         "from": tg.as_dict(),
                         "chat_instance": "ci",
                         "data": button.callback_data,
