@@ -15,6 +15,7 @@ from bot.dispatcher import create_bot, create_dispatcher, recover_and_notify, se
 from bot.i18n import I18n
 from bot.logs import setup_logging
 from bot.refunds import refund_loop
+from bot.scale import Shared
 from bot.star_sync import StarSync, star_sync_loop
 
 log = logging.getLogger("bot")
@@ -23,8 +24,9 @@ log = logging.getLogger("bot")
 async def run_polling(settings: Settings) -> int:
     core = await build_core(settings)
     i18n = I18n()
-    bot = create_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
-    dp = create_dispatcher(core, i18n=i18n)
+    shared = Shared(settings)
+    bot = create_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url, pacer=shared.pacer)
+    dp = create_dispatcher(core, shared=shared, i18n=i18n)
     bot.session.middleware(dp["payment_gate"])  # payments committed before they are confirmed
     try:
         try:

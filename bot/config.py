@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     # per-user flood control: `throttle_burst` updates at once, refilled at `throttle_rate`/s
     throttle_rate: float = Field(default=3.0, ge=0)
     throttle_burst: int = Field(default=10, ge=1)
+    # Outgoing pacing under Telegram's flood limits (bot/pacer.py): messages per second overall,
+    # per second to one chat (with a short burst), per minute to one group; off only for a Bot API
+    # without limits (a local test server)
+    pace_sends: bool = True
+    pace_global_per_second: float = Field(default=30.0, gt=0)
+    pace_chat_per_second: float = Field(default=1.0, gt=0)
+    pace_chat_burst: int = Field(default=3, ge=1)
+    pace_group_per_minute: float = Field(default=20.0, gt=0)
     # CSV batches
     batch_max_rows: int = Field(default=1000, ge=1)
     batch_max_bytes: int = Field(default=1_000_000, ge=100)

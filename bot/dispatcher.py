@@ -19,7 +19,9 @@ from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
+    TelegramNetworkError,
     TelegramRetryAfter,
+    TelegramServerError,
 )
 from aiogram.fsm.state import State
 from aiogram.methods import Response, TelegramMethod
@@ -32,6 +34,7 @@ from bot.handlers import get_routers
 from bot.i18n import I18n
 from bot.keyboards import recovered_kb
 from bot.middlewares import ContextMiddleware, DedupMiddleware, LogContextMiddleware, ThrottlingMiddleware
+from bot.pacer import Pacer, paced_chat
 from bot.render import money
 from bot.scale import Shared
 from bot.storage import DialogContextMiddleware
@@ -54,7 +57,15 @@ USER_COMMANDS = (
 
 
 class RetryAfterMiddleware(BaseRequestMiddleware):
-    """Telegram's flood control (429 with retry_after): wait as told and send again."""
+    """Telegram's flood control (429 with retry_after): wait as told and send again.
+
+    A message (a result, a receipt: anything the pacer counts) is never given up on a 429: it is
+    sent again after each wait, through the pacer again, until Telegram takes it; the user having
+    blocked the bot (403) is the only refusal that ends it. A network or server error is tried
+    again a few times, with growing waits (the message may have arrived: a rare duplicate beats a
+    lost result). Other calls (answers to button taps: useless late) give up after `attempts`."""
+
+    ERROR_WAITS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0)  # seconds, after each network/server error
 
     def __init__(self, attempts: int = 5, max_wait: float = 60.0) -> None:
         self.attempts = attempts
@@ -66,23 +77,38 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        for attempt in range(1, self.attempts + 1):
+        message = paced_chat(method) is not None
+        attempt = errors = 0
+        while True:
+            attempt += 1
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:
-                if attempt == self.attempts or exc.retry_after > self.max_wait:
+                if not message and (attempt >= self.attempts or exc.retry_after > self.max_wait):
                     raise
                 log.warning(
                     "429 on %s: waiting %ss (attempt %d)", type(method).__name__, exc.retry_after, attempt
                 )
                 await asyncio.sleep(exc.retry_after)
-        raise AssertionError("unreachable")
+            except (TelegramNetworkError, TelegramServerError) as exc:
+                if not message or errors >= len(self.ERROR_WAITS):
+                    raise
+                wait = self.ERROR_WAITS[errors]
+                log.warning("%s on %s: trying again in %ss", exc, type(method).__name__, wait)
+                await asyncio.sleep(wait)
+                errors += 1
 
 
-def create_bot(token: str, api_url: str | None = None, session: BaseSession | None = None) -> Bot:
+def create_bot(
+    token: str, api_url: str | None = None, session: BaseSession | None = None, pacer: Pacer | None = None
+) -> Bot:
+    """A Bot whose calls wait out flood control; with `pacer`, messages also keep under
+    Telegram's limits before they go (bot/pacer.py)."""
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_url)) if api_url else AiohttpSession()
     session.middleware(RetryAfterMiddleware())
+    if pacer is not None:
+        session.middleware(pacer)  # inside the retries: a message sent again waits for a slot again
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.client.default import Default
 from aiogram.client.session.base import BaseSession
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.methods import (
     AnswerCallbackQuery,
     EditMessageCaption,
@@ -57,12 +57,16 @@ def _button(b: InlineKeyboardButton) -> rules.Button:
 
 class LocalSession(BaseSession):
     def __init__(
-        self, on_call: Callable[[TelegramMethod[Any], Any], None] | None = None, enforce_rules: bool = True
+        self,
+        on_call: Callable[[TelegramMethod[Any], Any], None] | None = None,
+        enforce_rules: bool = True,
+        limits: rules.FloodLimits | None = None,
     ) -> None:
         """`enforce_rules=False`: the benchmarks, which time the bot, not these checks (about 30 µs
-        a message)."""
+        a message). `limits`: flood control as Telegram applies it (429 with retry_after)."""
         super().__init__()
         self.enforce_rules = enforce_rules
+        self.limits = limits
         self.calls: list[TelegramMethod[Any]] = []
         self.files: dict[str, bytes] = {}  # file_id -> bytes, for downloads
         self.errors: list[Exception] = []  # raised by the next calls, in order (tests inject 429s)
@@ -84,6 +88,15 @@ class LocalSession(BaseSession):
             raise self.errors.pop(0)
         if self.fail.get(type(method)):
             raise self.fail[type(method)].pop(0)
+        chat = getattr(method, "chat_id", None)
+        if self.limits is not None and chat is not None and rules.counts_as_message(method.__api_method__):
+            retry_after = self.limits.check(chat)
+            if retry_after is not None:
+                raise TelegramRetryAfter(
+                    method=method,
+                    message=f"Too Many Requests: retry after {retry_after}",
+                    retry_after=retry_after,
+                )
         refusal = self._refusal(bot, method) if self.enforce_rules else None
         if refusal is not None:
             self.refused.append((method, refusal))
@@ -166,8 +179,6 @@ class LocalSession(BaseSession):
         if isinstance(method, GetFile):
             data = self.files.get(method.file_id)
             if data is None:
-                from aiogram.exceptions import TelegramBadRequest
-
                 raise TelegramBadRequest(method=method, message="Bad Request: invalid file_id")
             return File(
                 file_id=method.file_id,

@@ -2,7 +2,8 @@
 
 - update de-duplication (Telegram may deliver an update twice, or to two processes),
 - per-user flood control (a token bucket),
-- FSM storage and per-user event isolation (aiogram's RedisStorage and RedisEventIsolation).
+- FSM storage and per-user event isolation (aiogram's RedisStorage and RedisEventIsolation),
+- the pace of outgoing messages under Telegram's flood limits (bot/pacer.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKey
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 
 from bot.config import Settings
+from bot.pacer import MemoryPace, Pacer, PaceStore, RedisPace
 from bot.storage import SQLiteStorage
 
 DEDUP_TTL = 24 * 3600  # Telegram keeps undelivered updates for 24 hours
@@ -136,11 +138,19 @@ class Shared:
             self.throttle: Throttle = RedisThrottle(
                 self.redis, settings.redis_prefix, settings.throttle_rate, settings.throttle_burst
             )
+            pace: PaceStore = RedisPace(self.redis, settings.redis_prefix, settings.pace_global_per_second)
         else:
             self.storage = SQLiteStorage(settings.fsm_path)
             self.isolation = SimpleEventIsolation()
             self.dedup = MemoryDedup()
             self.throttle = MemoryThrottle(settings.throttle_rate, settings.throttle_burst)
+            pace = MemoryPace(settings.pace_global_per_second)
+        # messages to Telegram wait for their slot under its flood limits (see bot/pacer.py)
+        self.pacer: Pacer | None = None
+        if settings.pace_sends:
+            self.pacer = Pacer(
+                pace, settings.pace_chat_per_second, settings.pace_chat_burst, settings.pace_group_per_minute
+            )
 
     async def ping(self) -> bool:
         return self.redis is None or bool(await self.redis.ping())

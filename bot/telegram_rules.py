@@ -17,14 +17,18 @@ functions of the text and markup; the rules and texts are those of the Bot API s
   1-4,096 of them, a caption up to 1,024, a callback query answer up to 200. Before parsing, a
   text may have 32,768 bytes at most.
 - Inline buttons: a non-empty text, and `callback_data` of 1-64 bytes (UTF-8).
+- Flood control (`FloodLimits`): token buckets overall, per chat and per group; over them, 429
+  with `retry_after`.
 Not emulated: Markdown parse modes (the bot sends HTML only), `tg-time` formats, the total size
 of a keyboard (Telegram documents no figure).
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 MAX_TEXT = 4096
@@ -358,3 +362,64 @@ def keyboard_refusal(rows: Iterable[Sequence[Button]]) -> str | None:
         if b.callback_data and len(b.callback_data.encode("utf-8")) > MAX_CALLBACK_DATA:
             return "Bad Request: BUTTON_DATA_INVALID"
     return None
+
+
+# -- flood control --------------------------------------------------------------------------
+# Telegram counts messages: sends, edits, copies and forwards (not chat actions, not answers to
+# callback queries). Its exact limits are not published and float; these are the documented
+# ones: about 30 a second overall, 1 a second in one chat with short bursts tolerated, 20 a
+# minute in one group.
+COUNTED_PREFIXES = ("send", "edit", "copy", "forward")
+EPSILON = 1e-6
+
+
+def counts_as_message(api_method: str) -> bool:
+    """Whether Telegram's flood control counts this method (by its Bot API name)."""
+    return api_method.startswith(COUNTED_PREFIXES) and api_method != "sendChatAction"
+
+
+def is_group(chat: int | str) -> bool:
+    """A group or channel: a negative id or an @username (a private chat is a positive id)."""
+    return (isinstance(chat, str) and chat.startswith("@")) or (isinstance(chat, int) and chat < 0)
+
+
+class FloodLimits:
+    """Telegram's flood control, as token buckets: one overall, one per chat (a group's refills
+    at its per-minute rate). `check` takes a message's tokens, or refuses it with the whole
+    seconds to wait (what Telegram puts in `retry_after`, at least 1) and takes nothing."""
+
+    def __init__(
+        self,
+        global_rate: float = 30.0,
+        global_burst: int = 30,
+        chat_rate: float = 1.0,
+        chat_burst: int = 3,
+        group_per_minute: float = 20.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.global_bucket = (global_rate, float(global_burst))
+        self.chat_bucket = (chat_rate, float(chat_burst))
+        self.group_bucket = (group_per_minute / 60.0, float(chat_burst))
+        self.clock = clock
+        self.refused = 0
+        self._tokens: dict[object, tuple[float, float]] = {}  # key -> (tokens, when)
+
+    def _level(self, key: object, rate: float, size: float, now: float) -> float:
+        tokens, when = self._tokens.get(key, (size, now))
+        return min(size, tokens + (now - when) * rate)
+
+    def check(self, chat: int | str) -> int | None:
+        now = self.clock()
+        rate, size = self.group_bucket if is_group(chat) else self.chat_bucket
+        levels = {
+            "": (self._level("", *self.global_bucket, now), self.global_bucket[0]),
+            chat: (self._level(chat, rate, size, now), rate),
+        }
+        # (a message sent exactly on time finds its token within rounding: EPSILON)
+        short = [(1 - tokens) / r for tokens, r in levels.values() if tokens < 1 - EPSILON]
+        if short:
+            self.refused += 1
+            return max(1, math.ceil(max(short)))
+        for key, (tokens, _) in levels.items():
+            self._tokens[key] = (tokens - 1, now)
+        return None

@@ -21,7 +21,7 @@ from sqlalchemy import text
 
 from bot.app import Core, build_core
 from bot.config import Settings
-from bot.delivery import PaymentFirstRequestHandler
+from bot.delivery import PaymentFirstRequestHandler, WebhookAnswers
 from bot.dispatcher import create_bot, create_dispatcher, recover_and_notify, set_commands
 from bot.i18n import I18n
 from bot.refunds import refund_loop
@@ -54,8 +54,10 @@ def create_app(core: Core, bot: Bot, dp: Dispatcher, shared: Shared, i18n: I18n)
     if not secret:
         raise ValueError("webhook mode needs WEBHOOK_SECRET")
     app = web.Application()
+    answers = WebhookAnswers()
+    bot.session.middleware(answers)  # a tap's answer rides back in the webhook's response
     PaymentFirstRequestHandler(
-        dispatcher=dp, bot=bot, session_factory=core.session_factory, secret_token=secret
+        dispatcher=dp, bot=bot, session_factory=core.session_factory, answers=answers, secret_token=secret
     ).register(app, path=settings.webhook_path)
 
     async def database_ok() -> bool:
@@ -109,7 +111,7 @@ async def run_webhook(settings: Settings) -> int:
     core = await build_core(settings)
     i18n = I18n()
     shared = Shared(settings)
-    bot = create_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
+    bot = create_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url, pacer=shared.pacer)
     dp = create_dispatcher(core, shared=shared, i18n=i18n)
     runner = web.AppRunner(create_app(core, bot, dp, shared, i18n), access_log=None)
     await runner.setup()
