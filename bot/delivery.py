@@ -11,6 +11,8 @@ before its handler committed is lost for good if the process dies in between, so
   and only with 200 if its charge is in the database: otherwise 500, and Telegram sends it again.
   Other updates are still answered at once and handled in the background.
 
+(Webhook mode also hands the answer to a button tap back in the HTTP response: `WebhookAnswers`.)
+
 Neither covers everything (a payment confirmed by an old process, a lost webhook call, a bug):
 reconciliation against getStarTransactions (bot/star_sync.py) is the backstop.
 """
@@ -24,7 +26,7 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.methods import GetUpdates, Response, TelegramMethod
+from aiogram.methods import AnswerCallbackQuery, GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject, Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
@@ -114,29 +116,92 @@ class PaymentAckGate(BaseRequestMiddleware):
                 self._let_go(event.update_id, lost=True)
 
 
+class WebhookAnswers(BaseRequestMiddleware):
+    """Answers to button taps ride back in the webhook's HTTP response.
+
+    Telegram runs a method given in the response to its webhook call, which saves the bot one
+    request of its own per tap. The webhook handler registers a tap's query id while its request
+    is still open (`expect`); the first answerCallbackQuery for it is handed to that request
+    instead of being sent (and reports success: Telegram does not tell how a method in a
+    response went, and a lost answer only leaves the button's spinner until it times out). Once
+    the request has been answered (`forget`), answers go over HTTP as usual."""
+
+    def __init__(self) -> None:
+        self._waiting: dict[str, asyncio.Future[AnswerCallbackQuery]] = {}
+
+    def expect(self, query_id: str) -> asyncio.Future[AnswerCallbackQuery] | None:
+        if query_id in self._waiting:  # the same tap delivered twice at once: the first waits
+            return None
+        future: asyncio.Future[AnswerCallbackQuery] = asyncio.get_running_loop().create_future()
+        self._waiting[query_id] = future
+        return future
+
+    def forget(self, query_id: str) -> None:
+        future = self._waiting.pop(query_id, None)
+        if future is not None and not future.done():
+            future.cancel()
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        if isinstance(method, AnswerCallbackQuery):
+            future = self._waiting.pop(method.callback_query_id, None)
+            if future is not None and not future.done():
+                future.set_result(method)
+                return True  # type: ignore[return-value]  # (the chain passes results, see above)
+        return await make_request(bot, method)
+
+
+def webhook_reply(method: AnswerCallbackQuery) -> dict[str, Any]:
+    """The JSON body that has Telegram run `method` (only the fields that are set)."""
+    body = method.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
+    return {"method": method.__api_method__, **{k: v for k, v in body.items() if v is not None}}
+
+
 class PaymentFirstRequestHandler(SimpleRequestHandler):
-    """Webhook: payments in the foreground (answered after the commit), the rest in the background."""
+    """Webhook: payments in the foreground (answered after the commit), the rest in the
+    background; a tap's answer goes back in the response when it comes within `answer_wait`."""
 
     def __init__(
         self,
         dispatcher: Dispatcher,
         bot: Bot,
         session_factory: async_sessionmaker[AsyncSession],
+        answers: WebhookAnswers | None = None,
+        answer_wait: float = 1.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(dispatcher=dispatcher, bot=bot, handle_in_background=True, **kwargs)
         self.session_factory = session_factory
+        self.answers = answers
+        self.answer_wait = answer_wait
 
     async def handle(self, request: web.Request) -> web.Response:
         bot = await self.resolve_bot(request)
         if not self.verify_secret(request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""), bot):
             return web.Response(body="Unauthorized", status=401)
         raw = await request.json(loads=bot.session.json_loads)
-        charge = ((raw.get("message") or {}).get("successful_payment") or {}).get(
-            "telegram_payment_charge_id"
-        )
-        if not charge:
-            return await super().handle(request)  # the body is cached: read again there
+        message = raw.get("message") or {}
+        charge = (message.get("successful_payment") or {}).get("telegram_payment_charge_id")
+        if charge:
+            return await self._payment(bot, raw, charge)
+        query_id = (raw.get("callback_query") or {}).get("id")
+        answer = self.answers.expect(str(query_id)) if query_id and self.answers else None
+        task = asyncio.create_task(self._background_feed_update(bot=bot, update=raw))
+        self._background_feed_update_tasks.add(task)
+        task.add_done_callback(self._background_feed_update_tasks.discard)
+        if answer is None or self.answers is None:
+            return web.json_response({})
+        await asyncio.wait((answer, task), timeout=self.answer_wait, return_when=asyncio.FIRST_COMPLETED)
+        self.answers.forget(str(query_id))
+        if answer.done() and not answer.cancelled():
+            return web.json_response(webhook_reply(answer.result()), dumps=bot.session.json_dumps)
+        return web.json_response({})
+
+    async def _payment(self, bot: Bot, raw: dict[str, Any], charge: str) -> web.Response:
         result = await self.dispatcher.feed_raw_update(bot=bot, update=raw, **self.data)
         if isinstance(result, TelegramMethod):
             await self.dispatcher.silent_call_request(bot=bot, result=result)

@@ -8,11 +8,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiogram.methods import SendMessage, SetWebhook
+from aiogram.methods import AnswerCallbackQuery, SendMessage, SetWebhook
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
 from bot.app import Core
+from bot.callbacks import ConfirmCD, MenuCD
 from bot.dispatcher import create_bot, create_dispatcher
 from bot.i18n import I18n
 from bot.local_session import LocalSession
@@ -154,3 +155,54 @@ async def test_health_reports_an_unreachable_redis(core: Core, caplog: pytest.Lo
         assert any(r.getMessage().startswith("health: redis unavailable") for r in caplog.records)
     finally:
         await client.close()
+
+
+def tap(n: int, data: str) -> dict[str, Any]:
+    return {
+        "update_id": n,
+        "callback_query": {
+            "id": f"tap-{n}",
+            "from": ZOE.as_dict(),
+            "chat_instance": "zoe",
+            "data": data,
+            "message": {
+                "message_id": 77,
+                "date": int(time.time()),
+                "chat": {"id": ZOE.id, "type": "private"},
+                "from": {"id": 4242, "is_bot": True, "first_name": "Predict Bot"},
+                "text": "menu",
+            },
+        },
+    }
+
+
+async def test_a_taps_answer_rides_back_in_the_webhook_response(
+    webhook: tuple[TestClient, LocalSession], core: Core
+) -> None:
+    """Telegram runs a method given in the webhook's response: the bot saves its own request."""
+    client, session = webhook
+    await registered(core, ZOE)
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    resp = await client.post(PATH, json=tap(3, MenuCD(action="balance").pack()), headers=headers)
+    assert resp.status == 200
+    assert await resp.json() == {"method": "answerCallbackQuery", "callback_query_id": "tap-3"}
+    reply = await wait_for_reply(session, "Balance: <b>10</b>")  # the rest goes on as before
+    assert int(reply.chat_id) == ZOE.id
+    assert not [c for c in session.calls if isinstance(c, AnswerCallbackQuery)]  # not sent again
+    # an update that is not a tap is answered with nothing to run
+    resp = await client.post(PATH, json=update(4, "/balance"), headers=headers)
+    assert await resp.json() == {}
+
+
+async def test_a_tap_answered_with_text_carries_it_in_the_response(
+    webhook: tuple[TestClient, LocalSession], core: Core
+) -> None:
+    client, session = webhook
+    await registered(core, ZOE)
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    # a Confirm press whose screen is gone: answered with an alert
+    resp = await client.post(PATH, json=tap(5, ConfirmCD(action="run", nonce="gone").pack()), headers=headers)
+    body = await resp.json()
+    assert body["method"] == "answerCallbackQuery" and body["callback_query_id"] == "tap-5"
+    assert body["show_alert"] is True and "out of date" in body["text"]
+    assert not [c for c in session.calls if isinstance(c, AnswerCallbackQuery)]
