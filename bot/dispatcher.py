@@ -163,9 +163,10 @@ def create_dispatcher(core: Core, shared: Shared | None = None, i18n: I18n | Non
     dp.fsm = DialogContextMiddleware(storage=shared.storage, events_isolation=shared.isolation)
     dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(LogContextMiddleware(core.inflight))
-    dp.update.outer_middleware(DedupMiddleware(shared.dedup))
+    throttle = core.settings.throttle_rate > 0
+    dp.update.outer_middleware(DedupMiddleware(shared, throttle=throttle))
     dp.update.outer_middleware(ContextMiddleware(core, i18n))
-    dp.update.outer_middleware(ThrottlingMiddleware(shared.throttle, enabled=core.settings.throttle_rate > 0))
+    dp.update.outer_middleware(ThrottlingMiddleware(shared.throttle, enabled=throttle))
     dp.include_routers(*get_routers())
     run_pure_filters_inline(dp)
     dp.errors.register(on_error)

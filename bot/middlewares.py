@@ -16,7 +16,7 @@ from bot.app import Core
 from bot.events import is_payment
 from bot.i18n import I18n
 from bot.logs import update_id_var, user_id_var
-from bot.scale import Dedup, Throttle
+from bot.scale import Shared, Throttle
 from db.accounts import detached_user, user_rows_by_telegram_ids
 from db.grouping import Coalescer
 from db.repo import mark_reachable
@@ -50,10 +50,13 @@ class LogContextMiddleware(BaseMiddleware):
 
 class DedupMiddleware(BaseMiddleware):
     """Telegram may deliver an update twice (retries, a restarted poller, two processes behind one
-    webhook): handle it once."""
+    webhook): handle it once. An update the throttle will judge gets its verdict here too, in
+    the same step (one Redis round trip for both); ThrottlingMiddleware acts on it later, once
+    the user's language is known."""
 
-    def __init__(self, dedup: Dedup) -> None:
-        self.dedup = dedup
+    def __init__(self, shared: Shared, throttle: bool = True) -> None:
+        self.shared = shared
+        self.throttle = throttle
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
@@ -61,7 +64,13 @@ class DedupMiddleware(BaseMiddleware):
             # Its charge id de-duplicates it in the database; dropping a redelivery here could lose
             # it if the first delivery's handling died before its commit.
             return await handler(event, data)
-        if not await self.dedup.first_time(event.update_id):
+        user: TgUser | None = data.get("event_from_user")
+        if self.throttle and user is not None and not event.pre_checkout_query:
+            first, allowed, warn = await self.shared.admit(event.update_id, user.id)
+            data["throttle_verdict"] = allowed, warn
+        else:
+            first = await self.shared.dedup.first_time(event.update_id)
+        if not first:
             log.info("duplicate update %d dropped", event.update_id)
             return None
         return await handler(event, data)
@@ -84,7 +93,8 @@ class ThrottlingMiddleware(BaseMiddleware):
             or is_payment(event)
         ):
             return await handler(event, data)  # a pre-checkout must be answered; a payment recorded
-        allowed, warn = await self.throttle.hit(user.id)
+        verdict = data.pop("throttle_verdict", None)
+        allowed, warn = verdict if verdict is not None else await self.throttle.hit(user.id)
         if allowed:
             return await handler(event, data)
         if warn:

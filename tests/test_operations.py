@@ -15,7 +15,7 @@ import pytest
 
 from bot.app import Core
 from bot.logs import ContextFilter, JsonFormatter, update_id_var, user_id_var
-from bot.scale import MemoryDedup, MemoryThrottle, RedisDedup, RedisThrottle
+from bot.scale import MemoryDedup, MemoryThrottle, RedisAdmission, RedisDedup, RedisThrottle
 from tests.bot_fixtures import harness, registered
 from tests.bot_harness import Harness, TgUser
 from tests.conftest import REDIS_SKIP_REASON, drop_redis_prefix
@@ -57,6 +57,19 @@ async def test_redis_throttle_is_a_shared_token_bucket(redis: tuple[Any, str]) -
     hits = [await (a if i % 2 else b).hit(5) for i in range(6)]
     assert hits == [(True, False)] * 3 + [(False, True), (False, False), (False, False)]
     assert await a.hit(6) == (True, False)  # another user has a bucket of their own
+
+
+async def test_one_redis_call_admits_an_update_once_and_counts_it_once(redis: tuple[Any, str]) -> None:
+    client, prefix = redis
+    dedup, throttle = RedisDedup(client, prefix), RedisThrottle(client, prefix, rate=0.001, burst=2)
+    a, b = RedisAdmission(client, dedup, throttle), RedisAdmission(client, dedup, throttle)
+    assert await a.admit(1, 5) == (True, True, False)
+    assert await b.admit(1, 5) == (False, False, False)  # the same update again: no token taken
+    assert await b.admit(2, 5) == (True, True, False)
+    assert await a.admit(3, 5) == (True, False, True)  # over the limit: warned once
+    assert await b.admit(4, 5) == (True, False, False)
+    assert await throttle.hit(6) == (True, False)  # the same buckets as the throttle's own
+    assert await dedup.first_time(4) is False
 
 
 async def test_memory_backends_behave_alike() -> None:
