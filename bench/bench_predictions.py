@@ -15,7 +15,9 @@ Bot API calls as a paid run (answerCallbackQuery with a text, then editMessageTe
 before and after the bot; the faster of the two is the ceiling. Also printed: a plain aiogram
 echo (no middlewares, one call), and (b) a naive paid path (two transactions, one model call per
 request, no Telegram side). Each line: updates per second, process CPU per update (the model's
-and the database driver's threads included), latency from the burst's start to each reply.
+and the database driver's threads included), both as ratios to (a) ("by CPU": (a)'s CPU per
+update over the line's, steadier when other work on the host takes turns on its cores), and
+latency from the burst's start to each reply.
 Training runs in a subprocess, so the RSS printed is the bot's. Exits non-zero unless every
 prediction completed, every echo was answered and the ledger reconciles.
 """
@@ -356,7 +358,10 @@ async def run(args: argparse.Namespace) -> int:
 
 
 def row(label: str, burst: Burst, floor: Burst) -> str:
-    return f"{label:44}{burst.rate:11.0f}{burst.cpu_us:15.0f}{burst.rate / floor.rate:14.2f}"
+    return (
+        f"{label:44}{burst.rate:11.0f}{burst.cpu_us:15.0f}{burst.rate / floor.rate:8.2f}"
+        f"{floor.cpu_us / burst.cpu_us:9.2f}"
+    )
 
 
 async def _run(args: argparse.Namespace, workdir: Path, models: Path, url: str) -> int:
@@ -400,14 +405,15 @@ async def _run(args: argparse.Namespace, workdir: Path, models: Path, url: str) 
             f"\n{n} users press Confirm at once · model {args.model} · {backend} · "
             f"batching {'off' if args.no_batching else 'on'} · requests encoded, answers parsed"
         )
-        print(f"{'':44}{'per second':>11}{'CPU µs/update':>15}{'vs (a)':>14}")
+        print(f"{'':44}{'per second':>11}{'CPU µs/update':>15}{'vs (a)':>8}{'by CPU':>9}")
         print(row("(a) echo ceiling: bot middlewares, 2 calls", floor, floor))
         print(row("    plain aiogram echo, 1 call", plain, floor))
         print(row("paid predictions, this bot", bot, floor))
         print(row("(b) naive paid path", naive, floor))
         print(
             f"(a) before and after the bot: {echo1.rate:.0f}/s and {echo2.rate:.0f}/s · "
-            f"paid predictions / echo ceiling: {bot.rate / floor.rate:.2f} · "
+            f"paid predictions / echo ceiling: {bot.rate / floor.rate:.2f} "
+            f"(by CPU per update: {floor.cpu_us / bot.cpu_us:.2f}) · "
             f"speed-up over naive: {bot.rate / naive.rate:.1f}x"
         )
         print("latency from the burst's start to each reply:")
