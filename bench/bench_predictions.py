@@ -1,14 +1,25 @@
-"""Paid predictions per second through the whole bot, with the echo ceiling and a naive path.
+"""Paid predictions per second through the whole bot, against an echo ceiling and a naive path.
 
     python -m bench.bench_predictions [--users 500] [--model cancer_rf] [--no-batching]
                                       [--postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
 
 N users each sit on the confirmation screen; all press Confirm at once. Each update goes through
-the real Dispatcher (LocalSession instead of the network), the real database (SQLite file, or a
-fresh PostgreSQL database), a real charge, a real model run and the reply. Printed side by side:
-(a) aiogram's ceiling: a trivial echo handler, same session; (b) a naive paid path: one model call
-per request and one transaction per SQL statement. Exits non-zero unless every prediction
-completed and the ledger reconciles.
+the real Dispatcher, the real database (SQLite file, or a fresh PostgreSQL database), a real
+charge, a real model run and the reply. Bot API calls go through WireSession: each request is
+encoded as aiohttp would send it and each answer parsed from Telegram's JSON, with no socket.
+
+The floor is (a), the echo ceiling: the same Confirm press of a registered user, through the
+bot's Dispatcher and all its middlewares (de-duplication, throttling, the user's row, dialog
+state and per-user isolation, log context), answered by an echo handler that makes the same two
+Bot API calls as a paid run (answerCallbackQuery with a text, then editMessageText). It runs
+before and after the bot; the faster of the two is the ceiling. Also printed: a plain aiogram
+echo (no middlewares, one call), and (b) a naive paid path (two transactions, one model call per
+request, no Telegram side). Each line: updates per second, process CPU per update (the model's
+and the database driver's threads included), both as ratios to (a) ("by CPU": (a)'s CPU per
+update over the line's, steadier when other work on the host takes turns on its cores), and
+latency from the burst's start to each reply.
+Training runs in a subprocess, so the RSS printed is the bot's. Exits non-zero unless every
+prediction completed, every echo was answered and the ledger reconciles.
 """
 
 from __future__ import annotations
@@ -18,18 +29,21 @@ import asyncio
 import logging
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aiogram import Dispatcher, Router
 from aiogram.fsm.storage.base import StorageKey
-from aiogram.types import Message, Update
+from aiogram.methods import EditMessageText, SendMessage
+from aiogram.types import CallbackQuery, Message, Update
 from argon2 import PasswordHasher
 from sqlalchemy import Numeric, cast, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -39,7 +53,7 @@ from bot.app import run as run_loop
 from bot.callbacks import ConfirmCD
 from bot.config import Settings
 from bot.dispatcher import create_bot, create_dispatcher
-from bot.local_session import LocalSession
+from bot.local_session import WireSession
 from bot.scale import Shared
 from bot.states import Predict
 from db.accounts import Passwords, register
@@ -47,7 +61,6 @@ from db.ledger import reconcile
 from db.models import Model, Prediction, Transaction, User
 from ml.executor import MLExecutor
 from ml.inputs import encode
-from ml.train import build_catalogue
 
 REPO = Path(__file__).resolve().parent.parent
 TG_BASE = 900_000_000
@@ -65,11 +78,17 @@ def positive_int(text: str) -> int:
 
 
 def built_catalogue(workdir: Path) -> Path:
-    """The built-in models, trained afresh into `workdir`/models (as a first start does)."""
+    """The built-in models, trained afresh into `workdir`/models (as a first start does), in a
+    subprocess: training's memory is not the bot's, and would otherwise be its peak RSS."""
     models = workdir / "models"
     models.mkdir()
     shutil.copy(REPO / "models_store" / "catalogue.toml", models / "catalogue.toml")
-    build_catalogue(models)
+    subprocess.run(
+        [sys.executable, "-m", "ml.train", "--models-dir", str(models)],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
     return models
 
 
@@ -83,6 +102,62 @@ def unknown_model(core: Core, name: str) -> str | None:
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def rss_mib() -> float:
+    """This process's resident memory now (Linux), or its peak where /proc is not there."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return peak_rss_mib()
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@dataclass
+class Burst:
+    """One burst of N updates (or naive runs) started together."""
+
+    n: int
+    wall: float  # seconds, from the burst's start to the last reply
+    cpu: float  # process CPU seconds over the burst, every thread of the process
+    latencies: list[float]  # seconds, from the burst's start to each reply
+
+    @property
+    def rate(self) -> float:
+        return self.n / self.wall
+
+    @property
+    def cpu_us(self) -> float:
+        return self.cpu / self.n * 1e6
+
+    def latency_line(self) -> str:
+        ms = [x * 1000 for x in self.latencies]
+        return (
+            f"p50 {pct(ms, 50):.0f} ms · p95 {pct(ms, 95):.0f} ms · "
+            f"p99 {pct(ms, 99):.0f} ms · max {max(ms):.0f} ms"
+        )
+
+
+async def timed_burst(jobs: Sequence[Awaitable[Any]]) -> Burst:
+    """Start all `jobs` at once; each one's latency runs from the burst's start to its end (the
+    reply is its last step), so waiting for a turn counts."""
+    latencies: list[float] = []
+    cpu = time.process_time()
+    started = time.perf_counter()
+
+    async def one(job: Awaitable[Any]) -> None:
+        await job
+        latencies.append(time.perf_counter() - started)
+
+    await asyncio.gather(*(one(job) for job in jobs))
+    wall = time.perf_counter() - started
+    return Burst(len(jobs), wall, time.process_time() - cpu, latencies)
 
 
 async def make_users(core: Core, n: int) -> list[int]:
@@ -102,6 +177,7 @@ async def make_users(core: Core, n: int) -> list[int]:
 
 
 def confirm_update(bot: Any, i: int, nonce: str) -> Update:
+    """User `i` (TG_BASE + i) presses Confirm on their confirmation screen."""
     tg = TG_BASE + i
     user = {"id": tg, "is_bot": False, "first_name": "B", "language_code": "en"}
     return Update.model_validate(
@@ -124,8 +200,13 @@ def confirm_update(bot: Any, i: int, nonce: str) -> Update:
     )
 
 
-async def bench_bot(core: Core, n: int, model: str) -> tuple[float, list[float], int]:
-    session = LocalSession(enforce_rules=False)
+def sent_texts(session: WireSession, marker: str) -> int:
+    return sum(1 for c in session.calls if isinstance(c, (SendMessage, EditMessageText)) and marker in c.text)
+
+
+async def bench_bot(core: Core, first: int, n: int, model: str) -> tuple[Burst, int]:
+    """Users first..first+n-1 press Confirm at once; returns the burst and how many results were sent."""
+    session = WireSession()
     bot = create_bot("42:BENCH", session=session)
     shared = Shared(core.settings)
     dp = create_dispatcher(core, shared=shared)
@@ -133,29 +214,46 @@ async def bench_bot(core: Core, n: int, model: str) -> tuple[float, list[float],
     values = {f.name: f.example for f in meta.features}
     async with core.session_factory() as db:  # the price the confirmation screen showed
         cost = str(await db.scalar(select(Model.cost).where(Model.name == model)))
-    for i in range(n):
+    for i in range(first, first + n):
         key = StorageKey(bot_id=bot.id, chat_id=TG_BASE + i, user_id=TG_BASE + i)
         await shared.storage.set_state(key, Predict.confirm)
         await shared.storage.set_data(key, {"model": model, "values": values, "nonce": f"n{i}", "cost": cost})
-    updates = [confirm_update(bot, i, f"n{i}") for i in range(n)]
-    latencies: list[float] = []
-
-    async def one(u: Update) -> None:
-        t0 = time.perf_counter()
-        await dp.feed_update(bot, u)
-        latencies.append(time.perf_counter() - t0)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(one(u) for u in updates))
-    wall = time.perf_counter() - started
+    updates = [confirm_update(bot, i, f"n{i}") for i in range(first, first + n)]
+    burst = await timed_burst([dp.feed_update(bot, u) for u in updates])
     await shared.close()
-    results = sum(1 for c in session.calls if "Prediction: <b>" in (getattr(c, "text", "") or ""))
-    return wall, latencies, results
+    return burst, sent_texts(session, "Prediction: <b>")
 
 
-async def bench_echo(n: int) -> float:
-    session = LocalSession(enforce_rules=False)
+def echo_router() -> Router:
+    """What a paid run does on the Telegram side, and nothing else: a toast, then the edit."""
+    router = Router(name="echo")
+
+    @router.callback_query()
+    async def echo(query: CallbackQuery) -> None:
+        await query.answer("Running…")
+        if isinstance(query.message, Message):
+            await query.message.edit_text(f"✅ <b>Echo</b> · update #{query.id}\nEcho: <b>{query.data}</b>")
+
+    return router
+
+
+async def bench_echo(core: Core, first: int, n: int, fsm_path: Path) -> tuple[Burst, int]:
+    """The floor: users first..first+n-1 press Confirm, through the bot's Dispatcher and
+    middlewares, answered by `echo_router`; returns the burst and how many edits were sent."""
+    session = WireSession()
     bot = create_bot("42:ECHO", session=session)
+    shared = Shared(core.settings.model_copy(update={"fsm_path": fsm_path}))
+    dp = create_dispatcher(core, shared=shared, routers=[echo_router()])
+    updates = [confirm_update(bot, i, f"e{i}") for i in range(first, first + n)]
+    burst = await timed_burst([dp.feed_update(bot, u) for u in updates])
+    await shared.close()
+    return burst, sent_texts(session, "Echo: <b>")
+
+
+async def bench_plain_echo(n: int) -> Burst:
+    """aiogram alone: a plain Dispatcher, a message echoed with one call."""
+    session = WireSession()
+    bot = create_bot("42:PLAIN", session=session)
     router = Router()
 
     @router.message()
@@ -180,13 +278,12 @@ async def bench_echo(n: int) -> float:
         )
         for i in range(1, n + 1)
     ]
-    started = time.perf_counter()
-    await asyncio.gather(*(dp.feed_update(bot, u) for u in updates))
-    return n / (time.perf_counter() - started)
+    return await timed_burst([dp.feed_update(bot, u) for u in updates])
 
 
-async def bench_naive(core: Core, user_ids: list[int], model: str) -> float:
-    """One model call per request, one transaction per statement."""
+async def bench_naive(core: Core, user_ids: list[int], model: str) -> Burst:
+    """What a first version would do: one model call per request; a transaction for the charge,
+    the pending prediction and its ledger row, and another for the result."""
     executor = MLExecutor(core.registry, core.settings.ml_workers, batching=False)
     meta = core.registry.meta(model)
     values = {f.name: f.example for f in meta.features}
@@ -197,18 +294,18 @@ async def bench_naive(core: Core, user_ids: list[int], model: str) -> float:
     async def one(uid: int) -> None:
         sf = core.session_factory
         async with sf() as s, s.begin():
+            charged = await s.execute(
+                update(User)
+                .where(User.id == uid, User.balance >= model_row.cost)
+                .values(balance=func.round(cast(User.balance - model_row.cost, Numeric), 2))
+            )
+            if charged.rowcount != 1:  # type: ignore[attr-defined]
+                raise RuntimeError(f"user {uid} could not pay")
             pid = await s.scalar(
                 insert(Prediction)
                 .values(user_id=uid, model_id=model_row.id, input_data=values, status="pending")
                 .returning(Prediction.id)
             )
-        async with sf() as s, s.begin():
-            await s.execute(
-                update(User)
-                .where(User.id == uid, User.balance >= model_row.cost)
-                .values(balance=func.round(cast(User.balance - model_row.cost, Numeric), 2))
-            )
-        async with sf() as s, s.begin():
             await s.execute(
                 insert(Transaction).values(
                     user_id=uid, amount=-model_row.cost, kind="charge", description="naive", prediction_id=pid
@@ -220,11 +317,9 @@ async def bench_naive(core: Core, user_ids: list[int], model: str) -> float:
                 update(Prediction).where(Prediction.id == pid).values(status="completed", result=result)
             )
 
-    started = time.perf_counter()
-    await asyncio.gather(*(one(uid) for uid in user_ids))
-    wall = time.perf_counter() - started
+    burst = await timed_burst([one(uid) for uid in user_ids])
     executor.shutdown()
-    return len(user_ids) / wall
+    return burst
 
 
 @asynccontextmanager
@@ -233,9 +328,9 @@ async def workspace(prefix: str, postgres: str | None) -> AsyncIterator[tuple[Pa
     there, or a new PostgreSQL database on the `postgres` server; all removed afterwards.
     Yields (folder, models folder, database URL)."""
     workdir = Path(tempfile.mkdtemp(prefix=prefix))
-    models = built_catalogue(workdir)
     pg_db = f"bench_{uuid.uuid4().hex[:10]}" if postgres else None
     try:
+        models = built_catalogue(workdir)
         if postgres and pg_db:
             await _pg_admin(postgres, f'CREATE DATABASE "{pg_db}"')
             url = postgres.rsplit("/", 1)[0] + f"/{pg_db}"
@@ -262,6 +357,13 @@ async def run(args: argparse.Namespace) -> int:
         return await _run(args, workdir, models, url)
 
 
+def row(label: str, burst: Burst, floor: Burst) -> str:
+    return (
+        f"{label:44}{burst.rate:11.0f}{burst.cpu_us:15.0f}{burst.rate / floor.rate:8.2f}"
+        f"{floor.cpu_us / burst.cpu_us:9.2f}"
+    )
+
+
 async def _run(args: argparse.Namespace, workdir: Path, models: Path, url: str) -> int:
     settings = Settings(
         database_url=url,
@@ -278,11 +380,17 @@ async def _run(args: argparse.Namespace, workdir: Path, models: Path, url: str) 
         if error := unknown_model(core, args.model):
             print(error, file=sys.stderr)
             return 2
+        await asyncio.gather(*core.tasks)  # the models' loads: not during a burst
         n = args.users
-        user_ids = await make_users(core, n * 2)  # the first half for the bot, the second for the naive path
-        echo = await bench_echo(n)
-        wall, lat, results = await bench_bot(core, n, args.model)
-        naive = await bench_naive(core, user_ids[n:], args.model)
+        # four groups of n users: echo, the bot, echo again, the naive path
+        user_ids = await make_users(core, n * 4)
+        rss_start = rss_mib()
+        plain = await bench_plain_echo(n)
+        echo1, echoed1 = await bench_echo(core, 0, n, workdir / "fsm-echo1.db")
+        bot, results = await bench_bot(core, n, n, args.model)
+        echo2, echoed2 = await bench_echo(core, 2 * n, n, workdir / "fsm-echo2.db")
+        naive = await bench_naive(core, user_ids[3 * n :], args.model)
+        rss_end = rss_mib()
         async with core.session_factory() as s:
             completed = await s.scalar(
                 select(func.count()).select_from(Prediction).where(Prediction.status == "completed")
@@ -291,28 +399,38 @@ async def _run(args: argparse.Namespace, workdir: Path, models: Path, url: str) 
                 select(func.count()).select_from(Prediction).where(Prediction.status != "completed")
             )
             bad = await reconcile(s)
-        rate = n / wall
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        floor = max(echo1, echo2, key=lambda b: b.rate)
         backend = "PostgreSQL" if args.postgres else "SQLite"
         print(
             f"\n{n} users press Confirm at once · model {args.model} · {backend} · "
-            f"batching {'off' if args.no_batching else 'on'}"
+            f"batching {'off' if args.no_batching else 'on'} · requests encoded, answers parsed"
         )
-        print(f"{'':34}{'per second':>12}")
-        print(f"{'(a) aiogram echo ceiling':34}{echo:12.0f}")
-        print(f"{'paid predictions, this bot':34}{rate:12.0f}")
-        print(f"{'(b) naive paid path':34}{naive:12.0f}")
-        print(f"speed-up over naive: {rate / naive:.1f}x")
+        print(f"{'':44}{'per second':>11}{'CPU µs/update':>15}{'vs (a)':>8}{'by CPU':>9}")
+        print(row("(a) echo ceiling: bot middlewares, 2 calls", floor, floor))
+        print(row("    plain aiogram echo, 1 call", plain, floor))
+        print(row("paid predictions, this bot", bot, floor))
+        print(row("(b) naive paid path", naive, floor))
         print(
-            f"latency update→reply: p50 {pct(lat, 50) * 1000:.0f} ms · p95 {pct(lat, 95) * 1000:.0f} ms · "
-            f"p99 {pct(lat, 99) * 1000:.0f} ms · max {max(lat) * 1000:.0f} ms"
+            f"(a) before and after the bot: {echo1.rate:.0f}/s and {echo2.rate:.0f}/s · "
+            f"paid predictions / echo ceiling: {bot.rate / floor.rate:.2f} "
+            f"(by CPU per update: {floor.cpu_us / bot.cpu_us:.2f}) · "
+            f"speed-up over naive: {bot.rate / naive.rate:.1f}x"
         )
-        print(f"peak RSS: {rss:.0f} MiB")
+        print("latency from the burst's start to each reply:")
+        print(f"  (a) echo ceiling  {floor.latency_line()}")
+        print(f"  this bot          {bot.latency_line()}")
+        print(f"  (b) naive         {naive.latency_line()}")
+        print(
+            f"RSS: {rss_start:.0f} MiB at start (models loaded, users made) · {rss_end:.0f} MiB after the "
+            f"bursts · peak {peak_rss_mib():.0f} MiB (training ran in a subprocess)"
+        )
         print(
             f"check: {results}/{n} results sent, {completed} completed, {pending} not completed, "
             f"ledger {'reconciles' if not bad else f'BROKEN for {len(bad)} users'}"
         )
-        ok = results == n and completed == 2 * n and pending == 0 and not bad
+        if echoed1 + echoed2 != 2 * n:
+            print(f"echo check: {echoed1 + echoed2}/{2 * n} echoes sent")
+        ok = results == n and echoed1 + echoed2 == 2 * n and completed == 2 * n and pending == 0 and not bad
     finally:
         await core.close()
     return 0 if ok else 1

@@ -19,7 +19,13 @@ def test_the_paid_prediction_benchmark_runs_and_checks_the_ledger() -> None:
     done = bench("bench.bench_predictions", "--users", "8")
     assert done.returncode == 0, done.stderr
     assert "check: 8/8 results sent, 16 completed, 0 not completed, ledger reconciles" in done.stdout
-    assert "(a) aiogram echo ceiling" in done.stdout and "(b) naive paid path" in done.stdout
+    for line in (
+        "(a) echo ceiling: bot middlewares, 2 calls",
+        "paid predictions, this bot",
+        "(b) naive paid path",
+    ):
+        assert line in done.stdout
+    assert "paid predictions / echo ceiling: " in done.stdout and "RSS: " in done.stdout
 
 
 def test_the_csv_batch_benchmark_runs_and_checks_the_charge() -> None:
