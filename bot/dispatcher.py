@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiogram import Bot, Dispatcher, Router
@@ -117,9 +117,16 @@ async def on_error(event: ErrorEvent, i18n: I18n, **_: Any) -> bool:
     return True
 
 
-def create_dispatcher(core: Core, shared: Shared | None = None, i18n: I18n | None = None) -> Dispatcher:
+def create_dispatcher(
+    core: Core,
+    shared: Shared | None = None,
+    i18n: I18n | None = None,
+    routers: Sequence[Router] | None = None,
+) -> Dispatcher:
     """The Dispatcher with our middlewares and routers. `shared` holds what processes share
-    (FSM storage, per-user locks, de-duplication, throttling): SQLite/memory or Redis."""
+    (FSM storage, per-user locks, de-duplication, throttling): SQLite/memory or Redis.
+    `routers` replaces the bot's own (`get_routers()`), e.g. a benchmark's echo behind the same
+    middlewares."""
     i18n = i18n or I18n()
     shared = shared or Shared(core.settings)
     dp = Dispatcher(
@@ -140,7 +147,7 @@ def create_dispatcher(core: Core, shared: Shared | None = None, i18n: I18n | Non
     dp.update.outer_middleware(DedupMiddleware(shared.dedup))
     dp.update.outer_middleware(ContextMiddleware(core, i18n))
     dp.update.outer_middleware(ThrottlingMiddleware(shared.throttle, enabled=core.settings.throttle_rate > 0))
-    dp.include_routers(*get_routers())
+    dp.include_routers(*(get_routers() if routers is None else routers))
     run_pure_filters_inline(dp)
     dp.errors.register(on_error)
 
