@@ -323,14 +323,20 @@ async def bench_naive(core: Core, user_ids: list[int], model: str) -> Burst:
 
 
 @asynccontextmanager
-async def workspace(prefix: str, postgres: str | None) -> AsyncIterator[tuple[Path, Path, str]]:
-    """A temporary folder with the built-in catalogue, and an empty database: a SQLite file
-    there, or a new PostgreSQL database on the `postgres` server; all removed afterwards.
-    Yields (folder, models folder, database URL)."""
+async def workspace(
+    prefix: str, postgres: str | None, catalogue: Path | None = None
+) -> AsyncIterator[tuple[Path, Path, str]]:
+    """A temporary folder with the built-in catalogue (trained afresh, or a copy of the built
+    `catalogue`), and an empty database: a SQLite file there, or a new PostgreSQL database on the
+    `postgres` server; all removed afterwards. Yields (folder, models folder, database URL)."""
     workdir = Path(tempfile.mkdtemp(prefix=prefix))
     pg_db = f"bench_{uuid.uuid4().hex[:10]}" if postgres else None
     try:
-        models = built_catalogue(workdir)
+        if catalogue is None:
+            models = built_catalogue(workdir)
+        else:
+            models = workdir / "models"
+            shutil.copytree(catalogue, models)
         if postgres and pg_db:
             await _pg_admin(postgres, f'CREATE DATABASE "{pg_db}"')
             url = postgres.rsplit("/", 1)[0] + f"/{pg_db}"

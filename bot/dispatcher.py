@@ -150,8 +150,9 @@ def create_dispatcher(
     routers: Sequence[Router] | None = None,
 ) -> Dispatcher:
     """The Dispatcher with our middlewares and routers. `shared` holds what processes share
-    (FSM storage, per-user locks, de-duplication, throttling): SQLite/memory or Redis. `routers`
-    replaces the bot's (the benchmark's echo ceiling runs behind the same middlewares)."""
+    (FSM storage, per-user locks, de-duplication, throttling): SQLite/memory or Redis.
+    `routers` replaces the bot's own (`get_routers()`), e.g. a benchmark's echo behind the same
+    middlewares."""
     i18n = i18n or I18n()
     shared = shared or Shared(core.settings)
     dp = Dispatcher(

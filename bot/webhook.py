@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from contextlib import suppress
 from typing import Any
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, Router
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 from sqlalchemy import text
@@ -104,7 +104,9 @@ def create_app(core: Core, bot: Bot, dp: Dispatcher, shared: Shared, i18n: I18n)
     return app
 
 
-async def run_webhook(settings: Settings) -> int:
+async def run_webhook(settings: Settings, routers: Sequence[Router] | None = None) -> int:
+    """Serve until SIGTERM/SIGINT. `routers` replaces the bot's handlers (the webhook benchmark's
+    echo floor runs this same server, middlewares and all, with an echo router)."""
     if not settings.webhook_url or not settings.webhook_secret.get_secret_value():
         log.error("webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET (see .env.example)")
         return 2
@@ -112,7 +114,7 @@ async def run_webhook(settings: Settings) -> int:
     i18n = I18n()
     shared = Shared(settings)
     bot = create_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url, pacer=shared.pacer)
-    dp = create_dispatcher(core, shared=shared, i18n=i18n)
+    dp = create_dispatcher(core, shared=shared, i18n=i18n, routers=routers)
     runner = web.AppRunner(create_app(core, bot, dp, shared, i18n), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
