@@ -14,7 +14,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.tree import DecisionTreeClassifier
 
 from ml import formats
-from ml.executor import MLExecutor, predict_rows
+from ml.executor import MLExecutor, forest_output, predict_rows
 from ml.registry import META_SUFFIX, ModelIntegrityError, ModelNotFound, ModelNotLoaded, ModelRegistry
 from ml.train import RECIPES, SEED, read_built, read_catalogue
 from tests.models_for_tests import as_version, registry_from_files, serve
@@ -71,6 +71,22 @@ def test_regressor_is_useful_on_held_out_samples(models_dir: Path) -> None:
     assert mae == pytest.approx(meta.metrics["mae"], abs=0.01)
     assert mae < float(np.abs(y_test - y_test.mean()).mean())  # beats predicting the mean
     assert meta.metrics["r2"] > 0.3
+
+
+@pytest.mark.parametrize("name", ["cancer_rf", "diabetes_rf"])
+def test_forests_give_scikit_learns_own_numbers_bit_for_bit(models_dir: Path, name: str) -> None:
+    """The forests' fast path (forest_output) sums the trees as scikit-learn does."""
+    est = registry_from_files(models_dir).load(name).estimator
+    bunch = RECIPES[name].load()
+    rng = np.random.default_rng(7)
+    for rows in (bunch.data[:1], bunch.data[:37], bunch.data * rng.uniform(0.5, 1.5, bunch.data.shape)):
+        own = est.predict_proba(rows) if name == "cancer_rf" else est.predict(rows)
+        fast = forest_output(est, np.asarray(rows, dtype=np.float64))
+        assert fast is not None and fast.shape == own.shape and np.array_equal(fast, own)
+    # anything else, or a forest whose parts are not plain trees, takes the estimator's own path
+    assert forest_output(DecisionTreeClassifier().fit([[0], [1]], [0, 1]), np.zeros((1, 1))) is None
+    est.estimators_[3] = DecisionTreeClassifier  # (a class, not a fitted tree)
+    assert forest_output(est, np.asarray(bunch.data[:2], dtype=np.float64)) is None
 
 
 async def test_known_iris_flowers(models_dir: Path) -> None:
