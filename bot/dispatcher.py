@@ -167,7 +167,9 @@ def create_dispatcher(
     gate = PaymentAckGate()
     dp["payment_gate"] = gate
     dp.update.outer_middleware(gate.release)
-    dp.fsm = DialogContextMiddleware(storage=shared.storage, events_isolation=shared.isolation)
+    dp.fsm = DialogContextMiddleware(
+        storage=shared.storage, events_isolation=shared.isolation, dialogs=shared.dialogs
+    )
     dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(LogContextMiddleware(core.inflight))
     throttle = core.settings.throttle_rate > 0

@@ -17,6 +17,7 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 
 from bot.config import Settings
 from bot.pacer import MemoryPace, Pacer, PaceStore, RedisPace
+from bot.redis_dialog import RedisDialogs
 from bot.storage import SQLiteStorage
 
 DEDUP_TTL = 24 * 3600  # Telegram keeps undelivered updates for 24 hours
@@ -156,7 +157,9 @@ class Shared:
             ttl = settings.fsm_ttl_seconds or None
             redis_storage = RedisStorage(self.redis, key_builder=keys, state_ttl=ttl, data_ttl=ttl)
             self.storage: BaseStorage = redis_storage
-            self.isolation: BaseEventIsolation = redis_storage.create_isolation()
+            isolation = redis_storage.create_isolation()
+            self.isolation: BaseEventIsolation = isolation
+            self.dialogs: RedisDialogs | None = RedisDialogs(redis_storage, isolation)
             self.dedup: Dedup = RedisDedup(self.redis, settings.redis_prefix)
             self.throttle: Throttle = RedisThrottle(
                 self.redis, settings.redis_prefix, settings.throttle_rate, settings.throttle_burst
@@ -166,6 +169,7 @@ class Shared:
         else:
             self.storage = SQLiteStorage(settings.fsm_path)
             self.isolation = SimpleEventIsolation()
+            self.dialogs = None
             self.dedup = MemoryDedup()
             self.throttle = MemoryThrottle(settings.throttle_rate, settings.throttle_burst)
             self._admission = None

@@ -16,7 +16,7 @@ import json
 from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import aiosqlite
 from aiogram import Bot
@@ -28,6 +28,9 @@ from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import TelegramObject
 
 from bot.events import is_payment
+
+if TYPE_CHECKING:
+    from bot.redis_dialog import RedisDialogs
 from db.grouping import Coalescer
 
 _SCHEMA = """
@@ -173,7 +176,12 @@ class DialogContext(FSMContext):
 class DialogContextMiddleware(FSMContextMiddleware):
     """aiogram's FSM middleware, handing handlers a DialogContext. A payment does not wait for
     the user's lock: it touches no dialog, and a long CSV batch of the same user must not keep
-    it (and, in polling mode, every update after it) waiting."""
+    it (and, in polling mode, every update after it) waiting. With Redis, `dialogs` locks and
+    reads a user's dialog in one round trip (bot/redis_dialog.py)."""
+
+    def __init__(self, *args: Any, dialogs: RedisDialogs | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.dialogs = dialogs
 
     async def __call__(
         self,
@@ -181,9 +189,16 @@ class DialogContextMiddleware(FSMContextMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        if not is_payment(event):
+        if not is_payment(event) and self.dialogs is None:
             return await super().__call__(handler, event, data)
         context = self.resolve_event_context(cast(Bot, data["bot"]), data)
+        if not is_payment(event) and self.dialogs is not None:
+            data["fsm_storage"] = self.storage
+            if context is None:
+                return await handler(event, data)
+            async with self.dialogs.locked(context.key) as dialog:  # lock and read: one round trip
+                data.update({"state": dialog, "raw_state": await dialog.get_state()})
+                return await handler(event, data)
         data["fsm_storage"] = self.storage
         if context is not None:
             data.update({"state": context, "raw_state": await context.get_state()})
