@@ -3,16 +3,20 @@
 - update de-duplication (Telegram may deliver an update twice, or to two processes),
 - per-user flood control (a token bucket),
 - FSM storage and per-user event isolation (aiogram's RedisStorage and RedisEventIsolation).
+
+What is kept per user in memory is freed or capped: the bot meets users without end.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
-from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
-from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder, StorageKey
 
 from bot.config import Settings
 from bot.storage import SQLiteStorage
@@ -61,6 +65,47 @@ class MemoryThrottle:
             return False, not warned
         self._buckets[user_id] = (tokens - 1, now, False)
         return True, False
+
+
+class UserLocks(BaseEventIsolation):
+    """One update at a time per key (user and chat), like aiogram's SimpleEventIsolation, whose
+    locks are never freed (one per user ever seen, about 360 bytes each). Here a key's lock lives
+    while an update holds it or waits for it, and goes with the last of them. Waiters are served
+    in the order they came (asyncio.Lock's fairness)."""
+
+    def __init__(self) -> None:
+        # key -> (its lock, how many updates hold it or wait for it)
+        self._locks: dict[StorageKey, _KeyLock] = {}
+
+    @property
+    def in_use(self) -> int:
+        """How many keys have an update holding or waiting for their lock."""
+        return len(self._locks)
+
+    @asynccontextmanager
+    async def lock(self, key: StorageKey) -> AsyncIterator[None]:
+        entry = self._locks.get(key)
+        if entry is None:
+            entry = self._locks[key] = _KeyLock()
+        entry.users += 1
+        try:
+            async with entry.lock:
+                yield
+        finally:  # also when cancelled while waiting
+            entry.users -= 1
+            if not entry.users:
+                del self._locks[key]
+
+    async def close(self) -> None:
+        pass  # nothing to free: each lock goes with its last user
+
+
+class _KeyLock:
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0
 
 
 class RedisDedup:
@@ -138,7 +183,7 @@ class Shared:
             )
         else:
             self.storage = SQLiteStorage(settings.fsm_path)
-            self.isolation = SimpleEventIsolation()
+            self.isolation = UserLocks()
             self.dedup = MemoryDedup()
             self.throttle = MemoryThrottle(settings.throttle_rate, settings.throttle_burst)
 
