@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
@@ -49,22 +49,45 @@ class MemoryDedup:
 
 
 class MemoryThrottle:
-    def __init__(self, rate: float, burst: int) -> None:
+    """Only buckets that are not full are kept: a full one is the same as none. A bucket refills
+    within burst/rate seconds, so what is kept is about the users of the last few seconds; past
+    `size` buckets, the least recently hit go first (the fullest: not whoever floods now)."""
+
+    def __init__(
+        self, rate: float, burst: int, size: int = 100_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.rate = rate
         self.burst = burst
-        self._buckets: dict[int, tuple[float, float, bool]] = {}
+        self.size = size
+        self.clock = clock
+        # user id -> (tokens, time of the last hit, warned), the least recently hit first
+        self._buckets: OrderedDict[int, tuple[float, float, bool]] = OrderedDict()
+
+    @property
+    def tracked(self) -> int:
+        """How many users have a bucket kept (not full)."""
+        return len(self._buckets)
 
     async def hit(self, user_id: int) -> tuple[bool, bool]:
-        now = time.monotonic()
-        tokens, last, warned = self._buckets.get(user_id, (float(self.burst), now, False))
+        now = self.clock()
+        tokens, last, warned = self._buckets.pop(user_id, (float(self.burst), now, False))
         tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-        if len(self._buckets) > 100_000:
-            self._buckets.clear()
         if tokens < 1:
             self._buckets[user_id] = (tokens, now, True)
-            return False, not warned
-        self._buckets[user_id] = (tokens - 1, now, False)
-        return True, False
+            allowed, warn = False, not warned
+        else:
+            self._buckets[user_id] = (tokens - 1, now, False)
+            allowed, warn = True, False
+        self._forget_oldest(now)
+        return allowed, warn
+
+    def _forget_oldest(self, now: float) -> None:
+        # From the old end, while full (or too many): each bucket goes once, O(1) a hit on average.
+        while self._buckets:
+            user_id, (tokens, last, _) = next(iter(self._buckets.items()))
+            if len(self._buckets) <= self.size and tokens + (now - last) * self.rate < self.burst:
+                return
+            del self._buckets[user_id]
 
 
 class UserLocks(BaseEventIsolation):
