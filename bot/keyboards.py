@@ -29,9 +29,9 @@ MAX_WIDTH = 8  # buttons per row, as Telegram allows
 
 
 @functools.lru_cache(maxsize=4096)
-def _button(text: str, data: str) -> InlineKeyboardButton:
-    # Most buttons are the same few (menu, back, cancel...) in each language: build each once.
-    # Safe to share: a markup is only ever serialized, never changed.
+def shared_button(text: str, data: str) -> InlineKeyboardButton:
+    """Most buttons are the same few (menu, back, cancel...) in each language: each is built once.
+    Safe to share: a markup is only ever serialized, never changed."""
     return InlineKeyboardButton(text=text, callback_data=data)
 
 
@@ -45,9 +45,12 @@ class Keyboard:
     def __init__(self) -> None:
         self._rows: list[list[InlineKeyboardButton]] = []
 
-    def button(self, text: str, callback_data: CallbackData) -> Keyboard:
-        """Append to the last row while it has room, like the builder's `button`."""
-        btn = _button(text, callback_data.pack())
+    def button(self, text: str, callback_data: CallbackData, *, unique: bool = False) -> Keyboard:
+        """Append to the last row while it has room, like the builder's `button`. A `unique`
+        button (one prediction's Repeat, one confirmation's nonce) is built for this keyboard
+        alone: cached, it would be used once and push a common button out of the cache."""
+        data = callback_data.pack()
+        btn = InlineKeyboardButton(text=text, callback_data=data) if unique else shared_button(text, data)
         if self._rows and len(self._rows[-1]) < MAX_WIDTH:
             self._rows[-1].append(btn)
         else:
@@ -96,7 +99,11 @@ def cancel_kb(t: Translator) -> InlineKeyboardMarkup:
 def username_kb(t: Translator, suggestion: str | None) -> InlineKeyboardMarkup:
     b = Keyboard()
     if suggestion:
-        b.button(text=t("btn_use_username", username=suggestion), callback_data=RegCD(action="use_tg"))
+        b.button(
+            text=t("btn_use_username", username=suggestion),
+            callback_data=RegCD(action="use_tg"),
+            unique=True,
+        )
     b.button(text=t("btn_cancel"), callback_data=CancelCD())
     b.adjust(1)
     return b.as_markup()
@@ -158,11 +165,12 @@ def confirm_kb(
         b.button(
             text=t("btn_confirm", cost=money(cost)),
             callback_data=ConfirmCD(action="batch" if batch else "run", nonce=nonce),
+            unique=True,
         )
     else:
         b.button(text=t("btn_topup"), callback_data=MenuCD(action="topup"))
     if not batch:
-        b.button(text=t("btn_edit"), callback_data=ConfirmCD(action="edit", nonce=nonce))
+        b.button(text=t("btn_edit"), callback_data=ConfirmCD(action="edit", nonce=nonce), unique=True)
     b.button(text=t("btn_cancel"), callback_data=CancelCD())
     b.adjust(1)
     return b.as_markup()
@@ -170,7 +178,7 @@ def confirm_kb(
 
 def result_kb(t: Translator, prediction_id: int, model_name: str) -> InlineKeyboardMarkup:
     b = Keyboard()
-    b.button(text=t("btn_repeat"), callback_data=PredCD(action="repeat", id=prediction_id))
+    b.button(text=t("btn_repeat"), callback_data=PredCD(action="repeat", id=prediction_id), unique=True)
     b.button(text=t("btn_other_model"), callback_data=MenuCD(action="predict"))
     b.button(text=t("btn_menu"), callback_data=MenuCD(action="main"))
     b.adjust(1, 2)
@@ -203,7 +211,7 @@ def history_kb(
 ) -> InlineKeyboardMarkup:
     b = Keyboard()
     for pred_id, label in items:
-        b.button(text=label, callback_data=PredCD(action="show", id=pred_id))
+        b.button(text=label, callback_data=PredCD(action="show", id=pred_id), unique=True)
     b.adjust(1)
     add_pager(b, "preds", page, pages)
     b2 = Keyboard()
@@ -226,7 +234,7 @@ def transactions_kb(t: Translator, page: int, pages: int) -> InlineKeyboardMarku
 def prediction_kb(t: Translator, prediction_id: int, repeatable: bool) -> InlineKeyboardMarkup:
     b = Keyboard()
     if repeatable:
-        b.button(text=t("btn_repeat"), callback_data=PredCD(action="repeat", id=prediction_id))
+        b.button(text=t("btn_repeat"), callback_data=PredCD(action="repeat", id=prediction_id), unique=True)
     b.button(text=t("btn_back_history"), callback_data=PageCD(kind="preds", page=0))
     b.adjust(1)
     return b.as_markup()
@@ -259,7 +267,7 @@ def users_kb(
 ) -> InlineKeyboardMarkup:
     b = Keyboard()
     for uid, label in items:
-        b.button(text=label, callback_data=AdminCD(action="user", arg=str(uid)))
+        b.button(text=label, callback_data=AdminCD(action="user", arg=str(uid)), unique=True)
     b.adjust(1)
     add_pager(b, "users", page, pages, query)
     b2 = Keyboard()
@@ -273,6 +281,7 @@ def user_card_kb(t: Translator, user_id: int, disabled: bool) -> InlineKeyboardM
     b.button(
         text=t("btn_adm_enable") if disabled else t("btn_adm_disable"),
         callback_data=AdminCD(action="toggle_user", arg=str(user_id)),
+        unique=True,
     )
     b.button(text=t("btn_adm_users"), callback_data=PageCD(kind="users", page=0))
     b.adjust(1)
@@ -292,7 +301,7 @@ def admin_models_kb(t: Translator, models: Sequence[tuple[str, bool]]) -> Inline
 
 def broadcast_kb(t: Translator, draft: str) -> InlineKeyboardMarkup:
     b = Keyboard()
-    b.button(text=t("btn_send"), callback_data=AdminCD(action="broadcast_send", arg=draft))
+    b.button(text=t("btn_send"), callback_data=AdminCD(action="broadcast_send", arg=draft), unique=True)
     b.button(text=t("btn_cancel"), callback_data=CancelCD())
     b.adjust(1)
     return b.as_markup()

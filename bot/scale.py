@@ -4,16 +4,20 @@
 - per-user flood control (a token bucket),
 - FSM storage and per-user event isolation (aiogram's RedisStorage and RedisEventIsolation),
 - the pace of outgoing messages under Telegram's flood limits (bot/pacer.py).
+
+What is kept per user in memory is freed or capped: the bot meets users without end.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
-from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
-from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder, StorageKey
 
 from bot.config import Settings
 from bot.pacer import MemoryPace, Pacer, PaceStore, RedisPace
@@ -48,22 +52,86 @@ class MemoryDedup:
 
 
 class MemoryThrottle:
-    def __init__(self, rate: float, burst: int) -> None:
+    """Only buckets that are not full are kept: a full one is the same as none. A bucket refills
+    within burst/rate seconds, so what is kept is about the users of the last few seconds; past
+    `size` buckets, the least recently hit go first (the fullest: not whoever floods now)."""
+
+    def __init__(
+        self, rate: float, burst: int, size: int = 100_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.rate = rate
         self.burst = burst
-        self._buckets: dict[int, tuple[float, float, bool]] = {}
+        self.size = size
+        self.clock = clock
+        # user id -> (tokens, time of the last hit, warned), the least recently hit first
+        self._buckets: OrderedDict[int, tuple[float, float, bool]] = OrderedDict()
+
+    @property
+    def tracked(self) -> int:
+        """How many users have a bucket kept (not full)."""
+        return len(self._buckets)
 
     async def hit(self, user_id: int) -> tuple[bool, bool]:
-        now = time.monotonic()
-        tokens, last, warned = self._buckets.get(user_id, (float(self.burst), now, False))
+        now = self.clock()
+        tokens, last, warned = self._buckets.pop(user_id, (float(self.burst), now, False))
         tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-        if len(self._buckets) > 100_000:
-            self._buckets.clear()
         if tokens < 1:
             self._buckets[user_id] = (tokens, now, True)
-            return False, not warned
-        self._buckets[user_id] = (tokens - 1, now, False)
-        return True, False
+            allowed, warn = False, not warned
+        else:
+            self._buckets[user_id] = (tokens - 1, now, False)
+            allowed, warn = True, False
+        self._forget_oldest(now)
+        return allowed, warn
+
+    def _forget_oldest(self, now: float) -> None:
+        # From the old end, while full (or too many): each bucket goes once, O(1) a hit on average.
+        while self._buckets:
+            user_id, (tokens, last, _) = next(iter(self._buckets.items()))
+            if len(self._buckets) <= self.size and tokens + (now - last) * self.rate < self.burst:
+                return
+            del self._buckets[user_id]
+
+
+class UserLocks(BaseEventIsolation):
+    """One update at a time per key (user and chat), like aiogram's SimpleEventIsolation, whose
+    locks are never freed (one per user ever seen, about 360 bytes each). Here a key's lock lives
+    while an update holds it or waits for it, and goes with the last of them. Waiters are served
+    in the order they came (asyncio.Lock's fairness)."""
+
+    def __init__(self) -> None:
+        # key -> (its lock, how many updates hold it or wait for it)
+        self._locks: dict[StorageKey, _KeyLock] = {}
+
+    @property
+    def in_use(self) -> int:
+        """How many keys have an update holding or waiting for their lock."""
+        return len(self._locks)
+
+    @asynccontextmanager
+    async def lock(self, key: StorageKey) -> AsyncIterator[None]:
+        entry = self._locks.get(key)
+        if entry is None:
+            entry = self._locks[key] = _KeyLock()
+        entry.users += 1
+        try:
+            async with entry.lock:
+                yield
+        finally:  # also when cancelled while waiting
+            entry.users -= 1
+            if not entry.users:
+                del self._locks[key]
+
+    async def close(self) -> None:
+        pass  # nothing to free: each lock goes with its last user
+
+
+class _KeyLock:
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0
 
 
 class RedisDedup:
@@ -168,7 +236,7 @@ class Shared:
             pace: PaceStore = RedisPace(self.redis, settings.redis_prefix, settings.pace_global_per_second)
         else:
             self.storage = SQLiteStorage(settings.fsm_path)
-            self.isolation = SimpleEventIsolation()
+            self.isolation = UserLocks()
             self.dialogs = None
             self.dedup = MemoryDedup()
             self.throttle = MemoryThrottle(settings.throttle_rate, settings.throttle_burst)

@@ -93,6 +93,11 @@ class SQLiteStorage(BaseStorage):
         return [found.get(key, (None, _EMPTY)) for key in keys]
 
     # -- the cache -----------------------------------------------------------------------------
+    @property
+    def cached_keys(self) -> int:
+        """Keys served from memory (at most `cache_size`, and those with a write under way)."""
+        return len(self._cache)
+
     async def _get(self, key: str) -> tuple[str | None, str]:
         entry = self._cache.get(key)
         if entry is not None:
@@ -100,7 +105,9 @@ class SQLiteStorage(BaseStorage):
             return entry
         loaded = await self._read(key)
         # A write that happened while we read is newer than what we read: keep it.
-        return self._cache.setdefault(key, loaded)
+        entry = self._cache.setdefault(key, loaded)
+        self._trim()  # most updates only read (users not in a dialog): the cap holds for them too
+        return entry
 
     async def _put(self, key: str, state: str | None, data: str) -> None:
         self._cache[key] = (state, data)

@@ -53,6 +53,17 @@ async def test_a_small_cache_evicts_and_reads_back(tmp_path: Path) -> None:
     await storage.close()
 
 
+async def test_reads_alone_keep_the_cache_to_its_size(tmp_path: Path) -> None:
+    """Most updates only read (every update reads its user's state; most users are in no dialog)."""
+    storage = SQLiteStorage(tmp_path / "fsm.db", cache_size=3)
+    await storage.set_state(key(1), Predict.value)
+    states = [await storage.get_state(key(i)) for i in range(10)]
+    assert storage.cached_keys <= 3
+    assert states[1] == Predict.value.state and states.count(None) == 9
+    assert await storage.get_state(key(1)) == Predict.value.state  # read back from disk
+    await storage.close()
+
+
 async def test_clearing_a_dialog_is_one_write_and_persists(tmp_path: Path, core: object) -> None:
     storage = SQLiteStorage(tmp_path / "fsm.db")
     await storage.set_state(key(1), Predict.confirm)
