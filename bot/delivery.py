@@ -157,8 +157,7 @@ class WebhookAnswers(BaseRequestMiddleware):
 
 def webhook_reply(method: AnswerCallbackQuery) -> dict[str, Any]:
     """The JSON body that has Telegram run `method` (only the fields that are set)."""
-    body = method.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
-    return {"method": method.__api_method__, **{k: v for k, v in body.items() if v is not None}}
+    return {"method": method.__api_method__, **method.model_dump(mode="json", exclude_none=True)}
 
 
 class PaymentFirstRequestHandler(SimpleRequestHandler):
