@@ -47,3 +47,10 @@ def test_the_model_format_benchmark_runs_and_compares_the_files() -> None:
     lines = [line.split()[0] for line in done.stdout.splitlines() if line[:1].isalpha()]
     assert {"iris_logreg", "cancer_rf", "wine_gb", "diabetes_rf"} <= set(lines)
     assert "the results are identical" in done.stdout
+
+
+def test_the_middleware_benchmark_takes_each_one_away_and_still_echoes() -> None:
+    done = bench("bench.bench_middlewares", "--users", "6", "--rounds", "1")
+    assert done.returncode == 0, done.stderr
+    assert "every middleware" in done.stdout and "without any" in done.stdout
+    assert "without de-duplication (+ throttle verdict)" in done.stdout
