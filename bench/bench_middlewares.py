@@ -101,11 +101,11 @@ async def run(args: argparse.Namespace) -> int:
     median = {v: statistics.median(values) for v, values in cpu.items()}
     full = median["all"]
     print(f"\n{n} Confirm presses a round, {args.rounds} rounds · the fair echo · SQLite · WireSession")
-    print(f"{'':40}{'CPU µs/update':>14}{'its cost':>10}")
-    print(f"{'every middleware':40}{full:14.0f}")
+    print(f"{'':46}{'CPU µs/update':>14}{'its cost':>10}")
+    print(f"{'every middleware':46}{full:14.0f}")
     for name in MIDDLEWARES:
-        print(f"{'without ' + name:40}{median[name]:14.0f}{full - median[name]:10.0f}")
-    print(f"{'without any':40}{median['none']:14.0f}{full - median['none']:10.0f}")
+        print(f"{'without ' + name:46}{median[name]:14.0f}{full - median[name]:10.0f}")
+    print(f"{'without any':46}{median['none']:14.0f}{full - median['none']:10.0f}")
     spread = max(statistics.pstdev(v) for v in cpu.values())
     print(f"(medians of {args.rounds}; the largest spread of one variant's rounds: ±{spread:.0f} µs)")
     return 0
