@@ -1,25 +1,27 @@
 """A Bot API server over HTTP for the webhook benchmark: answers like Telegram, notes when each
 user's result arrives, and (optionally) enforces Telegram's flood limits the way Telegram does.
 
-Limits, as token buckets over the methods that send or edit a message (send* but
-sendChatAction, edit*, copyMessage(s), forwardMessage(s); not answerCallbackQuery):
-overall `global_rate`/s (bucket of as many), per chat `chat_rate`/s (bucket of `chat_burst`),
-and per group chat (negative id) `group_per_minute`/min besides. A call over a limit is
-answered 429 with `retry_after` (whole seconds, at least 1) and not delivered.
+Limits: bot/telegram_rules.FloodLimits (the same flood control the tests' in-process Bot API
+applies), token buckets over the methods that send or edit a message (send* but
+sendChatAction, edit*, copy*, forward*; not answerCallbackQuery): overall `global_rate`/s
+(bucket of as many), per chat `chat_rate`/s (bucket of `chat_burst`), per group chat (negative
+id) `group_per_minute`/min. A call over a limit is answered 429 with `retry_after` (whole
+seconds, at least 1) and not delivered.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import math
 import socket
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+
+from bot.telegram_rules import FloodLimits, counts_as_message
 
 BOT_ID = 4242
 BOT = {"id": BOT_ID, "is_bot": True, "first_name": "Predict Bot", "username": "predict_bot"}
@@ -31,37 +33,6 @@ class Limits:
     chat_rate: float = 1.0
     chat_burst: int = 3
     group_per_minute: float = 20.0
-
-
-@dataclass
-class Bucket:
-    rate: float  # tokens per second
-    size: float
-    tokens: float = -1.0  # full at first
-    stamp: float = field(default_factory=time.monotonic)
-
-    def wait(self, now: float) -> float:
-        """Seconds until a token is there (0: there is one now)."""
-        if self.tokens < 0:
-            self.tokens = self.size
-        self.tokens = min(self.size, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
-
-    def take(self) -> None:
-        self.tokens -= 1
-
-
-def counts_as_message(method: str) -> bool:
-    """Does Telegram's flood control count this (lower-case) method?"""
-    if method == "sendchataction":
-        return False
-    return method.startswith(("send", "edit")) or method in {
-        "copymessage",
-        "copymessages",
-        "forwardmessage",
-        "forwardmessages",
-    }
 
 
 class FakeTelegram:
@@ -76,9 +47,17 @@ class FakeTelegram:
         self.done = asyncio.Event()
         self.methods: Counter[str] = Counter()
         self.refused = 0  # 429s answered
-        self._global = Bucket(limits.global_rate, limits.global_rate) if limits else None
-        self._chats: dict[int, Bucket] = {}
-        self._groups: dict[int, Bucket] = {}
+        self._flood = (
+            FloodLimits(
+                global_rate=limits.global_rate,
+                global_burst=max(1, round(limits.global_rate)),
+                chat_rate=limits.chat_rate,
+                chat_burst=limits.chat_burst,
+                group_per_minute=limits.group_per_minute,
+            )
+            if limits
+            else None
+        )
         self._ids = 10_000
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -99,23 +78,6 @@ class FakeTelegram:
             await self._runner.cleanup()
             self._runner = None
 
-    def _retry_after(self, chat_id: int) -> int:
-        """0 if a message to `chat_id` may go now (and it is counted), else the seconds to wait."""
-        assert self.limits is not None and self._global is not None
-        now = time.monotonic()
-        buckets = [self._global]
-        limits = self.limits
-        buckets.append(self._chats.setdefault(chat_id, Bucket(limits.chat_rate, limits.chat_burst)))
-        if chat_id < 0:
-            per_second = limits.group_per_minute / 60
-            buckets.append(self._groups.setdefault(chat_id, Bucket(per_second, limits.group_per_minute)))
-        wait = max(b.wait(now) for b in buckets)
-        if wait > 0:
-            return max(1, math.ceil(wait))
-        for b in buckets:
-            b.take()
-        return 0
-
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"].lower()
         params: dict[str, Any] = {}
@@ -130,9 +92,9 @@ class FakeTelegram:
         self.methods[method] += 1
         chat_id = int(params.get("chat_id") or 0)
         message = counts_as_message(method)
-        if message and self.limits is not None:
-            retry = self._retry_after(chat_id)
-            if retry:
+        if message and self._flood is not None:
+            retry = self._flood.check(chat_id)
+            if retry is not None:
                 self.refused += 1
                 return web.json_response(
                     {

@@ -374,8 +374,10 @@ EPSILON = 1e-6
 
 
 def counts_as_message(api_method: str) -> bool:
-    """Whether Telegram's flood control counts this method (by its Bot API name)."""
-    return api_method.startswith(COUNTED_PREFIXES) and api_method != "sendChatAction"
+    """Whether Telegram's flood control counts this method (by its Bot API name, which Telegram
+    reads in any case: sendMessage, sendmessage)."""
+    name = api_method.lower()
+    return name.startswith(COUNTED_PREFIXES) and name != "sendchataction"
 
 
 def is_group(chat: int | str) -> bool:

@@ -151,6 +151,18 @@ async def drop_redis_prefix(url: str, prefix: str) -> None:
 
 
 @pytest.fixture
+async def redis_scratch() -> AsyncIterator[tuple[str, str]]:
+    """A Redis URL and a key prefix of this test's own (its keys removed afterwards); the test
+    is skipped without TEST_REDIS_URL."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.skip(REDIS_SKIP_REASON)
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    yield url, prefix
+    await drop_redis_prefix(url, prefix)
+
+
+@pytest.fixture
 async def redis_prefix(backend: str) -> AsyncIterator[str | None]:
     """On PostgreSQL runs with TEST_REDIS_URL set, the bot shares state through Redis (the
     scale-out configuration); on SQLite it keeps the embedded default."""

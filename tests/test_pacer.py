@@ -4,9 +4,6 @@ refuses like Telegram's (bot/telegram_rules.FloodLimits in the in-process Bot AP
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter
@@ -16,7 +13,6 @@ from bot.dispatcher import RetryAfterMiddleware, create_bot
 from bot.local_session import LocalSession
 from bot.pacer import MemoryPace, Pacer, RedisPace, paced_chat
 from bot.telegram_rules import FloodLimits
-from tests.conftest import REDIS_SKIP_REASON, drop_redis_prefix
 
 
 class Clock:
@@ -59,20 +55,10 @@ def test_what_counts_as_a_message() -> None:
     assert paced_chat(AnswerCallbackQuery(callback_query_id="q")) is None
 
 
-@pytest.fixture
-async def redis_pace_prefix() -> AsyncIterator[tuple[str, str]]:
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        pytest.skip(REDIS_SKIP_REASON)
-    prefix = f"test-{uuid.uuid4().hex[:12]}"
-    yield url, prefix
-    await drop_redis_prefix(url, prefix)
-
-
-async def test_processes_share_one_pace_through_redis(redis_pace_prefix: tuple[str, str]) -> None:
+async def test_processes_share_one_pace_through_redis(redis_scratch: tuple[str, str]) -> None:
     from redis.asyncio import Redis
 
-    url, prefix = redis_pace_prefix
+    url, prefix = redis_scratch
     first, second = Redis.from_url(url), Redis.from_url(url)
     try:
         a, b = RedisPace(first, prefix, global_rate=10), RedisPace(second, prefix, global_rate=10)

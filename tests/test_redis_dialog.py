@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,20 +12,16 @@ from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 
 from bot.redis_dialog import RedisDialogs
 from bot.states import Predict
-from tests.conftest import REDIS_SKIP_REASON, drop_redis_prefix
 
 KEY = StorageKey(bot_id=42, chat_id=7, user_id=7)
 
 
 @pytest.fixture
-async def stores() -> AsyncIterator[list[tuple[RedisStorage, RedisDialogs]]]:
-    """Two processes' storages on one Redis (a unique prefix, removed afterwards)."""
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        pytest.skip(REDIS_SKIP_REASON)
+async def stores(redis_scratch: tuple[str, str]) -> AsyncIterator[list[tuple[RedisStorage, RedisDialogs]]]:
+    """Two processes' storages on one Redis."""
     from redis.asyncio import Redis
 
-    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    url, prefix = redis_scratch
     made: list[tuple[RedisStorage, RedisDialogs]] = []
     for _ in range(2):
         keys = DefaultKeyBuilder(prefix=f"{prefix}:fsm", with_destiny=True)
@@ -37,7 +31,6 @@ async def stores() -> AsyncIterator[list[tuple[RedisStorage, RedisDialogs]]]:
     yield made
     for storage, _ in made:
         await storage.close()
-    await drop_redis_prefix(url, prefix)
 
 
 async def test_the_dialog_is_read_with_the_lock_and_written_through(
