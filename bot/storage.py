@@ -196,20 +196,21 @@ class DialogContextMiddleware(FSMContextMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        if not is_payment(event) and self.dialogs is None:
+        if is_payment(event):  # no lock
+            context = self.resolve_event_context(cast(Bot, data["bot"]), data)
+            data["fsm_storage"] = self.storage
+            if context is not None:
+                data.update({"state": context, "raw_state": await context.get_state()})
+            return await handler(event, data)
+        if self.dialogs is None:
             return await super().__call__(handler, event, data)
         context = self.resolve_event_context(cast(Bot, data["bot"]), data)
-        if not is_payment(event) and self.dialogs is not None:
-            data["fsm_storage"] = self.storage
-            if context is None:
-                return await handler(event, data)
-            async with self.dialogs.locked(context.key) as dialog:  # lock and read: one round trip
-                data.update({"state": dialog, "raw_state": await dialog.get_state()})
-                return await handler(event, data)
         data["fsm_storage"] = self.storage
-        if context is not None:
-            data.update({"state": context, "raw_state": await context.get_state()})
-        return await handler(event, data)
+        if context is None:
+            return await handler(event, data)
+        async with self.dialogs.locked(context.key) as dialog:  # lock and read: one round trip
+            data.update({"state": dialog, "raw_state": await dialog.get_state()})
+            return await handler(event, data)
 
     def get_context(
         self,
