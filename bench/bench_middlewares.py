@@ -25,12 +25,12 @@ from argon2 import PasswordHasher
 
 from bench.bench_predictions import (
     confirm_update,
-    echo_router,
     make_users,
     positive_int,
     timed_burst,
     workspace,
 )
+from bench.echo_bot import ECHO_MARK, echo_router
 from bot.app import build_core
 from bot.app import run as run_loop
 from bot.config import Settings
@@ -69,7 +69,7 @@ async def one_round(core: Any, first: int, n: int, names: list[str]) -> float:
     updates = [confirm_update(bot, i, f"m{i}") for i in range(first, first + n)]
     burst = await timed_burst([dp.feed_update(bot, u) for u in updates])
     await shared.close()
-    edits = sum(1 for c in session.calls if "Echo: <b>" in (getattr(c, "text", "") or ""))
+    edits = sum(1 for c in session.calls if ECHO_MARK in (getattr(c, "text", "") or ""))
     if edits != n:
         raise RuntimeError(f"{edits}/{n} echoes sent without {names or 'nothing'}")
     return burst.cpu_us

@@ -44,11 +44,12 @@ from typing import Any
 from aiogram import Dispatcher, Router
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.methods import EditMessageText, SendMessage
-from aiogram.types import CallbackQuery, Message, Update
+from aiogram.types import Message, Update
 from argon2 import PasswordHasher
 from sqlalchemy import Numeric, cast, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.echo_bot import ECHO_MARK, echo_router
 from bot.app import Core, build_core
 from bot.app import run as run_loop
 from bot.callbacks import ConfirmCD
@@ -230,19 +231,6 @@ async def bench_bot(core: Core, first: int, n: int, model: str) -> tuple[Burst, 
     return burst, sent_texts(session, "Prediction: <b>")
 
 
-def echo_router() -> Router:
-    """What a paid run does on the Telegram side, and nothing else: a toast, then the edit."""
-    router = Router(name="echo")
-
-    @router.callback_query()
-    async def echo(query: CallbackQuery) -> None:
-        await query.answer("Running…")
-        if isinstance(query.message, Message):
-            await query.message.edit_text(f"✅ <b>Echo</b> · update #{query.id}\nEcho: <b>{query.data}</b>")
-
-    return router
-
-
 async def bench_echo(core: Core, first: int, n: int, fsm_path: Path) -> tuple[Burst, int]:
     """The floor: users first..first+n-1 press Confirm, through the bot's Dispatcher and
     middlewares, answered by `echo_router`; returns the burst and how many edits were sent."""
@@ -253,7 +241,7 @@ async def bench_echo(core: Core, first: int, n: int, fsm_path: Path) -> tuple[Bu
     updates = [confirm_update(bot, i, f"e{i}") for i in range(first, first + n)]
     burst = await timed_burst([dp.feed_update(bot, u) for u in updates])
     await shared.close()
-    return burst, sent_texts(session, "Echo: <b>")
+    return burst, sent_texts(session, ECHO_MARK)
 
 
 async def bench_plain_echo(n: int) -> Burst:

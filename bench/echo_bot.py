@@ -25,14 +25,17 @@ ECHO_MARK = "Echo: <b>"  # what the benchmark's fake Bot API looks for in the ed
 
 
 def echo_router() -> Router:
+    """What a paid run does on the Telegram side, and nothing else: a toast, then the edit (the
+    in-process benchmarks' floor too)."""
     router = Router(name="echo")
 
     @router.callback_query()
     async def echo(query: CallbackQuery) -> None:
-        text = f"{ECHO_MARK}{escape(query.data or '')}</b>"
-        await query.answer("echo")
+        await query.answer("Running…")
         if isinstance(query.message, Message):
-            await query.message.edit_text(text)
+            await query.message.edit_text(
+                f"✅ <b>Echo</b> · update #{escape(query.id)}\n{ECHO_MARK}{escape(query.data or '')}</b>"
+            )
 
     return router
 
