@@ -35,6 +35,21 @@ class Limits:
     group_per_minute: float = 20.0
 
 
+async def form_params(request: web.Request) -> dict[str, Any]:
+    """A Bot API call's parameters as the server reads them: JSON-encoded ones (objects, arrays)
+    decoded, a file as "<file>"."""
+    params: dict[str, Any] = {}
+    for key, value in (await request.post()).items():
+        if isinstance(value, str) and value[:1] in "{[":
+            try:
+                params[key] = json.loads(value)
+                continue
+            except ValueError:
+                pass
+        params[key] = value if isinstance(value, str) else "<file>"
+    return params
+
+
 class FakeTelegram:
     """Records the first message per chat whose text holds `mark` (the user's result): its
     arrival time (time.perf_counter) in `arrived`; `done` is set once `expected` chats have one."""
@@ -80,15 +95,7 @@ class FakeTelegram:
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"].lower()
-        params: dict[str, Any] = {}
-        for key, value in (await request.post()).items():
-            if isinstance(value, str) and value[:1] in "{[":
-                try:
-                    params[key] = json.loads(value)
-                    continue
-                except ValueError:
-                    pass
-            params[key] = value if isinstance(value, str) else "<file>"
+        params = await form_params(request)
         self.methods[method] += 1
         chat_id = int(params.get("chat_id") or 0)
         message = counts_as_message(method)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
-import json
 import time
 from typing import Any
 
 from aiohttp import web
+
+from bench.fake_telegram import form_params
 
 BOT = {"id": 4242, "is_bot": True, "first_name": "Predict Bot", "username": "predict_bot"}
 MESSAGE_METHODS = {"sendmessage", "editmessagetext", "senddocument", "sendinvoice"}
@@ -35,16 +36,7 @@ class FakeBotApi:
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"].lower()
-        raw = dict(await request.post())
-        params: dict[str, Any] = {}
-        for key, value in raw.items():
-            if isinstance(value, str) and value[:1] in "{[":
-                try:
-                    params[key] = json.loads(value)
-                    continue
-                except ValueError:
-                    pass
-            params[key] = value if isinstance(value, str) else "<file>"
+        params = await form_params(request)
         self.calls.append((method, params))
         result: Any = True
         if method == "getme":

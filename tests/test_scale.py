@@ -10,7 +10,6 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -22,7 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from ml import formats
-from tests.conftest import PG_SKIP_REASON, REDIS_SKIP_REASON, REPO, drop_redis_prefix, make_pg_database
+from tests.conftest import PG_SKIP_REASON, REPO, make_pg_database
 from tests.e2e.conftest import free_port
 from tests.fake_bot_api import FakeBotApi
 from tests.models_for_tests import TINY_TREE_META, tiny_tree
@@ -44,16 +43,6 @@ def pg_url() -> Iterator[str]:
     if not admin:
         pytest.skip(PG_SKIP_REASON)
     yield from make_pg_database(admin)
-
-
-@pytest.fixture
-async def redis_url() -> AsyncIterator[tuple[str, str]]:
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        pytest.skip(REDIS_SKIP_REASON)
-    prefix = f"test-mp-{uuid.uuid4().hex[:10]}"
-    yield url, prefix
-    await drop_redis_prefix(url, prefix)
 
 
 class Process:
@@ -88,7 +77,7 @@ class Process:
 
 @pytest.fixture
 async def cluster(
-    pg_url: str, redis_url: tuple[str, str], tmp_path: Path, built_models: Path
+    pg_url: str, redis_scratch: tuple[str, str], tmp_path: Path, built_models: Path
 ) -> AsyncIterator[tuple[FakeBotApi, list[Process]]]:
     api = FakeBotApi()
     api_url = await api.start(free_port())
@@ -102,8 +91,8 @@ async def cluster(
             "BOT_TOKEN": "123:MULTI",
             "TELEGRAM_API_URL": api_url,
             "DATABASE_URL": pg_url,
-            "REDIS_URL": redis_url[0],
-            "REDIS_PREFIX": redis_url[1],
+            "REDIS_URL": redis_scratch[0],
+            "REDIS_PREFIX": redis_scratch[1],
             "MODE": "webhook",
             "WEBHOOK_URL": "https://bot.example.com",
             "WEBHOOK_SECRET": SECRET,
