@@ -63,6 +63,7 @@ class Bridge:
         self.emulator_url = emulator_url.rstrip("/")
         self._confirmed: dict[str, int] = {}  # token -> highest update_id the bot confirmed
         self._pending: dict[str, list[dict[str, Any]]] = {}
+        self._polls: dict[str, int] = {}  # token -> the newest getUpdates call (its number)
         self._http: aiohttp.ClientSession | None = None
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -126,22 +127,30 @@ class Bridge:
         return web.json_response({"ok": True, "result": result})
 
     async def _get_updates(self, token: str, fields: dict[str, Any]) -> list[dict[str, Any]]:
+        """Updates above the confirmed offset, waiting up to the call's timeout for one. As on
+        Telegram, a newer getUpdates call ends an older one (a stopped bot's call outlives its
+        process here: aiohttp does not cancel a handler whose client left). The ended call takes
+        nothing: what it fetched stays pending for the newer one, never lost with a dead
+        connection (a restarted bot's first update once went that way)."""
         offset = int(fields.get("offset") or 0)
         if offset:
             self._confirmed[token] = max(self._confirmed.get(token, 0), offset - 1)
+        poll = self._polls[token] = self._polls.get(token, 0) + 1
         timeout = min(float(fields.get("timeout") or 0), 25.0)
         deadline = time.monotonic() + timeout
         while True:
-            pending = [
-                u for u in self._pending.get(token, []) if u["update_id"] > self._confirmed.get(token, 0)
-            ]
-            self._pending[token] = pending
-            if not pending:
+            if self._polls[token] != poll:
+                return []
+            confirmed = self._confirmed.get(token, 0)
+            self._pending[token] = [u for u in self._pending.get(token, []) if u["update_id"] > confirmed]
+            if not self._pending[token]:
                 _, body = await self._forward(token, "getUpdates", {})
                 fresh = [self._fix_update(u) for u in (body.get("result") or [])]
-                pending.extend(fresh)
-            if pending or time.monotonic() >= deadline:
-                return pending
+                self._pending.setdefault(token, []).extend(fresh)  # kept for whichever call is newest
+                if self._polls[token] != poll:
+                    return []
+            if self._pending[token] or time.monotonic() >= deadline:
+                return list(self._pending[token])
             await asyncio.sleep(0.01)
 
     @staticmethod
