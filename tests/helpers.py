@@ -49,3 +49,14 @@ async def transactions_of(
 async def assert_reconciled(session_factory: async_sessionmaker[AsyncSession]) -> None:
     async with session_factory() as s:
         assert await reconcile(s) == []
+
+
+class Clock:
+    """Time that moves only when the test says (for what refills or spaces by the clock: the
+    throttle's buckets, the pacer's slots)."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now

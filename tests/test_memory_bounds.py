@@ -29,6 +29,7 @@ from bot.scale import MemoryDedup, MemoryThrottle, Shared, UserLocks
 from bot.storage import SQLiteStorage
 from db.accounts import Passwords
 from tests.conftest import settings_for
+from tests.helpers import Clock
 
 USERS = 100_000
 WARM_UP = 10_000
@@ -153,16 +154,6 @@ async def test_locks_of_100_000_users_are_freed() -> None:
 
 
 # -- throttle -------------------------------------------------------------------------------------
-
-
-class Clock:
-    """Time that moves only when the test says (the throttle's refill depends on it)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 async def test_throttle_keeps_only_buckets_that_are_not_full() -> None:

@@ -13,14 +13,7 @@ from bot.dispatcher import RetryAfterMiddleware, create_bot
 from bot.local_session import LocalSession
 from bot.pacer import MemoryPace, Pacer, RedisPace, paced_chat
 from bot.telegram_rules import FloodLimits
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.helpers import Clock
 
 
 async def test_messages_are_spaced_overall_and_a_chat_keeps_its_own_pace() -> None:
@@ -29,7 +22,7 @@ async def test_messages_are_spaced_overall_and_a_chat_keeps_its_own_pace() -> No
     # five chats at once: one global slot each, in the order they asked
     waits = [await pace.reserve(str(chat), 1.0, 3) for chat in range(5)]
     assert waits == pytest.approx([0, 0.1, 0.2, 0.3, 0.4])
-    clock.now = 10.0  # everything has drained
+    clock.now += 10  # everything has drained
     # five messages to one chat: a burst of three, then one a second
     waits = [await pace.reserve("7", 1.0, 3) for _ in range(5)]
     assert waits == pytest.approx([0, 0.1, 0.2, 1.0, 2.0])
