@@ -239,14 +239,12 @@ class WireSession(LocalSession):
     def __init__(self, enforce_rules: bool = False) -> None:
         super().__init__(enforce_rules=enforce_rules)
         self._encoder = AiohttpSession()  # only its encoding is used: it never opens a connection
-        self.sent_bytes = 0
 
     async def make_request(
         self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
     ) -> TelegramType:
-        url = self._encoder.api.api_url(token=bot.token, method=method.__api_method__)
-        body = await self._encoder.build_form_data(bot=bot, method=method)().as_bytes()
-        self.sent_bytes += len(url) + len(body)
+        self._encoder.api.api_url(token=bot.token, method=method.__api_method__)  # as it is sent:
+        await self._encoder.build_form_data(bot=bot, method=method)().as_bytes()  # URL and body
         result: Any = await super().make_request(bot, method, timeout)
         if isinstance(result, TelegramObject):
             result = result.model_dump(mode="json", by_alias=True, exclude_none=True)

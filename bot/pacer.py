@@ -129,7 +129,6 @@ class Pacer(BaseRequestMiddleware):
         # one token of Telegram's burst is left unused, like its global bucket: a message that
         # leaves late (a busy event loop) must not find the bucket a hair short
         self.burst = max(1, chat_burst - 1)
-        self.waited = 0.0  # seconds spent waiting, all messages together (for the logs and tests)
 
     async def __call__(
         self,
@@ -142,6 +141,5 @@ class Pacer(BaseRequestMiddleware):
             interval = self.group_interval if is_group(chat) else self.chat_interval
             wait = await self.store.reserve(str(chat), interval, self.burst)
             if wait > 0:
-                self.waited += wait
                 await asyncio.sleep(wait)
         return await make_request(bot, method)
