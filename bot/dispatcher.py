@@ -30,7 +30,7 @@ from aiogram.types import BotCommand, BotCommandScopeDefault, ErrorEvent, Messag
 
 from bot.app import Core
 from bot.delivery import PaymentAckGate
-from bot.handlers import get_routers
+from bot.handlers import setup_routers
 from bot.i18n import I18n
 from bot.keyboards import recovered_kb
 from bot.middlewares import ContextMiddleware, DedupMiddleware, LogContextMiddleware, ThrottlingMiddleware
@@ -151,7 +151,7 @@ def create_dispatcher(
 ) -> Dispatcher:
     """The Dispatcher with our middlewares and routers. `shared` holds what processes share
     (FSM storage, per-user locks, de-duplication, throttling): SQLite/memory or Redis.
-    `routers` replaces the bot's own (`get_routers()`), e.g. a benchmark's echo behind the same
+    `routers` replaces the bot's own (`setup_routers()`), e.g. a benchmark's echo behind the same
     middlewares."""
     i18n = i18n or I18n()
     shared = shared or Shared(core.settings)
@@ -176,7 +176,7 @@ def create_dispatcher(
     dp.update.outer_middleware(DedupMiddleware(shared, throttle=throttle))
     dp.update.outer_middleware(ContextMiddleware(core, i18n))
     dp.update.outer_middleware(ThrottlingMiddleware(shared.throttle, enabled=throttle))
-    dp.include_routers(*(get_routers() if routers is None else routers))
+    dp.include_routers(*(setup_routers() if routers is None else routers))
     run_pure_filters_inline(dp)
     dp.errors.register(on_error)
 

@@ -8,6 +8,8 @@ from decimal import Decimal
 from html import escape
 from typing import Any
 
+from aiogram.types import User as TgUser
+
 from bot.i18n import Translator
 from ml.schema import Feature, ModelMeta
 
@@ -123,3 +125,10 @@ def input_error_text(t: Translator, exc: Any, meta: ModelMeta) -> str:
         allowed=quote_list(f.name for f in meta.features),
         max=params.get("max", ""),
     )
+
+
+def admin_name(tg: TgUser | None) -> str:
+    """Who did an admin action, for the log."""
+    if tg is None:
+        return "admin"
+    return f"@{tg.username} ({tg.id})" if tg.username else f"admin {tg.id}"

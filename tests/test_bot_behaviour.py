@@ -19,7 +19,7 @@ from bot.app import Core, build_core
 from bot.config import Settings
 from bot.console import run_console
 from bot.dispatcher import notify_recovered, set_commands
-from bot.handlers import predict as predict_handlers
+from bot.handlers import catalogue as catalogue_handlers
 from bot.i18n import I18n
 from db.accounts import Passwords
 from tests.bot_fixtures import harness, registered
@@ -106,7 +106,7 @@ async def test_an_error_before_a_tap_is_answered_is_a_plain_alert(
         raise RuntimeError("database on fire")
 
     await harness.send(EVE, "/predict")
-    monkeypatch.setattr(predict_handlers, "quote_for_button", broken)
+    monkeypatch.setattr(catalogue_handlers, "quote_for_button", broken)
     r = await harness.press(EVE, "Iris")
     [alert] = r.alerts
     assert re.fullmatch(r"😔 .* credits are safe\. Error id: [0-9a-f]{8}", alert)  # an alert shows no HTML

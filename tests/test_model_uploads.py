@@ -153,7 +153,7 @@ async def test_allowed_pickles_are_converted_in_a_separate_limited_process(
     ran = Payload(
         "import builtins, os\nbuiltins.payload_ran = True\nraise RuntimeError(f'ran in pid {os.getpid()}')"
     )
-    with caplog.at_level(logging.WARNING, logger="bot.handlers.admin"):
+    with caplog.at_level(logging.WARNING, logger="bot.handlers.admin.models"):
         text = await upload(harness, "model.joblib", pickle.dumps(ran))
     assert "could not be converted" in text
     assert any("ran in pid" in r.getMessage() for r in caplog.records)  # it ran, as the setting allows,
@@ -191,7 +191,7 @@ async def test_the_admin_sees_only_the_category_of_a_failed_conversion(
     """What the pickle's code prints is its own choice (a payload printed the bot's token there):
     the chat gets the category only, the log one bounded line."""
     leak = Payload("raise RuntimeError('first line\\nBOT_TOKEN=123:SECRET ' + 'x' * 5000)")
-    with caplog.at_level(logging.WARNING, logger="bot.handlers.admin"):
+    with caplog.at_level(logging.WARNING, logger="bot.handlers.admin.models"):
         text = await upload(pickle_harness, "model.joblib", pickle.dumps(leak))
     assert "could not be converted" in text and "SECRET" not in text
     [logged] = [r.getMessage() for r in caplog.records if "pickle not converted" in r.getMessage()]
@@ -208,7 +208,7 @@ async def test_output_past_the_upload_limit_stops_the_conversion(
     pickle_harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     flood = Payload("import sys\nfor _ in range(600): sys.stdout.buffer.write(b'x' * 2**20)")  # 600 MiB
-    with caplog.at_level(logging.WARNING, logger="bot.handlers.admin"):
+    with caplog.at_level(logging.WARNING, logger="bot.handlers.admin.models"):
         text = await upload(pickle_harness, "model.joblib", pickle.dumps(flood))
     assert f"larger than {MAX_MODEL_BYTES // 2**20} MB" in text
     assert any(f"over {MAX_MODEL_BYTES} bytes" in r.getMessage() for r in caplog.records)

@@ -1,29 +1,36 @@
-"""Routers per feature; get_routers() gives them in dispatch order, fallbacks last."""
+"""Handler modules, one topic each; `setup_routers()` builds their routers in dispatch order."""
 
 from aiogram import Router
 
-from bot.handlers import admin, balance, batch, common, fallback, history, payments, predict
+from bot.handlers import (
+    admin,
+    balance,
+    batch,
+    catalogue,
+    fallback,
+    history,
+    menu,
+    payments,
+    predict,
+    registration,
+)
 
 
-def get_routers() -> list[Router]:
-    # payments first: a successful payment must be recorded whatever dialog the user is in.
-    # predict next: the paid run is the hot path, and every router before it costs each update
-    # its filter checks; its dialog handlers only match in Predict states and never take a command.
-    routers = [
-        payments.router,
-        predict.router,
-        common.router,
-        admin.router,
-        batch.router,
-        balance.router,
-        history.router,
-        fallback.router,
+def setup_routers() -> list[Router]:
+    """New routers each call: every Dispatcher (a restart in tests, the console) gets its own.
+    Payments first: a successful payment must be recorded whatever dialog the user is in.
+    Predict next: the paid run is the hot path, and every router before it costs each update its
+    filter checks; its dialog handlers only match in Predict states and never take a command.
+    The fallback last."""
+    return [
+        payments.setup(),
+        predict.setup(),
+        catalogue.setup(),
+        registration.setup(),
+        menu.setup(),
+        admin.setup(),
+        batch.setup(),
+        balance.setup(),
+        history.setup(),
+        fallback.setup(),
     ]
-    for router in routers:
-        # Module routers are singletons; a new Dispatcher (a restart in tests, the console)
-        # takes them over from the previous one.
-        parent = router.parent_router
-        if parent is not None:
-            parent.sub_routers.remove(router)
-            router._parent_router = None
-    return routers

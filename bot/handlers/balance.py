@@ -20,9 +20,6 @@ from db.engine import unit
 from db.models import Transaction, User
 from db.repo import user_transactions
 
-router = Router(name=__name__)
-router.message.filter(Registered())
-router.callback_query.filter(Registered())
 LATEST = 5
 
 
@@ -40,19 +37,16 @@ async def balance_text(t: Translator, session: AsyncSession, user: User) -> str:
     return t("balance", balance=money(user.balance), latest=lines)
 
 
-@router.message(Command("balance"))
 async def balance_cmd(message: Message, t: Translator, session: AsyncSession, user: User) -> None:
     await message.answer(await balance_text(t, session, user), reply_markup=balance_kb(t))
 
 
-@router.callback_query(MenuCD.filter(F.action == "balance"))
 async def balance_cb(query: CallbackQuery, t: Translator, session: AsyncSession, user: User) -> None:
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(await balance_text(t, session, user), reply_markup=balance_kb(t))
 
 
-@router.callback_query(PageCD.filter(F.kind == "txs"))
 async def transactions_page(
     query: CallbackQuery, callback_data: PageCD, t: Translator, session: AsyncSession, user: User
 ) -> None:
@@ -66,3 +60,13 @@ async def transactions_page(
     text = t("transactions", page=page + 1, pages=pages, items=body)
     with suppress(TelegramBadRequest):
         await query.message.edit_text(text, reply_markup=transactions_kb(t, page, pages))
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.filter(Registered())
+    router.callback_query.filter(Registered())
+    router.message.register(balance_cmd, Command("balance"))
+    router.callback_query.register(balance_cb, MenuCD.filter(F.action == "balance"))
+    router.callback_query.register(transactions_page, PageCD.filter(F.kind == "txs"))
+    return router

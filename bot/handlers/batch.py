@@ -18,10 +18,11 @@ from bot.app import Core
 from bot.batch_csv import BatchFileError, ParsedBatch, read_batch, results_csv, template_csv
 from bot.callbacks import ConfirmCD, ModelCD
 from bot.filters import Registered
-from bot.handlers.predict import confirmed_cost, quote_for_button
+from bot.handlers.predict import confirmed_cost
 from bot.i18n import Translator
 from bot.keyboards import back_to_menu_kb, cancel_kb, confirm_kb
 from bot.render import input_error_text, money, quote, quote_list
+from bot.replies import quote_for_button
 from bot.states import Predict
 from db.engine import unit
 from db.errors import InsufficientFunds
@@ -30,14 +31,14 @@ from ml.schema import ModelMeta
 from ml.service import ModelChanged, ModelUnavailable, PriceChanged
 
 log = logging.getLogger(__name__)
-router = Router(name=__name__)
-router.message.filter(Registered())
-router.callback_query.filter(Registered())
+
+
 SHOW_BAD_ROWS = 10
+
+
 BAD_ROWS_CHARS = 2500  # with the screen's own lines, well within a message's 4,096 characters
 
 
-@router.callback_query(ModelCD.filter(F.action == "batch"))
 async def batch_start(
     query: CallbackQuery,
     callback_data: ModelCD,
@@ -76,7 +77,6 @@ def _file_error_text(t: Translator, exc: BatchFileError) -> str:
     return t(f"err_batch_{exc.code}", **params)
 
 
-@router.message(Predict.batch, F.document)
 async def batch_file(
     message: Message,
     state: FSMContext,
@@ -201,12 +201,10 @@ async def show_batch_confirm(
     await message.answer(text, reply_markup=confirm_kb(t, nonce, total, affordable, batch=True))
 
 
-@router.message(Predict.batch, ~F.text.startswith("/"))
 async def batch_needs_file(message: Message, t: Translator) -> None:
     await message.answer(t("err_batch_need_file"), reply_markup=cancel_kb(t))
 
 
-@router.callback_query(ConfirmCD.filter(F.action == "batch"))
 async def batch_confirm(
     query: CallbackQuery,
     callback_data: ConfirmCD,
@@ -301,3 +299,14 @@ async def batch_confirm(
             balance=money(outcome.balance),
         ),
     )
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.filter(Registered())
+    router.callback_query.filter(Registered())
+    router.callback_query.register(batch_start, ModelCD.filter(F.action == "batch"))
+    router.message.register(batch_file, Predict.batch, F.document)
+    router.message.register(batch_needs_file, Predict.batch, ~F.text.startswith("/"))
+    router.callback_query.register(batch_confirm, ConfirmCD.filter(F.action == "batch"))
+    return router

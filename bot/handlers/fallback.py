@@ -9,10 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.i18n import Translator
 from db.models import User
 
-router = Router(name=__name__)
 
-
-@router.message()
 async def unknown_message(message: Message, user: User | None, t: Translator, state: FSMContext) -> None:
     if user is None:
         await message.answer(t("need_registration"))
@@ -20,6 +17,12 @@ async def unknown_message(message: Message, user: User | None, t: Translator, st
     await message.answer(t("unknown_input"))
 
 
-@router.callback_query()
 async def unknown_button(query: CallbackQuery, user: User | None, t: Translator) -> None:
     await query.answer(t("need_registration") if user is None else t("button_expired"), show_alert=True)
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.register(unknown_message)
+    router.callback_query.register(unknown_button)
+    return router

@@ -23,9 +23,6 @@ from db.ledger import to_money
 from db.models import Transaction, User
 from db.repo import user_prediction, user_predictions
 
-router = Router(name=__name__)
-router.message.filter(Registered())
-router.callback_query.filter(Registered())
 STATUS_ICON = {"completed": "✅", "failed": "❌", "pending": "⏳"}
 
 
@@ -63,13 +60,11 @@ async def history_view(
     return text, history_kb(t, buttons, page, pages)
 
 
-@router.message(Command("history"))
 async def history_cmd(message: Message, t: Translator, core: Core, session: AsyncSession, user: User) -> None:
     text, kb = await history_view(t, core, session, user, 0)
     await message.answer(text, reply_markup=kb)  # type: ignore[arg-type]
 
 
-@router.callback_query(MenuCD.filter(F.action == "history"))
 async def history_cb(
     query: CallbackQuery, t: Translator, core: Core, session: AsyncSession, user: User
 ) -> None:
@@ -79,7 +74,6 @@ async def history_cb(
         await query.message.answer(text, reply_markup=kb)  # type: ignore[arg-type]
 
 
-@router.callback_query(PageCD.filter(F.kind == "preds"))
 async def history_page(
     query: CallbackQuery, callback_data: PageCD, t: Translator, core: Core, session: AsyncSession, user: User
 ) -> None:
@@ -90,7 +84,6 @@ async def history_page(
             await query.message.edit_text(text, reply_markup=kb)  # type: ignore[arg-type]
 
 
-@router.callback_query(PredCD.filter(F.action == "show"))
 async def prediction_detail(
     query: CallbackQuery, callback_data: PredCD, t: Translator, core: Core, session: AsyncSession, user: User
 ) -> None:
@@ -134,3 +127,14 @@ async def prediction_detail(
     )
     if isinstance(query.message, Message):
         await query.message.answer(text, reply_markup=prediction_kb(t, pred.id, meta is not None))
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.filter(Registered())
+    router.callback_query.filter(Registered())
+    router.message.register(history_cmd, Command("history"))
+    router.callback_query.register(history_cb, MenuCD.filter(F.action == "history"))
+    router.callback_query.register(history_page, PageCD.filter(F.kind == "preds"))
+    router.callback_query.register(prediction_detail, PredCD.filter(F.action == "show"))
+    return router

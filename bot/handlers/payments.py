@@ -36,11 +36,14 @@ from db.payments import (
 )
 
 log = logging.getLogger(__name__)
-router = Router(name=__name__)
+
+
 # A custom number of Stars: ASCII digits only ("²", "①" or "٣" pass str.isdigit() but int() refuses
 # some and reads others), in groups of three when spaced as people write thousands ("1 000",
 # also with a no-break or thin space). Nine digits at most: far above any bound, far below int()'s.
 _STARS_RE = re.compile(r"[0-9]{1,3}(?:[ \u00a0\u2009\u202f][0-9]{3}){1,2}|[0-9]{1,9}")
+
+
 _GROUP_SEPARATORS = re.compile(r"[ \u00a0\u2009\u202f]")
 
 
@@ -52,7 +55,6 @@ def parse_stars(text: str) -> int | None:
     return int(_GROUP_SEPARATORS.sub("", raw))
 
 
-@router.message(F.successful_payment)  # first in the first router: no dialog state catches it
 async def successful_payment(
     message: Message,
     session: AsyncSession,
@@ -151,13 +153,11 @@ async def show_topup(message: Message, t: Translator, core: Core) -> None:
     )
 
 
-@router.message(Command("topup"), Registered())
 async def topup_cmd(message: Message, t: Translator, core: Core, state: FSMContext) -> None:
     await state.clear()
     await show_topup(message, t, core)
 
 
-@router.callback_query(MenuCD.filter(F.action == "topup"), Registered())
 async def topup_cb(query: CallbackQuery, t: Translator, core: Core) -> None:
     await query.answer()
     if isinstance(query.message, Message):
@@ -181,7 +181,6 @@ async def send_invoice(
     )
 
 
-@router.callback_query(TopupCD.filter(), Registered())
 async def topup_pick(
     query: CallbackQuery,
     callback_data: TopupCD,
@@ -214,7 +213,6 @@ async def topup_pick(
     await send_invoice(query.message, bot, t, session, user, pack.stars, pack.credits)
 
 
-@router.message(TopUp.amount, NOT_COMMAND, Registered())
 async def topup_amount(
     message: Message,
     state: FSMContext,
@@ -234,7 +232,6 @@ async def topup_amount(
     await send_invoice(message, bot, t, session, user, stars, credits)
 
 
-@router.message(TopUp.amount, ~F.text.startswith("/"), Registered())
 async def topup_amount_not_text(message: Message, t: Translator, core: Core) -> None:
     await message.answer(
         t("err_topup_amount", min=core.settings.topup_min_stars, max=core.settings.topup_max_stars),
@@ -242,7 +239,6 @@ async def topup_amount_not_text(message: Message, t: Translator, core: Core) -> 
     )
 
 
-@router.pre_checkout_query()
 async def pre_checkout(query: PreCheckoutQuery, session: AsyncSession, t: Translator) -> None:
     """Telegram waits at most 10 seconds for this answer: one indexed query, then answer."""
     async with unit(session):
@@ -260,6 +256,18 @@ async def pre_checkout(query: PreCheckoutQuery, session: AsyncSession, t: Transl
     await query.answer(ok=False, error_message=t(f"checkout_{reason}"))
 
 
-@router.message(Command("paysupport"))
 async def paysupport(message: Message, t: Translator, core: Core) -> None:
     await message.answer(t("paysupport", contact=core.settings.support_contact or t("paysupport_admins")))
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.register(successful_payment, F.successful_payment)
+    router.message.register(topup_cmd, Command("topup"), Registered())
+    router.callback_query.register(topup_cb, MenuCD.filter(F.action == "topup"), Registered())
+    router.callback_query.register(topup_pick, TopupCD.filter(), Registered())
+    router.message.register(topup_amount, TopUp.amount, NOT_COMMAND, Registered())
+    router.message.register(topup_amount_not_text, TopUp.amount, ~F.text.startswith("/"), Registered())
+    router.pre_checkout_query.register(pre_checkout)
+    router.message.register(paysupport, Command("paysupport"))
+    return router

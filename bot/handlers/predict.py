@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import secrets
 from contextlib import suppress
 from decimal import Decimal, InvalidOperation
@@ -13,19 +12,17 @@ from typing import Any
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatAction
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
-from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Core
-from bot.callbacks import ConfirmCD, MenuCD, ModelCD, PredCD, StepCD
+from bot.callbacks import ConfirmCD, ModelCD, PredCD, StepCD
 from bot.filters import NOT_COMMAND, Registered
 from bot.i18n import Translator
 from bot.keyboards import (
     back_to_menu_kb,
     cancel_kb,
-    catalogue_kb,
     confirm_kb,
     model_card_kb,
     result_kb,
@@ -40,149 +37,20 @@ from bot.render import (
     value_label,
     value_text,
 )
+from bot.replies import edit_or_send, quote_for_button, quote_model
 from bot.states import Predict
 from db.engine import unit
-from db.errors import DomainError, InsufficientFunds
+from db.errors import InsufficientFunds
 from db.models import User
-from db.repo import list_models, user_prediction
+from db.repo import user_prediction
 from ml.inputs import InputError, Value, from_mapping, parse_step
 from ml.schema import ModelMeta
-from ml.service import ModelChanged, ModelUnavailable, PredictionOutcome, PriceChanged, Quote
+from ml.service import ModelChanged, ModelUnavailable, PredictionOutcome, PriceChanged
 
-log = logging.getLogger(__name__)
-router = Router(name=__name__)
-router.message.filter(Registered())
-router.callback_query.filter(Registered())
-CARD_FEATURES = 12
 # The tap is answered at once (a "running…" toast); the message itself says "running" only when
 # a run takes longer than a second, the usual limit for feedback that is not needed. Under load
 # this matters: at 0.4 s a burst of 2,000 runs spent 13% more on notices it showed to everyone.
 RUNNING_NOTICE_AFTER = 1.0  # seconds
-
-
-async def _send_or_edit(message: Message, text: str, kb: Any, edit: bool) -> Message:
-    if edit:
-        with suppress(TelegramBadRequest):
-            result = await message.edit_text(text, reply_markup=kb)
-            return result if isinstance(result, Message) else message
-    return await message.answer(text, reply_markup=kb)
-
-
-# -- catalogue and model card ------------------------------------------------------------------
-
-
-async def show_catalogue(
-    message: Message, t: Translator, core: Core, session: AsyncSession, edit: bool
-) -> None:
-    async with unit(session):
-        models = await list_models(session)
-        await core.predictions.refresh(session)  # models stored or replaced by another process
-    items = []
-    for m in models:
-        try:
-            items.append((m.name, core.registry.meta(m.name).title, m.cost))
-        except DomainError:
-            continue
-        except Exception:
-            log.warning("model %s has a row but no metadata", m.name)
-    if not items:
-        await _send_or_edit(message, t("catalogue_empty"), back_to_menu_kb(t), edit)
-        return
-    await _send_or_edit(message, t("catalogue"), catalogue_kb(t, items), edit)  # type: ignore[arg-type]
-
-
-@router.message(Command("predict"))
-async def predict_cmd(
-    message: Message, state: FSMContext, t: Translator, core: Core, session: AsyncSession
-) -> None:
-    await state.clear()
-    await show_catalogue(message, t, core, session, edit=False)
-
-
-@router.callback_query(MenuCD.filter(F.action == "predict"))
-async def predict_cb(
-    query: CallbackQuery, state: FSMContext, t: Translator, core: Core, session: AsyncSession
-) -> None:
-    await query.answer()
-    await state.clear()
-    if isinstance(query.message, Message):
-        await show_catalogue(query.message, t, core, session, edit=True)
-
-
-async def _quote(core: Core, session: AsyncSession, user: User, name: str) -> Quote:
-    async with unit(session):
-        return await core.predictions.quote(session, user.id, name)
-
-
-async def quote_for_button(
-    query: CallbackQuery, core: Core, session: AsyncSession, user: User, name: str, t: Translator
-) -> tuple[Message, Quote] | None:
-    """Answer a model button and quote the model; None (after saying why) if it cannot run."""
-    await query.answer()
-    if not isinstance(query.message, Message):
-        return None
-    try:
-        return query.message, await _quote(core, session, user, name)
-    except ModelUnavailable:
-        await query.message.answer(t("model_unavailable"), reply_markup=back_to_menu_kb(t))
-        return None
-
-
-def metric_text(t: Translator, meta: ModelMeta) -> str:
-    if "accuracy" in meta.metrics:
-        return t("metric_accuracy", value=f"{meta.metrics['accuracy'] * 100:.1f}")
-    if "r2" in meta.metrics:
-        return t("metric_r2", r2=f"{meta.metrics['r2']:.2f}", mae=f"{meta.metrics.get('mae', 0):g}")
-    return ""
-
-
-def card_text(t: Translator, quote: Quote) -> str:
-    meta = quote.meta
-    lines = [
-        f"• <code>{escape(f.name)}</code> — {escape(f.description)} ({expected_text(t, f)})"
-        for f in meta.features[:CARD_FEATURES]
-    ]
-    if len(meta.features) > CARD_FEATURES:
-        lines.append(t("card_more_inputs", count=len(meta.features) - CARD_FEATURES))
-    example = ", ".join(value_text(f.example) for f in meta.features)
-    text = t(
-        "model_card",
-        title=escape(meta.title),
-        description=escape(meta.description),
-        algorithm=escape(meta.algorithm),
-        metric=metric_text(t, meta),
-        count=len(meta.features),
-        inputs="\n".join(lines),
-        cost=money(quote.cost),
-        balance=money(quote.balance),
-        example=example,
-    )
-    if not quote.affordable:
-        text += "\n\n" + t("insufficient", cost=money(quote.cost), balance=money(quote.balance))
-    return text
-
-
-@router.callback_query(ModelCD.filter(F.action == "card"))
-async def model_card(
-    query: CallbackQuery,
-    callback_data: ModelCD,
-    state: FSMContext,
-    user: User,
-    t: Translator,
-    core: Core,
-    session: AsyncSession,
-) -> None:
-    quoted = await quote_for_button(query, core, session, user, callback_data.name, t)
-    if quoted is None:
-        return
-    message, quote = quoted
-    await state.clear()
-    await _send_or_edit(
-        message, card_text(t, quote), model_card_kb(t, callback_data.name, quote.affordable), True
-    )
-
-
-# -- step-by-step input ------------------------------------------------------------------------
 
 
 async def ask_step(message: Message, t: Translator, meta: ModelMeta, index: int) -> None:
@@ -207,7 +75,6 @@ async def begin_input(message: Message, state: FSMContext, t: Translator, meta: 
     await ask_step(message, t, meta, 0)
 
 
-@router.callback_query(ModelCD.filter(F.action == "start"))
 async def start_input(
     query: CallbackQuery,
     callback_data: ModelCD,
@@ -258,7 +125,6 @@ async def _accept(
     await show_confirm(message, state, t, core, session, user, meta, values)
 
 
-@router.message(Predict.value, NOT_COMMAND)
 async def step_value(
     message: Message, state: FSMContext, t: Translator, core: Core, session: AsyncSession, user: User
 ) -> None:
@@ -281,7 +147,6 @@ async def step_value(
     await _accept(message, state, t, core, session, user, meta, values, index)
 
 
-@router.message(Predict.value, ~F.text.startswith("/"))
 async def step_not_text(message: Message, state: FSMContext, t: Translator, core: Core) -> None:
     data = await state.get_data()
     meta = _meta_or_none(core, data.get("model"))
@@ -291,7 +156,6 @@ async def step_not_text(message: Message, state: FSMContext, t: Translator, core
         await ask_step(message, t, meta, index)
 
 
-@router.callback_query(Predict.value, StepCD.filter())
 async def step_button(
     query: CallbackQuery,
     callback_data: StepCD,
@@ -322,12 +186,8 @@ async def step_button(
     await _accept(query.message, state, t, core, session, user, meta, values, index)
 
 
-@router.callback_query(StepCD.filter())
 async def step_button_stale(query: CallbackQuery, t: Translator) -> None:
     await query.answer(t("button_expired"), show_alert=True)
-
-
-# -- confirmation and the paid run ----------------------------------------------------------------
 
 
 async def show_confirm(
@@ -346,13 +206,13 @@ async def show_confirm(
     more than that. `note` goes above the screen; `edit`: replace `message` instead of answering."""
     version = core.registry.version_of(meta.name)  # the version `values` were read for
     try:
-        quote = await _quote(core, session, user, meta.name)
+        quote = await quote_model(core, session, user, meta.name)
         if quote.version_id != version:  # replaced while the values were typed
             raise ModelChanged(meta.name)
     except ModelUnavailable as exc:
         await state.clear()
         text = t("model_changed" if isinstance(exc, ModelChanged) else "model_unavailable")
-        await _send_or_edit(message, text, back_to_menu_kb(t), edit)
+        await edit_or_send(message, text, back_to_menu_kb(t), edit)
         return
     nonce = secrets.token_urlsafe(9)
     await state.set_state(Predict.confirm)
@@ -379,7 +239,7 @@ async def show_confirm(
         )
     if note:
         text = note + "\n\n" + text
-    await _send_or_edit(message, text, confirm_kb(t, nonce, quote.cost, quote.affordable), edit)
+    await edit_or_send(message, text, confirm_kb(t, nonce, quote.cost, quote.affordable), edit)
 
 
 def confirmed_cost(data: dict[str, Any]) -> Decimal | None:
@@ -444,7 +304,6 @@ class RunningNotice:
             await asyncio.wait([self._shown])
 
 
-@router.callback_query(ConfirmCD.filter(F.action == "run"))
 async def confirm_run(
     query: CallbackQuery,
     callback_data: ConfirmCD,
@@ -523,14 +382,13 @@ async def confirm_run(
     if message is None:
         return
     if refusal is not None:
-        await _send_or_edit(message, *refusal, True)
+        await edit_or_send(message, *refusal, True)
         return
-    await _send_or_edit(
+    await edit_or_send(
         message, outcome_text(t, meta, outcome), result_kb(t, outcome.prediction_id, outcome.model_name), True
     )
 
 
-@router.callback_query(ConfirmCD.filter(F.action == "edit"))
 async def confirm_edit(
     query: CallbackQuery, callback_data: ConfirmCD, state: FSMContext, t: Translator, core: Core
 ) -> None:
@@ -545,15 +403,10 @@ async def confirm_edit(
     await begin_input(query.message, state, t, meta)
 
 
-@router.message(Predict.confirm, ~F.text.startswith("/"))
 async def confirm_waiting(message: Message, t: Translator) -> None:
     await message.answer(t("confirm_waiting"), reply_markup=cancel_kb(t))
 
 
-# -- repeat a past prediction --------------------------------------------------------------------
-
-
-@router.callback_query(PredCD.filter(F.action == "repeat"))
 async def repeat(
     query: CallbackQuery,
     callback_data: PredCD,
@@ -580,7 +433,20 @@ async def repeat(
     await show_confirm(query.message, state, t, core, session, user, meta, values)
 
 
-# The paid run is the hot path. aiogram tries a router's handlers in the order they were
-# registered, and each one tried first costs every Confirm press a callback-data parse (together
-# about 5% of a burst). Its callback prefix is its own, so trying it first changes no other match.
-router.callback_query.handlers.sort(key=lambda handler: handler.callback is not confirm_run)
+def setup() -> Router:
+    router = Router(name=__name__)
+    # The paid run is the hot path. aiogram tries a router's handlers in the order they were
+    # registered, and each one tried first costs every Confirm press a callback-data parse (together
+    # about 5% of a burst). Its callback prefix is its own, so trying it first changes no other match.
+    router.message.filter(Registered())
+    router.callback_query.filter(Registered())
+    router.callback_query.register(confirm_run, ConfirmCD.filter(F.action == "run"))
+    router.callback_query.register(start_input, ModelCD.filter(F.action == "start"))
+    router.message.register(step_value, Predict.value, NOT_COMMAND)
+    router.message.register(step_not_text, Predict.value, ~F.text.startswith("/"))
+    router.callback_query.register(step_button, Predict.value, StepCD.filter())
+    router.callback_query.register(step_button_stale, StepCD.filter())
+    router.callback_query.register(confirm_edit, ConfirmCD.filter(F.action == "edit"))
+    router.message.register(confirm_waiting, Predict.confirm, ~F.text.startswith("/"))
+    router.callback_query.register(repeat, PredCD.filter(F.action == "repeat"))
+    return router

@@ -1,10 +1,9 @@
-"""/start and registration, /login, /cancel, menu, help and language."""
+"""/start, registration and /login: who this Telegram account is."""
 
 from __future__ import annotations
 
 import logging
 from contextlib import suppress
-from html import escape
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
@@ -14,33 +13,19 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Core
-from bot.callbacks import CancelCD, LangCD, MenuCD, RegCD
+from bot.callbacks import RegCD
 from bot.filters import NOT_COMMAND
 from bot.i18n import I18n, Translator
-from bot.keyboards import cancel_kb, language_kb, main_menu_kb, username_kb
+from bot.keyboards import cancel_kb, username_kb
 from bot.render import money, quote
+from bot.replies import show_menu
 from bot.states import Login, Registration
 from db import accounts
 from db.engine import unit
 from db.errors import AccountError
 from db.models import User
-from db.repo import list_models, set_language
 
 log = logging.getLogger(__name__)
-router = Router(name=__name__)
-
-
-def menu_text(t: Translator, user: User) -> str:
-    return t("menu", name=quote(user.username), balance=money(user.balance))
-
-
-async def show_menu(message: Message, t: Translator, user: User, core: Core, edit: bool = False) -> None:
-    kb = main_menu_kb(t, is_admin=message.chat.id in core.settings.admin_ids)
-    if edit:
-        with suppress(TelegramBadRequest):
-            await message.edit_text(menu_text(t, user), reply_markup=kb)
-            return
-    await message.answer(menu_text(t, user), reply_markup=kb)
 
 
 def _tg_username_suggestion(message: Message) -> str | None:
@@ -53,10 +38,6 @@ def _tg_username_suggestion(message: Message) -> str | None:
         return None
 
 
-# -- /start and registration ------------------------------------------------------------------
-
-
-@router.message(CommandStart())
 async def start(message: Message, state: FSMContext, user: User | None, t: Translator, core: Core) -> None:
     await state.clear()
     if user is not None:
@@ -87,12 +68,10 @@ async def _take_username(
     await message.answer(t("reg_ask_email", username=quote(username)), reply_markup=cancel_kb(t))
 
 
-@router.message(Registration.username, NOT_COMMAND)
 async def reg_username(message: Message, state: FSMContext, session: AsyncSession, t: Translator) -> None:
     await _take_username(message, state, message.text or "", session, t)
 
 
-@router.callback_query(Registration.username, RegCD.filter(F.action == "use_tg"))
 async def reg_use_tg(query: CallbackQuery, state: FSMContext, session: AsyncSession, t: Translator) -> None:
     await query.answer()
     suggestion = (await state.get_data()).get("suggestion")
@@ -100,7 +79,6 @@ async def reg_use_tg(query: CallbackQuery, state: FSMContext, session: AsyncSess
         await _take_username(query.message, state, suggestion, session, t)
 
 
-@router.message(Registration.email, NOT_COMMAND)
 async def reg_email(message: Message, state: FSMContext, session: AsyncSession, t: Translator) -> None:
     try:
         email = accounts.normalize_email(message.text or "")
@@ -123,7 +101,6 @@ async def _delete_secret(message: Message) -> None:
         await message.delete()
 
 
-@router.message(Registration.password, NOT_COMMAND)
 async def reg_password(message: Message, state: FSMContext, t: Translator, lang: str, core: Core) -> None:
     password = message.text or ""
     await _delete_secret(message)
@@ -165,10 +142,6 @@ async def reg_password(message: Message, state: FSMContext, t: Translator, lang:
     await show_menu(message, t, user, core)
 
 
-# -- /login ------------------------------------------------------------------------------------
-
-
-@router.message(Command("login"))
 async def login(message: Message, state: FSMContext, user: User | None, t: Translator) -> None:
     if user is not None:
         await message.answer(t("login_already", name=quote(user.username)))
@@ -177,7 +150,6 @@ async def login(message: Message, state: FSMContext, user: User | None, t: Trans
     await message.answer(t("login_ask_email"), reply_markup=cancel_kb(t))
 
 
-@router.message(Login.email, NOT_COMMAND)
 async def login_email(message: Message, state: FSMContext, t: Translator) -> None:
     try:
         email = accounts.normalize_email(message.text or "")
@@ -200,7 +172,6 @@ def wait_text(t: Translator, seconds: int) -> str:
     return t("wait_minutes", n=-(-seconds // 60))
 
 
-@router.message(Login.password, NOT_COMMAND)
 async def login_password(message: Message, state: FSMContext, t: Translator, core: Core, i18n: I18n) -> None:
     password = message.text or ""
     await _delete_secret(message)
@@ -254,135 +225,20 @@ async def _tell_previous(bot: Bot, telegram_id: int, t: Translator, username: st
         log.info("could not tell tg %d that its account moved: %s", telegram_id, type(exc).__name__)
 
 
-# -- cancel, menu, help, language -----------------------------------------------------------------
-
-
-@router.message(Command("cancel"))
-async def cancel_cmd(
-    message: Message, state: FSMContext, user: User | None, t: Translator, core: Core
-) -> None:
-    had = await state.get_state()
-    await state.clear()
-    await message.answer(t("cancelled") if had else t("nothing_to_cancel"))
-    if user is not None:
-        await show_menu(message, t, user, core)
-
-
-@router.callback_query(CancelCD.filter())
-async def cancel_cb(
-    query: CallbackQuery, state: FSMContext, user: User | None, t: Translator, core: Core
-) -> None:
-    await state.clear()
-    await query.answer(t("cancelled"))
-    if not isinstance(query.message, Message):
-        return
-    with suppress(TelegramBadRequest):
-        await query.message.edit_reply_markup(reply_markup=None)
-    if user is not None:
-        await show_menu(query.message, t, user, core)
-    else:
-        await query.message.answer(t("cancelled_unregistered"))
-
-
-@router.message(Command("menu"))
-async def menu_cmd(message: Message, state: FSMContext, user: User | None, t: Translator, core: Core) -> None:
-    if user is None:
-        await message.answer(t("need_registration"))
-        return
-    await state.clear()
-    await show_menu(message, t, user, core)
-
-
-@router.callback_query(MenuCD.filter(F.action == "main"))
-async def menu_cb(
-    query: CallbackQuery,
-    state: FSMContext,
-    user: User | None,
-    t: Translator,
-    core: Core,
-    session: AsyncSession,
-) -> None:
-    await query.answer()
-    if user is None or not isinstance(query.message, Message):
-        return
-    await state.clear()
-    async with unit(session):
-        await accounts.refresh_user(session, user)
-    await show_menu(query.message, t, user, core, edit=True)
-
-
-def help_text(t: Translator, core: Core, costs: list[tuple[str, str]]) -> str:
-    lines = "\n".join(f"• {escape(title)} — {cost}" for title, cost in costs)
-    return t("help", costs=lines, credits=money(core.welcome_credits))
-
-
-async def _help(message: Message, t: Translator, core: Core, session: AsyncSession) -> None:
-    async with unit(session):
-        models = await list_models(session)
-        await core.predictions.refresh(session)  # models stored or replaced by another process
-    costs = []
-    for m in models:
-        try:
-            title = core.registry.meta(m.name).title
-        except Exception:
-            continue
-        costs.append((title, money(m.cost)))
-    await message.answer(help_text(t, core, costs))
-
-
-@router.message(Command("help"))
-async def help_cmd(message: Message, t: Translator, core: Core, session: AsyncSession) -> None:
-    await _help(message, t, core, session)
-
-
-@router.callback_query(MenuCD.filter(F.action == "help"))
-async def help_cb(query: CallbackQuery, t: Translator, core: Core, session: AsyncSession) -> None:
-    await query.answer()
-    if isinstance(query.message, Message):
-        await _help(query.message, t, core, session)
-
-
-@router.message(Command("language"))
-async def language_cmd(message: Message, t: Translator, lang: str, i18n: I18n) -> None:
-    await message.answer(t("choose_language"), reply_markup=language_kb(i18n.languages, lang))
-
-
-@router.callback_query(MenuCD.filter(F.action == "language"))
-async def language_cb(query: CallbackQuery, t: Translator, lang: str, i18n: I18n) -> None:
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(t("choose_language"), reply_markup=language_kb(i18n.languages, lang))
-
-
-@router.callback_query(LangCD.filter())
-async def set_language_cb(
-    query: CallbackQuery,
-    callback_data: LangCD,
-    user: User | None,
-    session: AsyncSession,
-    i18n: I18n,
-    core: Core,
-    state: FSMContext,
-) -> None:
-    if callback_data.code not in i18n.languages:
-        await query.answer()
-        return
-    t = i18n.translator(callback_data.code)
-    if user is not None:
-        async with unit(session):
-            await set_language(session, user.id, callback_data.code)
-        user.language = callback_data.code
-    else:
-        await state.update_data(language=callback_data.code)
-    await query.answer(t("language_set"))
-    if isinstance(query.message, Message):
-        with suppress(TelegramBadRequest):
-            await query.message.edit_text(t("language_set"), reply_markup=None)
-        if user is not None:
-            await show_menu(query.message, t, user, core)
-
-
 # Registration/login steps that got something other than text (a sticker, a photo...).
-@router.message(StateFilter(Registration, Login), ~F.text.startswith("/"))
 async def dialog_needs_text(message: Message, t: Translator) -> None:
     await message.answer(t("need_text"), reply_markup=cancel_kb(t))
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.register(start, CommandStart())
+    router.message.register(reg_username, Registration.username, NOT_COMMAND)
+    router.callback_query.register(reg_use_tg, Registration.username, RegCD.filter(F.action == "use_tg"))
+    router.message.register(reg_email, Registration.email, NOT_COMMAND)
+    router.message.register(reg_password, Registration.password, NOT_COMMAND)
+    router.message.register(login, Command("login"))
+    router.message.register(login_email, Login.email, NOT_COMMAND)
+    router.message.register(login_password, Login.password, NOT_COMMAND)
+    router.message.register(dialog_needs_text, StateFilter(Registration, Login), ~F.text.startswith("/"))
+    return router

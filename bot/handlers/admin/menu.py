@@ -1,0 +1,74 @@
+"""The admin menu and /stats."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import suppress
+from html import escape
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import AdminCD
+from bot.i18n import Translator
+from bot.keyboards import admin_menu_kb
+from bot.render import money
+from db.engine import unit
+from db.repo import (
+    stats,
+)
+
+log = logging.getLogger(__name__)
+
+
+async def admin_menu(message: Message, state: FSMContext, t: Translator) -> None:
+    await state.clear()
+    await message.answer(t("adm_menu"), reply_markup=admin_menu_kb(t))
+
+
+async def admin_menu_cb(query: CallbackQuery, t: Translator) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        with suppress(TelegramBadRequest):
+            await query.message.edit_text(t("adm_menu"), reply_markup=admin_menu_kb(t))
+
+
+async def stats_text(t: Translator, session: AsyncSession) -> str:
+    async with unit(session):
+        s = await stats(session)
+    by_model = "\n".join(f"• {escape(m)}: {n}" for m, n in s.by_model.items()) or "—"
+    return t(
+        "adm_stats",
+        users=s.users,
+        active=s.active_users,
+        completed=s.by_status.get("completed", 0),
+        failed=s.by_status.get("failed", 0),
+        pending=s.by_status.get("pending", 0),
+        by_model=by_model,
+        spent=money(s.spent),
+        refunded=money(s.refunded),
+        credited=money(s.credited),
+    )
+
+
+async def stats_cmd(message: Message, t: Translator, session: AsyncSession) -> None:
+    await message.answer(await stats_text(t, session))
+
+
+async def stats_cb(query: CallbackQuery, t: Translator, session: AsyncSession) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(await stats_text(t, session))
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.register(admin_menu, Command("admin"))
+    router.callback_query.register(admin_menu_cb, AdminCD.filter(F.action == "menu"))
+    router.message.register(stats_cmd, Command("stats"))
+    router.callback_query.register(stats_cb, AdminCD.filter(F.action == "stats"))
+    return router

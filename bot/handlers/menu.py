@@ -1,0 +1,157 @@
+"""The main menu, /cancel, /help and /language."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import suppress
+from html import escape
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import Core
+from bot.callbacks import CancelCD, LangCD, MenuCD
+from bot.i18n import I18n, Translator
+from bot.keyboards import language_kb
+from bot.render import money
+from bot.replies import show_menu
+from db import accounts
+from db.engine import unit
+from db.models import User
+from db.repo import list_models, set_language
+
+log = logging.getLogger(__name__)
+
+
+async def cancel_cmd(
+    message: Message, state: FSMContext, user: User | None, t: Translator, core: Core
+) -> None:
+    had = await state.get_state()
+    await state.clear()
+    await message.answer(t("cancelled") if had else t("nothing_to_cancel"))
+    if user is not None:
+        await show_menu(message, t, user, core)
+
+
+async def cancel_cb(
+    query: CallbackQuery, state: FSMContext, user: User | None, t: Translator, core: Core
+) -> None:
+    await state.clear()
+    await query.answer(t("cancelled"))
+    if not isinstance(query.message, Message):
+        return
+    with suppress(TelegramBadRequest):
+        await query.message.edit_reply_markup(reply_markup=None)
+    if user is not None:
+        await show_menu(query.message, t, user, core)
+    else:
+        await query.message.answer(t("cancelled_unregistered"))
+
+
+async def menu_cmd(message: Message, state: FSMContext, user: User | None, t: Translator, core: Core) -> None:
+    if user is None:
+        await message.answer(t("need_registration"))
+        return
+    await state.clear()
+    await show_menu(message, t, user, core)
+
+
+async def menu_cb(
+    query: CallbackQuery,
+    state: FSMContext,
+    user: User | None,
+    t: Translator,
+    core: Core,
+    session: AsyncSession,
+) -> None:
+    await query.answer()
+    if user is None or not isinstance(query.message, Message):
+        return
+    await state.clear()
+    async with unit(session):
+        await accounts.refresh_user(session, user)
+    await show_menu(query.message, t, user, core, edit=True)
+
+
+def help_text(t: Translator, core: Core, costs: list[tuple[str, str]]) -> str:
+    lines = "\n".join(f"• {escape(title)} — {cost}" for title, cost in costs)
+    return t("help", costs=lines, credits=money(core.welcome_credits))
+
+
+async def _help(message: Message, t: Translator, core: Core, session: AsyncSession) -> None:
+    async with unit(session):
+        models = await list_models(session)
+        await core.predictions.refresh(session)  # models stored or replaced by another process
+    costs = []
+    for m in models:
+        try:
+            title = core.registry.meta(m.name).title
+        except Exception:
+            continue
+        costs.append((title, money(m.cost)))
+    await message.answer(help_text(t, core, costs))
+
+
+async def help_cmd(message: Message, t: Translator, core: Core, session: AsyncSession) -> None:
+    await _help(message, t, core, session)
+
+
+async def help_cb(query: CallbackQuery, t: Translator, core: Core, session: AsyncSession) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await _help(query.message, t, core, session)
+
+
+async def language_cmd(message: Message, t: Translator, lang: str, i18n: I18n) -> None:
+    await message.answer(t("choose_language"), reply_markup=language_kb(i18n.languages, lang))
+
+
+async def language_cb(query: CallbackQuery, t: Translator, lang: str, i18n: I18n) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(t("choose_language"), reply_markup=language_kb(i18n.languages, lang))
+
+
+async def set_language_cb(
+    query: CallbackQuery,
+    callback_data: LangCD,
+    user: User | None,
+    session: AsyncSession,
+    i18n: I18n,
+    core: Core,
+    state: FSMContext,
+) -> None:
+    if callback_data.code not in i18n.languages:
+        await query.answer()
+        return
+    t = i18n.translator(callback_data.code)
+    if user is not None:
+        async with unit(session):
+            await set_language(session, user.id, callback_data.code)
+        user.language = callback_data.code
+    else:
+        await state.update_data(language=callback_data.code)
+    await query.answer(t("language_set"))
+    if isinstance(query.message, Message):
+        with suppress(TelegramBadRequest):
+            await query.message.edit_text(t("language_set"), reply_markup=None)
+        if user is not None:
+            await show_menu(query.message, t, user, core)
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cancel_cmd, Command("cancel"))
+    router.callback_query.register(cancel_cb, CancelCD.filter())
+    router.message.register(menu_cmd, Command("menu"))
+    router.callback_query.register(menu_cb, MenuCD.filter(F.action == "main"))
+    router.message.register(help_cmd, Command("help"))
+    router.callback_query.register(help_cb, MenuCD.filter(F.action == "help"))
+    router.message.register(language_cmd, Command("language"))
+    router.callback_query.register(language_cb, MenuCD.filter(F.action == "language"))
+    router.callback_query.register(set_language_cb, LangCD.filter())
+    return router
