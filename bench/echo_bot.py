@@ -19,6 +19,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.app import run
 from bot.config import Settings
 from bot.logs import setup_logging
+from bot.middlewares import TapAnswer
 from bot.webhook import run_webhook
 
 ECHO_MARK = "Echo: <b>"  # what the benchmark's fake Bot API looks for in the edit
@@ -30,8 +31,8 @@ def echo_router() -> Router:
     router = Router(name="echo")
 
     @router.callback_query()
-    async def echo(query: CallbackQuery) -> None:
-        await query.answer("Running…")
+    async def echo(query: CallbackQuery, callback_answer: TapAnswer) -> None:
+        await callback_answer.send_now("Running…")
         if isinstance(query.message, Message):
             await query.message.edit_text(
                 f"✅ <b>Echo</b> · update #{escape(query.id)}\n{ECHO_MARK}{escape(query.data or '')}</b>"

@@ -33,7 +33,13 @@ from bot.delivery import PaymentAckGate
 from bot.handlers import setup_routers
 from bot.i18n import I18n
 from bot.keyboards import recovered_kb
-from bot.middlewares import ContextMiddleware, DedupMiddleware, LogContextMiddleware, ThrottlingMiddleware
+from bot.middlewares import (
+    CallbackAnswers,
+    ContextMiddleware,
+    DedupMiddleware,
+    LogContextMiddleware,
+    ThrottlingMiddleware,
+)
 from bot.pacer import Pacer, paced_chat
 from bot.render import money
 from bot.scale import Shared
@@ -176,6 +182,7 @@ def create_dispatcher(
     dp.update.outer_middleware(DedupMiddleware(shared, throttle=throttle))
     dp.update.outer_middleware(ContextMiddleware(core, i18n))
     dp.update.outer_middleware(ThrottlingMiddleware(shared.throttle, enabled=throttle))
+    dp.callback_query.middleware(CallbackAnswers())  # every tap answered once, after its handler
     dp.include_routers(*(setup_routers() if routers is None else routers))
     run_pure_filters_inline(dp)
     dp.errors.register(on_error)

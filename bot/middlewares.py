@@ -11,6 +11,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 from aiogram.types import User as TgUser
+from aiogram.utils.callback_answer import CallbackAnswer, CallbackAnswerMiddleware
 
 from bot.app import Core
 from bot.events import is_payment
@@ -173,3 +174,46 @@ async def _tell_blocked(event: TelegramObject, text: str) -> None:
         await event.message.answer(text)
     elif event.pre_checkout_query is not None:
         await event.pre_checkout_query.answer(ok=False, error_message=text)
+
+
+class TapAnswer(CallbackAnswer):
+    """aiogram's CallbackAnswer: a handler sets `text` (and `show_alert`), and the middleware
+    answers the tap once the handler returns. `toast`/`alert` set both at once; `send_now`
+    answers at once, for a handler with slow work ahead (a paid run), so the spinner stops."""
+
+    def __init__(self, query: CallbackQuery, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.query = query
+
+    def toast(self, text: str) -> None:
+        self.text = text
+
+    def alert(self, text: str) -> None:
+        self.text = text
+        self.show_alert = True
+
+    async def send_now(self, text: str | None = None) -> None:
+        if self.disabled:
+            return
+        self.disable()  # the middleware must not answer a second time
+        await self.query.answer(text if text is not None else self.text, show_alert=self.show_alert)
+
+
+class CallbackAnswers(CallbackAnswerMiddleware):
+    """aiogram's CallbackAnswerMiddleware (every tap answered once, by the middleware), except when
+    the handler fails: the error handler answers then, with an alert that says what happened,
+    instead of an empty answer that would leave the user with nothing."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        if not isinstance(event, CallbackQuery):
+            return await handler(event, data)
+        answer = data["callback_answer"] = TapAnswer(event, answered=False)
+        result = await handler(event, data)
+        if not answer.disabled:
+            await self.answer(event, answer)
+        return result

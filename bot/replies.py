@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import Core
 from bot.i18n import Translator
 from bot.keyboards import back_to_menu_kb, main_menu_kb
+from bot.middlewares import TapAnswer
 from bot.render import money, quote
 from db.engine import unit
 from db.models import User
@@ -37,10 +38,16 @@ async def quote_model(core: Core, session: AsyncSession, user: User, name: str) 
 
 
 async def quote_for_button(
-    query: CallbackQuery, core: Core, session: AsyncSession, user: User, name: str, t: Translator
+    query: CallbackQuery,
+    callback_answer: TapAnswer,
+    core: Core,
+    session: AsyncSession,
+    user: User,
+    name: str,
+    t: Translator,
 ) -> tuple[Message, Quote] | None:
     """Answer a model button and quote the model; None (after saying why) if it cannot run."""
-    await query.answer()
+    await callback_answer.send_now()
     if not isinstance(query.message, Message):
         return None
     try:

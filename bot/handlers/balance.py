@@ -42,7 +42,6 @@ async def balance_cmd(message: Message, t: Translator, session: AsyncSession, us
 
 
 async def balance_cb(query: CallbackQuery, t: Translator, session: AsyncSession, user: User) -> None:
-    await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(await balance_text(t, session, user), reply_markup=balance_kb(t))
 
@@ -50,7 +49,6 @@ async def balance_cb(query: CallbackQuery, t: Translator, session: AsyncSession,
 async def transactions_page(
     query: CallbackQuery, callback_data: PageCD, t: Translator, session: AsyncSession, user: User
 ) -> None:
-    await query.answer()
     if not isinstance(query.message, Message):
         return
     async with unit(session):

@@ -21,6 +21,7 @@ from bot.filters import Registered
 from bot.handlers.predict import confirmed_cost
 from bot.i18n import Translator
 from bot.keyboards import back_to_menu_kb, cancel_kb, confirm_kb
+from bot.middlewares import TapAnswer
 from bot.render import input_error_text, money, quote, quote_list
 from bot.replies import quote_for_button
 from bot.states import Predict
@@ -41,6 +42,7 @@ BAD_ROWS_CHARS = 2500  # with the screen's own lines, well within a message's 4,
 
 async def batch_start(
     query: CallbackQuery,
+    callback_answer: TapAnswer,
     callback_data: ModelCD,
     state: FSMContext,
     user: User,
@@ -48,7 +50,7 @@ async def batch_start(
     core: Core,
     session: AsyncSession,
 ) -> None:
-    quoted = await quote_for_button(query, core, session, user, callback_data.name, t)
+    quoted = await quote_for_button(query, callback_answer, core, session, user, callback_data.name, t)
     if quoted is None:
         return
     message, quote = quoted
@@ -207,6 +209,7 @@ async def batch_needs_file(message: Message, t: Translator) -> None:
 
 async def batch_confirm(
     query: CallbackQuery,
+    callback_answer: TapAnswer,
     callback_data: ConfirmCD,
     state: FSMContext,
     user: User,
@@ -220,9 +223,9 @@ async def batch_confirm(
     data = await state.get_data()
     message = query.message if isinstance(query.message, Message) else None
     if data.get("nonce") != callback_data.nonce or message is None:
-        await query.answer(t("confirm_expired"), show_alert=True)
+        callback_answer.alert(t("confirm_expired"))
         return
-    await query.answer(t("running_short"))
+    await callback_answer.send_now(t("running_short"))
     try:
         meta = core.registry.meta(data.get("model", ""))
     except Exception:

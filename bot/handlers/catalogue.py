@@ -20,6 +20,7 @@ from bot.keyboards import (
     catalogue_kb,
     model_card_kb,
 )
+from bot.middlewares import TapAnswer
 from bot.render import (
     expected_text,
     money,
@@ -69,7 +70,6 @@ async def predict_cmd(
 async def predict_cb(
     query: CallbackQuery, state: FSMContext, t: Translator, core: Core, session: AsyncSession
 ) -> None:
-    await query.answer()
     await state.clear()
     if isinstance(query.message, Message):
         await show_catalogue(query.message, t, core, session, edit=True)
@@ -111,6 +111,7 @@ def card_text(t: Translator, quote: Quote) -> str:
 
 async def model_card(
     query: CallbackQuery,
+    callback_answer: TapAnswer,
     callback_data: ModelCD,
     state: FSMContext,
     user: User,
@@ -118,7 +119,7 @@ async def model_card(
     core: Core,
     session: AsyncSession,
 ) -> None:
-    quoted = await quote_for_button(query, core, session, user, callback_data.name, t)
+    quoted = await quote_for_button(query, callback_answer, core, session, user, callback_data.name, t)
     if quoted is None:
         return
     message, quote = quoted

@@ -7,6 +7,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.i18n import Translator
+from bot.middlewares import TapAnswer
 from db.models import User
 
 
@@ -17,8 +18,10 @@ async def unknown_message(message: Message, user: User | None, t: Translator, st
     await message.answer(t("unknown_input"))
 
 
-async def unknown_button(query: CallbackQuery, user: User | None, t: Translator) -> None:
-    await query.answer(t("need_registration") if user is None else t("button_expired"), show_alert=True)
+async def unknown_button(
+    query: CallbackQuery, callback_answer: TapAnswer, user: User | None, t: Translator
+) -> None:
+    callback_answer.alert(t("need_registration") if user is None else t("button_expired"))
 
 
 def setup() -> Router:

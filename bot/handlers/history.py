@@ -17,6 +17,7 @@ from bot.callbacks import MenuCD, PageCD, PredCD
 from bot.filters import Registered
 from bot.i18n import Translator
 from bot.keyboards import history_kb, prediction_kb
+from bot.middlewares import TapAnswer
 from bot.render import inputs_block, money, quote, result_block, short_result, when
 from db.engine import unit
 from db.ledger import to_money
@@ -68,7 +69,6 @@ async def history_cmd(message: Message, t: Translator, core: Core, session: Asyn
 async def history_cb(
     query: CallbackQuery, t: Translator, core: Core, session: AsyncSession, user: User
 ) -> None:
-    await query.answer()
     if isinstance(query.message, Message):
         text, kb = await history_view(t, core, session, user, 0)
         await query.message.answer(text, reply_markup=kb)  # type: ignore[arg-type]
@@ -77,7 +77,6 @@ async def history_cb(
 async def history_page(
     query: CallbackQuery, callback_data: PageCD, t: Translator, core: Core, session: AsyncSession, user: User
 ) -> None:
-    await query.answer()
     if isinstance(query.message, Message):
         text, kb = await history_view(t, core, session, user, callback_data.page)
         with suppress(TelegramBadRequest):
@@ -85,7 +84,13 @@ async def history_page(
 
 
 async def prediction_detail(
-    query: CallbackQuery, callback_data: PredCD, t: Translator, core: Core, session: AsyncSession, user: User
+    query: CallbackQuery,
+    callback_answer: TapAnswer,
+    callback_data: PredCD,
+    t: Translator,
+    core: Core,
+    session: AsyncSession,
+    user: User,
 ) -> None:
     async with unit(session):
         found = await user_prediction(session, user.id, callback_data.id)
@@ -99,9 +104,8 @@ async def prediction_detail(
             else []
         )
     if found is None:
-        await query.answer(t("not_found"), show_alert=True)
+        callback_answer.alert(t("not_found"))
         return
-    await query.answer()
     pred, model_name = found
     cost = -sum((to_money(a) for a in amounts), to_money(0))
     try:

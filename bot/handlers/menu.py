@@ -17,6 +17,7 @@ from bot.app import Core
 from bot.callbacks import CancelCD, LangCD, MenuCD
 from bot.i18n import I18n, Translator
 from bot.keyboards import language_kb
+from bot.middlewares import TapAnswer
 from bot.render import money
 from bot.replies import show_menu
 from db import accounts
@@ -38,10 +39,15 @@ async def cancel_cmd(
 
 
 async def cancel_cb(
-    query: CallbackQuery, state: FSMContext, user: User | None, t: Translator, core: Core
+    query: CallbackQuery,
+    callback_answer: TapAnswer,
+    state: FSMContext,
+    user: User | None,
+    t: Translator,
+    core: Core,
 ) -> None:
     await state.clear()
-    await query.answer(t("cancelled"))
+    callback_answer.toast(t("cancelled"))
     if not isinstance(query.message, Message):
         return
     with suppress(TelegramBadRequest):
@@ -68,7 +74,6 @@ async def menu_cb(
     core: Core,
     session: AsyncSession,
 ) -> None:
-    await query.answer()
     if user is None or not isinstance(query.message, Message):
         return
     await state.clear()
@@ -101,7 +106,6 @@ async def help_cmd(message: Message, t: Translator, core: Core, session: AsyncSe
 
 
 async def help_cb(query: CallbackQuery, t: Translator, core: Core, session: AsyncSession) -> None:
-    await query.answer()
     if isinstance(query.message, Message):
         await _help(query.message, t, core, session)
 
@@ -111,13 +115,13 @@ async def language_cmd(message: Message, t: Translator, lang: str, i18n: I18n) -
 
 
 async def language_cb(query: CallbackQuery, t: Translator, lang: str, i18n: I18n) -> None:
-    await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(t("choose_language"), reply_markup=language_kb(i18n.languages, lang))
 
 
 async def set_language_cb(
     query: CallbackQuery,
+    callback_answer: TapAnswer,
     callback_data: LangCD,
     user: User | None,
     session: AsyncSession,
@@ -126,7 +130,6 @@ async def set_language_cb(
     state: FSMContext,
 ) -> None:
     if callback_data.code not in i18n.languages:
-        await query.answer()
         return
     t = i18n.translator(callback_data.code)
     if user is not None:
@@ -135,7 +138,7 @@ async def set_language_cb(
         user.language = callback_data.code
     else:
         await state.update_data(language=callback_data.code)
-    await query.answer(t("language_set"))
+    callback_answer.toast(t("language_set"))
     if isinstance(query.message, Message):
         with suppress(TelegramBadRequest):
             await query.message.edit_text(t("language_set"), reply_markup=None)

@@ -159,7 +159,6 @@ async def topup_cmd(message: Message, t: Translator, core: Core, state: FSMConte
 
 
 async def topup_cb(query: CallbackQuery, t: Translator, core: Core) -> None:
-    await query.answer()
     if isinstance(query.message, Message):
         await show_topup(query.message, t, core)
 
@@ -191,7 +190,6 @@ async def topup_pick(
     session: AsyncSession,
     user: User,
 ) -> None:
-    await query.answer()
     if not isinstance(query.message, Message):
         return
     if callback_data.stars == 0:

@@ -28,6 +28,7 @@ from bot.keyboards import (
     result_kb,
     step_kb,
 )
+from bot.middlewares import TapAnswer
 from bot.render import (
     expected_text,
     input_error_text,
@@ -77,6 +78,7 @@ async def begin_input(message: Message, state: FSMContext, t: Translator, meta: 
 
 async def start_input(
     query: CallbackQuery,
+    callback_answer: TapAnswer,
     callback_data: ModelCD,
     state: FSMContext,
     user: User,
@@ -84,7 +86,7 @@ async def start_input(
     core: Core,
     session: AsyncSession,
 ) -> None:
-    quoted = await quote_for_button(query, core, session, user, callback_data.name, t)
+    quoted = await quote_for_button(query, callback_answer, core, session, user, callback_data.name, t)
     if quoted is None:
         return
     message, quote = quoted
@@ -165,7 +167,6 @@ async def step_button(
     session: AsyncSession,
     user: User,
 ) -> None:
-    await query.answer()
     data = await state.get_data()
     meta = _meta_or_none(core, data.get("model"))
     if meta is None or not isinstance(query.message, Message):
@@ -186,8 +187,8 @@ async def step_button(
     await _accept(query.message, state, t, core, session, user, meta, values, index)
 
 
-async def step_button_stale(query: CallbackQuery, t: Translator) -> None:
-    await query.answer(t("button_expired"), show_alert=True)
+async def step_button_stale(query: CallbackQuery, callback_answer: TapAnswer, t: Translator) -> None:
+    callback_answer.alert(t("button_expired"))
 
 
 async def show_confirm(
@@ -306,6 +307,7 @@ class RunningNotice:
 
 async def confirm_run(
     query: CallbackQuery,
+    callback_answer: TapAnswer,
     callback_data: ConfirmCD,
     state: FSMContext,
     user: User,
@@ -323,9 +325,9 @@ async def confirm_run(
     if data.get("nonce") != callback_data.nonce:
         earlier = await core.predictions.lookup(user.id, key)
         if earlier is None:
-            await query.answer(t("confirm_expired"), show_alert=True)
+            callback_answer.alert(t("confirm_expired"))
             return
-        await query.answer(t("already_processed_short"))
+        callback_answer.toast(t("already_processed_short"))
         if message is not None:
             await message.answer(
                 outcome_text(t, _meta_or_none(core, earlier.model_name), earlier),
@@ -337,12 +339,11 @@ async def confirm_run(
     if quoted is None:  # a screen from before prices were stored with it: charge nothing
         if meta is None or message is None:
             await state.clear()
-            await query.answer(t("confirm_expired"), show_alert=True)
+            callback_answer.alert(t("confirm_expired"))
             return
-        await query.answer()
         await show_confirm(message, state, t, core, session, user, meta, data.get("values", {}), edit=True)
         return
-    await query.answer(t("running_short"))
+    await callback_answer.send_now(t("running_short"))
     notice = None
     if message is not None and meta is not None:
         notice = RunningNotice(message, t("running", title=escape(meta.title)), bot)
@@ -390,14 +391,18 @@ async def confirm_run(
 
 
 async def confirm_edit(
-    query: CallbackQuery, callback_data: ConfirmCD, state: FSMContext, t: Translator, core: Core
+    query: CallbackQuery,
+    callback_answer: TapAnswer,
+    callback_data: ConfirmCD,
+    state: FSMContext,
+    t: Translator,
+    core: Core,
 ) -> None:
     data = await state.get_data()
     meta = _meta_or_none(core, data.get("model"))
     if data.get("nonce") != callback_data.nonce or meta is None or not isinstance(query.message, Message):
-        await query.answer(t("button_expired"), show_alert=True)
+        callback_answer.alert(t("button_expired"))
         return
-    await query.answer()
     with suppress(TelegramBadRequest):
         await query.message.edit_reply_markup(reply_markup=None)
     await begin_input(query.message, state, t, meta)
@@ -416,7 +421,6 @@ async def repeat(
     core: Core,
     session: AsyncSession,
 ) -> None:
-    await query.answer()
     if not isinstance(query.message, Message):
         return
     async with unit(session):

@@ -73,7 +73,6 @@ async def reg_username(message: Message, state: FSMContext, session: AsyncSessio
 
 
 async def reg_use_tg(query: CallbackQuery, state: FSMContext, session: AsyncSession, t: Translator) -> None:
-    await query.answer()
     suggestion = (await state.get_data()).get("suggestion")
     if suggestion and isinstance(query.message, Message):
         await _take_username(query.message, state, suggestion, session, t)

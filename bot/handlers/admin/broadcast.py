@@ -19,6 +19,7 @@ from bot.callbacks import AdminCD
 from bot.filters import NOT_COMMAND
 from bot.i18n import Translator
 from bot.keyboards import broadcast_kb, cancel_kb
+from bot.middlewares import TapAnswer
 from bot.render import admin_name, quote
 from bot.states import AdminBroadcast
 from bot.telegram_rules import shown_text
@@ -62,7 +63,6 @@ async def broadcast_cmd(message: Message, command: CommandObject, state: FSMCont
 
 
 async def broadcast_cb(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
-    await query.answer()
     await state.set_state(AdminBroadcast.text)
     if isinstance(query.message, Message):
         await query.message.answer(t("adm_broadcast_ask"), reply_markup=cancel_kb(t))
@@ -112,6 +112,7 @@ async def broadcast(
 
 async def broadcast_send(
     query: CallbackQuery,
+    callback_answer: TapAnswer,
     callback_data: AdminCD,
     state: FSMContext,
     t: Translator,
@@ -128,7 +129,7 @@ async def broadcast_send(
     text = drafts.pop(callback_data.arg, None)
     if text is None:
         key = "adm_broadcast_already_sent" if callback_data.arg in sent else "adm_broadcast_stale"
-        await query.answer(t(key), show_alert=True)
+        callback_answer.alert(t(key))
         return
     sent = [*sent, callback_data.arg][-DRAFTS_KEPT:]
     if not drafts and await state.get_state() == AdminBroadcast.confirm.state:
@@ -136,7 +137,6 @@ async def broadcast_send(
     await state.update_data(drafts=drafts, sent=sent)
     async with unit(session):
         audience = await broadcast_audience(session)
-    await query.answer()
     if isinstance(query.message, Message):
         with suppress(TelegramBadRequest):
             await query.message.edit_text(

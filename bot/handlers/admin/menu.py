@@ -31,7 +31,6 @@ async def admin_menu(message: Message, state: FSMContext, t: Translator) -> None
 
 
 async def admin_menu_cb(query: CallbackQuery, t: Translator) -> None:
-    await query.answer()
     if isinstance(query.message, Message):
         with suppress(TelegramBadRequest):
             await query.message.edit_text(t("adm_menu"), reply_markup=admin_menu_kb(t))
@@ -60,7 +59,6 @@ async def stats_cmd(message: Message, t: Translator, session: AsyncSession) -> N
 
 
 async def stats_cb(query: CallbackQuery, t: Translator, session: AsyncSession) -> None:
-    await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(await stats_text(t, session))
 

@@ -60,7 +60,6 @@ async def models_cmd(message: Message, t: Translator, session: AsyncSession) -> 
 
 
 async def models_cb(query: CallbackQuery, t: Translator, session: AsyncSession) -> None:
-    await query.answer()
     if isinstance(query.message, Message):
         text, kb = await models_view(t, session)
         with suppress(TelegramBadRequest):
@@ -74,7 +73,6 @@ async def toggle_model_cb(
         model = await get_model(session, callback_data.arg)
         if model is not None:
             await set_model_active(session, model.name, not model.is_active)
-    await query.answer()
     if model is not None:
         log.info("%s toggled model %s", admin_name(query.from_user), model.name)
     if isinstance(query.message, Message):

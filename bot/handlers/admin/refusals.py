@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import AdminCD
 from bot.i18n import Translator
+from bot.middlewares import TapAnswer
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +48,9 @@ async def refuse_command(message: Message, t: Translator) -> None:
     await message.answer(t("adm_refused_group" if message.chat.type != "private" else "adm_refused"))
 
 
-async def refuse_button(query: CallbackQuery, t: Translator) -> None:
+async def refuse_button(query: CallbackQuery, callback_answer: TapAnswer, t: Translator) -> None:
     log.warning("admin button refused: tg %d", query.from_user.id)
-    await query.answer(t("adm_refused"), show_alert=True)
+    callback_answer.alert(t("adm_refused"))
 
 
 def setup() -> Router:

@@ -55,7 +55,6 @@ async def users_cmd(message: Message, command: CommandObject, t: Translator, ses
 async def users_page(
     query: CallbackQuery, callback_data: PageCD, t: Translator, session: AsyncSession
 ) -> None:
-    await query.answer()
     if isinstance(query.message, Message):
         text, kb = await users_view(t, session, callback_data.query, callback_data.page)
         with suppress(TelegramBadRequest):
@@ -109,7 +108,6 @@ async def user_cmd(
 async def user_cb(
     query: CallbackQuery, callback_data: AdminCD, t: Translator, core: Core, session: AsyncSession
 ) -> None:
-    await query.answer()
     if not isinstance(query.message, Message):
         return
     found = await _find(query.message, t, session, f"#{callback_data.arg}")
@@ -197,7 +195,6 @@ async def disable_cmd(message: Message, command: CommandObject, t: Translator, s
 async def toggle_user_cb(
     query: CallbackQuery, callback_data: AdminCD, t: Translator, session: AsyncSession
 ) -> None:
-    await query.answer()
     if not isinstance(query.message, Message):
         return
     found = await _find(query.message, t, session, f"#{callback_data.arg}")
