@@ -20,7 +20,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 
 from bench.bench_predictions import built_catalogue, make_users, positive_int, unknown_model
-from bot.app import build_core
+from bot.app import build_services
 from bot.app import run as run_loop
 from bot.config import Settings
 from db.accounts import Passwords
@@ -36,25 +36,27 @@ async def run(args: argparse.Namespace) -> int:
         fsm_path=workdir / "fsm.db",
         log_level="WARNING",
     )
-    core = await build_core(settings, Passwords(PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)))
+    services = await build_services(
+        settings, Passwords(PasswordHasher(time_cost=1, memory_cost=256, parallelism=1))
+    )
     ok = False
     try:
-        if error := unknown_model(core, args.model):
+        if error := unknown_model(services, args.model):
             print(error, file=sys.stderr)
             return 2
-        [uid] = await make_users(core, 1)
-        meta = core.registry.meta(args.model)
-        async with core.session_factory() as s:
-            cost = (await core.predictions.quote(s, uid, args.model)).cost
-        async with core.session_factory() as s, s.begin():
+        [uid] = await make_users(services, 1)
+        meta = services.registry.meta(args.model)
+        async with services.session_factory() as s:
+            cost = (await services.predictions.quote(s, uid, args.model)).cost
+        async with services.session_factory() as s, s.begin():
             await increase_balance(s, uid, cost * args.rows, "bench top-up")
         row = {f.name: f.example for f in meta.features}
         started = time.perf_counter()
-        out = await core.predictions.run_batch(
+        out = await services.predictions.run_batch(
             user_id=uid, model_name=args.model, rows=[row] * args.rows, request_key="bench"
         )
         wall = time.perf_counter() - started
-        async with core.session_factory() as s:
+        async with services.session_factory() as s:
             bad = await reconcile(s)
         completed = sum(1 for _, status, _ in out.items if status == "completed")
         print(f"\nCSV batch of {args.rows} rows · model {args.model} · SQLite")
@@ -65,7 +67,7 @@ async def run(args: argparse.Namespace) -> int:
         )
         ok = completed == args.rows and out.charged == cost * args.rows and not bad
     finally:
-        await core.close()
+        await services.close()
         shutil.rmtree(workdir, ignore_errors=True)
     return 0 if ok else 1
 

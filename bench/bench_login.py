@@ -33,7 +33,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from bench.bench_predictions import confirm_update, pct, positive_int, unknown_model, workspace
-from bot.app import Core, build_core
+from bot.app import Services, build_services
 from bot.app import run as run_loop
 from bot.config import Settings
 from bot.dispatcher import create_bot, create_dispatcher
@@ -72,10 +72,10 @@ class CountingHasher(PasswordHasher):
                 self.finished += 1
 
 
-async def make_payers(core: Core, count: int) -> None:
+async def make_payers(services: Services, count: int) -> None:
     """Paying users, seeded with a cheap hasher (their passwords play no part here)."""
     cheap = Passwords(PasswordHasher(time_cost=1, memory_cost=256, parallelism=1))
-    async with core.session_factory() as s, s.begin():
+    async with services.session_factory() as s, s.begin():
         for i in range(count):
             await register(
                 s,
@@ -101,22 +101,22 @@ def text_update(bot: Bot, update_id: int, tg: int, text_: str) -> Update:
 
 
 class Bench:
-    def __init__(self, core: Core, model: str) -> None:
-        self.core = core
+    def __init__(self, services: Services, model: str) -> None:
+        self.services = services
         self.model = model
         self.session = LocalSession(enforce_rules=False)
         self.bot = create_bot("42:BENCH", session=self.session)
-        self.shared = Shared(core.settings)
-        self.dp: Dispatcher = create_dispatcher(core, shared=self.shared)
+        self.shared = Shared(services.settings)
+        self.dp: Dispatcher = create_dispatcher(services, shared=self.shared)
         self.update_ids = itertools.count(5_000_000)
         self.attempt_ids = itertools.count()
         self.attempts = 0
 
     async def prepare(self, first: int, count: int) -> None:
         """Users first..first+count-1 sit on the confirmation screen of `model`."""
-        meta = self.core.registry.meta(self.model)
+        meta = self.services.registry.meta(self.model)
         values = {f.name: f.example for f in meta.features}
-        async with self.core.session_factory() as s:
+        async with self.services.session_factory() as s:
             cost = await s.scalar(select(Model.cost).where(Model.name == self.model))
         for i in range(first, first + count):
             key = StorageKey(bot_id=self.bot.id, chat_id=TG_BASE + i, user_id=TG_BASE + i)
@@ -148,10 +148,10 @@ class Bench:
         return sum(1 for c in self.session.calls if needle in (getattr(c, "text", "") or ""))
 
 
-async def measure(args: argparse.Namespace, core: Core, hasher: CountingHasher) -> bool:
+async def measure(args: argparse.Namespace, services: Services, hasher: CountingHasher) -> bool:
     runs = args.runs
-    await make_payers(core, 2 * runs + 1)
-    bench = Bench(core, args.model)
+    await make_payers(services, 2 * runs + 1)
+    bench = Bench(services, args.model)
     await bench.prepare(0, 2 * runs + 1)
     await bench.stream(2 * runs, 1)  # a first run, untimed: the model loads, the pools fill
     idle = await bench.stream(0, runs)
@@ -166,7 +166,7 @@ async def measure(args: argparse.Namespace, core: Core, hasher: CountingHasher) 
     await asyncio.gather(*loggers)
     await bench.shared.close()
 
-    async with core.session_factory() as s:
+    async with services.session_factory() as s:
         completed = await s.scalar(
             select(func.count()).select_from(Prediction).where(Prediction.status == "completed")
         )
@@ -214,14 +214,14 @@ async def _run(args: argparse.Namespace, workdir: Path, models: Path, url: str) 
         welcome_credits=10,
     )
     hasher = CountingHasher(asyncio.get_running_loop())
-    core = await build_core(settings, Passwords(hasher))
+    services = await build_services(settings, Passwords(hasher))
     try:
-        if error := unknown_model(core, args.model):
+        if error := unknown_model(services, args.model):
             print(error, file=sys.stderr)
             return 2
-        ok = await measure(args, core, hasher)
+        ok = await measure(args, services, hasher)
     finally:
-        await core.close()
+        await services.close()
     return 0 if ok else 1
 
 

@@ -31,7 +31,7 @@ from bench.bench_predictions import (
     workspace,
 )
 from bench.echo_bot import ECHO_MARK, echo_router
-from bot.app import build_core
+from bot.app import build_services
 from bot.app import run as run_loop
 from bot.config import Settings
 from bot.dispatcher import create_bot, create_dispatcher
@@ -60,12 +60,12 @@ def without(dp: Dispatcher, names: list[str]) -> Dispatcher:
     return dp
 
 
-async def one_round(core: Any, first: int, n: int, names: list[str]) -> float:
+async def one_round(services: Any, first: int, n: int, names: list[str]) -> float:
     """CPU µs per update of one burst of `n` presses, without the named middlewares."""
     session = WireSession()
     bot = create_bot("42:MW", session=session)
-    shared = Shared(core.settings)
-    dp = without(create_dispatcher(core, shared=shared, routers=[echo_router()]), names)
+    shared = Shared(services.settings)
+    dp = without(create_dispatcher(services, shared=shared, routers=[echo_router()]), names)
     updates = [confirm_update(bot, i, f"m{i}") for i in range(first, first + n)]
     burst = await timed_burst([dp.feed_update(bot, u) for u in updates])
     await shared.close()
@@ -80,24 +80,24 @@ async def run(args: argparse.Namespace) -> int:
         settings = Settings(
             database_url=url, models_dir=models, fsm_path=workdir / "fsm.db", log_level="WARNING"
         )
-        core = await build_core(
+        services = await build_services(
             settings, Passwords(PasswordHasher(time_cost=1, memory_cost=256, parallelism=1))
         )
         try:
-            await asyncio.gather(*core.tasks)
+            await asyncio.gather(*services.tasks)
             n = args.users
             variants: dict[str, list[str]] = {"all": [], **{name: [name] for name in MIDDLEWARES}}
             variants["none"] = list(MIDDLEWARES)
-            await make_users(core, n * (len(variants) * args.rounds + 1))
+            await make_users(services, n * (len(variants) * args.rounds + 1))
             cpu: dict[str, list[float]] = {v: [] for v in variants}
-            await one_round(core, 0, n, [])  # a warm-up: first calls fill caches
+            await one_round(services, 0, n, [])  # a warm-up: first calls fill caches
             first = n
             for _ in range(args.rounds):  # interleaved: the host's drift touches every variant alike
                 for variant, names in variants.items():
-                    cpu[variant].append(await one_round(core, first, n, names))
+                    cpu[variant].append(await one_round(services, first, n, names))
                     first += n
         finally:
-            await core.close()
+            await services.close()
     median = {v: statistics.median(values) for v, values in cpu.items()}
     full = median["all"]
     print(f"\n{n} Confirm presses a round, {args.rounds} rounds · the fair echo · SQLite · WireSession")

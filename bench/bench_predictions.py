@@ -50,7 +50,7 @@ from sqlalchemy import Numeric, cast, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.echo_bot import ECHO_MARK, echo_router
-from bot.app import Core, build_core
+from bot.app import Services, build_services
 from bot.app import run as run_loop
 from bot.callbacks import ConfirmCD
 from bot.config import Settings
@@ -94,11 +94,11 @@ def built_catalogue(workdir: Path) -> Path:
     return models
 
 
-def unknown_model(core: Core, name: str) -> str | None:
+def unknown_model(services: Services, name: str) -> str | None:
     """The error to print when the catalogue has no model `name`."""
-    if name in core.registry.metas():
+    if name in services.registry.metas():
         return None
-    return f"unknown model {name!r}; the catalogue has: {', '.join(sorted(core.registry.metas()))}"
+    return f"unknown model {name!r}; the catalogue has: {', '.join(sorted(services.registry.metas()))}"
 
 
 def pct(values: list[float], q: float) -> float:
@@ -167,9 +167,9 @@ async def timed_burst(jobs: Sequence[Awaitable[Any]]) -> Burst:
     return Burst(len(jobs), wall, time.process_time() - cpu, latencies)
 
 
-async def make_users(core: Core, n: int) -> list[int]:
+async def make_users(services: Services, n: int) -> list[int]:
     ids = []
-    async with core.session_factory() as s, s.begin():
+    async with services.session_factory() as s, s.begin():
         for i in range(n):
             user = await register(
                 s,
@@ -177,7 +177,7 @@ async def make_users(core: Core, n: int) -> list[int]:
                 username=f"bench{i:05d}",
                 email=f"b{i}@example.com",
                 password="bench-pass-1",
-                passwords=core.passwords,
+                passwords=services.passwords,
             )
             ids.append(user.id)
     return ids
@@ -211,15 +211,15 @@ def sent_texts(session: WireSession, marker: str) -> int:
     return sum(1 for c in session.calls if isinstance(c, (SendMessage, EditMessageText)) and marker in c.text)
 
 
-async def bench_bot(core: Core, first: int, n: int, model: str) -> tuple[Burst, int]:
+async def bench_bot(services: Services, first: int, n: int, model: str) -> tuple[Burst, int]:
     """Users first..first+n-1 press Confirm at once; returns the burst and how many results were sent."""
     session = WireSession()
     bot = create_bot("42:BENCH", session=session)
-    shared = Shared(core.settings)
-    dp = create_dispatcher(core, shared=shared)
-    meta = core.registry.meta(model)
+    shared = Shared(services.settings)
+    dp = create_dispatcher(services, shared=shared)
+    meta = services.registry.meta(model)
     values = {f.name: f.example for f in meta.features}
-    async with core.session_factory() as db:  # the price the confirmation screen showed
+    async with services.session_factory() as db:  # the price the confirmation screen showed
         cost = str(await db.scalar(select(Model.cost).where(Model.name == model)))
     for i in range(first, first + n):
         key = StorageKey(bot_id=bot.id, chat_id=TG_BASE + i, user_id=TG_BASE + i)
@@ -231,13 +231,13 @@ async def bench_bot(core: Core, first: int, n: int, model: str) -> tuple[Burst, 
     return burst, sent_texts(session, "Prediction: <b>")
 
 
-async def bench_echo(core: Core, first: int, n: int, fsm_path: Path) -> tuple[Burst, int]:
+async def bench_echo(services: Services, first: int, n: int, fsm_path: Path) -> tuple[Burst, int]:
     """The floor: users first..first+n-1 press Confirm, through the bot's Dispatcher and
     middlewares, answered by `echo_router`; returns the burst and how many edits were sent."""
     session = WireSession()
     bot = create_bot("42:ECHO", session=session)
-    shared = Shared(core.settings.model_copy(update={"fsm_path": fsm_path}))
-    dp = create_dispatcher(core, shared=shared, routers=[echo_router()])
+    shared = Shared(services.settings.model_copy(update={"fsm_path": fsm_path}))
+    dp = create_dispatcher(services, shared=shared, routers=[echo_router()])
     updates = [confirm_update(bot, i, f"e{i}") for i in range(first, first + n)]
     burst = await timed_burst([dp.feed_update(bot, u) for u in updates])
     await shared.close()
@@ -275,18 +275,18 @@ async def bench_plain_echo(n: int) -> Burst:
     return await timed_burst([dp.feed_update(bot, u) for u in updates])
 
 
-async def bench_naive(core: Core, user_ids: list[int], model: str) -> Burst:
+async def bench_naive(services: Services, user_ids: list[int], model: str) -> Burst:
     """What a first version would do: one model call per request; a transaction for the charge,
     the pending prediction and its ledger row, and another for the result."""
-    executor = MLExecutor(core.registry, core.settings.ml_workers, batching=False)
-    meta = core.registry.meta(model)
+    executor = MLExecutor(services.registry, services.settings.ml_workers, batching=False)
+    meta = services.registry.meta(model)
     values = {f.name: f.example for f in meta.features}
     row = encode(meta.features, values)
-    async with core.session_factory() as s:
+    async with services.session_factory() as s:
         model_row = (await s.scalars(select(Model).where(Model.name == model))).one()
 
     async def one(uid: int) -> None:
-        sf = core.session_factory
+        sf = services.session_factory
         async with sf() as s, s.begin():
             charged = await s.execute(
                 update(User)
@@ -374,24 +374,24 @@ async def _run(args: argparse.Namespace, workdir: Path, models: Path, url: str) 
         welcome_credits=10,
     )
     passwords = Passwords(PasswordHasher(time_cost=1, memory_cost=256, parallelism=1))
-    core = await build_core(settings, passwords)
+    services = await build_services(settings, passwords)
     ok = True
     try:
-        if error := unknown_model(core, args.model):
+        if error := unknown_model(services, args.model):
             print(error, file=sys.stderr)
             return 2
-        await asyncio.gather(*core.tasks)  # the models' loads: not during a burst
+        await asyncio.gather(*services.tasks)  # the models' loads: not during a burst
         n = args.users
         # four groups of n users: echo, the bot, echo again, the naive path
-        user_ids = await make_users(core, n * 4)
+        user_ids = await make_users(services, n * 4)
         rss_start = rss_mib()
         plain = await bench_plain_echo(n)
-        echo1, echoed1 = await bench_echo(core, 0, n, workdir / "fsm-echo1.db")
-        bot, results = await bench_bot(core, n, n, args.model)
-        echo2, echoed2 = await bench_echo(core, 2 * n, n, workdir / "fsm-echo2.db")
-        naive = await bench_naive(core, user_ids[3 * n :], args.model)
+        echo1, echoed1 = await bench_echo(services, 0, n, workdir / "fsm-echo1.db")
+        bot, results = await bench_bot(services, n, n, args.model)
+        echo2, echoed2 = await bench_echo(services, 2 * n, n, workdir / "fsm-echo2.db")
+        naive = await bench_naive(services, user_ids[3 * n :], args.model)
         rss_end = rss_mib()
-        async with core.session_factory() as s:
+        async with services.session_factory() as s:
             completed = await s.scalar(
                 select(func.count()).select_from(Prediction).where(Prediction.status == "completed")
             )
@@ -432,7 +432,7 @@ async def _run(args: argparse.Namespace, workdir: Path, models: Path, url: str) 
             print(f"echo check: {echoed1 + echoed2}/{2 * n} echoes sent")
         ok = results == n and echoed1 + echoed2 == 2 * n and completed == 2 * n and pending == 0 and not bad
     finally:
-        await core.close()
+        await services.close()
     return 0 if ok else 1
 
 

@@ -69,7 +69,7 @@ from bench.bench_predictions import (
 )
 from bench.echo_bot import ECHO_MARK
 from bench.fake_telegram import BOT, BOT_ID, FakeTelegram, Limits
-from bot.app import build_core
+from bot.app import build_services
 from bot.app import run as run_loop
 from bot.callbacks import ConfirmCD
 from bot.config import Settings
@@ -313,14 +313,14 @@ async def prepare(settings: Settings, n: int, model: str) -> list[str] | str:
     process runs: SQLite's dialog file has one owner at a time). Returns their nonces, or an
     error to print."""
     passwords = Passwords(PasswordHasher(time_cost=1, memory_cost=256, parallelism=1))
-    core = await build_core(settings, passwords)
+    services = await build_services(settings, passwords)
     try:
-        if error := unknown_model(core, model):
+        if error := unknown_model(services, model):
             return error
-        await make_users(core, n)
-        meta = core.registry.meta(model)
+        await make_users(services, n)
+        meta = services.registry.meta(model)
         values = {f.name: f.example for f in meta.features}
-        async with core.session_factory() as db:  # the price the confirmation screen showed
+        async with services.session_factory() as db:  # the price the confirmation screen showed
             cost = str(await db.scalar(select(Model.cost).where(Model.name == model)))
         shared = Shared(settings)
         nonces = [f"n{i}" for i in range(n)]
@@ -335,7 +335,7 @@ async def prepare(settings: Settings, n: int, model: str) -> list[str] | str:
             await shared.close()
         return nonces
     finally:
-        await core.close()
+        await services.close()
 
 
 @dataclass

@@ -9,7 +9,7 @@ import sys
 
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
-from bot.app import build_core, run
+from bot.app import build_services, run
 from bot.config import Settings
 from bot.dispatcher import create_bot, create_dispatcher, recover_and_notify, set_commands
 from bot.i18n import I18n
@@ -22,11 +22,11 @@ log = logging.getLogger("bot")
 
 
 async def run_polling(settings: Settings) -> int:
-    core = await build_core(settings)
+    services = await build_services(settings)
     i18n = I18n()
     shared = Shared(settings)
     bot = create_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url, pacer=shared.pacer)
-    dp = create_dispatcher(core, shared=shared, i18n=i18n)
+    dp = create_dispatcher(services, shared=shared, i18n=i18n)
     bot.session.middleware(dp["payment_gate"])  # payments committed before they are confirmed
     try:
         try:
@@ -42,16 +42,16 @@ async def run_polling(settings: Settings) -> int:
         log.info("polling as @%s (id %d)", me.username, me.id)
         await set_commands(bot, i18n)
         # in the background: updates are served from the start, while leftovers are settled
-        core.spawn(recover_and_notify(bot, core, i18n))
-        core.spawn(refund_loop(bot, core, settings.refund_retry_seconds))
-        sync = StarSync(bot, core, i18n, settings.stars_sync_depth)
+        services.spawn(recover_and_notify(bot, services, i18n))
+        services.spawn(refund_loop(bot, services, settings.refund_retry_seconds))
+        sync = StarSync(bot, services, i18n, settings.stars_sync_depth)
         dp["payment_gate"].on_lost = sync.wake  # a payment confirmed without its commit: look now
-        core.spawn(star_sync_loop(sync, settings.stars_sync_seconds))
+        services.spawn(star_sync_loop(sync, settings.stars_sync_seconds))
         await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
         return 0
     finally:
         await bot.session.close()
-        await core.close()
+        await services.close()
 
 
 def main(argv: list[str] | None = None) -> int:

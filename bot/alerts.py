@@ -10,20 +10,20 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from sqlalchemy import select
 
-from bot.app import Core
+from bot.app import Services
 from bot.i18n import I18n
 from db.models import User
 
 log = logging.getLogger(__name__)
 
 
-async def tell_admins(bot: Bot, core: Core, i18n: I18n, key: str, **kwargs: Any) -> int:
+async def tell_admins(bot: Bot, services: Services, i18n: I18n, key: str, **kwargs: Any) -> int:
     """Send the text `key` to every admin; returns how many got it. Never raises for Telegram."""
-    admins = sorted(core.settings.admin_ids)
+    admins = sorted(services.settings.admin_ids)
     if not admins:
         log.warning("no ADMIN_IDS to tell: %s %s", key, kwargs)
         return 0
-    async with core.session_factory() as session:
+    async with services.session_factory() as session:
         rows = await session.execute(
             select(User.telegram_id, User.language).where(User.telegram_id.in_(admins))
         )

@@ -1,4 +1,5 @@
-"""The composition root: builds the core services from Settings, and the Dispatcher around them."""
+"""The composition root: builds the services from Settings (database, model registry and
+executor, the use cases) and runs the bot."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ GC_YOUNG_THRESHOLD = 200_000  # allocations between young-generation passes (Pyt
 
 
 @dataclass
-class Core:
+class Services:
     """Everything a handler needs besides Telegram; created once, handed to the Dispatcher."""
 
     settings: Settings
@@ -83,9 +84,9 @@ class Core:
         await self.engine.dispose()
 
 
-async def build_core(settings: Settings, passwords: Passwords | None = None) -> Core:
+async def build_services(settings: Settings, passwords: Passwords | None = None) -> Services:
     """Migrate the database, build missing built-in models, register them, and note the runs
-    left pending (settled by `Core.recover`, once serving)."""
+    left pending (settled by `Services.recover`, once serving)."""
     engine = create_engine(settings.database_url)
     await upgrade(engine)
     session_factory = create_session_factory(engine)
@@ -122,7 +123,7 @@ async def build_core(settings: Settings, passwords: Passwords | None = None) -> 
     predictions = PredictionService(session_factory, registry, executor)
     async with session_factory() as session:
         await predictions.refresh(session, complete=True)
-    core = Core(
+    services = Services(
         settings=settings,
         engine=engine,
         session_factory=session_factory,
@@ -131,15 +132,15 @@ async def build_core(settings: Settings, passwords: Passwords | None = None) -> 
         predictions=predictions,
         passwords=passwords or Passwords.default(),
     )
-    core.pending_at_start = await predictions.pending_ids()
+    services.pending_at_start = await predictions.pending_ids()
     # Loading a skops file builds the estimator from its arrays (about 1 s for the 300 trees of
     # wine_gb): in the background, so that start-up does not wait (a run that needs a model
     # before then waits for that one load). The files are read now, in one query: the loads
     # then need no database (and never hold SQLite's one connection while users are served).
     executor.prefetched(await predictions.fetch_served_files())
-    core.spawn(executor.warm_up(list(registry.metas())))
+    services.spawn(executor.warm_up(list(registry.metas())))
     tune_gc()
-    return core
+    return services
 
 
 def run(main: Coroutine[Any, Any, T]) -> T:

@@ -25,7 +25,7 @@ from aiogram.methods import (
 )
 from aiogram.types import InlineKeyboardMarkup, Message, Update
 
-from bot.app import build_core
+from bot.app import build_services
 from bot.config import Settings
 from bot.dispatcher import create_bot, create_dispatcher, recover_and_notify
 from bot.i18n import I18n
@@ -79,12 +79,12 @@ class ConsoleView:
 
 
 async def run_console(settings: Settings, lines: Any = None, out: Any = sys.stdout) -> int:
-    core = await build_core(settings)
+    services = await build_services(settings)
     view = ConsoleView(out)
     session = LocalSession(on_call=view.on_call)
     bot = create_bot("42:console", session=session)
     i18n = I18n()
-    dp = create_dispatcher(core, i18n=i18n)
+    dp = create_dispatcher(services, i18n=i18n)
     update_ids = itertools.count(1)
     message_ids = itertools.count(1)
     chat = {"id": CONSOLE_USER["id"], "type": "private"}
@@ -95,7 +95,7 @@ async def run_console(settings: Settings, lines: Any = None, out: Any = sys.stdo
     )
     try:
         await dp.emit_startup(bot=bot)
-        core.spawn(recover_and_notify(bot, core, i18n))  # runs a stop left pending
+        services.spawn(recover_and_notify(bot, services, i18n))  # runs a stop left pending
         while True:
             if lines is None:
                 try:
@@ -157,5 +157,5 @@ async def run_console(settings: Settings, lines: Any = None, out: Any = sys.stdo
             await dp.feed_update(bot, Update.model_validate(update, context={"bot": bot}))
     finally:
         await dp.emit_shutdown(bot=bot)
-        await core.close()
+        await services.close()
     return 0

@@ -1,4 +1,4 @@
-"""The Dispatcher and Bot, wired around a Core."""
+"""The Dispatcher and Bot, wired around a Services."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import BotCommand, BotCommandScopeDefault, ErrorEvent, Message
 
-from bot.app import Core
+from bot.app import Services
 from bot.delivery import PaymentAckGate
 from bot.handlers import setup_routers
 from bot.i18n import I18n
@@ -150,7 +150,7 @@ async def on_error(event: ErrorEvent, i18n: I18n, **_: Any) -> bool:
 
 
 def create_dispatcher(
-    core: Core,
+    services: Services,
     shared: Shared | None = None,
     i18n: I18n | None = None,
     routers: Sequence[Router] | None = None,
@@ -160,12 +160,12 @@ def create_dispatcher(
     `routers` replaces the bot's own (`setup_routers()`), e.g. a benchmark's echo behind the same
     middlewares."""
     i18n = i18n or I18n()
-    shared = shared or Shared(core.settings)
+    shared = shared or Shared(services.settings)
     dp = Dispatcher(
         storage=shared.storage,
         events_isolation=shared.isolation,  # one update at a time per user: no racing dialogs
         disable_fsm=True,  # registered below, in our variant (same place in the chain)
-        core=core,
+        services=services,
         i18n=i18n,
         shared=shared,
     )
@@ -177,10 +177,10 @@ def create_dispatcher(
         storage=shared.storage, events_isolation=shared.isolation, dialogs=shared.dialogs
     )
     dp.update.outer_middleware(dp.fsm)
-    dp.update.outer_middleware(LogContextMiddleware(core.inflight))
-    throttle = core.settings.throttle_rate > 0
+    dp.update.outer_middleware(LogContextMiddleware(services.inflight))
+    throttle = services.settings.throttle_rate > 0
     dp.update.outer_middleware(DedupMiddleware(shared, throttle=throttle))
-    dp.update.outer_middleware(ContextMiddleware(core, i18n))
+    dp.update.outer_middleware(ContextMiddleware(services, i18n))
     dp.update.outer_middleware(ThrottlingMiddleware(shared.throttle, enabled=throttle))
     dp.callback_query.middleware(CallbackAnswers())  # every tap answered once, after its handler
     dp.include_routers(*(setup_routers() if routers is None else routers))
@@ -189,7 +189,7 @@ def create_dispatcher(
 
     async def drain() -> None:
         """Graceful stop: no new updates are taken by now; let running ones finish first."""
-        left = await core.drain(core.settings.shutdown_timeout)
+        left = await services.drain(services.settings.shutdown_timeout)
         if left:
             log.warning(
                 "%d update(s) still running at shutdown; their predictions settle at next start", left
@@ -232,18 +232,18 @@ async def set_commands(bot: Bot, i18n: I18n) -> None:
             log.warning("setMyCommands(%s) failed: %s", lang, exc)
 
 
-async def notify_recovered(bot: Bot, core: Core, i18n: I18n, rate: float = NOTICE_RATE) -> int:
+async def notify_recovered(bot: Bot, services: Services, i18n: I18n, rate: float = NOTICE_RATE) -> int:
     """Tell each user whose runs recovery settled, in one summary (how many completed, how many
     refunded); returns how many were sent. Each user's runs are claimed in the database first,
     so when several processes start together each user is told once. Sends are paced (`rate`
     per second overall, one per chat, well under Telegram's limits); a user who blocked the bot
     is skipped."""
     sent = 0
-    for user_id in await core.predictions.notice_users():
-        notice = await core.predictions.claim_notice(user_id)
+    for user_id in await services.predictions.notice_users():
+        notice = await services.predictions.claim_notice(user_id)
         if notice is None:
             continue  # another process has told them
-        async with core.session_factory() as session:
+        async with services.session_factory() as session:
             user = await session.get(User, user_id)
         if user is None or user.telegram_id is None or user.disabled:
             continue
@@ -267,13 +267,13 @@ async def notify_recovered(bot: Bot, core: Core, i18n: I18n, rate: float = NOTIC
     return sent
 
 
-async def recover_and_notify(bot: Bot, core: Core, i18n: I18n) -> int:
+async def recover_and_notify(bot: Bot, services: Services, i18n: I18n) -> int:
     """Start-up's background task: settle the runs the previous stop left pending, then tell
     their users. Never raises: the bot serves regardless (a run not settled stays pending for
     the next start)."""
     try:
-        await core.recover()
-        return await notify_recovered(bot, core, i18n)
+        await services.recover()
+        return await notify_recovered(bot, services, i18n)
     except asyncio.CancelledError:
         raise
     except Exception:

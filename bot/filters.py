@@ -9,7 +9,7 @@ from aiogram import F
 from aiogram.filters import BaseFilter
 from aiogram.types import CallbackQuery, Message
 
-from bot.app import Core
+from bot.app import Services
 from db.models import User
 
 log = logging.getLogger(__name__)
@@ -27,8 +27,8 @@ class IsAdmin(BaseFilter):
     """An admin from ADMIN_IDS, in a private chat. Anything else is refused (and logged) by the
     admin router's fallback, never silently run."""
 
-    async def __call__(self, event: Message | CallbackQuery, core: Core, **_: Any) -> bool:
+    async def __call__(self, event: Message | CallbackQuery, services: Services, **_: Any) -> bool:
         tg = event.from_user
         message = event if isinstance(event, Message) else event.message
         private = message is not None and message.chat.type == "private"
-        return tg is not None and tg.id in core.settings.admin_ids and private
+        return tg is not None and tg.id in services.settings.admin_ids and private

@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 from aiogram.types import User as TgUser
 from aiogram.utils.callback_answer import CallbackAnswer, CallbackAnswerMiddleware
 
-from bot.app import Core
+from bot.app import Services
 from bot.events import is_payment
 from bot.i18n import I18n
 from bot.logs import update_id_var, user_id_var
@@ -118,20 +118,20 @@ class ContextMiddleware(BaseMiddleware):
     blocks, and whatever is left open is committed after the handler, or rolled back if it raised.
     """
 
-    def __init__(self, core: Core, i18n: I18n) -> None:
-        self.core = core
+    def __init__(self, services: Services, i18n: I18n) -> None:
+        self.services = services
         self.i18n = i18n
         self._load_user: Coalescer[int, dict[str, Any] | None] = Coalescer(self._load_users, name="users")
 
     async def _load_users(self, telegram_ids: list[int]) -> list[dict[str, Any] | None]:
-        async with self.core.session_factory() as session:
+        async with self.services.session_factory() as session:
             found = await user_rows_by_telegram_ids(session, telegram_ids)
         return [found.get(i) for i in telegram_ids]
 
     async def _reachable_again(self, row: dict[str, Any]) -> dict[str, Any]:
         """A user a broadcast found unreachable writes again: broadcasts reach them again. Only
         such a user costs a write (the loaded row says so); everyone else's updates none."""
-        async with self.core.session_factory() as session, session.begin():
+        async with self.services.session_factory() as session, session.begin():
             await mark_reachable(session, row["id"])
         log.info("user %d can be reached again", row["id"])
         return {**row, "unreachable_at": None}
@@ -144,7 +144,7 @@ class ContextMiddleware(BaseMiddleware):
         user = detached_user(row) if row is not None else None
         lang = self.i18n.pick(user.language if user else None, tg_user.language_code if tg_user else None)
         t = self.i18n.translator(lang)
-        session = self.core.session_factory()
+        session = self.services.session_factory()
         data.update(session=session, user=user, t=t, lang=lang, i18n=self.i18n)
         if user is not None and user.disabled and not is_payment(event):
             await _tell_blocked(event, t("blocked"))

@@ -17,7 +17,7 @@ from aiogram.exceptions import (
 from sqlalchemy import select
 
 from bot.alerts import tell_admins
-from bot.app import Core
+from bot.app import Services
 from bot.i18n import I18n
 from db.models import Payment, PaymentStatus, User
 from db.payments import claim_refund, due_refunds, finish_refund
@@ -39,14 +39,14 @@ async def call_refund(bot: Bot, telegram_id: int, charge_id: str) -> tuple[str, 
         return "transient", str(exc)
 
 
-async def attempt_refund(bot: Bot, core: Core, payment_id: int, *, alert: bool = True) -> str:
+async def attempt_refund(bot: Bot, services: Services, payment_id: int, *, alert: bool = True) -> str:
     """One refund attempt for a payment marked refund_pending; returns its status afterwards.
 
     The attempt is claimed in the database first (one at a time, across processes), and its
     answer settles only the round it was made for. The Stars go to the payer's Telegram
     account (whatever account their payment credited since). `alert`: tell the admins when the
     refund is given up (the /refund command tells its admin itself)."""
-    async with core.session_factory() as session, session.begin():
+    async with services.session_factory() as session, session.begin():
         payment = await claim_refund(session, payment_id)
         if payment is None:
             status = await session.scalar(select(Payment.status).where(Payment.id == payment_id))
@@ -62,7 +62,7 @@ async def attempt_refund(bot: Bot, core: Core, payment_id: int, *, alert: bool =
         result, error = "permanent", "no Telegram account to return the Stars to"
     else:
         result, error = await call_refund(bot, payer, charge)
-    async with core.session_factory() as session, session.begin():
+    async with services.session_factory() as session, session.begin():
         payment = await session.get(Payment, payment_id, with_for_update=True)
         assert payment is not None
         before = payment.status
@@ -72,7 +72,7 @@ async def attempt_refund(bot: Bot, core: Core, payment_id: int, *, alert: bool =
     if alert and status == PaymentStatus.REFUND_FAILED and before != status:
         await tell_admins(
             bot,
-            core,
+            services,
             _i18n(),
             "adm_refund_gave_up",
             id=payment_id,
@@ -88,21 +88,21 @@ def _i18n() -> I18n:
     return I18n()
 
 
-async def retry_due_refunds(bot: Bot, core: Core) -> int:
-    async with core.session_factory() as session:
+async def retry_due_refunds(bot: Bot, services: Services) -> int:
+    async with services.session_factory() as session:
         due = [p.id for p in await due_refunds(session)]
     for payment_id in due:
         try:
-            await attempt_refund(bot, core, payment_id)
+            await attempt_refund(bot, services, payment_id)
         except Exception:  # one payment's trouble never holds up the others
             log.exception("refund attempt of payment %d failed", payment_id)
     return len(due)
 
 
-async def refund_loop(bot: Bot, core: Core, interval: float) -> None:
+async def refund_loop(bot: Bot, services: Services, interval: float) -> None:
     while True:
         try:
-            await retry_due_refunds(bot, core)
+            await retry_due_refunds(bot, services)
         except Exception:
             log.exception("refund retry round failed")
         await asyncio.sleep(interval)

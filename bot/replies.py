@@ -9,7 +9,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Core
+from bot.app import Services
 from bot.i18n import Translator
 from bot.keyboards import back_to_menu_kb, main_menu_kb
 from bot.middlewares import TapAnswer
@@ -23,8 +23,10 @@ def menu_text(t: Translator, user: User) -> str:
     return t("menu", name=quote(user.username), balance=money(user.balance))
 
 
-async def show_menu(message: Message, t: Translator, user: User, core: Core, edit: bool = False) -> None:
-    kb = main_menu_kb(t, is_admin=message.chat.id in core.settings.admin_ids)
+async def show_menu(
+    message: Message, t: Translator, user: User, services: Services, edit: bool = False
+) -> None:
+    kb = main_menu_kb(t, is_admin=message.chat.id in services.settings.admin_ids)
     if edit:
         with suppress(TelegramBadRequest):
             await message.edit_text(menu_text(t, user), reply_markup=kb)
@@ -32,15 +34,15 @@ async def show_menu(message: Message, t: Translator, user: User, core: Core, edi
     await message.answer(menu_text(t, user), reply_markup=kb)
 
 
-async def quote_model(core: Core, session: AsyncSession, user: User, name: str) -> Quote:
+async def quote_model(services: Services, session: AsyncSession, user: User, name: str) -> Quote:
     async with unit(session):
-        return await core.predictions.quote(session, user.id, name)
+        return await services.predictions.quote(session, user.id, name)
 
 
 async def quote_for_button(
     query: CallbackQuery,
     callback_answer: TapAnswer,
-    core: Core,
+    services: Services,
     session: AsyncSession,
     user: User,
     name: str,
@@ -51,7 +53,7 @@ async def quote_for_button(
     if not isinstance(query.message, Message):
         return None
     try:
-        return query.message, await quote_model(core, session, user, name)
+        return query.message, await quote_model(services, session, user, name)
     except ModelUnavailable:
         await query.message.answer(t("model_unavailable"), reply_markup=back_to_menu_kb(t))
         return None

@@ -23,7 +23,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import StarTransaction, TransactionPartnerUser
 
 from bot.alerts import tell_admins
-from bot.app import Core
+from bot.app import Services
 from bot.i18n import I18n
 from bot.refunds import attempt_refund
 from bot.render import money
@@ -45,9 +45,9 @@ class SyncReport:
 
 
 class StarSync:
-    def __init__(self, bot: Bot, core: Core, i18n: I18n, depth: int) -> None:
+    def __init__(self, bot: Bot, services: Services, i18n: I18n, depth: int) -> None:
         self.bot = bot
-        self.core = core
+        self.services = services
         self.i18n = i18n
         self.depth = depth
         self._wake = asyncio.Event()
@@ -126,7 +126,7 @@ class StarSync:
         return pages
 
     async def _check(self, txs: list[StarTransaction], refunded: set[str], report: SyncReport) -> None:
-        async with self.core.session_factory() as session:
+        async with self.services.session_factory() as session:
             known = set(await payments_by_charge(session, [t.id for t in txs]))
         for tx in txs:
             if isinstance(tx.source, TransactionPartnerUser) and tx.id not in known:
@@ -139,7 +139,7 @@ class StarSync:
     async def _record(
         self, tx: StarTransaction, payer: TransactionPartnerUser, refunded: bool, report: SyncReport
     ) -> None:
-        async with self.core.session_factory() as session, session.begin():
+        async with self.services.session_factory() as session, session.begin():
             outcome = await record_payment(
                 session,
                 payload=payer.invoice_payload or "",
@@ -160,7 +160,7 @@ class StarSync:
             report.unmatched += 1
             await tell_admins(
                 self.bot,
-                self.core,
+                self.services,
                 self.i18n,
                 "adm_payment_unknown",
                 id=outcome.payment_id,
@@ -172,7 +172,7 @@ class StarSync:
         if outcome.status == "credited":
             await tell_admins(
                 self.bot,
-                self.core,
+                self.services,
                 self.i18n,
                 "adm_payment_found",
                 id=outcome.payment_id,
@@ -181,15 +181,15 @@ class StarSync:
                 credits=money(outcome.credits),
             )
         if outcome.status == "refund_pending":
-            await attempt_refund(self.bot, self.core, outcome.payment_id)
+            await attempt_refund(self.bot, self.services, outcome.payment_id)
 
     async def _tell_payer(self, outcome: PaymentOutcome, stars: int) -> None:
-        async with self.core.session_factory() as session:
+        async with self.services.session_factory() as session:
             user = await session.get(User, outcome.user_id)
         if user is None or user.telegram_id is None:
             return
         t = self.i18n.translator(self.i18n.pick(user.language, None))
-        support = self.core.settings.support_contact or "/paysupport"
+        support = self.services.settings.support_contact or "/paysupport"
         if outcome.status == "credited":
             key = "payment_credited_disabled" if outcome.disabled else "payment_found_later"
             text = t(
@@ -207,7 +207,7 @@ class StarSync:
             log.warning("could not tell user %d about payment %d: %s", user.id, outcome.payment_id, exc)
 
     async def _refund_seen(self, tx: StarTransaction, report: SyncReport) -> None:
-        async with self.core.session_factory() as session, session.begin():
+        async with self.services.session_factory() as session, session.begin():
             payment = (await payments_by_charge(session, [tx.id]))[tx.id]
             await session.refresh(payment, with_for_update=True)
             seen = await note_refund_seen(session, payment)
@@ -220,7 +220,7 @@ class StarSync:
             log.warning("payment %d was refunded outside the bot (%s)", payment_id, seen)
             await tell_admins(
                 self.bot,
-                self.core,
+                self.services,
                 self.i18n,
                 "adm_refund_outside_taken" if seen == "taken_back" else "adm_refund_outside",
                 id=payment_id,

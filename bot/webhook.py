@@ -19,7 +19,7 @@ from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 from sqlalchemy import text
 
-from bot.app import Core, build_core
+from bot.app import Services, build_services
 from bot.config import Settings
 from bot.delivery import PaymentFirstRequestHandler, WebhookAnswers
 from bot.dispatcher import create_bot, create_dispatcher, recover_and_notify, set_commands
@@ -48,8 +48,8 @@ async def probe(name: str, check: Coroutine[Any, Any, bool]) -> str:
     return "degraded"
 
 
-def create_app(core: Core, bot: Bot, dp: Dispatcher, shared: Shared, i18n: I18n) -> web.Application:
-    settings = core.settings
+def create_app(services: Services, bot: Bot, dp: Dispatcher, shared: Shared, i18n: I18n) -> web.Application:
+    settings = services.settings
     secret = settings.webhook_secret.get_secret_value()
     if not secret:
         raise ValueError("webhook mode needs WEBHOOK_SECRET")
@@ -57,11 +57,11 @@ def create_app(core: Core, bot: Bot, dp: Dispatcher, shared: Shared, i18n: I18n)
     answers = WebhookAnswers()
     bot.session.middleware(answers)  # a tap's answer rides back in the webhook's response
     PaymentFirstRequestHandler(
-        dispatcher=dp, bot=bot, session_factory=core.session_factory, answers=answers, secret_token=secret
+        dispatcher=dp, bot=bot, session_factory=services.session_factory, answers=answers, secret_token=secret
     ).register(app, path=settings.webhook_path)
 
     async def database_ok() -> bool:
-        async with core.engine.connect() as conn:
+        async with services.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
         return True
 
@@ -86,10 +86,12 @@ def create_app(core: Core, bot: Bot, dp: Dispatcher, shared: Shared, i18n: I18n)
             )
             log.info("webhook set to %s", webhook_url(settings))
         await set_commands(bot, i18n)
-        core.spawn(recover_and_notify(bot, core, i18n))  # in the background: serving starts now
-        core.spawn(refund_loop(bot, core, settings.refund_retry_seconds))
-        core.spawn(
-            star_sync_loop(StarSync(bot, core, i18n, settings.stars_sync_depth), settings.stars_sync_seconds)
+        services.spawn(recover_and_notify(bot, services, i18n))  # in the background: serving starts now
+        services.spawn(refund_loop(bot, services, settings.refund_retry_seconds))
+        services.spawn(
+            star_sync_loop(
+                StarSync(bot, services, i18n, settings.stars_sync_depth), settings.stars_sync_seconds
+            )
         )
 
     async def on_shutdown() -> None:
@@ -110,12 +112,12 @@ async def run_webhook(settings: Settings, routers: Sequence[Router] | None = Non
     if not settings.webhook_url or not settings.webhook_secret.get_secret_value():
         log.error("webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET (see .env.example)")
         return 2
-    core = await build_core(settings)
+    services = await build_services(settings)
     i18n = I18n()
     shared = Shared(settings)
     bot = create_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url, pacer=shared.pacer)
-    dp = create_dispatcher(core, shared=shared, i18n=i18n, routers=routers)
-    runner = web.AppRunner(create_app(core, bot, dp, shared, i18n), access_log=None)
+    dp = create_dispatcher(services, shared=shared, i18n=i18n, routers=routers)
+    runner = web.AppRunner(create_app(services, bot, dp, shared, i18n), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
     log.info("webhook server on %s:%d%s", settings.webhook_host, settings.webhook_port, settings.webhook_path)
@@ -129,5 +131,5 @@ async def run_webhook(settings: Settings, routers: Sequence[Router] | None = Non
     finally:
         await runner.cleanup()  # stops the listener, then dispatcher shutdown: drain, close storage
         await bot.session.close()
-        await core.close()
+        await services.close()
     return 0

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
-from bot.app import Core
+from bot.app import Services
 from db.accounts import register
 from db.models import User
 from tests.bot_harness import Harness, TgUser
@@ -16,29 +16,29 @@ PASSWORD = "passw0rd-1"
 
 
 @pytest.fixture
-async def harness(core: Core) -> AsyncIterator[Harness]:
-    h = Harness(core)
+async def harness(services: Services) -> AsyncIterator[Harness]:
+    h = Harness(services)
     yield h
     await h.close()
 
 
-async def registered(core: Core, tg: TgUser, name: str | None = None, lang: str | None = None) -> int:
+async def registered(services: Services, tg: TgUser, name: str | None = None, lang: str | None = None) -> int:
     name = name or tg.username or f"user{tg.id}"
-    async with core.session_factory() as s, s.begin():
+    async with services.session_factory() as s, s.begin():
         user = await register(
             s,
             telegram_id=tg.id,
             username=name,
             email=f"{name}@example.com",
             password=PASSWORD,
-            passwords=core.passwords,
+            passwords=services.passwords,
             language=lang,
         )
         return user.id
 
 
-async def db_user(core: Core, tg_id: int) -> User | None:
-    async with core.session_factory() as s:
+async def db_user(services: Services, tg_id: int) -> User | None:
+    async with services.session_factory() as s:
         return await s.scalar(select(User).where(User.telegram_id == tg_id))
 
 

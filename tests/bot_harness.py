@@ -19,7 +19,7 @@ from aiogram.methods import (
 )
 from aiogram.types import InlineKeyboardMarkup, Message, Update
 
-from bot.app import Core
+from bot.app import Services
 from bot.dispatcher import create_bot, create_dispatcher
 from bot.local_session import LocalSession
 from bot.scale import Shared
@@ -108,15 +108,15 @@ STICKER = {
 
 
 class Harness:
-    def __init__(self, core: Core, session: LocalSession | None = None) -> None:
-        self.core = core
+    def __init__(self, services: Services, session: LocalSession | None = None) -> None:
+        self.services = services
         self.session = session or LocalSession()
         self.session.on_call = self._record
         self.bot: Bot = create_bot("42:TEST-TOKEN", session=self.session)
         # FSM storage, locks, de-duplication and throttling as the settings say: SQLite and
         # memory, or Redis (when the tests run with TEST_REDIS_URL)
-        self.shared = Shared(core.settings)
-        self.dp: Dispatcher = create_dispatcher(core, shared=self.shared)
+        self.shared = Shared(services.settings)
+        self.dp: Dispatcher = create_dispatcher(services, shared=self.shared)
         self._message_ids = itertools.count(1)
         # the latest keyboard each chat was shown: (message, markup)
         self.keyboards: dict[int, list[tuple[Message, InlineKeyboardMarkup]]] = {}

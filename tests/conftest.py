@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from bot.app import Core, build_core
+from bot.app import Services, build_services
 from bot.config import Settings
 from db.accounts import Passwords
 from db.engine import create_engine, create_session_factory
@@ -176,13 +176,13 @@ async def redis_prefix(backend: str) -> AsyncIterator[str | None]:
 
 
 @pytest.fixture
-async def core(
+async def services(
     db_url: str, models_dir: Path, passwords: Passwords, admin_id: int, redis_prefix: str | None
-) -> AsyncIterator[Core]:
+) -> AsyncIterator[Services]:
     extra: dict[str, Any] = {}
     if redis_prefix:
         extra = {"redis_url": os.environ["TEST_REDIS_URL"], "redis_prefix": redis_prefix}
-    c = await build_core(
+    c = await build_services(
         settings_for(db_url, models_dir, admin_ids=frozenset({admin_id}), **extra), passwords
     )
     yield c

@@ -19,7 +19,7 @@ from ml.schema import Feature, ModelMeta
 from ml.train import read_built, read_catalogue
 
 if TYPE_CHECKING:
-    from bot.app import Core
+    from bot.app import Services
 
 
 class Exploding:
@@ -133,7 +133,7 @@ TEST_MODEL_TYPES = frozenset(
 
 
 async def install_model(
-    core: Core, name: str, estimator: Any, cost: float = 2.0, task: str = "classification"
+    services: Services, name: str, estimator: Any, cost: float = 2.0, task: str = "classification"
 ) -> None:
     """Store a model version and serve it on every process, as an admin upload would."""
     data = formats.dumps(estimator)
@@ -148,7 +148,7 @@ async def install_model(
         file=f"{name}{formats.SUFFIX}",
         sha256=hashlib.sha256(data).hexdigest(),
     )
-    await core.predictions.install(meta, data, Decimal(str(cost)), "test")
+    await services.predictions.install(meta, data, Decimal(str(cost)), "test")
 
 
 def registry_from_files(models_dir: Path, trusted_types: Iterable[str] = ()) -> ModelRegistry:

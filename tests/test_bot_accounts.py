@@ -16,7 +16,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.methods import SendMessage, TelegramMethod
 
-from bot.app import Core
+from bot.app import Services
 from bot.logs import setup_logging
 from tests.bot_fixtures import PASSWORD, db_user, harness, registered
 from tests.bot_harness import Harness, Reply, TgUser
@@ -40,7 +40,7 @@ def no_hashing_inside_a_transaction(passwords: ProbingPasswords) -> Iterator[Non
     assert passwords.held == [], "a password was hashed or checked while a transaction was open"
 
 
-async def test_registration_dialog_end_to_end(harness: Harness, core: Core) -> None:
+async def test_registration_dialog_end_to_end(harness: Harness, services: Services) -> None:
     r = await harness.send(ALICE, "/start")
     assert "Welcome" in r.text and "10 free credits" in r.text
     assert "Use @alice_tg" in r.buttons() and "✖ Cancel" in r.buttons()
@@ -60,22 +60,22 @@ async def test_registration_dialog_end_to_end(harness: Harness, core: Core) -> N
     assert "Account <b>alice_tg</b> created" in r.text and "<b>10</b> credits" in r.text
     assert "🔮 Predict" in r.buttons() and "🛠 Admin" not in r.buttons()
     assert PASSWORD not in r.text
-    user = await db_user(core, ALICE.id)
+    user = await db_user(services, ALICE.id)
     assert user is not None and user.email == "alice@example.com" and user.balance == 10.0
     assert user.language == "en" and PASSWORD not in user.hashed_password
-    [tx] = await transactions_of(core.session_factory, user.id)
+    [tx] = await transactions_of(services.session_factory, user.id)
     assert tx.kind == "welcome" and tx.amount == 10.0
     # a known user gets the menu at once
     r = await harness.send(ALICE, "/start")
     assert "balance <b>10</b>" in r.text and "Welcome" not in r.text
 
 
-async def test_registration_in_russian_with_typed_username(harness: Harness, core: Core) -> None:
+async def test_registration_in_russian_with_typed_username(harness: Harness, services: Services) -> None:
     r = await harness.send(IVAN, "/start")
     assert "Добро пожаловать" in r.text and "Взять @ivan" in r.buttons()
     r = await harness.send(IVAN, "x")
     assert "Такое имя не подойдёт" in r.text
-    await registered(core, TgUser(5, "taken"), name="taken")
+    await registered(services, TgUser(5, "taken"), name="taken")
     r = await harness.send(IVAN, "Taken")
     assert "занято" in r.text
     r = await harness.send(IVAN, "ivan_petrov")
@@ -87,11 +87,11 @@ async def test_registration_in_russian_with_typed_username(harness: Harness, cor
     assert "Слишком простой" in r.text
     r = await harness.send(IVAN, "parol-12345")
     assert "Аккаунт <b>ivan_petrov</b> создан" in r.text and "🔮 Предсказать" in r.buttons()
-    user = await db_user(core, IVAN.id)
+    user = await db_user(services, IVAN.id)
     assert user is not None and user.language == "ru" and user.balance == 10.0
 
 
-async def test_cancel_leaves_any_dialog(harness: Harness, core: Core) -> None:
+async def test_cancel_leaves_any_dialog(harness: Harness, services: Services) -> None:
     await harness.send(ALICE, "/start")
     r = await harness.send(ALICE, "/cancel")  # not taken as a username
     assert "Cancelled" in r.text
@@ -101,7 +101,7 @@ async def test_cancel_leaves_any_dialog(harness: Harness, core: Core) -> None:
     await harness.send(ALICE, "alice")
     r = await harness.press(ALICE, "Cancel")
     assert "Cancelled" in " ".join(r.alerts) and "/start" in r.text
-    assert await db_user(core, ALICE.id) is None
+    assert await db_user(services, ALICE.id) is None
     r = await harness.send(ALICE, "/cancel")
     assert "nothing to cancel" in r.text
 
@@ -112,8 +112,8 @@ async def test_non_text_in_a_dialog_is_explained(harness: Harness) -> None:
     assert "answer with a text message" in r.text
 
 
-async def test_login_links_an_existing_account(harness: Harness, core: Core) -> None:
-    uid = await registered(core, TgUser(1, "olduser"), name="olduser")
+async def test_login_links_an_existing_account(harness: Harness, services: Services) -> None:
+    uid = await registered(services, TgUser(1, "olduser"), name="olduser")
     phone = TgUser(2002, "newphone")
     r = await harness.send(phone, "/login")
     assert "email" in r.text
@@ -124,7 +124,7 @@ async def test_login_links_an_existing_account(harness: Harness, core: Core) -> 
     await harness.send(phone, "olduser@example.com")
     r = await harness.send(phone, PASSWORD)
     assert "Signed in as <b>olduser</b>" in r.text
-    user = await db_user(core, phone.id)
+    user = await db_user(services, phone.id)
     assert user is not None and user.id == uid
     r = await harness.send(phone, "/login")
     assert "already signed in" in r.text
@@ -136,15 +136,15 @@ async def test_unregistered_users_are_asked_to_register(harness: Harness) -> Non
         assert "register first" in r.text, text
 
 
-async def test_help_and_language_switch(harness: Harness, core: Core) -> None:
-    await registered(core, ALICE)
+async def test_help_and_language_switch(harness: Harness, services: Services) -> None:
+    await registered(services, ALICE)
     r = await harness.send(ALICE, "/help")
     assert "Iris species — 1" in r.text and "Breast cancer diagnosis — 3" in r.text
     r = await harness.send(ALICE, "/language")
     assert "🇷🇺 Русский" in r.buttons()
     r = await harness.press(ALICE, "Русский")
     assert "Язык: русский" in r.text and "🔮 Предсказать" in r.buttons()
-    user = await db_user(core, ALICE.id)
+    user = await db_user(services, ALICE.id)
     assert user is not None and user.language == "ru"
     r = await harness.send(ALICE, "/help")
     assert "Что умеет бот" in r.text
@@ -153,8 +153,8 @@ async def test_help_and_language_switch(harness: Harness, core: Core) -> None:
     assert "What this bot does" in r.text
 
 
-async def test_unknown_text_and_stale_buttons(harness: Harness, core: Core) -> None:
-    await registered(core, ALICE)
+async def test_unknown_text_and_stale_buttons(harness: Harness, services: Services) -> None:
+    await registered(services, ALICE)
     r = await harness.send(ALICE, "what?")
     assert "didn't get that" in r.text
     r = await harness.feed(
@@ -177,12 +177,12 @@ async def test_unknown_text_and_stale_buttons(harness: Harness, core: Core) -> N
 
 
 @pytest.mark.parametrize(("lang", "word"), [("en", "Balance"), ("ru", "Баланс")])
-async def test_menu_in_both_languages(harness: Harness, core: Core, lang: str, word: str) -> None:
+async def test_menu_in_both_languages(harness: Harness, services: Services, lang: str, word: str) -> None:
     tg = TgUser(4004, "menu_user", language_code=lang)
-    await registered(core, tg)
+    await registered(services, tg)
     r = await harness.send(tg, "/start")
     assert any(word in b for b in r.buttons())
-    assert Decimal("10") == Decimal(str((await db_user(core, tg.id)).balance))  # type: ignore[union-attr]
+    assert Decimal("10") == Decimal(str((await db_user(services, tg.id)).balance))  # type: ignore[union-attr]
 
 
 async def sign_in(h: Harness, tg: TgUser, email: str, password: str) -> Reply:
@@ -192,11 +192,11 @@ async def sign_in(h: Harness, tg: TgUser, email: str, password: str) -> Reply:
 
 
 async def test_a_paid_run_completes_while_a_login_is_being_checked(
-    harness: Harness, core: Core, passwords: ProbingPasswords
+    harness: Harness, services: Services, passwords: ProbingPasswords
 ) -> None:
-    await registered(core, TgUser(1, "olduser"), name="olduser")
+    await registered(services, TgUser(1, "olduser"), name="olduser")
     bob = TgUser(2001, "bob")
-    await registered(core, bob)
+    await registered(services, bob)
     await harness.send(bob, "/predict")
     await harness.press(bob, "Iris")
     await harness.press(bob, "Enter inputs")
@@ -219,9 +219,9 @@ async def test_a_paid_run_completes_while_a_login_is_being_checked(
 
 
 async def test_wrong_passwords_block_sign_in_for_a_while(
-    harness: Harness, core: Core, passwords: ProbingPasswords
+    harness: Harness, services: Services, passwords: ProbingPasswords
 ) -> None:
-    await registered(core, TgUser(1, "olduser"), name="olduser")
+    await registered(services, TgUser(1, "olduser"), name="olduser")
     phone = TgUser(2002, "newphone")
     await harness.send(phone, "/login")
     for _ in range(4):
@@ -236,7 +236,7 @@ async def test_wrong_passwords_block_sign_in_for_a_while(
     r = await sign_in(harness, phone, "olduser@example.com", PASSWORD)  # right, but too soon
     assert re.search(r"Please try again in \d+ s\.$", r.text), r.text
     assert passwords.verifications == checked  # refused without checking the password
-    assert await db_user(core, phone.id) is None
+    assert await db_user(services, phone.id) is None
     # another Telegram account may still sign in to it? No: the email is blocked as well
     r = await sign_in(harness, TgUser(2003, "third", language_code="ru"), "olduser@example.com", PASSWORD)
     assert re.search(r"Слишком много неудачных попыток входа\. Повторите попытку через \d+ с\.$", r.text)
@@ -244,10 +244,10 @@ async def test_wrong_passwords_block_sign_in_for_a_while(
 
 
 async def test_the_previous_telegram_account_is_told_in_the_accounts_language(
-    harness: Harness, core: Core
+    harness: Harness, services: Services
 ) -> None:
     old = TgUser(1, "olduser", language_code="ru")
-    await registered(core, old, name="olduser", lang="ru")
+    await registered(services, old, name="olduser", lang="ru")
     phone = TgUser(2002, "newphone")  # an English client
     r = await sign_in(harness, phone, "olduser@example.com", PASSWORD)
     assert "Signed in as <b>olduser</b>" in r.text
@@ -265,10 +265,10 @@ async def test_the_previous_telegram_account_is_told_in_the_accounts_language(
 
 
 async def test_an_unreachable_previous_account_does_not_break_the_sign_in(
-    harness: Harness, core: Core, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    harness: Harness, services: Services, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     old = TgUser(1, "olduser")
-    await registered(core, old, name="olduser")
+    await registered(services, old, name="olduser")
     make_request = harness.session.make_request
 
     async def blocked_by_old(bot: Bot, method: TelegramMethod[Any], timeout: int | None = None) -> Any:
@@ -281,7 +281,7 @@ async def test_an_unreachable_previous_account_does_not_break_the_sign_in(
     with caplog.at_level(logging.INFO):
         r = await sign_in(harness, phone, "olduser@example.com", PASSWORD)
     assert "Signed in as <b>olduser</b>" in r.text
-    user = await db_user(core, phone.id)
+    user = await db_user(services, phone.id)
     assert user is not None and user.username == "olduser"
     assert "could not tell tg 1 that its account moved: TelegramForbiddenError" in caplog.text
 
@@ -289,18 +289,18 @@ async def test_an_unreachable_previous_account_does_not_break_the_sign_in(
 async def fsm_dump(h: Harness) -> str:
     """Everything the dialog-state storage holds, as stored (Redis keys, or the SQLite file)."""
     if h.shared.redis is not None:
-        keys = [k async for k in h.shared.redis.scan_iter(match=f"{h.core.settings.redis_prefix}:fsm:*")]
+        keys = [k async for k in h.shared.redis.scan_iter(match=f"{h.services.settings.redis_prefix}:fsm:*")]
         return repr([await h.shared.redis.get(k) for k in keys])
-    with closing(sqlite3.connect(h.core.settings.fsm_path)) as db:
+    with closing(sqlite3.connect(h.services.settings.fsm_path)) as db:
         return repr(db.execute("SELECT key, state, data FROM fsm").fetchall())
 
 
 async def test_a_password_typed_at_the_email_step_is_neither_kept_nor_left(
-    harness: Harness, core: Core
+    harness: Harness, services: Services
 ) -> None:
     """After a wrong password /login asks for the email again; a user who types the password
     there had it stored in the dialog state, in clear, and left in the chat."""
-    await registered(core, TgUser(1, "olduser"), name="olduser")
+    await registered(services, TgUser(1, "olduser"), name="olduser")
     phone = TgUser(2002, "newphone")
     await harness.send(phone, "/login")
     await harness.send(phone, "olduser@example.com")
@@ -333,7 +333,7 @@ class Collect(logging.Handler):
 
 @pytest.mark.parametrize("configured", [True, False], ids=["setup_logging", "bare-root"])
 async def test_debug_logs_hold_no_email_or_password_hash(
-    harness: Harness, core: Core, configured: bool
+    harness: Harness, services: Services, configured: bool
 ) -> None:
     """At DEBUG the aiosqlite logger wrote every statement's parameters (emails, Argon2 hashes):
     with LOG_LEVEL=DEBUG, or any root logger at DEBUG, no driver logs parameters."""
@@ -357,7 +357,7 @@ async def test_debug_logs_hold_no_email_or_password_hash(
     finally:
         root.handlers[:] = saved[1]
         root.setLevel(saved[0])
-    user = await db_user(core, phone.id)
+    user = await db_user(services, phone.id)
     assert user is not None and user.hashed_password.startswith("$argon2")
     assert any("registered user" in line for line in collect.lines)  # the capture works
     for secret in ("alice@example.com", "Alice@Example.com", user.hashed_password, PASSWORD, "$argon2"):

@@ -18,7 +18,7 @@ from sklearn.linear_model import LinearRegression
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
-from bot.app import Core
+from bot.app import Services
 from bot.local_session import LocalSession
 from db.catalogue import file_bytes, model_versions
 from db.models import Model
@@ -36,10 +36,10 @@ ALICE = TgUser(1001, "alice")
 MALLORY = TgUser(6666, "mallory")
 
 
-async def test_admin_menu_users_and_user_card(harness: Harness, core: Core) -> None:
-    await registered(core, ADMIN)
+async def test_admin_menu_users_and_user_card(harness: Harness, services: Services) -> None:
+    await registered(services, ADMIN)
     for i in range(12):
-        await registered(core, TgUser(100 + i, f"user{i:02d}"))
+        await registered(services, TgUser(100 + i, f"user{i:02d}"))
     r = await harness.send(ADMIN, "/admin")
     assert "Admin" in r.text and "👥 Users" in r.buttons()
     r = await harness.press(ADMIN, "Users")
@@ -56,8 +56,10 @@ async def test_admin_menu_users_and_user_card(harness: Harness, core: Core) -> N
     assert "Usage" in r.text
 
 
-async def test_references_of_digits_that_are_not_decimal_find_nobody(harness: Harness, core: Core) -> None:
-    await registered(core, ADMIN)
+async def test_references_of_digits_that_are_not_decimal_find_nobody(
+    harness: Harness, services: Services
+) -> None:
+    await registered(services, ADMIN)
     for ref in ("#²", "²", "tg:③"):  # str.isdigit() takes them, int() does not
         r = await harness.send(ADMIN, f"/user {ref}")
         assert f"No user “{ref}”" in r.text
@@ -68,9 +70,9 @@ async def test_references_of_digits_that_are_not_decimal_find_nobody(harness: Ha
 
 
 async def test_credit_and_debit_are_ledger_transactions_naming_the_admin(
-    harness: Harness, core: Core
+    harness: Harness, services: Services
 ) -> None:
-    uid = await registered(core, ALICE)
+    uid = await registered(services, ALICE)
     r = await harness.send(ADMIN, "/credit @alice 15.5 contest prize")
     assert "Credited 15.50 to @alice. Balance: 25.50." in r.text
     r = await harness.send(ADMIN, f"/debit #{uid} 5")
@@ -89,17 +91,17 @@ async def test_credit_and_debit_are_ledger_transactions_naming_the_admin(
     assert "Usage: /credit" in r.text
     r = await harness.send(ADMIN, "/credit ghost 5")
     assert "No user “ghost”" in r.text
-    txs = await transactions_of(core.session_factory, uid)
+    txs = await transactions_of(services.session_factory, uid)
     assert [(t.kind, t.amount, t.description) for t in txs[1:]] == [
         ("admin_credit", 15.5, "Admin credit by @boss (9001): contest prize"),
         ("admin_debit", -5.0, "Admin debit by @boss (9001)"),
     ]
-    assert await balance_of(core.session_factory, uid) == Decimal("20.5")
-    await assert_reconciled(core.session_factory)
+    assert await balance_of(services.session_factory, uid) == Decimal("20.5")
+    await assert_reconciled(services.session_factory)
 
 
-async def test_disable_blocks_the_user_and_enable_restores(harness: Harness, core: Core) -> None:
-    await registered(core, ALICE)
+async def test_disable_blocks_the_user_and_enable_restores(harness: Harness, services: Services) -> None:
+    await registered(services, ALICE)
     r = await harness.send(ADMIN, "/disable alice")
     assert "@alice is disabled" in r.text
     for action in ("/start", "/balance", "5.1"):
@@ -129,12 +131,12 @@ async def test_disable_blocks_the_user_and_enable_restores(harness: Harness, cor
     assert "@alice is enabled" in r.text
     r = await harness.send(ALICE, "/start")
     assert "balance <b>10</b>" in r.text
-    user = await db_user(core, ALICE.id)
+    user = await db_user(services, ALICE.id)
     assert user is not None and not user.disabled
 
 
-async def test_models_switch_and_cost(harness: Harness, core: Core) -> None:
-    await registered(core, ALICE)
+async def test_models_switch_and_cost(harness: Harness, services: Services) -> None:
+    await registered(services, ALICE)
     r = await harness.send(ADMIN, "/models")
     assert "<code>cancer_rf</code> · 3" in r.text and "✅ iris_logreg" in r.buttons()
     r = await harness.press(ADMIN, "✅ iris_logreg")
@@ -164,8 +166,8 @@ def _tree_bytes(n_features: int = 2, labels: tuple[int, int] = (0, 1)) -> bytes:
 META = TINY_TREE_META
 
 
-async def test_add_model_by_upload(harness: Harness, core: Core) -> None:
-    uid = await registered(core, ALICE)
+async def test_add_model_by_upload(harness: Harness, services: Services) -> None:
+    uid = await registered(services, ALICE)
     r = await harness.send(ADMIN, "/addmodel")
     assert ".skops" in r.text and "skops.io.dump" in r.text
     r = await harness.upload(ADMIN, "tree.csv", b"x", mime="text/csv")
@@ -189,8 +191,8 @@ async def test_add_model_by_upload(harness: Harness, core: Core) -> None:
     assert (
         "Model <b>Tiny tree</b> (<code>tiny_tree</code>) added as version 1: 2 inputs, 0.50 credits" in r.text
     )
-    meta = core.registry.meta("tiny_tree")
-    async with core.session_factory() as s:
+    meta = services.registry.meta("tiny_tree")
+    async with services.session_factory() as s:
         row = await s.get(Model, 5)
         assert row is not None and row.name == "tiny_tree" and row.cost == 0.5
         [version] = await model_versions(s, "tiny_tree")
@@ -198,11 +200,13 @@ async def test_add_model_by_upload(harness: Harness, core: Core) -> None:
         assert version.sha256 == meta.sha256 == hashlib.sha256(stored or b"").hexdigest()
     # users can use it right away
     assert "Prediction: <b>yes</b>" in await predict_in_dialog(harness, ALICE, "Tiny tree", "1 1")
-    assert await balance_of(core.session_factory, uid) == Decimal("9.5")
+    assert await balance_of(services.session_factory, uid) == Decimal("9.5")
 
 
-async def test_a_model_is_replaced_by_a_new_version_and_rolled_back(harness: Harness, core: Core) -> None:
-    uid = await registered(core, ALICE)
+async def test_a_model_is_replaced_by_a_new_version_and_rolled_back(
+    harness: Harness, services: Services
+) -> None:
+    uid = await registered(services, ALICE)
     no_cost = {k: v for k, v in META.items() if k != "cost"}
     for labels, spec in (((0, 1), META), ((1, 0), no_cost)):  # v2 answers the other way round
         await harness.send(ADMIN, "/addmodel")
@@ -229,16 +233,16 @@ async def test_a_model_is_replaced_by_a_new_version_and_rolled_back(harness: Har
     assert "now serves version 2 (was 1)" in r.text
     assert "Prediction: <b>no</b>" in await run()
     # a cost left out of the new version's metadata kept the model's cost
-    assert await balance_of(core.session_factory, uid) == Decimal("8.5")
+    assert await balance_of(services.session_factory, uid) == Decimal("8.5")
 
 
 @pytest.mark.parametrize("same_file", [False, True])
 async def test_a_dialog_started_before_a_replace_is_not_charged(
-    harness: Harness, core: Core, same_file: bool
+    harness: Harness, services: Services, same_file: bool
 ) -> None:
     """The confirmation screen is for one version; a new version (another file, or the same
     file with other metadata: here its labels swapped) stored before Confirm is not charged."""
-    uid = await registered(core, ALICE)
+    uid = await registered(services, ALICE)
     first = _tree_bytes(2)
     await harness.send(ADMIN, "/addmodel")
     await harness.upload(ADMIN, "tree.skops", first, mime="application/octet-stream")
@@ -254,10 +258,12 @@ async def test_a_dialog_started_before_a_replace_is_not_charged(
     assert "updated to version 2" in r.text
     r = await harness.press(ALICE, "Confirm")
     assert "has just been updated, so nothing was charged" in r.text
-    assert await balance_of(core.session_factory, uid) == Decimal("10")
+    assert await balance_of(services.session_factory, uid) == Decimal("10")
 
 
-async def test_a_model_that_answers_several_values_per_row_is_refused(harness: Harness, core: Core) -> None:
+async def test_a_model_that_answers_several_values_per_row_is_refused(
+    harness: Harness, services: Services
+) -> None:
     """Two outputs per row would be read as two rows: one user's second value given to another."""
     two_outputs = LinearRegression().fit([[0, 0], [1, 1], [2, 0]], [[0, 0], [1, 10], [2, 0]])
     spec = {**META, "task": "regression", "class_names": []}
@@ -265,26 +271,26 @@ async def test_a_model_that_answers_several_values_per_row_is_refused(harness: H
     await harness.upload(ADMIN, "two.skops", formats.dumps(two_outputs), mime="application/octet-stream")
     r = await harness.send(ADMIN, json.dumps(spec))
     assert "failed on the declared example" in r.text and "one value per row" in r.text
-    assert "tiny_tree" not in core.registry.metas()
+    assert "tiny_tree" not in services.registry.metas()
 
 
-async def test_stats(harness: Harness, core: Core) -> None:
-    uid = await registered(core, ALICE)
-    await core.predictions.run(user_id=uid, model_name="iris_logreg", values="5.1 3.5 1.4 0.2")
-    await core.predictions.run(
+async def test_stats(harness: Harness, services: Services) -> None:
+    uid = await registered(services, ALICE)
+    await services.predictions.run(user_id=uid, model_name="iris_logreg", values="5.1 3.5 1.4 0.2")
+    await services.predictions.run(
         user_id=uid,
         model_name="cancer_rf",
-        values={f.name: f.example for f in core.registry.meta("cancer_rf").features},
+        values={f.name: f.example for f in services.registry.meta("cancer_rf").features},
     )
     r = await harness.send(ADMIN, "/stats")
     assert "Users: 1 (1 active)" in r.text and "✅ 2 · ❌ 0 · ⏳ 0" in r.text
     assert "• iris_logreg: 1" in r.text and "Credits spent: 4 · refunded: 0 · credited: 10" in r.text
 
 
-async def test_broadcast_reaches_active_users(harness: Harness, core: Core) -> None:
+async def test_broadcast_reaches_active_users(harness: Harness, services: Services) -> None:
     for i in range(3):
-        await registered(core, TgUser(500 + i, f"bcast{i}"))
-    await registered(core, TgUser(600, "off"))
+        await registered(services, TgUser(500 + i, f"bcast{i}"))
+    await registered(services, TgUser(600, "off"))
     await harness.send(ADMIN, "/disable off")
     r = await harness.send(ADMIN, "/broadcast")
     assert "Send the text" in r.text
@@ -296,7 +302,7 @@ async def test_broadcast_reaches_active_users(harness: Harness, core: Core) -> N
     assert "Broadcast this" in r.text and "New model: wine!" in r.text
     r = await harness.press(ADMIN, "Send to everyone")
     assert "Sending to 3 users" in r.text
-    await asyncio.gather(*core.tasks)
+    await asyncio.gather(*services.tasks)
     sent = [c for c in harness.session.calls if isinstance(c, SendMessage) and c.text == "New model: wine!"]
     assert sorted(int(c.chat_id) for c in sent) == [500, 501, 502]
     done = [c for c in harness.session.calls if isinstance(c, SendMessage) and "Broadcast done" in c.text]
@@ -318,32 +324,32 @@ async def test_broadcast_reaches_active_users(harness: Harness, core: Core) -> N
     ],
 )
 async def test_non_admins_are_refused_and_logged(
-    harness: Harness, core: Core, command: str, caplog: pytest.LogCaptureFixture
+    harness: Harness, services: Services, command: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    uid = await registered(core, MALLORY)
-    await registered(core, ALICE)
+    uid = await registered(services, MALLORY)
+    await registered(services, ALICE)
     with caplog.at_level(logging.WARNING):
         r = await harness.send(MALLORY, command)
     assert r.texts == ["⛔ This command is for administrators."]
     assert any("refused" in rec.message and "6666" in rec.message for rec in caplog.records)
-    assert await balance_of(core.session_factory, uid) == Decimal("10")
-    alice = await db_user(core, ALICE.id)
+    assert await balance_of(services.session_factory, uid) == Decimal("10")
+    alice = await db_user(services, ALICE.id)
     assert alice is not None and not alice.disabled
 
 
 async def test_admin_in_a_group_chat_is_refused(
-    harness: Harness, core: Core, caplog: pytest.LogCaptureFixture
+    harness: Harness, services: Services, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await registered(core, ALICE)
+    await registered(services, ALICE)
     with caplog.at_level(logging.WARNING):
         r = await harness.send(ADMIN, "/credit alice 100", chat_id=-100500, chat_type="supergroup")
     assert r.texts == ["⛔ Admin commands work only in a private chat with the bot."]
     assert any("supergroup" in rec.message for rec in caplog.records)
-    assert await balance_of(core.session_factory, (await db_user(core, ALICE.id)).id) == Decimal("10")  # type: ignore[union-attr]
+    assert await balance_of(services.session_factory, (await db_user(services, ALICE.id)).id) == Decimal("10")  # type: ignore[union-attr]
 
 
-async def test_admin_buttons_refused_for_non_admins(harness: Harness, core: Core) -> None:
-    await registered(core, MALLORY)
+async def test_admin_buttons_refused_for_non_admins(harness: Harness, services: Services) -> None:
+    await registered(services, MALLORY)
     r = await harness.feed(
         harness.update(
             callback_query={
@@ -361,12 +367,12 @@ async def test_admin_buttons_refused_for_non_admins(harness: Harness, core: Core
         )
     )
     assert r.alerts == ["⛔ This command is for administrators."]
-    async with core.session_factory() as s:
+    async with services.session_factory() as s:
         assert all(m.is_active for m in (await s.scalars(select(Model))).all())
 
 
-async def test_admin_console_in_russian(harness: Harness, core: Core) -> None:
-    await registered(core, ALICE)
+async def test_admin_console_in_russian(harness: Harness, services: Services) -> None:
+    await registered(services, ALICE)
     r = await harness.send(ADMIN_RU, "/credit alice 5")
     assert "Начислено 5 пользователю @alice" in r.text
     r = await harness.send(ADMIN_RU, "/stats")
@@ -375,10 +381,10 @@ async def test_admin_console_in_russian(harness: Harness, core: Core) -> None:
     assert "только для администраторов" in r.text
 
 
-async def test_long_arguments_are_echoed_short_and_escaped(harness: Harness, core: Core) -> None:
+async def test_long_arguments_are_echoed_short_and_escaped(harness: Harness, services: Services) -> None:
     """`/user <4,085 characters>` was echoed whole: over Telegram's 4,096 with the message's own
     words. Every echo of an argument is shortened and escaped."""
-    await registered(core, ALICE)
+    await registered(services, ALICE)
     long = "<b>&" + "x" * 4081
     for command in (
         f"/user {long}",
@@ -401,19 +407,21 @@ async def test_long_arguments_are_echoed_short_and_escaped(harness: Harness, cor
 
 
 @pytest.mark.parametrize("amount", ["1e309", "9" * 40, "1e400"])
-async def test_huge_amounts_are_refused_with_a_reason(harness: Harness, core: Core, amount: str) -> None:
+async def test_huge_amounts_are_refused_with_a_reason(
+    harness: Harness, services: Services, amount: str
+) -> None:
     """Quantizing to cents before the range check raised InvalidOperation for these."""
-    uid = await registered(core, ALICE)
+    uid = await registered(services, ALICE)
     for command in (f"/credit @alice {amount}", f"/debit @alice {amount}", f"/setcost iris_logreg {amount}"):
         r = await harness.send(ADMIN, command)
         assert r.texts == [f"⚠️ Bad amount “{amount}”: at most 1000000."], command
-    assert await balance_of(core.session_factory, uid) == Decimal("10")
-    async with core.session_factory() as s:
+    assert await balance_of(services.session_factory, uid) == Decimal("10")
+    async with services.session_factory() as s:
         model = await s.scalar(select(Model).where(Model.name == "iris_logreg"))
         assert model is not None and model.cost == 1
 
 
-async def test_an_upload_with_a_huge_cost_is_refused(harness: Harness, core: Core) -> None:
+async def test_an_upload_with_a_huge_cost_is_refused(harness: Harness, services: Services) -> None:
     await harness.send(ADMIN, "/addmodel")
     await harness.upload(ADMIN, "tree.skops", _tree_bytes(2), mime="application/octet-stream")
     for cost, answer in [
@@ -430,17 +438,19 @@ async def test_an_upload_with_a_huge_cost_is_refused(harness: Harness, core: Cor
 @pytest.mark.parametrize(
     "ref", ["#" + "9" * 20, "9" * 20, "tg:" + "9" * 20, f"#{2**63}", f"#{2**31}", "#²", "tg:①", "²"]
 )
-async def test_user_ids_out_of_range_are_not_found(harness: Harness, core: Core, ref: str) -> None:
+async def test_user_ids_out_of_range_are_not_found(harness: Harness, services: Services, ref: str) -> None:
     """SQLite raised OverflowError for ids beyond 64 bits, PostgreSQL an error for ids beyond its
     INTEGER column; int() refused "²", which str.isdigit() takes."""
-    await registered(core, ALICE)
+    await registered(services, ALICE)
     for command in (f"/user {ref}", f"/credit {ref} 5", f"/disable {ref}"):
         r = await harness.send(ADMIN, command)
         assert r.texts == [f"⚠️ No user “{ref}”. Use #id, id, @username, email or tg:telegram_id."], command
 
 
 @pytest.mark.parametrize("ref", ["9" * 20, "#" + "9" * 20, str(2**31), "²"])
-async def test_payment_refs_out_of_range_are_not_found(harness: Harness, core: Core, ref: str) -> None:
+async def test_payment_refs_out_of_range_are_not_found(
+    harness: Harness, services: Services, ref: str
+) -> None:
     r = await harness.send(ADMIN, f"/refund {ref}")
     assert r.texts == [f"⚠️ No payment “{ref}”."]
 
@@ -474,23 +484,23 @@ def broadcast_texts(h: Harness, chat_id: int) -> list[str]:
     return [c.text for c in sent if int(c.chat_id) == chat_id]
 
 
-async def test_each_broadcast_preview_sends_its_own_text_once(harness: Harness, core: Core) -> None:
+async def test_each_broadcast_preview_sends_its_own_text_once(harness: Harness, services: Services) -> None:
     """Send under preview A sent preview B's text, and B's own Send then said "for
     administrators". Each Send now sends its own preview's text, once however often it is tapped."""
     for i in range(2):
-        await registered(core, TgUser(500 + i, f"bcast{i}"))
+        await registered(services, TgUser(500 + i, f"bcast{i}"))
     first = await harness.send(ADMIN, "/broadcast First news")
     second = await harness.send(ADMIN, "/broadcast Second news")
     r = await harness.feed(press_in(harness, ADMIN, first, "Send to everyone"))
     assert "Sending to 2 users" in r.text
     r = await harness.feed(press_in(harness, ADMIN, first, "Send to everyone"))
     assert r.alerts == ["This broadcast has already been sent."] and not r.texts
-    await asyncio.gather(*core.tasks)
+    await asyncio.gather(*services.tasks)
     r = await harness.feed(press_in(harness, ADMIN, second, "Send to everyone"))
     assert "Sending to 2 users" in r.text
     r = await harness.feed(press_in(harness, ADMIN, second, "Send to everyone"))
     assert r.alerts == ["This broadcast has already been sent."]
-    await asyncio.gather(*core.tasks)
+    await asyncio.gather(*services.tasks)
     for i in range(2):
         assert broadcast_texts(harness, 500 + i) == ["First news", "Second news"]
     # a preview whose dialog was left since is out of date, and says so
@@ -498,7 +508,7 @@ async def test_each_broadcast_preview_sends_its_own_text_once(harness: Harness, 
     await harness.send(ADMIN, "/cancel")
     r = await harness.feed(press_in(harness, ADMIN, third, "Send to everyone"))
     assert r.alerts == ["This preview is out of date. Send /broadcast again."] and not r.texts
-    await asyncio.gather(*core.tasks)
+    await asyncio.gather(*services.tasks)
     assert broadcast_texts(harness, 500) == ["First news", "Second news"]
 
 
@@ -515,24 +525,24 @@ class BlockedBy(LocalSession):
         return super()._answer(bot, method)
 
 
-async def test_users_who_blocked_the_bot_are_skipped_until_they_write(core: Core) -> None:
+async def test_users_who_blocked_the_bot_are_skipped_until_they_write(services: Services) -> None:
     session = BlockedBy()
-    h = Harness(core, session)
+    h = Harness(services, session)
     statements: list[str] = []
-    sa_event.listen(core.engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    sa_event.listen(services.engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
 
     async def broadcast(text: str) -> str:
         await h.send(ADMIN, f"/broadcast {text}")
         await h.press(ADMIN, "Send to everyone")
-        await asyncio.gather(*core.tasks)
+        await asyncio.gather(*services.tasks)
         return [c.text for c in session.sent() if "Broadcast done" in c.text][-1]
 
     try:
         for i in range(3):
-            await registered(core, TgUser(500 + i, f"bcast{i}"))
+            await registered(services, TgUser(500 + i, f"bcast{i}"))
         session.blocked.add(501)
         assert "2 sent, 1 failed, 0 skipped" in await broadcast("one")
-        gone = await db_user(core, 501)
+        gone = await db_user(services, 501)
         assert gone is not None and gone.unreachable_at is not None
         assert "2 sent, 0 failed, 1 skipped" in await broadcast("two")
         assert broadcast_texts(h, 501) == ["one"]  # tried once, then no more
@@ -542,7 +552,7 @@ async def test_users_who_blocked_the_bot_are_skipped_until_they_write(core: Core
         session.blocked.clear()  # unblocked, and writes to the bot
         r = await h.send(TgUser(501, "bcast1"), "/start")
         assert "balance <b>10</b>" in r.text
-        back = await db_user(core, 501)
+        back = await db_user(services, 501)
         assert back is not None and back.unreachable_at is None
         assert "3 sent, 0 failed, 0 skipped" in await broadcast("three")
         assert broadcast_texts(h, 501) == ["one", "three"]

@@ -12,7 +12,7 @@ from aiogram.types import BufferedInputFile, Update
 from sklearn.tree import DecisionTreeClassifier
 from sqlalchemy import func, select, update
 
-from bot.app import Core
+from bot.app import Services
 from db.ledger import deduct_balance, increase_balance
 from db.models import Model, Prediction
 from ml import formats
@@ -42,8 +42,8 @@ async def start_batch(h: Harness, tg: TgUser, model: str = "Iris") -> None:
     await h.press(tg, "Batch" if tg.language_code == "en" else "Пакетом")
 
 
-async def test_csv_batch_charges_valid_rows_only(harness: Harness, core: Core) -> None:
-    uid = await registered(core, CARL)
+async def test_csv_batch_charges_valid_rows_only(harness: Harness, services: Services) -> None:
+    uid = await registered(services, CARL)
     await harness.send(CARL, "/predict")
     await harness.press(CARL, "Iris")
     r = await harness.press(CARL, "Batch")
@@ -58,7 +58,7 @@ async def test_csv_batch_charges_valid_rows_only(harness: Harness, core: Core) -
     assert "Row 4: ⚠️ <b>sepal_width</b>: “abc” is not a number" in r.text
     assert "Row 5: ⚠️ <b>petal_width</b>: 99 is out of range" in r.text
     assert "3 × 1 = <b>3</b> credits" in r.text and "Balance: 10 → <b>7</b>" in r.text
-    assert await balance_of(core.session_factory, uid) == Decimal("10")
+    assert await balance_of(services.session_factory, uid) == Decimal("10")
     r = await harness.press(CARL, "Confirm and pay 3")
     [result] = r.documents
     assert "3 predicted, 0 failed" in (result.caption or "") and "balance 7" in (result.caption or "")
@@ -68,28 +68,30 @@ async def test_csv_batch_charges_valid_rows_only(harness: Harness, core: Core) -
     assert rows[0]["prediction"] == "setosa" and rows[1]["prediction"] == "virginica"
     assert rows[0]["comment"] == "first" and float(rows[0]["p_setosa"]) > 0.5
     assert "not a number" in rows[2]["error"]
-    assert await balance_of(core.session_factory, uid) == Decimal("7")
-    charges = [t for t in await transactions_of(core.session_factory, uid) if t.kind == "charge"]
+    assert await balance_of(services.session_factory, uid) == Decimal("7")
+    charges = [t for t in await transactions_of(services.session_factory, uid) if t.kind == "charge"]
     assert len(charges) == 3 and len({t.prediction_id for t in charges}) == 3
     # Confirm tapped again: the same batch, not a second charge
     r = await harness.feed(harness.press_update(CARL, "Confirm and pay 3"))
-    assert await balance_of(core.session_factory, uid) == Decimal("7")
-    await assert_reconciled(core.session_factory)
+    assert await balance_of(services.session_factory, uid) == Decimal("7")
+    await assert_reconciled(services.session_factory)
 
 
-async def test_csv_with_semicolons_and_decimal_commas_in_russian(harness: Harness, core: Core) -> None:
-    uid = await registered(core, DINA)
+async def test_csv_with_semicolons_and_decimal_commas_in_russian(
+    harness: Harness, services: Services
+) -> None:
+    uid = await registered(services, DINA)
     await start_batch(harness, DINA)
     data = "sepal_length;sepal_width;petal_length;petal_width\n5,1;3,5;1,4;0,2\n".encode("cp1251")
     r = await harness.upload(DINA, "data.csv", data)
     assert "Корректных строк: <b>1</b>" in r.text
     r = await harness.press(DINA, "Подтвердить")
     assert "Готово: предсказано 1" in r.text
-    assert await balance_of(core.session_factory, uid) == Decimal("9")
+    assert await balance_of(services.session_factory, uid) == Decimal("9")
 
 
-async def test_bad_files_are_explained_and_not_charged(harness: Harness, core: Core) -> None:
-    uid = await registered(core, CARL)
+async def test_bad_files_are_explained_and_not_charged(harness: Harness, services: Services) -> None:
+    uid = await registered(services, CARL)
     await start_batch(harness, CARL)
     r = await harness.upload(CARL, "model.png", b"\x89PNG", mime="image/png")
     assert "send a <b>.csv</b> file" in r.text
@@ -108,24 +110,24 @@ async def test_bad_files_are_explained_and_not_charged(harness: Harness, core: C
     assert "No valid rows" in r.text
     r = await harness.send(CARL, "just text")
     assert "send a CSV file" in r.text
-    assert await balance_of(core.session_factory, uid) == Decimal("10")
+    assert await balance_of(services.session_factory, uid) == Decimal("10")
 
 
-async def test_batch_larger_than_the_balance_is_refused(harness: Harness, core: Core) -> None:
-    uid = await registered(core, CARL)
-    async with core.session_factory() as s, s.begin():
+async def test_batch_larger_than_the_balance_is_refused(harness: Harness, services: Services) -> None:
+    uid = await registered(services, CARL)
+    async with services.session_factory() as s, s.begin():
         await deduct_balance(s, uid, 8, "spent")
     await start_batch(harness, CARL)
     r = await harness.upload(CARL, "a.csv", IRIS_CSV.encode())
     assert "Not enough credits: 3 × 1 = <b>3</b>" in r.text and not any("Confirm" in b for b in r.buttons())
-    async with core.session_factory() as s:
+    async with services.session_factory() as s:
         assert await s.scalar(select(func.count()).select_from(Prediction)) == 0
 
 
-async def test_balance_history_detail_repeat_and_transactions(harness: Harness, core: Core) -> None:
-    uid = await registered(core, CARL)
+async def test_balance_history_detail_repeat_and_transactions(harness: Harness, services: Services) -> None:
+    uid = await registered(services, CARL)
     for _ in range(7):
-        await core.predictions.run(user_id=uid, model_name="iris_logreg", values="5.1 3.5 1.4 0.2")
+        await services.predictions.run(user_id=uid, model_name="iris_logreg", values="5.1 3.5 1.4 0.2")
     r = await harness.send(CARL, "/balance")
     assert "Balance: <b>3</b>" in r.text and r.text.count("Prediction using model") == 5
     r = await harness.send(CARL, "/history")
@@ -143,55 +145,57 @@ async def test_balance_history_detail_repeat_and_transactions(harness: Harness, 
     assert "page 1/1" in r.text and "Welcome bonus" in r.text and r.text.count("Prediction using") == 8
 
 
-async def test_empty_history_and_russian_history(harness: Harness, core: Core) -> None:
-    await registered(core, DINA)
+async def test_empty_history_and_russian_history(harness: Harness, services: Services) -> None:
+    await registered(services, DINA)
     r = await harness.send(DINA, "/history")
     assert "Предсказаний пока нет" in r.text
     r = await harness.send(DINA, "/balance")
     assert "Баланс: <b>10</b>" in r.text and "Welcome bonus" in r.text
 
 
-async def test_a_batch_is_never_charged_above_its_confirmed_price(harness: Harness, core: Core) -> None:
-    uid = await registered(core, CARL)
-    async with core.session_factory() as s, s.begin():
+async def test_a_batch_is_never_charged_above_its_confirmed_price(
+    harness: Harness, services: Services
+) -> None:
+    uid = await registered(services, CARL)
+    async with services.session_factory() as s, s.begin():
         await increase_balance(s, uid, 20, "test top-up")
     await start_batch(harness, CARL)
     await harness.upload(CARL, "flowers.csv", IRIS_CSV.encode())
     old = harness.press_update(CARL, "Confirm and pay 3")
-    async with core.session_factory() as s, s.begin():
+    async with services.session_factory() as s, s.begin():
         await s.execute(update(Model).where(Model.name == "iris_logreg").values(cost=4))
     r = await harness.feed(old)
     assert "The price has changed: it was 1, now it is 4" in r.text
     assert "3 × 4 = <b>12</b> credits" in r.text and "Balance: 30 → <b>18</b>" in r.text
     assert "✅ Confirm and pay 12 cr" in r.buttons() and not r.documents
-    assert await balance_of(core.session_factory, uid) == Decimal("30")
-    async with core.session_factory() as s:
+    assert await balance_of(services.session_factory, uid) == Decimal("30")
+    async with services.session_factory() as s:
         assert await s.scalar(select(func.count()).select_from(Prediction)) == 0
     r = await harness.feed(harness.tap_again(old))
     assert any("out of date" in a for a in r.alerts)
-    assert await balance_of(core.session_factory, uid) == Decimal("30")
+    assert await balance_of(services.session_factory, uid) == Decimal("30")
     # lowered again before the new Confirm: the lower price is charged
-    async with core.session_factory() as s, s.begin():
+    async with services.session_factory() as s, s.begin():
         await s.execute(update(Model).where(Model.name == "iris_logreg").values(cost=2))
     r = await harness.press(CARL, "Confirm and pay 12")
     [result] = r.documents
     assert "3 predicted" in (result.caption or "") and "Charged 6 credits" in (result.caption or "")
-    assert await balance_of(core.session_factory, uid) == Decimal("24")
-    await assert_reconciled(core.session_factory)
+    assert await balance_of(services.session_factory, uid) == Decimal("24")
+    await assert_reconciled(services.session_factory)
 
 
-async def test_a_batch_price_change_in_russian(harness: Harness, core: Core) -> None:
-    uid = await registered(core, DINA)
+async def test_a_batch_price_change_in_russian(harness: Harness, services: Services) -> None:
+    uid = await registered(services, DINA)
     await start_batch(harness, DINA)
     await harness.upload(
         DINA, "data.csv", b"sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n"
     )
-    async with core.session_factory() as s, s.begin():
+    async with services.session_factory() as s, s.begin():
         await s.execute(update(Model).where(Model.name == "iris_logreg").values(cost=3))
     r = await harness.press(DINA, "Подтвердить")
     assert "Цена изменилась: было 1, стало 3. Проверьте и подтвердите заново." in r.text
     assert "✅ Подтвердить и оплатить 3 кр" in r.buttons()
-    assert await balance_of(core.session_factory, uid) == Decimal("10")
+    assert await balance_of(services.session_factory, uid) == Decimal("10")
 
 
 def forged_press(h: Harness, tg: TgUser, data: str) -> Update:
@@ -210,10 +214,10 @@ def forged_press(h: Harness, tg: TgUser, data: str) -> Update:
 
 @pytest.mark.parametrize("pid", ["9" * 23, str(2**63), str(2**31), "-" + "9" * 23])
 async def test_forged_prediction_ids_out_of_range_are_not_found(
-    harness: Harness, core: Core, pid: str
+    harness: Harness, services: Services, pid: str
 ) -> None:
     """SQLite raised OverflowError for ids beyond 64 bits (PostgreSQL: beyond its INTEGER)."""
-    await registered(core, CARL)
+    await registered(services, CARL)
     for action in ("show", "repeat"):
         missing = await harness.feed(forged_press(harness, CARL, f"p:{action}:12345"))
         r = await harness.feed(forged_press(harness, CARL, f"p:{action}:{pid}"))
@@ -221,10 +225,10 @@ async def test_forged_prediction_ids_out_of_range_are_not_found(
         assert r.alerts == ["Not found."] if action == "show" else "not available" in r.text
 
 
-async def test_results_csv_cells_never_start_a_formula(harness: Harness, core: Core) -> None:
+async def test_results_csv_cells_never_start_a_formula(harness: Harness, services: Services) -> None:
     """Cells of the uploaded file came back as they were: "=HYPERLINK(…)" or "@SUM(1)" run as
     formulas when the results file is opened in a spreadsheet. Numbers stay numbers."""
-    await registered(core, CARL)
+    await registered(services, CARL)
     await start_batch(harness, CARL)
     upload = (
         "sepal_length,sepal_width,petal_length,petal_width,=cmd|' /C calc'!A0\n"
@@ -257,7 +261,7 @@ async def test_results_csv_cells_never_start_a_formula(harness: Harness, core: C
 
 
 async def test_invalid_rows_of_a_model_with_many_categories_fit_one_message(
-    harness: Harness, core: Core
+    harness: Harness, services: Services
 ) -> None:
     """Each invalid row's reason lists the categories a value may take: ten of them, for a model
     with many categories, made a message far over Telegram's 4,096 characters."""
@@ -286,7 +290,7 @@ async def test_invalid_rows_of_a_model_with_many_categories_fit_one_message(
     await harness.upload(admin, "kinds.skops", model, mime="application/octet-stream")
     r = await harness.send(admin, json.dumps(meta))
     assert "Model <b>Many kinds</b>" in r.text
-    await registered(core, CARL)
+    await registered(services, CARL)
     await start_batch(harness, CARL, "Many kinds")
     r = await harness.upload(CARL, "kinds.csv", ("kind\n" + "nope\n" * 12).encode())
     assert_sendable(r.calls)
@@ -295,7 +299,7 @@ async def test_invalid_rows_of_a_model_with_many_categories_fit_one_message(
 
 
 async def test_a_batch_confirmed_for_one_version_is_not_charged_after_a_replace(
-    harness: Harness, core: Core
+    harness: Harness, services: Services
 ) -> None:
     admin = TgUser(9001, "boss")
     meta = {
@@ -308,7 +312,7 @@ async def test_a_batch_confirmed_for_one_version_is_not_charged_after_a_replace(
         "cost": 1,
         "features": [{"name": "a", "description": "A", "min": 0, "max": 1, "example": 1}],
     }
-    uid = await registered(core, CARL)
+    uid = await registered(services, CARL)
     for labels in ([0, 1], [1, 0]):
         if labels == [1, 0]:  # the second version arrives while the batch screen is open
             await start_batch(harness, CARL, "Tiny tree")
@@ -320,4 +324,4 @@ async def test_a_batch_confirmed_for_one_version_is_not_charged_after_a_replace(
         await harness.send(admin, json.dumps(meta))
     r = await harness.press(CARL, "Confirm and pay 2")
     assert "has just been updated, so nothing was charged" in r.text
-    assert await balance_of(core.session_factory, uid) == Decimal("10")
+    assert await balance_of(services.session_factory, uid) == Decimal("10")

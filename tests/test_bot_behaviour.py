@@ -15,7 +15,7 @@ import pytest
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import SendMessage, SetMyCommands
 
-from bot.app import Core, build_core
+from bot.app import Services, build_services
 from bot.config import Settings
 from bot.console import run_console
 from bot.dispatcher import notify_recovered, set_commands
@@ -34,16 +34,18 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-async def throttled_core(db_url: str, models_dir: Path, passwords: Passwords) -> AsyncIterator[Core]:
-    c = await build_core(settings_for(db_url, models_dir, throttle_rate=0.01, throttle_burst=3), passwords)
+async def throttled_services(db_url: str, models_dir: Path, passwords: Passwords) -> AsyncIterator[Services]:
+    c = await build_services(
+        settings_for(db_url, models_dir, throttle_rate=0.01, throttle_burst=3), passwords
+    )
     yield c
     await c.close()
 
 
-async def test_floods_are_throttled_with_one_warning(throttled_core: Core) -> None:
-    h = Harness(throttled_core)
+async def test_floods_are_throttled_with_one_warning(throttled_services: Services) -> None:
+    h = Harness(throttled_services)
     try:
-        await registered(throttled_core, EVE)
+        await registered(throttled_services, EVE)
         replies = [await h.send(EVE, "/balance") for _ in range(6)]
     finally:
         await h.close()
@@ -51,16 +53,16 @@ async def test_floods_are_throttled_with_one_warning(throttled_core: Core) -> No
     assert replies[3].texts == ["⏳ Too many requests: please slow down a little."]
     assert replies[4].calls == [] and replies[5].calls == []
     # other users are not affected
-    h2 = Harness(throttled_core)
+    h2 = Harness(throttled_services)
     try:
-        await registered(throttled_core, TgUser(4002, "frank"))
+        await registered(throttled_services, TgUser(4002, "frank"))
         assert "Balance" in (await h2.send(TgUser(4002, "frank"), "/balance")).text
     finally:
         await h2.close()
 
 
-async def test_flood_control_answers_are_waited_out(harness: Harness, core: Core) -> None:
-    await registered(core, EVE)
+async def test_flood_control_answers_are_waited_out(harness: Harness, services: Services) -> None:
+    await registered(services, EVE)
     harness.session.errors.append(
         TelegramRetryAfter(
             method=SendMessage(chat_id=EVE.id, text="x"), message="Too Many Requests", retry_after=1
@@ -73,15 +75,15 @@ async def test_flood_control_answers_are_waited_out(harness: Harness, core: Core
 
 
 async def test_unexpected_errors_get_an_apology_with_an_id(
-    harness: Harness, core: Core, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    harness: Harness, services: Services, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    uid = await registered(core, EVE)
+    uid = await registered(services, EVE)
 
     async def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("database on fire")
 
     await harness.send(EVE, "/predict")
-    monkeypatch.setattr(core.predictions, "quote", broken)
+    monkeypatch.setattr(services.predictions, "quote", broken)
     with caplog.at_level(logging.ERROR):
         r = await harness.press(EVE, "Iris")
     # the tap was answered before the failure (Telegram takes one answer): the apology is a message
@@ -89,18 +91,18 @@ async def test_unexpected_errors_get_an_apology_with_an_id(
     assert match and "credits are safe" in r.text
     record = next(rec for rec in caplog.records if match.group(1) in rec.getMessage())
     assert record.exc_info and "database on fire" in str(record.exc_info[1])
-    assert await balance_of(core.session_factory, uid) == Decimal("10")
+    assert await balance_of(services.session_factory, uid) == Decimal("10")
     ru = TgUser(4003, "ru_user", language_code="ru")
-    await registered(core, ru)
+    await registered(services, ru)
     r = await harness.send(ru, "/predict")
     r = await harness.press(ru, "Iris")
     assert "Код ошибки" in r.text
 
 
 async def test_an_error_before_a_tap_is_answered_is_a_plain_alert(
-    harness: Harness, core: Core, monkeypatch: pytest.MonkeyPatch
+    harness: Harness, services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await registered(core, EVE)
+    await registered(services, EVE)
 
     async def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("database on fire")
@@ -136,16 +138,16 @@ async def test_users_are_told_about_predictions_settled_at_start_up(
     db_url: str, models_dir: Path, passwords: Passwords
 ) -> None:
     settings = settings_for(db_url, models_dir)
-    core = await build_core(settings, passwords)
-    uid = await registered(core, EVE)
+    services = await build_services(settings, passwords)
+    uid = await registered(services, EVE)
     await _crash_mid_run(
-        core,
+        services,
         uid,
         "iris_logreg",
         {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2},
     )
-    await core.close()
-    restarted = await build_core(settings, passwords)
+    await services.close()
+    restarted = await build_services(settings, passwords)
     h = Harness(restarted)
     try:
         [settled] = await restarted.recover()

@@ -9,7 +9,7 @@ from html import escape
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.app import Core
+from bot.app import Services
 from db.ledger import deduct_balance, increase_balance
 from db.models import Model, Prediction, Transaction
 from tests.bot_fixtures import harness, registered
@@ -24,8 +24,8 @@ BOB = TgUser(2001, "bob")
 OLGA = TgUser(2002, "olga", language_code="ru")
 
 
-async def charges(core: Core, user_id: int) -> int:
-    return sum(1 for t in await transactions_of(core.session_factory, user_id) if t.kind == "charge")
+async def charges(services: Services, user_id: int) -> int:
+    return sum(1 for t in await transactions_of(services.session_factory, user_id) if t.kind == "charge")
 
 
 async def open_iris(h: Harness, tg: TgUser) -> None:
@@ -34,8 +34,8 @@ async def open_iris(h: Harness, tg: TgUser) -> None:
     await h.press(tg, "Enter inputs" if tg.language_code == "en" else "Ввести данные")
 
 
-async def test_catalogue_and_model_card(harness: Harness, core: Core) -> None:
-    await registered(core, BOB)
+async def test_catalogue_and_model_card(harness: Harness, services: Services) -> None:
+    await registered(services, BOB)
     r = await harness.send(BOB, "/predict")
     assert "Choose a model" in r.text
     assert r.buttons()[:4] == [
@@ -50,8 +50,8 @@ async def test_catalogue_and_model_card(harness: Harness, core: Core) -> None:
     assert "▶ Enter inputs" in r.buttons() and "📄 Batch from a CSV file" in r.buttons()
 
 
-async def test_step_by_step_with_a_wrong_value_then_confirm(harness: Harness, core: Core) -> None:
-    uid = await registered(core, BOB)
+async def test_step_by_step_with_a_wrong_value_then_confirm(harness: Harness, services: Services) -> None:
+    uid = await registered(services, BOB)
     await harness.send(BOB, "/predict")
     await harness.press(BOB, "Iris")
     r = await harness.press(BOB, "Enter inputs")
@@ -78,14 +78,14 @@ async def test_step_by_step_with_a_wrong_value_then_confirm(harness: Harness, co
     r = await harness.send(BOB, "0.2")
     assert "please check" in r.text and "petal_length = <b>4.35</b>" in r.text
     assert "Cost: <b>1</b> credits" in r.text and "Balance: 10 → <b>9</b>" in r.text
-    assert await charges(core, uid) == 0  # nothing charged before Confirm
+    assert await charges(services, uid) == 0  # nothing charged before Confirm
     r = await harness.press(BOB, "Confirm and pay 1")
     # A quick model: the confirmation screen becomes the result, with no "running" in between.
     assert len(r.texts) == 1 and not any(type(m).__name__ == "SendChatAction" for m, _ in r.calls)
     assert "Prediction: <b>" in r.texts[-1] and "█" in r.texts[-1] and "balance <b>9</b>" in r.texts[-1]
     assert "Charged <b>1</b>" in r.texts[-1]
-    assert await balance_of(core.session_factory, uid) == Decimal("9")
-    async with core.session_factory() as s:
+    assert await balance_of(services.session_factory, uid) == Decimal("9")
+    async with services.session_factory() as s:
         pred = (await s.scalars(select(Prediction))).one()
     assert pred.status == "completed" and pred.input_data == {
         "sepal_length": 5.1,
@@ -94,11 +94,11 @@ async def test_step_by_step_with_a_wrong_value_then_confirm(harness: Harness, co
         "petal_width": 0.2,
     }
     assert pred.result["label"] in {"setosa", "versicolor", "virginica"}
-    await assert_reconciled(core.session_factory)
+    await assert_reconciled(services.session_factory)
 
 
-async def test_all_values_pasted_at_once_in_russian(harness: Harness, core: Core) -> None:
-    uid = await registered(core, OLGA)
+async def test_all_values_pasted_at_once_in_russian(harness: Harness, services: Services) -> None:
+    uid = await registered(services, OLGA)
     await open_iris(harness, OLGA)
     r = await harness.send(OLGA, "5,1; 3,5; 1,4")
     assert "Ожидается значений: <b>4</b>, получено: <b>3</b>" in r.text
@@ -106,11 +106,11 @@ async def test_all_values_pasted_at_once_in_russian(harness: Harness, core: Core
     assert "проверьте данные" in r.text and "Баланс: 10 → <b>9</b>" in r.text
     r = await harness.press(OLGA, "Подтвердить")
     assert "Предсказание: <b>setosa</b>" in r.texts[-1] and "баланс <b>9</b>" in r.texts[-1]
-    assert await balance_of(core.session_factory, uid) == Decimal("9")
+    assert await balance_of(services.session_factory, uid) == Decimal("9")
 
 
-async def test_name_value_pairs_and_errors_naming_the_feature(harness: Harness, core: Core) -> None:
-    await registered(core, BOB)
+async def test_name_value_pairs_and_errors_naming_the_feature(harness: Harness, services: Services) -> None:
+    await registered(services, BOB)
     await open_iris(harness, BOB)
     r = await harness.send(BOB, "sepal_length=5.1 petal_width=0.2 colour=red")
     assert "Unknown input “colour”" in r.text
@@ -122,8 +122,8 @@ async def test_name_value_pairs_and_errors_naming_the_feature(harness: Harness, 
     assert "please check" in r.text
 
 
-async def test_category_and_integer_inputs(harness: Harness, core: Core) -> None:
-    await registered(core, BOB)
+async def test_category_and_integer_inputs(harness: Harness, services: Services) -> None:
+    await registered(services, BOB)
     await harness.send(BOB, "/predict")
     await harness.press(BOB, "Diabetes")
     await harness.press(BOB, "Enter inputs")
@@ -137,9 +137,9 @@ async def test_category_and_integer_inputs(harness: Harness, core: Core) -> None
     assert "3/10. bmi" in r.text
 
 
-async def test_insufficient_balance_is_said_before_confirming(harness: Harness, core: Core) -> None:
-    uid = await registered(core, BOB)
-    async with core.session_factory() as s, s.begin():
+async def test_insufficient_balance_is_said_before_confirming(harness: Harness, services: Services) -> None:
+    uid = await registered(services, BOB)
+    async with services.session_factory() as s, s.begin():
         await deduct_balance(s, uid, 8, "spent")
     await harness.send(BOB, "/predict")
     r = await harness.press(BOB, "Breast cancer")
@@ -150,45 +150,45 @@ async def test_insufficient_balance_is_said_before_confirming(harness: Harness, 
     # enough for iris at first, then the balance drops before Confirm
     await open_iris(harness, BOB)
     await harness.send(BOB, "5.1 3.5 1.4 0.2")
-    async with core.session_factory() as s, s.begin():
+    async with services.session_factory() as s, s.begin():
         await deduct_balance(s, uid, "1.5", "spent elsewhere")
     r = await harness.press(BOB, "Confirm")
     assert "Not enough credits" in r.texts[-1] and "balance is <b>0.50</b>" in r.texts[-1]
-    assert await charges(core, uid) == 0
-    async with core.session_factory() as s:
+    assert await charges(services, uid) == 0
+    async with services.session_factory() as s:
         assert await s.scalar(select(func.count()).select_from(Prediction)) == 0
 
 
-async def test_confirm_screen_when_already_unaffordable(harness: Harness, core: Core) -> None:
-    uid = await registered(core, BOB)
+async def test_confirm_screen_when_already_unaffordable(harness: Harness, services: Services) -> None:
+    uid = await registered(services, BOB)
     await open_iris(harness, BOB)
-    async with core.session_factory() as s, s.begin():
+    async with services.session_factory() as s, s.begin():
         await deduct_balance(s, uid, "9.5", "spent")
     r = await harness.send(BOB, "5.1 3.5 1.4 0.2")
     assert "Not enough credits" in r.text and "➕ Top up" in r.buttons()
     assert not any("Confirm" in b for b in r.buttons())
 
 
-async def test_double_confirm_charges_once(harness: Harness, core: Core) -> None:
-    uid = await registered(core, BOB)
+async def test_double_confirm_charges_once(harness: Harness, services: Services) -> None:
+    uid = await registered(services, BOB)
     await open_iris(harness, BOB)
     await harness.send(BOB, "5.1 3.5 1.4 0.2")
     first = harness.press_update(BOB, "Confirm")
     second = harness.press_update(BOB, "Confirm")  # a second tap on the same button
     r1, r2 = await asyncio.gather(harness.feed(first), harness.feed(second))
-    assert await charges(core, uid) == 1
-    assert await balance_of(core.session_factory, uid) == Decimal("9")
+    assert await charges(services, uid) == 1
+    assert await balance_of(services.session_factory, uid) == Decimal("9")
     texts = r1.text + r2.text
     assert texts.count("Charged <b>1</b>") == 2  # the second tap shows the same, single run
     assert "Already done" in " ".join(r1.alerts + r2.alerts) or "Already done" in texts
     # a tap much later on the old screen: still no second charge
     r3 = await harness.feed(harness.press_update(BOB, "Confirm"))
-    assert "Already done" in " ".join(r3.alerts) and await charges(core, uid) == 1
-    await assert_reconciled(core.session_factory)
+    assert "Already done" in " ".join(r3.alerts) and await charges(services, uid) == 1
+    await assert_reconciled(services.session_factory)
 
 
-async def test_the_same_update_fed_twice_charges_once(harness: Harness, core: Core) -> None:
-    uid = await registered(core, BOB)
+async def test_the_same_update_fed_twice_charges_once(harness: Harness, services: Services) -> None:
+    uid = await registered(services, BOB)
     await open_iris(harness, BOB)
     await harness.send(BOB, "5.1 3.5 1.4 0.2")
     confirm = harness.press_update(BOB, "Confirm")
@@ -196,49 +196,49 @@ async def test_the_same_update_fed_twice_charges_once(harness: Harness, core: Co
     r = await harness.feed(confirm)  # Telegram delivers the very same update again
     assert r.calls == []
     # even a fresh bot process (no memory of update ids) does not charge again
-    other = Harness(core)
+    other = Harness(services)
     try:
         await other.feed(confirm)
     finally:
         await other.close()
-    assert await charges(core, uid) == 1
-    assert await balance_of(core.session_factory, uid) == Decimal("9")
+    assert await charges(services, uid) == 1
+    assert await balance_of(services.session_factory, uid) == Decimal("9")
 
 
-async def test_a_stale_confirm_after_cancel_does_nothing(harness: Harness, core: Core) -> None:
-    uid = await registered(core, BOB)
+async def test_a_stale_confirm_after_cancel_does_nothing(harness: Harness, services: Services) -> None:
+    uid = await registered(services, BOB)
     await open_iris(harness, BOB)
     await harness.send(BOB, "5.1 3.5 1.4 0.2")
     stale = harness.press_update(BOB, "Confirm")
     await harness.press(BOB, "Cancel")
     r = await harness.feed(stale)
     assert any("out of date" in a for a in r.alerts)
-    assert await charges(core, uid) == 0
+    assert await charges(services, uid) == 0
 
 
-async def test_a_failing_model_says_so_and_refunds(harness: Harness, core: Core) -> None:
-    uid = await registered(core, BOB)
-    await add_model(core, "exploding", Exploding(), cost=2)
+async def test_a_failing_model_says_so_and_refunds(harness: Harness, services: Services) -> None:
+    uid = await registered(services, BOB)
+    await add_model(services, "exploding", Exploding(), cost=2)
     await harness.send(BOB, "/predict")
     await harness.press(BOB, "exploding")
     await harness.press(BOB, "Enter inputs")
     await harness.send(BOB, "3")
     r = await harness.press(BOB, "Confirm")
     assert "failed" in r.texts[-1] and "boom" in r.texts[-1] and "refunded" in r.texts[-1]
-    assert await balance_of(core.session_factory, uid) == Decimal("10")
-    kinds = [t.kind for t in await transactions_of(core.session_factory, uid)]
+    assert await balance_of(services.session_factory, uid) == Decimal("10")
+    kinds = [t.kind for t in await transactions_of(services.session_factory, uid)]
     assert kinds == ["welcome", "charge", "refund"]
 
 
-async def test_restart_mid_dialog_continues(core: Core) -> None:
-    uid = await registered(core, BOB)
-    first = Harness(core)
+async def test_restart_mid_dialog_continues(services: Services) -> None:
+    uid = await registered(services, BOB)
+    first = Harness(services)
     await open_iris(first, BOB)
     await first.send(BOB, "5.1")
     await first.send(BOB, "3.5")
     await first.close()  # the bot stops
 
-    second = Harness(core)  # a new Dispatcher and storage over the same files
+    second = Harness(services)  # a new Dispatcher and storage over the same files
     try:
         r = await second.send(BOB, "1.4")
         assert "4/4. petal_width" in r.text
@@ -248,11 +248,11 @@ async def test_restart_mid_dialog_continues(core: Core) -> None:
         assert "Prediction: <b>setosa</b>" in r.texts[-1]
     finally:
         await second.close()
-    assert await balance_of(core.session_factory, uid) == Decimal("9")
+    assert await balance_of(services.session_factory, uid) == Decimal("9")
 
 
-async def test_commands_work_mid_dialog(harness: Harness, core: Core) -> None:
-    await registered(core, BOB)
+async def test_commands_work_mid_dialog(harness: Harness, services: Services) -> None:
+    await registered(services, BOB)
     await open_iris(harness, BOB)
     await harness.send(BOB, "5.1")
     r = await harness.send(BOB, "/balance")
@@ -261,17 +261,17 @@ async def test_commands_work_mid_dialog(harness: Harness, core: Core) -> None:
     assert "3/4. petal_length" in r.text
 
 
-async def test_disabled_model_leaves_the_catalogue(harness: Harness, core: Core) -> None:
-    await registered(core, BOB)
+async def test_disabled_model_leaves_the_catalogue(harness: Harness, services: Services) -> None:
+    await registered(services, BOB)
     await open_iris(harness, BOB)
     await harness.send(BOB, "5.1 3.5 1.4 0.2")
-    async with core.session_factory() as s, s.begin():
+    async with services.session_factory() as s, s.begin():
         await s.execute(update(Model).where(Model.name == "iris_logreg").values(is_active=False))
     r = await harness.press(BOB, "Confirm")
     assert "not available" in r.text
     r = await harness.send(BOB, "/predict")
     assert not any("Iris" in b for b in r.buttons())
-    async with core.session_factory() as s:
+    async with services.session_factory() as s:
         assert (
             await s.scalar(select(func.count()).select_from(Transaction).where(Transaction.kind == "charge"))
             == 0
@@ -299,21 +299,21 @@ BAD_INPUTS = [
 @pytest.mark.parametrize(("text", "en", "ru"), BAD_INPUTS)
 @pytest.mark.parametrize("lang", ["en", "ru"])
 async def test_every_bad_input_class_is_explained(
-    harness: Harness, core: Core, text: str, en: str, ru: str, lang: str
+    harness: Harness, services: Services, text: str, en: str, ru: str, lang: str
 ) -> None:
     tg = TgUser(2100, "inputs", language_code=lang)
-    uid = await registered(core, tg)
+    uid = await registered(services, tg)
     await open_iris(harness, tg)
     r = await harness.send(tg, text)
     assert (en if lang == "en" else ru) in r.text
     assert ("Use example" if lang == "en" else "Взять пример") in " ".join(r.buttons())  # the step stays open
-    assert await charges(core, uid) == 0
+    assert await charges(services, uid) == 0
 
 
-async def test_a_slow_run_shows_progress_then_the_result(harness: Harness, core: Core) -> None:
+async def test_a_slow_run_shows_progress_then_the_result(harness: Harness, services: Services) -> None:
     tg = TgUser(9601, "patient")
-    uid = await registered(core, tg)
-    await add_model(core, "slow", Slow(1.6), cost=1)  # longer than RUNNING_NOTICE_AFTER
+    uid = await registered(services, tg)
+    await add_model(services, "slow", Slow(1.6), cost=1)  # longer than RUNNING_NOTICE_AFTER
     await harness.send(tg, "/predict")
     await harness.press(tg, "slow")
     await harness.press(tg, "Enter inputs")
@@ -323,29 +323,29 @@ async def test_a_slow_run_shows_progress_then_the_result(harness: Harness, core:
     assert any(type(m).__name__ == "SendChatAction" for m, _ in r.calls)
     edits = [m for m, _ in r.calls if type(m).__name__ == "EditMessageText"]
     assert len(edits) == 2 and edits[0].message_id == edits[1].message_id  # the same message, twice
-    assert await balance_of(core.session_factory, uid) == Decimal("9")
+    assert await balance_of(services.session_factory, uid) == Decimal("9")
 
 
 # -- the price on the confirmation screen is the most a Confirm pays ----------------------------
 ADMIN = TgUser(9001, "boss")
 
 
-async def credit(core: Core, user_id: int, amount: int) -> None:
-    async with core.session_factory() as s, s.begin():
+async def credit(services: Services, user_id: int, amount: int) -> None:
+    async with services.session_factory() as s, s.begin():
         await increase_balance(s, user_id, amount, "test top-up")
 
 
-async def predictions(core: Core) -> int:
-    async with core.session_factory() as s:
+async def predictions(services: Services) -> int:
+    async with services.session_factory() as s:
         return int(await s.scalar(select(func.count()).select_from(Prediction)) or 0)
 
 
 async def test_a_higher_price_asks_again_and_the_old_confirm_cannot_pay_it(
-    harness: Harness, core: Core
+    harness: Harness, services: Services
 ) -> None:
-    uid = await registered(core, BOB)
-    await registered(core, ADMIN)
-    await credit(core, uid, 100)
+    uid = await registered(services, BOB)
+    await registered(services, ADMIN)
+    await credit(services, uid, 100)
     await open_iris(harness, BOB)
     r = await harness.send(BOB, "5.1 3.5 1.4 0.2")
     assert "Confirm and pay 1 cr" in " ".join(r.buttons())
@@ -356,66 +356,66 @@ async def test_a_higher_price_asks_again_and_the_old_confirm_cannot_pay_it(
     assert "The price has changed: it was 1, now it is 90" in r.text
     assert "Cost: <b>90</b> credits" in r.text and "Balance: 110 → <b>20</b>" in r.text
     assert "✅ Confirm and pay 90 cr" in r.buttons()
-    assert await charges(core, uid) == 0 and await predictions(core) == 0
-    assert await balance_of(core.session_factory, uid) == Decimal("110")
+    assert await charges(services, uid) == 0 and await predictions(services) == 0
+    assert await balance_of(services.session_factory, uid) == Decimal("110")
     # the old button tapped again: nothing is paid
     r = await harness.feed(harness.tap_again(old))
     assert any("out of date" in a for a in r.alerts)
-    assert await charges(core, uid) == 0 and await predictions(core) == 0
+    assert await charges(services, uid) == 0 and await predictions(services) == 0
     r = await harness.press(BOB, "Confirm and pay 90")
     assert "Charged <b>90</b>" in r.texts[-1] and "balance <b>20</b>" in r.texts[-1]
-    assert await charges(core, uid) == 1
-    assert await balance_of(core.session_factory, uid) == Decimal("20")
-    await assert_reconciled(core.session_factory)
+    assert await charges(services, uid) == 1
+    assert await balance_of(services.session_factory, uid) == Decimal("20")
+    await assert_reconciled(services.session_factory)
 
 
-async def test_a_higher_price_in_russian(harness: Harness, core: Core) -> None:
-    uid = await registered(core, OLGA)
+async def test_a_higher_price_in_russian(harness: Harness, services: Services) -> None:
+    uid = await registered(services, OLGA)
     await open_iris(harness, OLGA)
     await harness.send(OLGA, "5,1; 3,5; 1,4; 0,2")
-    async with core.session_factory() as s, s.begin():
+    async with services.session_factory() as s, s.begin():
         await s.execute(update(Model).where(Model.name == "iris_logreg").values(cost=2.5))
     r = await harness.press(OLGA, "Подтвердить")
     assert "Цена изменилась: было 1, стало 2.50. Проверьте и подтвердите заново." in r.text
     assert "✅ Подтвердить и оплатить 2.50 кр" in r.buttons()
-    assert await charges(core, uid) == 0
+    assert await charges(services, uid) == 0
     r = await harness.press(OLGA, "Подтвердить")
     assert "Списано <b>2.50</b>" in r.texts[-1]
-    assert await balance_of(core.session_factory, uid) == Decimal("7.5")
+    assert await balance_of(services.session_factory, uid) == Decimal("7.5")
 
 
-async def test_a_lower_price_is_what_is_charged(harness: Harness, core: Core) -> None:
-    uid = await registered(core, BOB)
+async def test_a_lower_price_is_what_is_charged(harness: Harness, services: Services) -> None:
+    uid = await registered(services, BOB)
     await open_iris(harness, BOB)
     await harness.send(BOB, "5.1 3.5 1.4 0.2")
-    async with core.session_factory() as s, s.begin():
+    async with services.session_factory() as s, s.begin():
         await s.execute(update(Model).where(Model.name == "iris_logreg").values(cost=0.5))
     r = await harness.press(BOB, "Confirm and pay 1")
     assert "Charged <b>0.50</b>" in r.texts[-1] and "balance <b>9.50</b>" in r.texts[-1]
-    assert await balance_of(core.session_factory, uid) == Decimal("9.5")
-    await assert_reconciled(core.session_factory)
+    assert await balance_of(services.session_factory, uid) == Decimal("9.5")
+    await assert_reconciled(services.session_factory)
 
 
-async def test_repeat_shows_the_price_of_now_before_charging(harness: Harness, core: Core) -> None:
-    uid = await registered(core, BOB)
-    await credit(core, uid, 10)
+async def test_repeat_shows_the_price_of_now_before_charging(harness: Harness, services: Services) -> None:
+    uid = await registered(services, BOB)
+    await credit(services, uid, 10)
     await open_iris(harness, BOB)
     await harness.send(BOB, "5.1 3.5 1.4 0.2")
     await harness.press(BOB, "Confirm and pay 1")
-    async with core.session_factory() as s, s.begin():
+    async with services.session_factory() as s, s.begin():
         await s.execute(update(Model).where(Model.name == "iris_logreg").values(cost=3))
     r = await harness.press(BOB, "Repeat")
     assert "please check" in r.text and "Cost: <b>3</b> credits" in r.text
     assert "✅ Confirm and pay 3 cr" in r.buttons()
-    assert await charges(core, uid) == 1  # Repeat itself charges nothing
+    assert await charges(services, uid) == 1  # Repeat itself charges nothing
     r = await harness.press(BOB, "Confirm and pay 3")
     assert "Charged <b>3</b>" in r.texts[-1]
-    assert await balance_of(core.session_factory, uid) == Decimal("16")
+    assert await balance_of(services.session_factory, uid) == Decimal("16")
 
 
-async def test_a_screen_without_a_stored_price_charges_nothing(harness: Harness, core: Core) -> None:
+async def test_a_screen_without_a_stored_price_charges_nothing(harness: Harness, services: Services) -> None:
     """A dialog saved before screens stored their price: Confirm shows the price, then pays."""
-    uid = await registered(core, BOB)
+    uid = await registered(services, BOB)
     await open_iris(harness, BOB)
     await harness.send(BOB, "5.1 3.5 1.4 0.2")
     state = harness.dp.fsm.get_context(bot=harness.bot, chat_id=BOB.id, user_id=BOB.id)
@@ -423,15 +423,17 @@ async def test_a_screen_without_a_stored_price_charges_nothing(harness: Harness,
     await state.set_data({k: v for k, v in data.items() if k != "cost"})
     r = await harness.press(BOB, "Confirm and pay 1")
     assert "please check" in r.text and "Cost: <b>1</b> credits" in r.text
-    assert await charges(core, uid) == 0
+    assert await charges(services, uid) == 0
     r = await harness.press(BOB, "Confirm and pay 1")
-    assert "Charged <b>1</b>" in r.texts[-1] and await charges(core, uid) == 1
+    assert "Charged <b>1</b>" in r.texts[-1] and await charges(services, uid) == 1
 
 
-async def test_a_long_unknown_input_name_is_echoed_short_and_escaped(harness: Harness, core: Core) -> None:
+async def test_a_long_unknown_input_name_is_echoed_short_and_escaped(
+    harness: Harness, services: Services
+) -> None:
     """An unknown input name of 3,600 characters, echoed with the model's 30 input names, was a
     reply of 4,533 characters: Telegram refuses it ("message is too long")."""
-    uid = await registered(core, BOB)
+    uid = await registered(services, BOB)
     await harness.send(BOB, "/predict")
     await harness.press(BOB, "Breast cancer")
     await harness.press(BOB, "Enter inputs")
@@ -442,4 +444,4 @@ async def test_a_long_unknown_input_name_is_echoed_short_and_escaped(harness: Ha
         assert text.startswith(f"⚠️ Unknown input “{escape(name[:40])}") and "…”" in text
         assert "Inputs: mean_radius, mean_texture, " in text
         assert "Use example" in " ".join(r.buttons())  # the step stays open
-    assert await charges(core, uid) == 0
+    assert await charges(services, uid) == 0

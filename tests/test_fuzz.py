@@ -14,7 +14,7 @@ and Russian, one update or several in a row. After each update:
   sent an invoice, set a language, or an admin's change);
 - nobody but an admin was shown another user's account or predictions.
 
-One Core and one SQLite database for the module (built once: hypothesis examples cannot use
+One Services and one SQLite database for the module (built once: hypothesis examples cannot use
 function-scoped fixtures); each example takes a fresh user to its step with real updates. The
 "fuzz" profile bounds the examples (FUZZ_EXAMPLES=n for a longer run). SQLite only: the
 dialogs do not depend on the backend, and PostgreSQL would multiply the run time.
@@ -50,7 +50,7 @@ from hypothesis import strategies as st
 from sqlalchemy import case, func, select, update
 
 from bot import callbacks
-from bot.app import Core, build_core
+from bot.app import Services, build_services
 from bot.dispatcher import USER_COMMANDS
 from bot.handlers.admin import ADMIN_COMMANDS
 from bot.i18n import I18n
@@ -441,7 +441,7 @@ class LogErrors(logging.Handler):
 
 @dataclass(repr=False)
 class Fuzz:
-    core: Core
+    services: Services
     harness: Harness
     errors: LogErrors
     victim_user: int
@@ -463,12 +463,12 @@ class Fuzz:
 
     @property
     def titles(self) -> dict[str, str]:
-        return {name: self.core.registry.meta(name).title for name in MODELS}
+        return {name: self.services.registry.meta(name).title for name in MODELS}
 
     async def reset(self) -> None:
         """What earlier examples may have changed: models, the admin's account; their users are
         disabled, so that a broadcast reaches a few accounts, not hundreds."""
-        async with self.core.session_factory() as s, s.begin():
+        async with self.services.session_factory() as s, s.begin():
             for name, cost, active in self.models:
                 await s.execute(update(Model).where(Model.name == name).values(cost=cost, is_active=active))
             await s.execute(
@@ -504,8 +504,8 @@ class Fuzz:
             n = next(_tg_ids)
             user = TgUser(n, f"fz{n}", language_code=lang)
             if step.name not in UNREGISTERED:
-                uid = await registered(self.core, user)
-                async with self.core.session_factory() as s, s.begin():
+                uid = await registered(self.services, user)
+                async with self.services.session_factory() as s, s.begin():
                     await increase_balance(s, uid, 100, "fuzz opening balance")
         chat_id = group_of(user) if step.group else user.id
         name = step.name
@@ -525,7 +525,7 @@ class Fuzz:
         elif name == "menu":
             await self.send(user, "/start")
         elif name == "disabled":
-            async with self.core.session_factory() as s, s.begin():
+            async with self.services.session_factory() as s, s.begin():
                 await s.execute(update(User).where(User.telegram_id == user.id).values(disabled=True))
         elif step.model is not None:
             await self.open_model(user, step.model)
@@ -640,7 +640,7 @@ class Fuzz:
         users = select(
             User.telegram_id, User.balance, User.disabled, User.language, User.username, User.email
         )
-        async with self.core.session_factory() as s:
+        async with self.services.session_factory() as s:
             return (
                 tuple((await s.execute(totals)).one()),
                 (
@@ -652,9 +652,9 @@ class Fuzz:
     async def feed(self, step: Step, sent: Sent) -> Reply:
         before = await self.snapshot(sent.user.id)
         errors, refused = len(self.errors.records), len(self.harness.session.refused)
-        tasks = set(self.core.tasks)
+        tasks = set(self.services.tasks)
         reply = await self.harness.feed(sent.update)  # raises if the Dispatcher did
-        spawned = [t for t in self.core.tasks if t not in tasks]  # a broadcast: let it finish
+        spawned = [t for t in self.services.tasks if t not in tasks]  # a broadcast: let it finish
         outcomes = await asyncio.wait_for(asyncio.gather(*spawned, return_exceptions=True), 30)
         after = await self.snapshot(sent.user.id)
         what = f"step {step.name}, update {sent.update.model_dump(exclude_none=True)!r:.600}"
@@ -722,33 +722,33 @@ async def fuzz(
         batch_max_rows=50,
         broadcast_rate=30,  # the most it may be: a broadcast is awaited in its example
     )
-    core = await build_core(settings_, passwords)
-    harness = Harness(core)
+    services = await build_services(settings_, passwords)
+    harness = Harness(services)
     errors = LogErrors()
     logging.getLogger().addHandler(errors)
     try:
-        await install_odd_model(core)
-        await registered(core, ADMIN)
-        victim = await registered(core, VICTIM)
-        async with core.session_factory() as s, s.begin():
+        await install_odd_model(services)
+        await registered(services, ADMIN)
+        victim = await registered(services, VICTIM)
+        async with services.session_factory() as s, s.begin():
             await increase_balance(s, victim, 100, "fuzz opening balance")
         await harness.send(VICTIM, "/predict")
-        await harness.press(VICTIM, core.registry.meta("iris_logreg").title)
+        await harness.press(VICTIM, services.registry.meta("iris_logreg").title)
         await harness.press(VICTIM, "Enter inputs")
         await harness.send(VICTIM, " ".join(VICTIM_INPUTS))
         await harness.press(VICTIM, "Confirm and pay")
-        async with core.session_factory() as s:
+        async with services.session_factory() as s:
             prediction = await s.scalar(select(func.max(Prediction.id)))
             models = (await s.execute(select(Model.name, Model.cost, Model.is_active))).all()
         assert prediction is not None
-        yield Fuzz(core, harness, errors, victim, prediction, [tuple(m) for m in models])
+        yield Fuzz(services, harness, errors, victim, prediction, [tuple(m) for m in models])
     finally:
         logging.getLogger().removeHandler(errors)
         await harness.close()
-        await core.close()
+        await services.close()
 
 
-async def install_odd_model(core: Core) -> None:
+async def install_odd_model(services: Services) -> None:
     from sklearn.tree import DecisionTreeClassifier
 
     estimator = DecisionTreeClassifier(random_state=0).fit([[0, 0], [1, 1], [2, 2]], [0, 1, 1])
@@ -773,7 +773,7 @@ async def install_odd_model(core: Core) -> None:
         file=f"{ODD_MODEL}{formats.SUFFIX}",
         sha256=hashlib.sha256(data).hexdigest(),
     )
-    await core.predictions.install(meta, data, Decimal(1), "fuzz")
+    await services.predictions.install(meta, data, Decimal(1), "fuzz")
 
 
 async def _run(
@@ -854,7 +854,7 @@ async def test_files_and_stickers_at_every_step(
     batch = BY_NAME[step].batch
     uploads = st.none() | UPLOADS
     if batch is not None:  # a CSV with this model's columns, more often than not
-        uploads = csv_for(fuzz.core.registry.meta(batch)) | uploads
+        uploads = csv_for(fuzz.services.registry.meta(batch)) | uploads
     upload = data.draw(uploads, label="upload")
     if upload is None:
         await _run(fuzz, step, lambda user, chat: fuzz.sticker(user, chat), lang=lang)

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.app import Core
+from bot.app import Services
 from db.errors import InsufficientFunds, UserNotFound
 from db.grouping import Coalescer, insert_ids
 from db.ledger import Debit, LedgerEntry, deduct_balances
@@ -55,10 +55,10 @@ async def test_a_failing_batch_fails_its_callers_and_the_next_batch_runs() -> No
 
 
 # -- the ledger's batch debit ----------------------------------------------------------------------
-async def test_batch_debit_rounds_per_user_and_refuses_alone(core: Core) -> None:
-    alice = await new_user(core, "alice", 1)  # 10 credits each
-    bob = await new_user(core, "bob", 2)
-    async with core.session_factory() as s, s.begin():
+async def test_batch_debit_rounds_per_user_and_refuses_alone(services: Services) -> None:
+    alice = await new_user(services, "alice", 1)  # 10 credits each
+    bob = await new_user(services, "bob", 2)
+    async with services.session_factory() as s, s.begin():
         out = await deduct_balances(
             s,
             [
@@ -77,17 +77,17 @@ async def test_batch_debit_rounds_per_user_and_refuses_alone(core: Core) -> None
     ]
     refused = out[3]
     assert isinstance(refused, InsufficientFunds) and refused.balance == Decimal("2")
-    assert await balance_of(core.session_factory, alice) == Decimal("2")
-    assert await balance_of(core.session_factory, bob) == Decimal("0.01")
-    await assert_reconciled(core.session_factory)
+    assert await balance_of(services.session_factory, alice) == Decimal("2")
+    assert await balance_of(services.session_factory, bob) == Decimal("0.01")
+    await assert_reconciled(services.session_factory)
 
 
-async def test_batch_debit_links_each_transaction_id_to_its_own_debit(core: Core) -> None:
-    users = [await new_user(core, f"payer{i}", 300 + i) for i in range(25)]
+async def test_batch_debit_links_each_transaction_id_to_its_own_debit(services: Services) -> None:
+    users = [await new_user(services, f"payer{i}", 300 + i) for i in range(25)]
     debits = [Debit(uid, Decimal(f"0.{i + 10}"), f"debit {i}") for i, uid in enumerate(reversed(users))]
-    async with core.session_factory() as s, s.begin():
+    async with services.session_factory() as s, s.begin():
         out = await deduct_balances(s, debits)
-    async with core.session_factory() as s:
+    async with services.session_factory() as s:
         stored = {
             tx_id: (uid, desc, amount)
             for tx_id, uid, desc, amount in await s.execute(
@@ -98,13 +98,13 @@ async def test_batch_debit_links_each_transaction_id_to_its_own_debit(core: Core
         assert isinstance(entry, LedgerEntry)
         assert stored[entry.transaction_id] == (debit.user_id, debit.description, -float(debit.amount))
         assert entry.balance == Decimal("10") - debit.amount
-    await assert_reconciled(core.session_factory)
+    await assert_reconciled(services.session_factory)
 
 
 @pytest.mark.parametrize("keys", ["distinct keys", "no keys, distinct users", "no keys, one user"])
-async def test_insert_ids_returns_each_rows_own_id_in_row_order(core: Core, keys: str) -> None:
-    users = [await new_user(core, f"owner{i}", 400 + i) for i in range(3)]
-    async with core.session_factory() as s:
+async def test_insert_ids_returns_each_rows_own_id_in_row_order(services: Services, keys: str) -> None:
+    users = [await new_user(services, f"owner{i}", 400 + i) for i in range(3)]
+    async with services.session_factory() as s:
         model_id = await s.scalar(select(Model.id).where(Model.name == "iris_logreg"))
     count = 3 if keys == "no keys, distinct users" else 40
     rows = [
@@ -118,10 +118,10 @@ async def test_insert_ids_returns_each_rows_own_id_in_row_order(core: Core, keys
         for i in range(count)
     ]
     table = Prediction.__table__
-    async with core.session_factory() as s, s.begin():
+    async with services.session_factory() as s, s.begin():
         ids = await insert_ids(s, table, rows, match=("request_key", "user_id"))  # type: ignore[arg-type]
     assert len(set(ids)) == count
-    async with core.session_factory() as s:
+    async with services.session_factory() as s:
         stored = {
             pid: (uid, data, key)
             for pid, uid, data, key in await s.execute(
@@ -129,21 +129,23 @@ async def test_insert_ids_returns_each_rows_own_id_in_row_order(core: Core, keys
             )
         }
     assert [stored[pid] for pid in ids] == [(r["user_id"], r["input_data"], r["request_key"]) for r in rows]
-    async with core.session_factory() as s, s.begin():
+    async with services.session_factory() as s, s.begin():
         assert await insert_ids(s, table, [], match=("user_id",)) == []  # type: ignore[arg-type]
 
 
 # -- paid runs in groups ---------------------------------------------------------------------------
-async def _charge_batches(core: Core) -> int:
-    return core.predictions._charges.batches
+async def _charge_batches(services: Services) -> int:
+    return services.predictions._charges.batches
 
 
-async def test_a_burst_of_runs_is_charged_in_few_transactions_each_exactly_once(core: Core) -> None:
-    users = [await new_user(core, f"user{i}", 100 + i) for i in range(60)]
-    before = await _charge_batches(core)
+async def test_a_burst_of_runs_is_charged_in_few_transactions_each_exactly_once(services: Services) -> None:
+    users = [await new_user(services, f"user{i}", 100 + i) for i in range(60)]
+    before = await _charge_batches(services)
     outcomes = await asyncio.gather(
         *(
-            core.predictions.run(user_id=uid, model_name="iris_logreg", values=SETOSA, request_key=f"k{uid}")
+            services.predictions.run(
+                user_id=uid, model_name="iris_logreg", values=SETOSA, request_key=f"k{uid}"
+            )
             for uid in users
         )
     )
@@ -151,8 +153,8 @@ async def test_a_burst_of_runs_is_charged_in_few_transactions_each_exactly_once(
     assert all(o.result is not None and o.result["label"] == "setosa" for o in outcomes)
     assert {o.user_id for o in outcomes} == set(users) and len({o.prediction_id for o in outcomes}) == 60
     assert all(o.balance == Decimal("9") for o in outcomes)
-    assert await _charge_batches(core) - before < 20  # grouped, not one transaction per run
-    async with core.session_factory() as s:
+    assert await _charge_batches(services) - before < 20  # grouped, not one transaction per run
+    async with services.session_factory() as s:
         charges = await s.scalar(
             select(func.count()).select_from(Transaction).where(Transaction.kind == TxKind.CHARGE)
         )
@@ -160,30 +162,30 @@ async def test_a_burst_of_runs_is_charged_in_few_transactions_each_exactly_once(
             select(func.count()).select_from(Prediction).where(Prediction.status != "completed")
         )
     assert charges == 60 and pending == 0
-    await assert_reconciled(core.session_factory)
+    await assert_reconciled(services.session_factory)
 
 
-async def test_refusals_in_a_group_touch_only_their_own_runs(core: Core) -> None:
-    ok = await new_user(core, "okay", 1)
-    poor = await new_user(core, "poor", 2)
-    off = await new_user(core, "offline", 3)
-    tapper = await new_user(core, "tapper", 4)
-    async with core.session_factory() as s, s.begin():
+async def test_refusals_in_a_group_touch_only_their_own_runs(services: Services) -> None:
+    ok = await new_user(services, "okay", 1)
+    poor = await new_user(services, "poor", 2)
+    off = await new_user(services, "offline", 3)
+    tapper = await new_user(services, "tapper", 4)
+    async with services.session_factory() as s, s.begin():
         await s.execute(update(User).where(User.id == poor).values(balance=0.5))
         await s.execute(update(User).where(User.id == off).values(disabled=True))
         await s.execute(update(Model).where(Model.name == "wine_gb").values(is_active=False))
         # keep the ledger true for the poor user: the change above is an admin debit
         s.add(Transaction(user_id=poor, amount=-9.5, description="test debit", kind=TxKind.ADMIN_DEBIT))
-    wine = {f.name: f.example for f in core.registry.meta("wine_gb").features}
+    wine = {f.name: f.example for f in services.registry.meta("wine_gb").features}
     runs = [
-        core.predictions.run(user_id=ok, model_name="iris_logreg", values=SETOSA, request_key="a"),
-        core.predictions.run(user_id=poor, model_name="iris_logreg", values=SETOSA, request_key="b"),
-        core.predictions.run(user_id=off, model_name="iris_logreg", values=SETOSA, request_key="c"),
-        core.predictions.run(user_id=ok, model_name="wine_gb", values=wine, request_key="d"),
-        core.predictions.run(user_id=999_999, model_name="iris_logreg", values=SETOSA, request_key="e"),
+        services.predictions.run(user_id=ok, model_name="iris_logreg", values=SETOSA, request_key="a"),
+        services.predictions.run(user_id=poor, model_name="iris_logreg", values=SETOSA, request_key="b"),
+        services.predictions.run(user_id=off, model_name="iris_logreg", values=SETOSA, request_key="c"),
+        services.predictions.run(user_id=ok, model_name="wine_gb", values=wine, request_key="d"),
+        services.predictions.run(user_id=999_999, model_name="iris_logreg", values=SETOSA, request_key="e"),
         # a double tap: the same key twice at once pays once
-        core.predictions.run(user_id=tapper, model_name="iris_logreg", values=SETOSA, request_key="t"),
-        core.predictions.run(user_id=tapper, model_name="iris_logreg", values=SETOSA, request_key="t"),
+        services.predictions.run(user_id=tapper, model_name="iris_logreg", values=SETOSA, request_key="t"),
+        services.predictions.run(user_id=tapper, model_name="iris_logreg", values=SETOSA, request_key="t"),
     ]
     out = await asyncio.gather(*runs, return_exceptions=True)
     assert isinstance(out[0], PredictionOutcome) and out[0].ok
@@ -194,30 +196,30 @@ async def test_refusals_in_a_group_touch_only_their_own_runs(core: Core) -> None
     taps = [o for o in out[5:] if isinstance(o, PredictionOutcome)]
     assert len(taps) == 2 and taps[0].prediction_id == taps[1].prediction_id
     assert sorted(o.duplicate for o in taps) == [False, True]
-    assert await balance_of(core.session_factory, ok) == Decimal("9")
-    assert await balance_of(core.session_factory, tapper) == Decimal("9")
-    assert await balance_of(core.session_factory, poor) == Decimal("0.5")
-    async with core.session_factory() as s:
+    assert await balance_of(services.session_factory, ok) == Decimal("9")
+    assert await balance_of(services.session_factory, tapper) == Decimal("9")
+    assert await balance_of(services.session_factory, poor) == Decimal("0.5")
+    async with services.session_factory() as s:
         rows = (await s.execute(select(Prediction.user_id, Prediction.status))).all()
     assert sorted(rows) == sorted([(ok, "completed"), (tapper, "completed")])  # refusals left no row
-    await assert_reconciled(core.session_factory)
+    await assert_reconciled(services.session_factory)
 
 
 @pytest.mark.parametrize("spenders", [12])
-async def test_one_users_concurrent_runs_never_overdraw(core: Core, spenders: int) -> None:
+async def test_one_users_concurrent_runs_never_overdraw(services: Services, spenders: int) -> None:
     """One user fires many runs at once (different keys): they land in successive groups, and
     exactly as many as the balance allows are charged."""
-    uid = await new_user(core)
-    async with core.session_factory() as s, s.begin():
+    uid = await new_user(services)
+    async with services.session_factory() as s, s.begin():
         await s.execute(update(Model).where(Model.name == "iris_logreg").values(cost=3))
     out = await asyncio.gather(
         *(
-            core.predictions.run(user_id=uid, model_name="iris_logreg", values=SETOSA, request_key=str(i))
+            services.predictions.run(user_id=uid, model_name="iris_logreg", values=SETOSA, request_key=str(i))
             for i in range(spenders)
         ),
         return_exceptions=True,
     )
     assert sum(isinstance(o, PredictionOutcome) for o in out) == 3
     assert sum(isinstance(o, InsufficientFunds) for o in out) == spenders - 3
-    assert await balance_of(core.session_factory, uid) == Decimal("1")
-    await assert_reconciled(core.session_factory)
+    assert await balance_of(services.session_factory, uid) == Decimal("1")
+    await assert_reconciled(services.session_factory)

@@ -20,7 +20,7 @@ import pytest
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import Update
 
-from bot.app import Core, build_core
+from bot.app import Services, build_services
 from bot.dispatcher import create_bot, create_dispatcher
 from bot.i18n import I18n
 from bot.keyboards import confirm_kb, history_kb, prediction_kb, result_kb, shared_button
@@ -219,30 +219,32 @@ async def test_keyboards_of_20_000_predictions_add_nothing_to_the_button_cache()
 
 
 @pytest.fixture
-async def single_process_core(tmp_path: Path, models_dir: Path, passwords: Passwords) -> AsyncIterator[Core]:
+async def single_process_services(
+    tmp_path: Path, models_dir: Path, passwords: Passwords
+) -> AsyncIterator[Services]:
     """SQLite and in-memory sharing (the default), the throttle on: refilling at once, so that
     every update passes and each bucket goes as soon as another user comes."""
     settings = settings_for(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}", models_dir, throttle_rate=1e9)
-    core = await build_core(settings, passwords)
-    yield core
-    await core.close()
+    services = await build_services(settings, passwords)
+    yield services
+    await services.close()
 
 
 async def test_through_the_dispatcher_users_leave_no_lock_and_little_memory(
-    single_process_core: Core,
+    single_process_services: Services,
 ) -> None:
-    core = single_process_core
-    shared = Shared(core.settings)
+    services = single_process_services
+    shared = Shared(services.settings)
     # What is capped by design (update ids seen, cached dialog keys: 50,000 and 100,000 by
     # default; their own tests show the caps) gets small caps here, that 3,000 users go past.
     await shared.storage.close()
-    shared.storage = storage = SQLiteStorage(core.settings.fsm_path, cache_size=500)
+    shared.storage = storage = SQLiteStorage(services.settings.fsm_path, cache_size=500)
     shared.dedup = MemoryDedup(size=500)
     locks, throttle = shared.isolation, shared.throttle
     assert isinstance(locks, UserLocks) and isinstance(throttle, MemoryThrottle)
     session = LocalSession()
     bot = create_bot("42:TEST-TOKEN", session=session)
-    dp = create_dispatcher(core, shared=shared)
+    dp = create_dispatcher(services, shared=shared)
     update_ids = itertools.count(1)
 
     def text(user_id: int, words: str) -> Update:

@@ -26,7 +26,7 @@ import joblib
 import pytest
 from sklearn.ensemble import RandomForestClassifier
 
-from bot.app import Core, build_core
+from bot.app import Services, build_services
 from db.accounts import Passwords
 from ml import formats
 from ml.convert import ConversionError, convert_pickle
@@ -74,7 +74,9 @@ async def upload(harness: Harness, file_name: str, data: bytes, meta: dict[str, 
     return (await harness.send(ADMIN, json.dumps(meta))).text
 
 
-async def test_a_malicious_pickle_never_runs_in_the_bot(harness: Harness, core: Core, tmp_path: Path) -> None:
+async def test_a_malicious_pickle_never_runs_in_the_bot(
+    harness: Harness, services: Services, tmp_path: Path
+) -> None:
     marker = tmp_path / "ran"
     marker.mkdir()
     evil = marks_its_process(marker)
@@ -85,7 +87,7 @@ async def test_a_malicious_pickle_never_runs_in_the_bot(harness: Harness, core: 
     text = await upload(harness, "model.skops", evil)  # renamed: still only read as a skops file
     assert "That is not a skops model file" in text
     assert list(marker.iterdir()) == []  # the payload never ran, anywhere
-    assert "tiny_tree" not in core.registry.metas()
+    assert "tiny_tree" not in services.registry.metas()
 
 
 class Homemade:
@@ -105,7 +107,7 @@ def renamed_type(data: bytes, old: str, new: str) -> bytes:
     return out.getvalue()
 
 
-async def test_a_skops_file_naming_untrusted_types_is_refused(harness: Harness, core: Core) -> None:
+async def test_a_skops_file_naming_untrusted_types_is_refused(harness: Harness, services: Services) -> None:
     data = formats.dumps(Homemade())
     text = await upload(harness, "model.skops", data)
     assert "needs types the bot does not trust" in text and f"{__name__}.Homemade" in text
@@ -114,7 +116,7 @@ async def test_a_skops_file_naming_untrusted_types_is_refused(harness: Harness, 
     assert formats.untrusted_types(hostile) == ["os.system"]
     text = await upload(harness, "model.skops", hostile)
     assert "needs types the bot does not trust" in text and "os.system" in text
-    assert "tiny_tree" not in core.registry.metas()
+    assert "tiny_tree" not in services.registry.metas()
     # a skops file of a trusted estimator is stored
     text = await upload(harness, "model.skops", formats.dumps(tiny_tree()))
     assert "added as version 1" in text
@@ -123,7 +125,7 @@ async def test_a_skops_file_naming_untrusted_types_is_refused(harness: Harness, 
 @pytest.fixture
 async def pickle_core(
     db_url: str, models_dir: Path, passwords: Passwords, admin_id: int
-) -> AsyncIterator[Core]:
+) -> AsyncIterator[Services]:
     settings = settings_for(
         db_url,
         models_dir,
@@ -132,22 +134,22 @@ async def pickle_core(
         pickle_convert_memory_mb=512,
         pickle_convert_seconds=30,
     )
-    core = await build_core(settings, passwords)
-    yield core
-    await core.close()
+    services = await build_services(settings, passwords)
+    yield services
+    await services.close()
 
 
 @pytest.fixture
-async def pickle_harness(pickle_core: Core) -> AsyncIterator[Harness]:
+async def pickle_harness(pickle_core: Services) -> AsyncIterator[Harness]:
     h = Harness(pickle_core)
     yield h
     await h.close()
 
 
 async def test_allowed_pickles_are_converted_in_a_separate_limited_process(
-    pickle_harness: Harness, pickle_core: Core, caplog: pytest.LogCaptureFixture
+    pickle_harness: Harness, pickle_core: Services, caplog: pytest.LogCaptureFixture
 ) -> None:
-    harness, core = pickle_harness, pickle_core
+    harness, services = pickle_harness, pickle_core
     # the payload cannot leave a mark on disk (the worker writes nothing); it marks the process
     # it runs in and says so in its error, which the bot logs
     ran = Payload(
@@ -163,18 +165,18 @@ async def test_allowed_pickles_are_converted_in_a_separate_limited_process(
     hog = pickle.dumps(Payload("bytearray(4 * 1024 ** 3)"))  # 4 GiB: over the 512 MB limit
     text = await upload(harness, "model.pkl", hog)
     assert "went over its memory or time limit" in text
-    assert "tiny_tree" not in core.registry.metas()
+    assert "tiny_tree" not in services.registry.metas()
     # a real pickled model becomes a skops version, and runs
-    uid = await registered(core, ALICE)
+    uid = await registered(services, ALICE)
     text = await upload(harness, "model.joblib", joblib_bytes(tiny_tree()))
     assert "added as version 1" in text
     assert "Prediction: <b>yes</b>" in await predict_in_dialog(harness, ALICE, "Tiny tree", "1 1")
-    assert await balance_of(core.session_factory, uid) == Decimal("9.5")
+    assert await balance_of(services.session_factory, uid) == Decimal("9.5")
 
 
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
 async def test_metadata_with_numbers_json_does_not_have_is_refused(
-    harness: Harness, core: Core, constant: str
+    harness: Harness, services: Services, constant: str
 ) -> None:
     spec = json.dumps(META).replace('"max": 1, "example": 1}]', f'"max": {constant}, "example": 1}}]')
     assert constant in spec
@@ -182,7 +184,7 @@ async def test_metadata_with_numbers_json_does_not_have_is_refused(
     await harness.upload(ADMIN, "model.skops", formats.dumps(tiny_tree()), mime="application/octet-stream")
     r = await harness.send(ADMIN, spec)
     assert f"That is not valid JSON: {constant} is not a JSON number" in r.text
-    assert "tiny_tree" not in core.registry.metas()
+    assert "tiny_tree" not in services.registry.metas()
 
 
 async def test_the_admin_sees_only_the_category_of_a_failed_conversion(

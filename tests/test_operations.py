@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.app import Core
+from bot.app import Services
 from bot.logs import ContextFilter, JsonFormatter, update_id_var, user_id_var
 from bot.scale import MemoryDedup, MemoryThrottle, RedisAdmission, RedisDedup, RedisThrottle
 from tests.bot_fixtures import harness, registered
@@ -83,24 +83,24 @@ async def test_memory_backends_behave_alike() -> None:
     ]
 
 
-async def test_shutdown_lets_a_running_prediction_finish(harness: Harness, core: Core) -> None:
+async def test_shutdown_lets_a_running_prediction_finish(harness: Harness, services: Services) -> None:
     tg = TgUser(9501, "slowpoke")
-    uid = await registered(core, tg)
-    await add_model(core, "slow", Slow(0.5), cost=1)
+    uid = await registered(services, tg)
+    await add_model(services, "slow", Slow(0.5), cost=1)
     await harness.send(tg, "/predict")
     await harness.press(tg, "slow")
     await harness.press(tg, "Enter inputs")
     await harness.send(tg, "1")
     running = asyncio.create_task(harness.press(tg, "Confirm"))
     for _ in range(100):
-        if core.inflight:
+        if services.inflight:
             break
         await asyncio.sleep(0.01)
-    assert core.inflight, "the Confirm update should be running"
-    assert await core.drain(timeout=10) == 0  # waited for it
+    assert services.inflight, "the Confirm update should be running"
+    assert await services.drain(timeout=10) == 0  # waited for it
     reply = await running
     assert "Prediction: <b>" in reply.texts[-1]
-    assert await balance_of(core.session_factory, uid) == Decimal("9")
+    assert await balance_of(services.session_factory, uid) == Decimal("9")
 
 
 def test_json_logs_carry_update_and_user_ids() -> None:

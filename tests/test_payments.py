@@ -12,7 +12,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, Telegra
 from aiogram.methods import AnswerPreCheckoutQuery, RefundStarPayment, SendInvoice
 from sqlalchemy import select, update
 
-from bot.app import Core
+from bot.app import Services
 from bot.refunds import retry_due_refunds
 from db.ledger import deduct_balance
 from db.models import Order, Payment
@@ -76,7 +76,7 @@ async def buy_pack(h: Harness, tg: TgUser, label: str = "⭐ 100") -> SendInvoic
 
 
 async def paid(
-    h: Harness, core: Core, tg: TgUser, label: str = "⭐ 100", charge: str | None = None
+    h: Harness, services: Services, tg: TgUser, label: str = "⭐ 100", charge: str | None = None
 ) -> tuple[SendInvoice, Reply]:
     invoice = await buy_pack(h, tg, label)
     r = await h.feed(
@@ -85,8 +85,8 @@ async def paid(
     return invoice, r
 
 
-async def test_invoice_is_sent_with_the_right_fields(harness: Harness, core: Core) -> None:
-    uid = await registered(core, PAYER)
+async def test_invoice_is_sent_with_the_right_fields(harness: Harness, services: Services) -> None:
+    uid = await registered(services, PAYER)
     r = await harness.send(PAYER, "/topup")
     assert "Top up with Telegram Stars" in r.text
     assert r.buttons()[:5] == [
@@ -101,7 +101,7 @@ async def test_invoice_is_sent_with_the_right_fields(harness: Harness, core: Cor
     assert invoice.currency == "XTR" and invoice.provider_token == ""
     assert [(p.label, p.amount) for p in invoice.prices] == [("105 credits", 100)]
     assert invoice.title == "105 credits" and "order #1" in invoice.description
-    async with core.session_factory() as s:
+    async with services.session_factory() as s:
         order = (await s.scalars(select(Order))).one()
     assert (order.user_id, order.stars, order.credits, order.status, order.payload) == (
         uid,
@@ -110,11 +110,11 @@ async def test_invoice_is_sent_with_the_right_fields(harness: Harness, core: Cor
         "new",
         invoice.payload,
     )
-    assert await balance_of(core.session_factory, uid) == Decimal("10")  # nothing before payment
+    assert await balance_of(services.session_factory, uid) == Decimal("10")  # nothing before payment
 
 
-async def test_custom_amount_within_bounds(harness: Harness, core: Core) -> None:
-    await registered(core, PAYER, lang="ru")
+async def test_custom_amount_within_bounds(harness: Harness, services: Services) -> None:
+    await registered(services, PAYER, lang="ru")
     ru = TgUser(PAYER.id, PAYER.username, language_code="ru")
     await harness.send(ru, "/topup")
     r = await harness.press(ru, "Другая сумма")
@@ -128,10 +128,10 @@ async def test_custom_amount_within_bounds(harness: Harness, core: Core) -> None
     assert invoice.prices[0].amount == 25 and invoice.title == "25 кредитов"
 
 
-async def test_custom_amount_takes_ascii_digits_only(harness: Harness, core: Core) -> None:
+async def test_custom_amount_takes_ascii_digits_only(harness: Harness, services: Services) -> None:
     """Superscripts, circled and other Unicode digits pass str.isdigit(); int() refuses them or
     reads them as digits: each is answered like any other text that is not a whole number."""
-    await registered(core, PAYER)
+    await registered(services, PAYER)
     await harness.send(PAYER, "/topup")
     await harness.press(PAYER, "Other amount")
     for bad in ("²", "³", "①", "٣", "１２", "1²", "1" * 5000, "1 00", "12,5", " "):
@@ -145,16 +145,16 @@ async def test_custom_amount_takes_ascii_digits_only(harness: Harness, core: Cor
     assert [i.prices[0].amount for i in invoices(harness)] == [1000, 2500]
 
 
-async def test_pre_checkout_accepted(harness: Harness, core: Core) -> None:
-    await registered(core, PAYER)
+async def test_pre_checkout_accepted(harness: Harness, services: Services) -> None:
+    await registered(services, PAYER)
     invoice = await buy_pack(harness, PAYER)
     answer = checkout_answer(await pre_checkout(harness, PAYER, invoice.payload, 100))
     assert answer.ok is True and answer.error_message is None
 
 
-async def test_pre_checkout_refusals(harness: Harness, core: Core) -> None:
-    await registered(core, PAYER)
-    await registered(core, OTHER)
+async def test_pre_checkout_refusals(harness: Harness, services: Services) -> None:
+    await registered(services, PAYER)
+    await registered(services, OTHER)
     invoice = await buy_pack(harness, PAYER)
     cases = [
         (PAYER, "topup:nope", 100, "XTR", "This invoice is unknown"),
@@ -174,8 +174,8 @@ async def test_pre_checkout_refusals(harness: Harness, core: Core) -> None:
     assert answer.ok is False and "disabled" in (answer.error_message or "")
 
 
-async def test_successful_payment_credits_exactly_once(harness: Harness, core: Core) -> None:
-    uid = await registered(core, PAYER)
+async def test_successful_payment_credits_exactly_once(harness: Harness, services: Services) -> None:
+    uid = await registered(services, PAYER)
     invoice = await buy_pack(harness, PAYER)
     delivery = payment_update(harness, PAYER, invoice.payload, 100, "charge-A")
     r = await harness.feed(delivery)
@@ -185,48 +185,48 @@ async def test_successful_payment_credits_exactly_once(harness: Harness, core: C
         payment_update(harness, PAYER, invoice.payload, 100, "charge-A")
     )  # a new update
     assert again.calls == []
-    fresh = Harness(core)  # another process that never saw the update ids
+    fresh = Harness(services)  # another process that never saw the update ids
     try:
         await fresh.feed(delivery)
     finally:
         await fresh.close()
-    assert await balance_of(core.session_factory, uid) == Decimal("115")
-    txs = [t for t in await transactions_of(core.session_factory, uid) if t.kind == "topup"]
+    assert await balance_of(services.session_factory, uid) == Decimal("115")
+    txs = [t for t in await transactions_of(services.session_factory, uid) if t.kind == "topup"]
     assert [(t.amount, t.description) for t in txs] == [(105.0, "Top up: 100 Telegram Stars (order #1)")]
-    async with core.session_factory() as s:
+    async with services.session_factory() as s:
         [payment] = (await s.scalars(select(Payment))).all()
         order = (await s.scalars(select(Order))).one()
     assert payment.status == "credited" and payment.telegram_payment_charge_id == "charge-A"
     assert order.status == "paid" and order.paid_at is not None
-    await assert_reconciled(core.session_factory)
+    await assert_reconciled(services.session_factory)
 
 
 async def test_an_old_invoice_paid_again_credits_nothing_and_returns_the_stars(
-    harness: Harness, core: Core
+    harness: Harness, services: Services
 ) -> None:
-    uid = await registered(core, PAYER)
+    uid = await registered(services, PAYER)
     invoice = await buy_pack(harness, PAYER, "⭐ 50")
     await harness.feed(payment_update(harness, PAYER, invoice.payload, 50, "charge-1"))
     r = await harness.feed(payment_update(harness, PAYER, invoice.payload, 50, "charge-2"))
     assert "already been paid" in r.text and "50 ⭐ are being returned" in r.text
     [refund] = [m for m, _ in r.calls if isinstance(m, RefundStarPayment)]
     assert refund.telegram_payment_charge_id == "charge-2" and refund.user_id == PAYER.id
-    assert await balance_of(core.session_factory, uid) == Decimal("60")
-    async with core.session_factory() as s:
+    assert await balance_of(services.session_factory, uid) == Decimal("60")
+    async with services.session_factory() as s:
         statuses = {p.telegram_payment_charge_id: p.status for p in await s.scalars(select(Payment))}
     assert statuses == {"charge-1": "credited", "charge-2": "refunded"}
-    await assert_reconciled(core.session_factory)
+    await assert_reconciled(services.session_factory)
 
 
-async def test_concurrent_deliveries_of_one_payment_credit_once(core: Core) -> None:
-    uid = await registered(core, PAYER)
-    async with core.session_factory() as s, s.begin():
+async def test_concurrent_deliveries_of_one_payment_credit_once(services: Services) -> None:
+    uid = await registered(services, PAYER)
+    async with services.session_factory() as s, s.begin():
         from db.payments import create_order
 
         order = await create_order(s, uid, 100, Decimal("105"))
 
     async def deliver() -> str:
-        async with core.session_factory() as s, s.begin():
+        async with services.session_factory() as s, s.begin():
             out = await record_payment(
                 s,
                 payload=order.payload,
@@ -239,18 +239,20 @@ async def test_concurrent_deliveries_of_one_payment_credit_once(core: Core) -> N
 
     statuses = await asyncio.gather(*(deliver() for _ in range(6)))
     assert sorted(statuses) == ["credited"] + ["replayed"] * 5
-    assert await balance_of(core.session_factory, uid) == Decimal("115")
+    assert await balance_of(services.session_factory, uid) == Decimal("115")
 
 
-async def test_admin_refund_takes_credits_back_and_refunds_the_stars(harness: Harness, core: Core) -> None:
-    uid = await registered(core, PAYER)
-    await paid(harness, core, PAYER, charge="charge-R")
+async def test_admin_refund_takes_credits_back_and_refunds_the_stars(
+    harness: Harness, services: Services
+) -> None:
+    uid = await registered(services, PAYER)
+    await paid(harness, services, PAYER, charge="charge-R")
     r = await harness.send(ADMIN, "/refund 1")
     assert "Refunded 100 ⭐ (payment #1); 105 credits taken back" in r.text
     [refund] = [m for m, _ in r.calls if isinstance(m, RefundStarPayment)]
     assert (refund.user_id, refund.telegram_payment_charge_id) == (PAYER.id, "charge-R")
-    assert await balance_of(core.session_factory, uid) == Decimal("10")
-    kinds = [(t.kind, t.amount) for t in await transactions_of(core.session_factory, uid)]
+    assert await balance_of(services.session_factory, uid) == Decimal("10")
+    kinds = [(t.kind, t.amount) for t in await transactions_of(services.session_factory, uid)]
     assert kinds == [("welcome", 10.0), ("topup", 105.0), ("topup_refund", -105.0)]
     r = await harness.send(ADMIN, "/refund charge-R")
     assert "refunded already" in r.text and not [m for m, _ in r.calls if isinstance(m, RefundStarPayment)]
@@ -258,12 +260,12 @@ async def test_admin_refund_takes_credits_back_and_refunds_the_stars(harness: Ha
     assert "for administrators" in r.text
     r = await harness.send(ADMIN, "/refund 77")
     assert "No payment “77”" in r.text
-    await assert_reconciled(core.session_factory)
+    await assert_reconciled(services.session_factory)
 
 
-async def test_charge_already_refunded_counts_as_done(harness: Harness, core: Core) -> None:
-    uid = await registered(core, PAYER)
-    await paid(harness, core, PAYER)
+async def test_charge_already_refunded_counts_as_done(harness: Harness, services: Services) -> None:
+    uid = await registered(services, PAYER)
+    await paid(harness, services, PAYER)
     harness.session.fail[RefundStarPayment] = [
         TelegramBadRequest(
             method=RefundStarPayment(user_id=PAYER.id, telegram_payment_charge_id="x"),
@@ -272,42 +274,42 @@ async def test_charge_already_refunded_counts_as_done(harness: Harness, core: Co
     ]
     r = await harness.send(ADMIN, "/refund 1")
     assert "Refunded 100 ⭐" in r.text
-    assert await balance_of(core.session_factory, uid) == Decimal("10")
+    assert await balance_of(services.session_factory, uid) == Decimal("10")
 
 
-async def test_a_transient_failure_is_retried_later_not_lost(harness: Harness, core: Core) -> None:
-    uid = await registered(core, PAYER)
-    await paid(harness, core, PAYER)
+async def test_a_transient_failure_is_retried_later_not_lost(harness: Harness, services: Services) -> None:
+    uid = await registered(services, PAYER)
+    await paid(harness, services, PAYER)
     method = RefundStarPayment(user_id=PAYER.id, telegram_payment_charge_id="x")
     harness.session.fail[RefundStarPayment] = [
         TelegramServerError(method=method, message="Internal Server Error")
     ]
     r = await harness.send(ADMIN, "/refund 1")
     assert "will be retried automatically" in r.text
-    assert await balance_of(core.session_factory, uid) == Decimal("10")  # the credits are back with us
-    async with core.session_factory() as s:
+    assert await balance_of(services.session_factory, uid) == Decimal("10")  # the credits are back with us
+    async with services.session_factory() as s:
         payment = (await s.scalars(select(Payment))).one()
     assert payment.status == "refund_pending" and payment.refund_attempts == 1 and payment.next_attempt_at
-    assert await retry_due_refunds(harness.bot, core) == 0  # not due yet: back-off
+    assert await retry_due_refunds(harness.bot, services) == 0  # not due yet: back-off
     harness.session.fail[RefundStarPayment] = [TelegramNetworkError(method=method, message="timeout")]
-    async with core.session_factory() as s, s.begin():
+    async with services.session_factory() as s, s.begin():
         await s.execute(update(Payment).values(next_attempt_at=None))
-    assert await retry_due_refunds(harness.bot, core) == 1  # fails again, transiently
-    async with core.session_factory() as s, s.begin():
+    assert await retry_due_refunds(harness.bot, services) == 1  # fails again, transiently
+    async with services.session_factory() as s, s.begin():
         await s.execute(update(Payment).values(next_attempt_at=None))
-    assert await retry_due_refunds(harness.bot, core) == 1  # and now goes through
-    async with core.session_factory() as s:
+    assert await retry_due_refunds(harness.bot, services) == 1  # and now goes through
+    async with services.session_factory() as s:
         payment = (await s.scalars(select(Payment))).one()
     assert payment.status == "refunded" and payment.refund_attempts == 2
     refunds = [c for c in harness.session.calls if isinstance(c, RefundStarPayment)]
     assert len(refunds) == 3
-    assert await balance_of(core.session_factory, uid) == Decimal("10")
-    await assert_reconciled(core.session_factory)
+    assert await balance_of(services.session_factory, uid) == Decimal("10")
+    await assert_reconciled(services.session_factory)
 
 
-async def test_a_refused_refund_gives_the_credits_back(harness: Harness, core: Core) -> None:
-    uid = await registered(core, PAYER)
-    await paid(harness, core, PAYER)
+async def test_a_refused_refund_gives_the_credits_back(harness: Harness, services: Services) -> None:
+    uid = await registered(services, PAYER)
+    await paid(harness, services, PAYER)
     harness.session.fail[RefundStarPayment] = [
         TelegramBadRequest(
             method=RefundStarPayment(user_id=PAYER.id, telegram_payment_charge_id="x"),
@@ -316,23 +318,23 @@ async def test_a_refused_refund_gives_the_credits_back(harness: Harness, core: C
     ]
     r = await harness.send(ADMIN, "/refund 1")
     assert "refused the refund of payment #1: Bad Request: CHARGE_NOT_FOUND" in r.text
-    assert await balance_of(core.session_factory, uid) == Decimal("115")
-    kinds = [t.kind for t in await transactions_of(core.session_factory, uid)]
+    assert await balance_of(services.session_factory, uid) == Decimal("115")
+    kinds = [t.kind for t in await transactions_of(services.session_factory, uid)]
     assert kinds == ["welcome", "topup", "topup_refund", "topup_refund_reverted"]
-    await assert_reconciled(core.session_factory)
+    await assert_reconciled(services.session_factory)
 
 
-async def test_no_refund_when_the_credits_are_spent(harness: Harness, core: Core) -> None:
-    uid = await registered(core, PAYER)
-    await paid(harness, core, PAYER)
-    async with core.session_factory() as s, s.begin():
+async def test_no_refund_when_the_credits_are_spent(harness: Harness, services: Services) -> None:
+    uid = await registered(services, PAYER)
+    await paid(harness, services, PAYER)
+    async with services.session_factory() as s, s.begin():
         await deduct_balance(s, uid, 100, "spent")
     r = await harness.send(ADMIN, "/refund 1")
     assert "balance is 15: cannot take back 105" in r.text
     assert not [c for c in harness.session.calls if isinstance(c, RefundStarPayment)]
-    async with core.session_factory() as s:
+    async with services.session_factory() as s:
         assert (await s.scalars(select(Payment))).one().status == "credited"
-    assert await balance_of(core.session_factory, uid) == Decimal("15")
+    assert await balance_of(services.session_factory, uid) == Decimal("15")
 
 
 @pytest.mark.parametrize(("lang", "words"), [("en", "Payments support"), ("ru", "Поддержка по оплате")])
@@ -341,14 +343,14 @@ async def test_paysupport(harness: Harness, lang: str, words: str) -> None:
     assert words in r.text
 
 
-async def test_payment_arriving_mid_dialog_is_still_recorded(harness: Harness, core: Core) -> None:
-    uid = await registered(core, PAYER)
+async def test_payment_arriving_mid_dialog_is_still_recorded(harness: Harness, services: Services) -> None:
+    uid = await registered(services, PAYER)
     invoice = await buy_pack(harness, PAYER)
     await harness.send(PAYER, "/predict")
     await harness.press(PAYER, "Iris")
     await harness.press(PAYER, "Enter inputs")  # in the middle of a step
     r = await harness.feed(payment_update(harness, PAYER, invoice.payload, 100, "mid-dialog"))
     assert "Payment received" in r.text
-    assert await balance_of(core.session_factory, uid) == Decimal("115")
+    assert await balance_of(services.session_factory, uid) == Decimal("115")
     r = await harness.send(PAYER, "5.1")
     assert "2/4. sepal_width" in r.text  # the dialog goes on

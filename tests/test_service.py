@@ -12,7 +12,7 @@ import pytest
 from sklearn.tree import DecisionTreeClassifier
 from sqlalchemy import func, select, text, update
 
-from bot.app import Core, build_core
+from bot.app import Services, build_services
 from db.accounts import Passwords, register, set_disabled
 from db.catalogue import file_bytes, model_versions
 from db.engine import create_engine
@@ -44,32 +44,32 @@ MALIGNANT_ROW = (
 SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
 
 
-async def new_user(core: Core, name: str = "alice", tg: int = 1) -> int:
-    async with core.session_factory() as s, s.begin():
+async def new_user(services: Services, name: str = "alice", tg: int = 1) -> int:
+    async with services.session_factory() as s, s.begin():
         user = await register(
             s,
             telegram_id=tg,
             username=name,
             email=f"{name}@example.com",
             password="passw0rd!",
-            passwords=core.passwords,
+            passwords=services.passwords,
         )
         return user.id
 
 
-def examples(core: Core, name: str) -> dict[str, Any]:
-    return {f.name: f.example for f in core.registry.meta(name).features}
+def examples(services: Services, name: str) -> dict[str, Any]:
+    return {f.name: f.example for f in services.registry.meta(name).features}
 
 
-async def counts(core: Core) -> tuple[int, int]:
-    async with core.session_factory() as s:
+async def counts(services: Services) -> tuple[int, int]:
+    async with services.session_factory() as s:
         preds = await s.scalar(select(func.count()).select_from(Prediction))
         txs = await s.scalar(select(func.count()).select_from(Transaction))
         return int(preds or 0), int(txs or 0)
 
 
-async def test_start_up_builds_and_registers_the_catalogue(core: Core) -> None:
-    async with core.session_factory() as s:
+async def test_start_up_builds_and_registers_the_catalogue(services: Services) -> None:
+    async with services.session_factory() as s:
         rows = {m.name: (m.cost, m.file_path, m.is_active) for m in await s.scalars(select(Model))}
     assert rows == {
         "iris_logreg": (1.0, "iris_logreg.v1.skops", True),
@@ -78,36 +78,36 @@ async def test_start_up_builds_and_registers_the_catalogue(core: Core) -> None:
         "diabetes_rf": (2.0, "diabetes_rf.v1.skops", True),
     }
     # each stored in the database as its first version, the bytes the models folder holds
-    async with core.session_factory() as s:
+    async with services.session_factory() as s:
         for name in rows:
             [version] = await model_versions(s, name)
             assert (version.number, version.created_by, version.current) == (1, "built-in", True)
             data = await file_bytes(s, version.sha256)
-            assert data == (core.settings.models_dir / f"{name}.skops").read_bytes()
+            assert data == (services.settings.models_dir / f"{name}.skops").read_bytes()
 
 
-async def test_a_paid_run_charges_once_and_completes(core: Core) -> None:
-    uid = await new_user(core)
-    out = await core.predictions.run(user_id=uid, model_name="cancer_rf", values=MALIGNANT_ROW)
+async def test_a_paid_run_charges_once_and_completes(services: Services) -> None:
+    uid = await new_user(services)
+    out = await services.predictions.run(user_id=uid, model_name="cancer_rf", values=MALIGNANT_ROW)
     assert out.ok and out.status == "completed" and not out.refunded
     assert out.result is not None and out.result["label"] == "malignant"
     assert out.result["probabilities"]["malignant"] > 0.8
     assert out.cost == Decimal("3") and out.balance == Decimal("7")
-    assert await balance_of(core.session_factory, uid) == Decimal("7")
-    txs = await transactions_of(core.session_factory, uid)
+    assert await balance_of(services.session_factory, uid) == Decimal("7")
+    txs = await transactions_of(services.session_factory, uid)
     charge = txs[-1]
     assert (charge.amount, charge.kind, charge.prediction_id) == (-3.0, "charge", out.prediction_id)
     assert charge.description == "Prediction using model RandomForest (cancer_rf)"
-    async with core.session_factory() as s:
+    async with services.session_factory() as s:
         pred = await s.get(Prediction, out.prediction_id)
         assert pred is not None and pred.status == "completed"
         assert pred.input_data["mean_radius"] == 17.99 and len(pred.input_data) == 30
         assert pred.result["label"] == "malignant"
-    await assert_reconciled(core.session_factory)
+    await assert_reconciled(services.session_factory)
 
 
-async def test_regression_and_mapping_inputs(core: Core) -> None:
-    uid = await new_user(core)
+async def test_regression_and_mapping_inputs(services: Services) -> None:
+    uid = await new_user(services)
     values = {
         "age": 50,
         "sex": "2",
@@ -120,93 +120,97 @@ async def test_regression_and_mapping_inputs(core: Core) -> None:
         "s5": 4.86,
         "s6": 87,
     }
-    out = await core.predictions.run(user_id=uid, model_name="diabetes_rf", values=values)
+    out = await services.predictions.run(user_id=uid, model_name="diabetes_rf", values=values)
     assert out.ok and out.result is not None
     assert 25 <= out.result["value"] <= 346
     assert out.balance == Decimal("8")
 
 
-async def test_insufficient_balance_is_refused_before_anything_is_written(core: Core) -> None:
-    uid = await new_user(core)
-    async with core.session_factory() as s, s.begin():
+async def test_insufficient_balance_is_refused_before_anything_is_written(services: Services) -> None:
+    uid = await new_user(services)
+    async with services.session_factory() as s, s.begin():
         await deduct_balance(s, uid, 8, "spent elsewhere")
-    before = await counts(core)
+    before = await counts(services)
     with pytest.raises(InsufficientFunds) as err:
-        await core.predictions.run(user_id=uid, model_name="cancer_rf", values=MALIGNANT_ROW)
+        await services.predictions.run(user_id=uid, model_name="cancer_rf", values=MALIGNANT_ROW)
     assert (err.value.balance, err.value.amount) == (Decimal("2"), Decimal("3"))
-    assert await counts(core) == before
-    out = await core.predictions.run(user_id=uid, model_name="iris_logreg", values=SETOSA)
+    assert await counts(services) == before
+    out = await services.predictions.run(user_id=uid, model_name="iris_logreg", values=SETOSA)
     assert out.result is not None and out.result["label"] == "setosa"
     assert out.balance == Decimal("1")
 
 
-async def test_refusals_write_nothing(core: Core) -> None:
-    uid = await new_user(core)
-    before = await counts(core)
+async def test_refusals_write_nothing(services: Services) -> None:
+    uid = await new_user(services)
+    before = await counts(services)
     with pytest.raises(InputError) as err:
-        await core.predictions.run(user_id=uid, model_name="iris_logreg", values="5.1, 3.5, nan, 0.2")
+        await services.predictions.run(user_id=uid, model_name="iris_logreg", values="5.1, 3.5, nan, 0.2")
     assert err.value.code == "not_finite" and err.value.feature == "petal_length"
     with pytest.raises(InputError):
-        await core.predictions.run(user_id=uid, model_name="iris_logreg", values="1 2 3")
+        await services.predictions.run(user_id=uid, model_name="iris_logreg", values="1 2 3")
     with pytest.raises(ModelUnavailable):
-        await core.predictions.run(user_id=uid, model_name="no_such_model", values="1")
-    async with core.session_factory() as s, s.begin():
+        await services.predictions.run(user_id=uid, model_name="no_such_model", values="1")
+    async with services.session_factory() as s, s.begin():
         await s.execute(update(Model).where(Model.name == "wine_gb").values(is_active=False))
     with pytest.raises(ModelUnavailable):
-        await core.predictions.run(user_id=uid, model_name="wine_gb", values=examples(core, "wine_gb"))
-    async with core.session_factory() as s, s.begin():
+        await services.predictions.run(
+            user_id=uid, model_name="wine_gb", values=examples(services, "wine_gb")
+        )
+    async with services.session_factory() as s, s.begin():
         await set_disabled(s, uid, True)
     with pytest.raises(UserDisabled):
-        await core.predictions.run(user_id=uid, model_name="iris_logreg", values=SETOSA)
-    assert await counts(core) == before
-    assert await balance_of(core.session_factory, uid) == Decimal("10")
+        await services.predictions.run(user_id=uid, model_name="iris_logreg", values=SETOSA)
+    assert await counts(services) == before
+    assert await balance_of(services.session_factory, uid) == Decimal("10")
 
 
-async def test_a_tampered_model_is_refused_without_charging(core: Core) -> None:
+async def test_a_tampered_model_is_refused_without_charging(services: Services) -> None:
     """Stored bytes that no longer match their SHA-256 are never loaded: a process that loads
     the model after the change (here one starting up) refuses it, and charges nothing."""
-    uid = await new_user(core)
-    sha = core.registry.meta("wine_gb").sha256
-    async with core.session_factory() as s, s.begin():
+    uid = await new_user(services)
+    sha = services.registry.meta("wine_gb").sha256
+    async with services.session_factory() as s, s.begin():
         data = await file_bytes(s, sha)
         assert data is not None
         await s.execute(update(ModelFile).where(ModelFile.sha256 == sha).values(data=data + b"tampered"))
-    other = await build_core(core.settings)
+    other = await build_services(services.settings)
     try:
-        before = await counts(core)
+        before = await counts(services)
         with pytest.raises(ModelUnavailable):
-            await other.predictions.run(user_id=uid, model_name="wine_gb", values=examples(core, "wine_gb"))
-        assert await counts(core) == before
+            await other.predictions.run(
+                user_id=uid, model_name="wine_gb", values=examples(services, "wine_gb")
+            )
+        assert await counts(services) == before
     finally:
         await other.close()
 
 
-async def test_a_failing_model_refunds_exactly_once(core: Core) -> None:
-    uid = await new_user(core)
-    await add_model(core, "exploding", Exploding(), cost=2.5)
-    out = await core.predictions.run(user_id=uid, model_name="exploding", values="3")
+async def test_a_failing_model_refunds_exactly_once(services: Services) -> None:
+    uid = await new_user(services)
+    await add_model(services, "exploding", Exploding(), cost=2.5)
+    out = await services.predictions.run(user_id=uid, model_name="exploding", values="3")
     assert out.status == "failed" and out.refunded and out.cost == 0
     assert out.error is not None and "boom" in out.error
     assert out.balance == Decimal("10")
     # settling again (a retry, a recovery racing a live run) changes nothing
-    again = await core.predictions.fail(out.prediction_id, "second time")
+    again = await services.predictions.fail(out.prediction_id, "second time")
     assert again.refunded and again.error == out.error
-    done = await core.predictions.complete(out.prediction_id, {"label": "yes"})
+    done = await services.predictions.complete(out.prediction_id, {"label": "yes"})
     assert done.status == "failed"
-    kinds = [(t.kind, t.amount) for t in await transactions_of(core.session_factory, uid)]
+    kinds = [(t.kind, t.amount) for t in await transactions_of(services.session_factory, uid)]
     assert kinds == [("welcome", 10.0), ("charge", -2.5), ("refund", 2.5)]
-    await assert_reconciled(core.session_factory)
+    await assert_reconciled(services.session_factory)
 
 
-async def test_a_refund_cannot_be_written_twice_even_by_sql(core: Core) -> None:
+async def test_a_refund_cannot_be_written_twice_even_by_sql(services: Services) -> None:
     """The (prediction_id, kind) unique index backs the status guard."""
     from sqlalchemy.exc import IntegrityError
 
-    uid = await new_user(core)
-    await add_model(core, "exploding", Exploding())
-    out = await core.predictions.run(user_id=uid, model_name="exploding", values="3")
+    uid = await new_user(services)
+    await add_model(services, "exploding", Exploding())
+    out = await services.predictions.run(user_id=uid, model_name="exploding", values="3")
     with pytest.raises(IntegrityError):
-        async with core.session_factory() as s, s.begin():
+        async with services.session_factory() as s, s.begin():
             s.add(
                 Transaction(
                     user_id=uid,
@@ -219,31 +223,31 @@ async def test_a_refund_cannot_be_written_twice_even_by_sql(core: Core) -> None:
 
 
 async def test_a_timed_out_model_is_refunded(db_url: str, models_dir: Path, passwords: Passwords) -> None:
-    core = await build_core(settings_for(db_url, models_dir, ml_timeout=0.2), passwords)
+    services = await build_services(settings_for(db_url, models_dir, ml_timeout=0.2), passwords)
     try:
-        uid = await new_user(core)
-        await add_model(core, "slow", Slow(1.0))
-        out = await core.predictions.run(user_id=uid, model_name="slow", values="1")
+        uid = await new_user(services)
+        await add_model(services, "slow", Slow(1.0))
+        out = await services.predictions.run(user_id=uid, model_name="slow", values="1")
         assert out.status == "failed" and out.refunded and out.balance == Decimal("10")
         assert "longer than" in (out.error or "")
-        await assert_reconciled(core.session_factory)
+        await assert_reconciled(services.session_factory)
     finally:
-        await core.close()
+        await services.close()
 
 
-async def test_same_request_key_never_charges_twice(core: Core) -> None:
-    uid = await new_user(core)
-    first = await core.predictions.run(
+async def test_same_request_key_never_charges_twice(services: Services) -> None:
+    uid = await new_user(services)
+    first = await services.predictions.run(
         user_id=uid, model_name="iris_logreg", values=SETOSA, request_key="confirm:42"
     )
-    again = await core.predictions.run(
+    again = await services.predictions.run(
         user_id=uid, model_name="iris_logreg", values=SETOSA, request_key="confirm:42"
     )
     assert again.duplicate and again.prediction_id == first.prediction_id
     assert again.result == first.result and again.balance == Decimal("9")
     burst = await asyncio.gather(
         *(
-            core.predictions.run(
+            services.predictions.run(
                 user_id=uid, model_name="iris_logreg", values=SETOSA, request_key="confirm:43"
             )
             for _ in range(8)
@@ -251,37 +255,40 @@ async def test_same_request_key_never_charges_twice(core: Core) -> None:
     )
     assert len({o.prediction_id for o in burst}) == 1
     assert sum(not o.duplicate for o in burst) == 1
-    assert await balance_of(core.session_factory, uid) == Decimal("8")
+    assert await balance_of(services.session_factory, uid) == Decimal("8")
     # another user may use the same key: keys are per user
-    other = await new_user(core, "bob", 2)
-    theirs = await core.predictions.run(
+    other = await new_user(services, "bob", 2)
+    theirs = await services.predictions.run(
         user_id=other, model_name="iris_logreg", values=SETOSA, request_key="confirm:42"
     )
     assert not theirs.duplicate and theirs.user_id == other
-    await assert_reconciled(core.session_factory)
+    await assert_reconciled(services.session_factory)
 
 
-async def test_concurrent_runs_on_a_small_balance(core: Core) -> None:
+async def test_concurrent_runs_on_a_small_balance(services: Services) -> None:
     """Ten concurrent paid runs on 10 credits at cost 3: exactly three are served."""
-    uid = await new_user(core)
+    uid = await new_user(services)
     results = await asyncio.gather(
-        *(core.predictions.run(user_id=uid, model_name="cancer_rf", values=MALIGNANT_ROW) for _ in range(10)),
+        *(
+            services.predictions.run(user_id=uid, model_name="cancer_rf", values=MALIGNANT_ROW)
+            for _ in range(10)
+        ),
         return_exceptions=True,
     )
     served = [r for r in results if not isinstance(r, BaseException)]
     refused = [r for r in results if isinstance(r, InsufficientFunds)]
     assert len(served) == 3 and len(refused) == 7
     assert all(r.ok for r in served)
-    assert await balance_of(core.session_factory, uid) == Decimal("1")
-    await assert_reconciled(core.session_factory)
+    assert await balance_of(services.session_factory, uid) == Decimal("1")
+    await assert_reconciled(services.session_factory)
 
 
-async def _crash_mid_run(core: Core, uid: int, model: str, values: Any) -> int:
+async def _crash_mid_run(services: Services, uid: int, model: str, values: Any) -> int:
     """What a crash after the charge leaves behind: a committed charge and a pending row."""
     request = _ChargeRequest(
-        uid, model, core.predictions.parse(model, values), None, None, core.registry.version_of(model)
+        uid, model, services.predictions.parse(model, values), None, None, services.registry.version_of(model)
     )
-    charged = await core.predictions._charge_one(request)
+    charged = await services.predictions._charge_one(request)
     assert isinstance(charged, _Charged)
     return charged.prediction_id
 
@@ -290,12 +297,12 @@ async def test_pending_after_a_crash_is_settled_once_on_start_up(
     db_url: str, models_dir: Path, passwords: Passwords
 ) -> None:
     settings = settings_for(db_url, models_dir)
-    core = await build_core(settings, passwords)
-    uid = await new_user(core)
-    await add_model(core, "exploding", Exploding(), cost=1.5)
-    rerun = await _crash_mid_run(core, uid, "iris_logreg", SETOSA)
-    doomed = await _crash_mid_run(core, uid, "exploding", {"x": 1})
-    async with core.session_factory() as s, s.begin():
+    services = await build_services(settings, passwords)
+    uid = await new_user(services)
+    await add_model(services, "exploding", Exploding(), cost=1.5)
+    rerun = await _crash_mid_run(services, uid, "iris_logreg", SETOSA)
+    doomed = await _crash_mid_run(services, uid, "exploding", {"x": 1})
+    async with services.session_factory() as s, s.begin():
         gone = (await s.scalars(select(Model).where(Model.name == "wine_gb"))).one()
         lost = Prediction(user_id=uid, model_id=gone.id, input_data={"junk": 1}, status="pending")
         s.add(lost)
@@ -309,10 +316,10 @@ async def test_pending_after_a_crash_is_settled_once_on_start_up(
             kind=TxKind.CHARGE,
         )
         lost_id = lost.id
-    assert await balance_of(core.session_factory, uid) == Decimal("5.5")
-    await core.close()  # "crash": nothing settled them
+    assert await balance_of(services.session_factory, uid) == Decimal("5.5")
+    await services.close()  # "crash": nothing settled them
 
-    restarted = await build_core(settings, passwords)
+    restarted = await build_services(settings, passwords)
     try:
         settled = {o.prediction_id: o for o in await restarted.recover()}
         assert set(settled) == {rerun, doomed, lost_id}
@@ -324,7 +331,7 @@ async def test_pending_after_a_crash_is_settled_once_on_start_up(
     finally:
         await restarted.close()
 
-    third = await build_core(settings, passwords)  # and a second restart does nothing more
+    third = await build_services(settings, passwords)  # and a second restart does nothing more
     try:
         assert await third.recover() == []
         kinds = sorted(t.kind for t in await transactions_of(third.session_factory, uid))
@@ -334,20 +341,20 @@ async def test_pending_after_a_crash_is_settled_once_on_start_up(
         await third.close()
 
 
-async def test_recovery_racing_a_live_settle_settles_once(core: Core) -> None:
-    uid = await new_user(core)
-    await add_model(core, "exploding", Exploding(), cost=1)
-    pid = await _crash_mid_run(core, uid, "exploding", {"x": 2})
+async def test_recovery_racing_a_live_settle_settles_once(services: Services) -> None:
+    uid = await new_user(services)
+    await add_model(services, "exploding", Exploding(), cost=1)
+    pid = await _crash_mid_run(services, uid, "exploding", {"x": 2})
     outcomes = await asyncio.gather(
-        core.predictions.recover_pending(),
-        core.predictions.fail(pid, "live"),
-        core.predictions.recover_pending(),
+        services.predictions.recover_pending(),
+        services.predictions.fail(pid, "live"),
+        services.predictions.recover_pending(),
     )
     assert outcomes[1].refunded
-    refunds = [t for t in await transactions_of(core.session_factory, uid) if t.kind == "refund"]
+    refunds = [t for t in await transactions_of(services.session_factory, uid) if t.kind == "refund"]
     assert len(refunds) == 1
-    assert await balance_of(core.session_factory, uid) == Decimal("10")
-    await assert_reconciled(core.session_factory)
+    assert await balance_of(services.session_factory, uid) == Decimal("10")
+    await assert_reconciled(services.session_factory)
 
 
 def test_service_module_is_aiogram_free() -> None:
@@ -365,39 +372,39 @@ def test_service_module_is_aiogram_free() -> None:
 
 
 # -- never above the confirmed price ---------------------------------------------------------------
-async def set_cost(core: Core, name: str, cost: float) -> None:
-    async with core.session_factory() as s, s.begin():
+async def set_cost(services: Services, name: str, cost: float) -> None:
+    async with services.session_factory() as s, s.begin():
         await s.execute(update(Model).where(Model.name == name).values(cost=cost))
 
 
-async def test_a_run_is_never_charged_above_its_quote_even_in_one_group(core: Core) -> None:
-    users = [await new_user(core, f"quoted{i}", 700 + i) for i in range(4)]
-    await set_cost(core, "iris_logreg", 2)
-    await core.predictions.ensure_loadable("iris_logreg")  # loaded: the runs below queue together
+async def test_a_run_is_never_charged_above_its_quote_even_in_one_group(services: Services) -> None:
+    users = [await new_user(services, f"quoted{i}", 700 + i) for i in range(4)]
+    await set_cost(services, "iris_logreg", 2)
+    await services.predictions.ensure_loadable("iris_logreg")  # loaded: the runs below queue together
     quotes = [Decimal("1"), Decimal("2"), Decimal("5"), None]
-    before = core.predictions._charges.batches
+    before = services.predictions._charges.batches
     results = await asyncio.gather(
         *(
-            core.predictions.run(
+            services.predictions.run(
                 user_id=uid, model_name="iris_logreg", values=SETOSA, request_key="ok", max_cost=quote
             )
             for uid, quote in zip(users, quotes, strict=True)
         ),
         return_exceptions=True,
     )
-    assert core.predictions._charges.batches - before == 1  # one charging transaction for all four
+    assert services.predictions._charges.batches - before == 1  # one charging transaction for all four
     refused, *charged = results
     assert isinstance(refused, PriceChanged) and refused.code == "price_changed"
     assert (refused.quoted, refused.current) == (Decimal("1"), Decimal("2"))
     assert all(isinstance(o, PredictionOutcome) and o.ok and o.cost == Decimal("2") for o in charged)
-    assert [await balance_of(core.session_factory, uid) for uid in users] == [10, 8, 8, 8]
-    assert await core.predictions.lookup(users[0], "ok") is None  # its key is free: nothing written
+    assert [await balance_of(services.session_factory, uid) for uid in users] == [10, 8, 8, 8]
+    assert await services.predictions.lookup(users[0], "ok") is None  # its key is free: nothing written
     # confirmed again at the new price: it runs; a price lowered since the quote: the lower is paid
-    again = await core.predictions.run(
+    again = await services.predictions.run(
         user_id=users[0], model_name="iris_logreg", values=SETOSA, request_key="ok2", max_cost=Decimal(2)
     )
-    await set_cost(core, "iris_logreg", 1.5)
-    lower = await core.predictions.run(
+    await set_cost(services, "iris_logreg", 1.5)
+    lower = await services.predictions.run(
         user_id=users[1], model_name="iris_logreg", values=SETOSA, request_key="ok3", max_cost=Decimal(2)
     )
     assert (again.cost, lower.cost, lower.balance) == (Decimal(2), Decimal("1.5"), Decimal("6.5"))
@@ -405,32 +412,32 @@ async def test_a_run_is_never_charged_above_its_quote_even_in_one_group(core: Co
     request = _ChargeRequest(
         users[2],
         "iris_logreg",
-        core.predictions.parse("iris_logreg", SETOSA),
+        services.predictions.parse("iris_logreg", SETOSA),
         None,
         Decimal(1),
-        core.registry.version_of("iris_logreg"),
+        services.registry.version_of("iris_logreg"),
     )
     with pytest.raises(PriceChanged):
-        await core.predictions._charge_one(request)
-    assert await counts(core) == (5, 4 + 5)  # 4 welcome bonuses, 5 charges
-    await assert_reconciled(core.session_factory)
+        await services.predictions._charge_one(request)
+    assert await counts(services) == (5, 4 + 5)  # 4 welcome bonuses, 5 charges
+    await assert_reconciled(services.session_factory)
 
 
-async def test_a_batch_is_never_charged_above_its_quote(core: Core) -> None:
-    uid = await new_user(core)
-    await set_cost(core, "iris_logreg", 2)
-    before = await counts(core)
+async def test_a_batch_is_never_charged_above_its_quote(services: Services) -> None:
+    uid = await new_user(services)
+    await set_cost(services, "iris_logreg", 2)
+    before = await counts(services)
     with pytest.raises(PriceChanged) as refused:
-        await core.predictions.run_batch(
+        await services.predictions.run_batch(
             user_id=uid, model_name="iris_logreg", rows=[SETOSA] * 3, request_key="b", max_cost=Decimal(1)
         )
     assert (refused.value.quoted, refused.value.current) == (Decimal(1), Decimal(2))
-    assert await counts(core) == before and await balance_of(core.session_factory, uid) == 10
-    out = await core.predictions.run_batch(
+    assert await counts(services) == before and await balance_of(services.session_factory, uid) == 10
+    out = await services.predictions.run_batch(
         user_id=uid, model_name="iris_logreg", rows=[SETOSA] * 3, request_key="b", max_cost=Decimal(3)
     )
     assert out.completed == 3 and out.charged == Decimal(6) and out.balance == Decimal(4)
-    await assert_reconciled(core.session_factory)
+    await assert_reconciled(services.session_factory)
 
 
 async def test_a_deployment_from_before_stored_versions_keeps_its_costs(
@@ -450,20 +457,20 @@ async def test_a_deployment_from_before_stored_versions_keeps_its_costs(
                 )
     finally:
         await engine.dispose()
-    core = await build_core(settings_for(db_url, models_dir), passwords)
+    services = await build_services(settings_for(db_url, models_dir), passwords)
     try:
-        async with core.session_factory() as s:
+        async with services.session_factory() as s:
             costs = {m.name: (m.cost, m.version_id is not None) for m in await s.scalars(select(Model))}
         assert costs["iris_logreg"] == (4.5, True) and costs["cancer_rf"] == (3.0, True)
         assert costs["old_pickle"] == (2.0, False)
-        assert "old_pickle" not in core.registry.metas()
-        uid = await new_user(core)
+        assert "old_pickle" not in services.registry.metas()
+        uid = await new_user(services)
         with pytest.raises(ModelUnavailable):
-            await core.predictions.run(user_id=uid, model_name="old_pickle", values="1")
-        out = await core.predictions.run(user_id=uid, model_name="iris_logreg", values=SETOSA)
+            await services.predictions.run(user_id=uid, model_name="old_pickle", values="1")
+        out = await services.predictions.run(user_id=uid, model_name="iris_logreg", values=SETOSA)
         assert out.ok and out.cost == Decimal("4.5")
     finally:
-        await core.close()
+        await services.close()
 
 
 async def test_a_core_closed_while_its_models_load_leaves_nothing_running(
@@ -472,8 +479,8 @@ async def test_a_core_closed_while_its_models_load_leaves_nothing_running(
     """Start-up loads the models in the background; closing at once (a test, a quick restart)
     must not leave a load behind that would wait on the disposed database engine for ever."""
     for _ in range(3):
-        core = await build_core(settings_for(db_url, models_dir), passwords)
-        await core.close()
+        services = await build_services(settings_for(db_url, models_dir), passwords)
+        await services.close()
         current = asyncio.current_task()
         assert [t for t in asyncio.all_tasks() if t is not current and not t.done()] == []
 
@@ -485,17 +492,17 @@ async def test_a_rerun_that_never_finished_is_refunded_not_run_again(
     every start: recovery notes each re-run first, and a run whose re-run never finished is
     failed and refunded. A re-run noted moments ago belongs to another process: left to it."""
     settings = settings_for(db_url, models_dir)
-    core = await build_core(settings, passwords)
-    uid = await new_user(core)
-    crashed_twice = await _crash_mid_run(core, uid, "iris_logreg", SETOSA)
-    elsewhere = await _crash_mid_run(core, uid, "iris_logreg", SETOSA)
-    crashed_once = await _crash_mid_run(core, uid, "iris_logreg", SETOSA)
-    async with core.session_factory() as s, s.begin():
+    services = await build_services(settings, passwords)
+    uid = await new_user(services)
+    crashed_twice = await _crash_mid_run(services, uid, "iris_logreg", SETOSA)
+    elsewhere = await _crash_mid_run(services, uid, "iris_logreg", SETOSA)
+    crashed_once = await _crash_mid_run(services, uid, "iris_logreg", SETOSA)
+    async with services.session_factory() as s, s.begin():
         for pid, when in ((crashed_twice, utcnow() - timedelta(hours=1)), (elsewhere, utcnow())):
             await s.execute(update(Prediction).where(Prediction.id == pid).values(recovery_started_at=when))
-    await core.close()
+    await services.close()
 
-    restarted = await build_core(settings, passwords)
+    restarted = await build_services(settings, passwords)
     try:
         settled = {o.prediction_id: o for o in await restarted.recover()}
         assert set(settled) == {crashed_twice, crashed_once}
@@ -509,20 +516,20 @@ async def test_a_rerun_that_never_finished_is_refunded_not_run_again(
         await restarted.close()
 
 
-async def test_a_run_is_made_with_the_version_it_was_charged_for(core: Core) -> None:
+async def test_a_run_is_made_with_the_version_it_was_charged_for(services: Services) -> None:
     """A new version stored between the charge and the model call does not change what runs."""
-    uid = await new_user(core)
-    await add_model(core, "flip", DecisionTreeClassifier(random_state=0).fit([[0], [1]], [0, 1]))
-    first = core.registry.version_of("flip")
-    request = _ChargeRequest(uid, "flip", core.predictions.parse("flip", "1"), None, None, first)
-    charged = await core.predictions._charge_one(request)
+    uid = await new_user(services)
+    await add_model(services, "flip", DecisionTreeClassifier(random_state=0).fit([[0], [1]], [0, 1]))
+    first = services.registry.version_of("flip")
+    request = _ChargeRequest(uid, "flip", services.predictions.parse("flip", "1"), None, None, first)
+    charged = await services.predictions._charge_one(request)
     assert isinstance(charged, _Charged)
-    await add_model(core, "flip", DecisionTreeClassifier(random_state=0).fit([[0], [1]], [1, 0]))
-    assert core.registry.version_of("flip") != first
-    out = await core.predictions._execute(charged.prediction_id, charged.meta, request.parsed)
+    await add_model(services, "flip", DecisionTreeClassifier(random_state=0).fit([[0], [1]], [1, 0]))
+    assert services.registry.version_of("flip") != first
+    out = await services.predictions._execute(charged.prediction_id, charged.meta, request.parsed)
     assert out.ok and out.result is not None and out.result["label"] == "yes"  # version 1's answer
-    async with core.session_factory() as s:
+    async with services.session_factory() as s:
         row = await s.get(Prediction, charged.prediction_id)
         assert row is not None and row.version_id == first
-    again = await core.predictions.run(user_id=uid, model_name="flip", values="1")
+    again = await services.predictions.run(user_id=uid, model_name="flip", values="1")
     assert again.result is not None and again.result["label"] == "no"  # the served one, now

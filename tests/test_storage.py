@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from aiogram.fsm.storage.base import StorageKey
 
-from bot.app import Core
+from bot.app import Services
 from bot.dispatcher import create_bot, create_dispatcher
 from bot.local_session import LocalSession
 from bot.states import Predict
@@ -64,7 +64,7 @@ async def test_reads_alone_keep_the_cache_to_its_size(tmp_path: Path) -> None:
     await storage.close()
 
 
-async def test_clearing_a_dialog_is_one_write_and_persists(tmp_path: Path, core: object) -> None:
+async def test_clearing_a_dialog_is_one_write_and_persists(tmp_path: Path, services: object) -> None:
     storage = SQLiteStorage(tmp_path / "fsm.db")
     await storage.set_state(key(1), Predict.confirm)
     await storage.set_data(key(1), {"nonce": "abc"})
@@ -76,15 +76,15 @@ async def test_clearing_a_dialog_is_one_write_and_persists(tmp_path: Path, core:
     assert await again.get_state(key(1)) is None and await again.get_data(key(1)) == {}
     await again.close()
     # and the Dispatcher hands handlers this context
-    dp = create_dispatcher(core)  # type: ignore[arg-type]
+    dp = create_dispatcher(services)  # type: ignore[arg-type]
     bot = create_bot("42:TEST", session=LocalSession())
     assert isinstance(dp.fsm.get_context(bot, chat_id=1, user_id=1), DialogContext)
     assert dp.fsm in list(dp.update.outer_middleware)
 
 
-def test_no_filter_is_sent_to_a_thread(core: object) -> None:
+def test_no_filter_is_sent_to_a_thread(services: object) -> None:
     """aiogram runs synchronous filters through asyncio.to_thread; ours must all be awaitable."""
-    dp = create_dispatcher(core)  # type: ignore[arg-type]
+    dp = create_dispatcher(services)  # type: ignore[arg-type]
     checked = 0
     for router in dp.chain_tail:
         for observer in router.observers.values():
@@ -95,15 +95,15 @@ def test_no_filter_is_sent_to_a_thread(core: object) -> None:
     assert checked > 40
 
 
-async def test_dialog_state_in_redis_expires(core: Core) -> None:
+async def test_dialog_state_in_redis_expires(services: Services) -> None:
     """Keys of abandoned dialogs stayed in Redis forever: each write now sets FSM_TTL_SECONDS."""
     url = os.environ.get("TEST_REDIS_URL")
     if not url:
         pytest.skip(REDIS_SKIP_REASON)
     prefix = f"test-ttl-{uuid.uuid4().hex[:12]}"
-    core.settings.redis_url, core.settings.redis_prefix = url, prefix
-    core.settings.fsm_ttl_seconds = 3600
-    h = Harness(core)
+    services.settings.redis_url, services.settings.redis_prefix = url, prefix
+    services.settings.fsm_ttl_seconds = 3600
+    h = Harness(services)
     try:
         r = await h.send(TgUser(4321, "newcomer"), "/start")  # a registration dialog begins
         assert "Step 1/3" in r.text

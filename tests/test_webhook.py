@@ -12,7 +12,7 @@ from aiogram.methods import AnswerCallbackQuery, SendMessage, SetWebhook
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
-from bot.app import Core
+from bot.app import Services
 from bot.callbacks import ConfirmCD, MenuCD
 from bot.dispatcher import create_bot, create_dispatcher
 from bot.i18n import I18n
@@ -29,15 +29,15 @@ ZOE = TgUser(8001, "zoe")
 
 
 @pytest.fixture
-async def webhook(core: Core) -> AsyncIterator[tuple[TestClient, LocalSession]]:
-    core.settings.webhook_url = "https://bot.example.com"
-    core.settings.webhook_secret = type(core.settings.webhook_secret)(SECRET)
+async def webhook(services: Services) -> AsyncIterator[tuple[TestClient, LocalSession]]:
+    services.settings.webhook_url = "https://bot.example.com"
+    services.settings.webhook_secret = type(services.settings.webhook_secret)(SECRET)
     session = LocalSession()
     bot = create_bot("42:TEST", session=session)
-    shared = Shared(core.settings)
+    shared = Shared(services.settings)
     i18n = I18n()
-    dp = create_dispatcher(core, shared=shared, i18n=i18n)
-    client = TestClient(TestServer(create_app(core, bot, dp, shared, i18n)))
+    dp = create_dispatcher(services, shared=shared, i18n=i18n)
+    client = TestClient(TestServer(create_app(services, bot, dp, shared, i18n)))
     await client.start_server()
     try:
         yield client, session
@@ -83,23 +83,23 @@ async def test_webhook_is_set_with_the_secret_on_start(webhook: tuple[TestClient
     "headers", [{}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}, {"X-Telegram-Bot-Api-Secret-Token": ""}]
 )
 async def test_requests_without_the_secret_are_refused_and_change_nothing(
-    webhook: tuple[TestClient, LocalSession], core: Core, headers: dict[str, str]
+    webhook: tuple[TestClient, LocalSession], services: Services, headers: dict[str, str]
 ) -> None:
     client, session = webhook
-    await registered(core, ZOE)
+    await registered(services, ZOE)
     before = len(session.calls)
     resp = await client.post(PATH, json=update(1, "/balance"), headers=headers)
     assert resp.status == 401
     assert len(session.calls) == before  # the bot did nothing
-    async with core.session_factory() as s:
+    async with services.session_factory() as s:
         assert await s.scalar(select(func.count()).select_from(User)) == 1
 
 
 async def test_updates_with_the_secret_are_handled(
-    webhook: tuple[TestClient, LocalSession], core: Core
+    webhook: tuple[TestClient, LocalSession], services: Services
 ) -> None:
     client, session = webhook
-    await registered(core, ZOE)
+    await registered(services, ZOE)
     resp = await client.post(
         PATH, json=update(2, "/balance"), headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
     )
@@ -108,42 +108,44 @@ async def test_updates_with_the_secret_are_handled(
     assert int(reply.chat_id) == ZOE.id
 
 
-async def test_health_endpoint(webhook: tuple[TestClient, LocalSession], core: Core) -> None:
+async def test_health_endpoint(webhook: tuple[TestClient, LocalSession], services: Services) -> None:
     client, _ = webhook
     resp = await client.get("/healthz")
     assert resp.status == 200
-    expected = {"status": "ok", "database": "ok"} | ({"redis": "ok"} if core.settings.redis_url else {})
+    expected = {"status": "ok", "database": "ok"} | ({"redis": "ok"} if services.settings.redis_url else {})
     assert await resp.json() == expected  # nothing more: anyone may ask
     assert (await client.get(PATH)).status == 405  # the webhook takes POST only
 
 
 async def test_health_reports_a_broken_database(
-    webhook: tuple[TestClient, LocalSession], core: Core, caplog: pytest.LogCaptureFixture
+    webhook: tuple[TestClient, LocalSession], services: Services, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Anyone may ask /healthz: it said which exception the database raised. Now it says
     "degraded", and the log says why."""
     client, _ = webhook
-    await core.engine.dispose()
-    core.engine.sync_engine.pool._creator = lambda *a, **k: (_ for _ in ()).throw(OSError("db down"))  # type: ignore[attr-defined]
+    await services.engine.dispose()
+    services.engine.sync_engine.pool._creator = lambda *a, **k: (_ for _ in ()).throw(OSError("db down"))  # type: ignore[attr-defined]
     with caplog.at_level(logging.WARNING, logger="bot.webhook"):
         resp = await client.get("/healthz")
     assert resp.status == 503
     body = await resp.json()
     assert body == {"status": "degraded", "database": "degraded"} | (
-        {"redis": "ok"} if core.settings.redis_url else {}
+        {"redis": "ok"} if services.settings.redis_url else {}
     )
     assert "OSError" not in await resp.text()
     assert any("database" in r.getMessage() and "db down" in r.getMessage() for r in caplog.records)
 
 
-async def test_health_reports_an_unreachable_redis(core: Core, caplog: pytest.LogCaptureFixture) -> None:
-    core.settings.webhook_url = "https://bot.example.com"
-    core.settings.webhook_secret = type(core.settings.webhook_secret)(SECRET)
-    nowhere = core.settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})  # nothing listens
+async def test_health_reports_an_unreachable_redis(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    services.settings.webhook_url = "https://bot.example.com"
+    services.settings.webhook_secret = type(services.settings.webhook_secret)(SECRET)
+    nowhere = services.settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})  # nothing listens
     shared = Shared(nowhere)
     i18n = I18n()
     bot = create_bot("42:TEST", session=LocalSession())
-    app = create_app(core, bot, create_dispatcher(core, shared=shared, i18n=i18n), shared, i18n)
+    app = create_app(services, bot, create_dispatcher(services, shared=shared, i18n=i18n), shared, i18n)
     client = TestClient(TestServer(app))
     await client.start_server()
     try:
@@ -177,11 +179,11 @@ def tap(n: int, data: str) -> dict[str, Any]:
 
 
 async def test_a_taps_answer_rides_back_in_the_webhook_response(
-    webhook: tuple[TestClient, LocalSession], core: Core
+    webhook: tuple[TestClient, LocalSession], services: Services
 ) -> None:
     """Telegram runs a method given in the webhook's response: the bot saves its own request."""
     client, session = webhook
-    await registered(core, ZOE)
+    await registered(services, ZOE)
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
     resp = await client.post(PATH, json=tap(3, MenuCD(action="balance").pack()), headers=headers)
     assert resp.status == 200
@@ -195,10 +197,10 @@ async def test_a_taps_answer_rides_back_in_the_webhook_response(
 
 
 async def test_a_tap_answered_with_text_carries_it_in_the_response(
-    webhook: tuple[TestClient, LocalSession], core: Core
+    webhook: tuple[TestClient, LocalSession], services: Services
 ) -> None:
     client, session = webhook
-    await registered(core, ZOE)
+    await registered(services, ZOE)
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
     # a Confirm press whose screen is gone: answered with an alert
     resp = await client.post(PATH, json=tap(5, ConfirmCD(action="run", nonce="gone").pack()), headers=headers)

@@ -14,7 +14,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Core
+from bot.app import Services
 from bot.batch_csv import BatchFileError, ParsedBatch, read_batch, results_csv, template_csv
 from bot.callbacks import ConfirmCD, ModelCD
 from bot.filters import Registered
@@ -47,10 +47,10 @@ async def batch_start(
     state: FSMContext,
     user: User,
     t: Translator,
-    core: Core,
+    services: Services,
     session: AsyncSession,
 ) -> None:
-    quoted = await quote_for_button(query, callback_answer, core, session, user, callback_data.name, t)
+    quoted = await quote_for_button(query, callback_answer, services, session, user, callback_data.name, t)
     if quoted is None:
         return
     message, quote = quoted
@@ -63,8 +63,8 @@ async def batch_start(
             "batch_prompt",
             title=escape(meta.title),
             cost=money(quote.cost),
-            max_rows=core.settings.batch_max_rows,
-            max_kb=core.settings.batch_max_bytes // 1000,
+            max_rows=services.settings.batch_max_rows,
+            max_kb=services.settings.batch_max_bytes // 1000,
         ),
         reply_markup=cancel_kb(t),
     )
@@ -84,7 +84,7 @@ async def batch_file(
     state: FSMContext,
     user: User,
     t: Translator,
-    core: Core,
+    services: Services,
     bot: Bot,
     session: AsyncSession,
 ) -> None:
@@ -92,7 +92,7 @@ async def batch_file(
     assert doc is not None
     data = await state.get_data()
     try:
-        meta = core.registry.meta(data.get("model", ""))
+        meta = services.registry.meta(data.get("model", ""))
     except Exception:
         await state.clear()
         await message.answer(t("model_unavailable"), reply_markup=back_to_menu_kb(t))
@@ -101,9 +101,10 @@ async def batch_file(
     if not (name.endswith(".csv") or name.endswith(".txt") or (doc.mime_type or "").startswith("text/")):
         await message.answer(t("err_batch_not_csv"), reply_markup=cancel_kb(t))
         return
-    if doc.file_size is not None and doc.file_size > core.settings.batch_max_bytes:
+    if doc.file_size is not None and doc.file_size > services.settings.batch_max_bytes:
         await message.answer(
-            t("err_batch_too_big", max_kb=core.settings.batch_max_bytes // 1000), reply_markup=cancel_kb(t)
+            t("err_batch_too_big", max_kb=services.settings.batch_max_bytes // 1000),
+            reply_markup=cancel_kb(t),
         )
         return
     buf = io.BytesIO()
@@ -114,13 +115,14 @@ async def batch_file(
         await message.answer(t("err_batch_download"), reply_markup=cancel_kb(t))
         return
     raw = buf.getvalue()
-    if len(raw) > core.settings.batch_max_bytes:
+    if len(raw) > services.settings.batch_max_bytes:
         await message.answer(
-            t("err_batch_too_big", max_kb=core.settings.batch_max_bytes // 1000), reply_markup=cancel_kb(t)
+            t("err_batch_too_big", max_kb=services.settings.batch_max_bytes // 1000),
+            reply_markup=cancel_kb(t),
         )
         return
     try:
-        parsed = read_batch(meta, raw, core.settings.batch_max_rows)
+        parsed = read_batch(meta, raw, services.settings.batch_max_rows)
     except BatchFileError as exc:
         await message.answer(_file_error_text(t, exc), reply_markup=cancel_kb(t))
         return
@@ -129,7 +131,7 @@ async def batch_file(
             t("batch_no_valid", bad=_bad_rows_text(t, meta, parsed)), reply_markup=cancel_kb(t)
         )
         return
-    await show_batch_confirm(message, state, t, core, session, user, meta, parsed, doc.file_id)
+    await show_batch_confirm(message, state, t, services, session, user, meta, parsed, doc.file_id)
 
 
 def _bad_rows_text(t: Translator, meta: ModelMeta, parsed: ParsedBatch) -> str:
@@ -152,7 +154,7 @@ async def show_batch_confirm(
     message: Message,
     state: FSMContext,
     t: Translator,
-    core: Core,
+    services: Services,
     session: AsyncSession,
     user: User,
     meta: ModelMeta,
@@ -162,10 +164,10 @@ async def show_batch_confirm(
     """The batch confirmation screen. Its per-row price and row count are stored with its nonce:
     Confirm never pays more than that."""
     bad_text = _bad_rows_text(t, meta, parsed)
-    version = core.registry.version_of(meta.name)  # the version the file was checked against
+    version = services.registry.version_of(meta.name)  # the version the file was checked against
     try:
         async with unit(session):
-            quote = await core.predictions.quote(session, user.id, meta.name)
+            quote = await services.predictions.quote(session, user.id, meta.name)
         if quote.version_id != version:
             raise ModelChanged(meta.name)
     except ModelUnavailable as exc:
@@ -214,7 +216,7 @@ async def batch_confirm(
     state: FSMContext,
     user: User,
     t: Translator,
-    core: Core,
+    services: Services,
     bot: Bot,
     session: AsyncSession,
 ) -> None:
@@ -227,7 +229,7 @@ async def batch_confirm(
         return
     await callback_answer.send_now(t("running_short"))
     try:
-        meta = core.registry.meta(data.get("model", ""))
+        meta = services.registry.meta(data.get("model", ""))
     except Exception:
         await state.clear()
         await message.answer(t("model_unavailable"))
@@ -235,7 +237,7 @@ async def batch_confirm(
     buf = io.BytesIO()
     try:
         await bot.download(str(data.get("file_id")), destination=buf)
-        parsed = read_batch(meta, buf.getvalue(), core.settings.batch_max_rows)
+        parsed = read_batch(meta, buf.getvalue(), services.settings.batch_max_rows)
     except (TelegramAPIError, BatchFileError):
         await state.clear()
         await message.answer(t("err_batch_download"))
@@ -250,7 +252,7 @@ async def batch_confirm(
             await message.answer(t("batch_no_valid", bad=""), reply_markup=cancel_kb(t))
             return
         await show_batch_confirm(
-            message, state, t, core, session, user, meta, parsed, str(data.get("file_id"))
+            message, state, t, services, session, user, meta, parsed, str(data.get("file_id"))
         )
         return
     with suppress(TelegramBadRequest):
@@ -258,7 +260,7 @@ async def batch_confirm(
             t("batch_running", title=escape(meta.title), count=len(parsed.valid)), reply_markup=None
         )
     try:
-        outcome = await core.predictions.run_batch(
+        outcome = await services.predictions.run_batch(
             user_id=user.id,
             model_name=meta.name,
             rows=[v for _, v in parsed.valid],
@@ -271,7 +273,7 @@ async def batch_confirm(
         with suppress(TelegramBadRequest):
             await message.edit_text(note, reply_markup=None)  # was "predicting…"
         await show_batch_confirm(
-            message, state, t, core, session, user, meta, parsed, str(data.get("file_id"))
+            message, state, t, services, session, user, meta, parsed, str(data.get("file_id"))
         )
         return
     except InsufficientFunds as exc:

@@ -11,7 +11,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Core
+from bot.app import Services
 from bot.callbacks import MenuCD, ModelCD
 from bot.filters import Registered
 from bot.i18n import Translator
@@ -41,15 +41,15 @@ CARD_FEATURES = 12
 
 
 async def show_catalogue(
-    message: Message, t: Translator, core: Core, session: AsyncSession, edit: bool
+    message: Message, t: Translator, services: Services, session: AsyncSession, edit: bool
 ) -> None:
     async with unit(session):
         models = await list_models(session)
-        await core.predictions.refresh(session)  # models stored or replaced by another process
+        await services.predictions.refresh(session)  # models stored or replaced by another process
     items = []
     for m in models:
         try:
-            items.append((m.name, core.registry.meta(m.name).title, m.cost))
+            items.append((m.name, services.registry.meta(m.name).title, m.cost))
         except DomainError:
             continue
         except Exception:
@@ -61,18 +61,18 @@ async def show_catalogue(
 
 
 async def predict_cmd(
-    message: Message, state: FSMContext, t: Translator, core: Core, session: AsyncSession
+    message: Message, state: FSMContext, t: Translator, services: Services, session: AsyncSession
 ) -> None:
     await state.clear()
-    await show_catalogue(message, t, core, session, edit=False)
+    await show_catalogue(message, t, services, session, edit=False)
 
 
 async def predict_cb(
-    query: CallbackQuery, state: FSMContext, t: Translator, core: Core, session: AsyncSession
+    query: CallbackQuery, state: FSMContext, t: Translator, services: Services, session: AsyncSession
 ) -> None:
     await state.clear()
     if isinstance(query.message, Message):
-        await show_catalogue(query.message, t, core, session, edit=True)
+        await show_catalogue(query.message, t, services, session, edit=True)
 
 
 def metric_text(t: Translator, meta: ModelMeta) -> str:
@@ -116,10 +116,10 @@ async def model_card(
     state: FSMContext,
     user: User,
     t: Translator,
-    core: Core,
+    services: Services,
     session: AsyncSession,
 ) -> None:
-    quoted = await quote_for_button(query, callback_answer, core, session, user, callback_data.name, t)
+    quoted = await quote_for_button(query, callback_answer, services, session, user, callback_data.name, t)
     if quoted is None:
         return
     message, quote = quoted

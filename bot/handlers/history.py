@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Core
+from bot.app import Services
 from bot.callbacks import MenuCD, PageCD, PredCD
 from bot.filters import Registered
 from bot.i18n import Translator
@@ -27,15 +27,15 @@ from db.repo import user_prediction, user_predictions
 STATUS_ICON = {"completed": "✅", "failed": "❌", "pending": "⏳"}
 
 
-def _title(core: Core, name: str) -> str:
+def _title(services: Services, name: str) -> str:
     try:
-        return core.registry.meta(name).title
+        return services.registry.meta(name).title
     except Exception:
         return name
 
 
 async def history_view(
-    t: Translator, core: Core, session: AsyncSession, user: User, page: int
+    t: Translator, services: Services, session: AsyncSession, user: User, page: int
 ) -> tuple[str, object]:
     async with unit(session):
         items, pages = await user_predictions(session, user.id, page)
@@ -51,34 +51,41 @@ async def history_view(
                 "history_line",
                 id=pred.id,
                 icon=icon,
-                title=escape(_title(core, model_name)),
+                title=escape(_title(services, model_name)),
                 result=res,
                 date=when(pred.created_at),
             )
         )
-        buttons.append((pred.id, f"{icon} #{pred.id} · {_title(core, model_name)}"))
+        buttons.append((pred.id, f"{icon} #{pred.id} · {_title(services, model_name)}"))
     text = t("history", page=page + 1, pages=pages, items="\n".join(lines))
     return text, history_kb(t, buttons, page, pages)
 
 
-async def history_cmd(message: Message, t: Translator, core: Core, session: AsyncSession, user: User) -> None:
-    text, kb = await history_view(t, core, session, user, 0)
+async def history_cmd(
+    message: Message, t: Translator, services: Services, session: AsyncSession, user: User
+) -> None:
+    text, kb = await history_view(t, services, session, user, 0)
     await message.answer(text, reply_markup=kb)  # type: ignore[arg-type]
 
 
 async def history_cb(
-    query: CallbackQuery, t: Translator, core: Core, session: AsyncSession, user: User
+    query: CallbackQuery, t: Translator, services: Services, session: AsyncSession, user: User
 ) -> None:
     if isinstance(query.message, Message):
-        text, kb = await history_view(t, core, session, user, 0)
+        text, kb = await history_view(t, services, session, user, 0)
         await query.message.answer(text, reply_markup=kb)  # type: ignore[arg-type]
 
 
 async def history_page(
-    query: CallbackQuery, callback_data: PageCD, t: Translator, core: Core, session: AsyncSession, user: User
+    query: CallbackQuery,
+    callback_data: PageCD,
+    t: Translator,
+    services: Services,
+    session: AsyncSession,
+    user: User,
 ) -> None:
     if isinstance(query.message, Message):
-        text, kb = await history_view(t, core, session, user, callback_data.page)
+        text, kb = await history_view(t, services, session, user, callback_data.page)
         with suppress(TelegramBadRequest):
             await query.message.edit_text(text, reply_markup=kb)  # type: ignore[arg-type]
 
@@ -88,7 +95,7 @@ async def prediction_detail(
     callback_answer: TapAnswer,
     callback_data: PredCD,
     t: Translator,
-    core: Core,
+    services: Services,
     session: AsyncSession,
     user: User,
 ) -> None:
@@ -109,7 +116,7 @@ async def prediction_detail(
     pred, model_name = found
     cost = -sum((to_money(a) for a in amounts), to_money(0))
     try:
-        meta = core.registry.meta(model_name)
+        meta = services.registry.meta(model_name)
     except Exception:
         meta = None
     inputs = inputs_block(meta, pred.input_data or {}) if meta else quote(pred.input_data, 1000)
@@ -122,7 +129,7 @@ async def prediction_detail(
     text = t(
         "prediction_detail",
         id=pred.id,
-        title=escape(_title(core, model_name)),
+        title=escape(_title(services, model_name)),
         status=t(f"status_{pred.status}"),
         date=when(pred.created_at),
         inputs=inputs,

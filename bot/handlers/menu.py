@@ -13,7 +13,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Core
+from bot.app import Services
 from bot.callbacks import CancelCD, LangCD, MenuCD
 from bot.i18n import I18n, Translator
 from bot.keyboards import language_kb
@@ -29,13 +29,13 @@ log = logging.getLogger(__name__)
 
 
 async def cancel_cmd(
-    message: Message, state: FSMContext, user: User | None, t: Translator, core: Core
+    message: Message, state: FSMContext, user: User | None, t: Translator, services: Services
 ) -> None:
     had = await state.get_state()
     await state.clear()
     await message.answer(t("cancelled") if had else t("nothing_to_cancel"))
     if user is not None:
-        await show_menu(message, t, user, core)
+        await show_menu(message, t, user, services)
 
 
 async def cancel_cb(
@@ -44,7 +44,7 @@ async def cancel_cb(
     state: FSMContext,
     user: User | None,
     t: Translator,
-    core: Core,
+    services: Services,
 ) -> None:
     await state.clear()
     callback_answer.toast(t("cancelled"))
@@ -53,17 +53,19 @@ async def cancel_cb(
     with suppress(TelegramBadRequest):
         await query.message.edit_reply_markup(reply_markup=None)
     if user is not None:
-        await show_menu(query.message, t, user, core)
+        await show_menu(query.message, t, user, services)
     else:
         await query.message.answer(t("cancelled_unregistered"))
 
 
-async def menu_cmd(message: Message, state: FSMContext, user: User | None, t: Translator, core: Core) -> None:
+async def menu_cmd(
+    message: Message, state: FSMContext, user: User | None, t: Translator, services: Services
+) -> None:
     if user is None:
         await message.answer(t("need_registration"))
         return
     await state.clear()
-    await show_menu(message, t, user, core)
+    await show_menu(message, t, user, services)
 
 
 async def menu_cb(
@@ -71,7 +73,7 @@ async def menu_cb(
     state: FSMContext,
     user: User | None,
     t: Translator,
-    core: Core,
+    services: Services,
     session: AsyncSession,
 ) -> None:
     if user is None or not isinstance(query.message, Message):
@@ -79,35 +81,35 @@ async def menu_cb(
     await state.clear()
     async with unit(session):
         await accounts.refresh_user(session, user)
-    await show_menu(query.message, t, user, core, edit=True)
+    await show_menu(query.message, t, user, services, edit=True)
 
 
-def help_text(t: Translator, core: Core, costs: list[tuple[str, str]]) -> str:
+def help_text(t: Translator, services: Services, costs: list[tuple[str, str]]) -> str:
     lines = "\n".join(f"• {escape(title)} — {cost}" for title, cost in costs)
-    return t("help", costs=lines, credits=money(core.welcome_credits))
+    return t("help", costs=lines, credits=money(services.welcome_credits))
 
 
-async def _help(message: Message, t: Translator, core: Core, session: AsyncSession) -> None:
+async def _help(message: Message, t: Translator, services: Services, session: AsyncSession) -> None:
     async with unit(session):
         models = await list_models(session)
-        await core.predictions.refresh(session)  # models stored or replaced by another process
+        await services.predictions.refresh(session)  # models stored or replaced by another process
     costs = []
     for m in models:
         try:
-            title = core.registry.meta(m.name).title
+            title = services.registry.meta(m.name).title
         except Exception:
             continue
         costs.append((title, money(m.cost)))
-    await message.answer(help_text(t, core, costs))
+    await message.answer(help_text(t, services, costs))
 
 
-async def help_cmd(message: Message, t: Translator, core: Core, session: AsyncSession) -> None:
-    await _help(message, t, core, session)
+async def help_cmd(message: Message, t: Translator, services: Services, session: AsyncSession) -> None:
+    await _help(message, t, services, session)
 
 
-async def help_cb(query: CallbackQuery, t: Translator, core: Core, session: AsyncSession) -> None:
+async def help_cb(query: CallbackQuery, t: Translator, services: Services, session: AsyncSession) -> None:
     if isinstance(query.message, Message):
-        await _help(query.message, t, core, session)
+        await _help(query.message, t, services, session)
 
 
 async def language_cmd(message: Message, t: Translator, lang: str, i18n: I18n) -> None:
@@ -126,7 +128,7 @@ async def set_language_cb(
     user: User | None,
     session: AsyncSession,
     i18n: I18n,
-    core: Core,
+    services: Services,
     state: FSMContext,
 ) -> None:
     if callback_data.code not in i18n.languages:
@@ -143,7 +145,7 @@ async def set_language_cb(
         with suppress(TelegramBadRequest):
             await query.message.edit_text(t("language_set"), reply_markup=None)
         if user is not None:
-            await show_menu(query.message, t, user, core)
+            await show_menu(query.message, t, user, services)
 
 
 def setup() -> Router:

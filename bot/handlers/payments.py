@@ -15,7 +15,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts import tell_admins
-from bot.app import Core
+from bot.app import Services
 from bot.callbacks import MenuCD, TopupCD
 from bot.delivery import PAYMENT_DONE, PaymentAckGate
 from bot.filters import NOT_COMMAND, Registered
@@ -59,7 +59,7 @@ async def successful_payment(
     message: Message,
     session: AsyncSession,
     t: Translator,
-    core: Core,
+    services: Services,
     bot: Bot,
     i18n: I18n,
     event_update: Update,
@@ -71,7 +71,7 @@ async def successful_payment(
     polling mode the next getUpdates, which confirms it, waits for the commit."""
     paid = message.successful_payment
     assert paid is not None and message.from_user is not None
-    support = core.settings.support_contact or "/paysupport"
+    support = services.settings.support_contact or "/paysupport"
     async with unit(session):
         outcome = await record_payment(
             session,
@@ -96,7 +96,7 @@ async def successful_payment(
         log.error("payment %s matches no account", paid.telegram_payment_charge_id)
         await tell_admins(
             bot,
-            core,
+            services,
             i18n,
             "adm_payment_unknown",
             id=outcome.payment_id,
@@ -106,7 +106,7 @@ async def successful_payment(
     elif outcome.disabled:
         await tell_admins(
             bot,
-            core,
+            services,
             i18n,
             "adm_payment_disabled",
             user=outcome.user_id,
@@ -115,7 +115,7 @@ async def successful_payment(
             order=outcome.order_id or "—",
         )
     if outcome.status == "refund_pending":
-        await attempt_refund(bot, core, outcome.payment_id)
+        await attempt_refund(bot, services, outcome.payment_id)
     return PAYMENT_DONE
 
 
@@ -133,9 +133,9 @@ async def tell_payer(
         await message.answer(t("payment_duplicate", stars=stars))
 
 
-def topup_kb(t: Translator, core: Core):  # type: ignore[no-untyped-def]
+def topup_kb(t: Translator, services: Services):  # type: ignore[no-untyped-def]
     b = InlineKeyboardBuilder()
-    for pack in parse_packs(core.settings.topup_packs):
+    for pack in parse_packs(services.settings.topup_packs):
         b.button(
             text=t("btn_pack", stars=pack.stars, credits=money(pack.credits)),
             callback_data=TopupCD(stars=pack.stars),
@@ -146,21 +146,21 @@ def topup_kb(t: Translator, core: Core):  # type: ignore[no-untyped-def]
     return b.as_markup()
 
 
-async def show_topup(message: Message, t: Translator, core: Core) -> None:
+async def show_topup(message: Message, t: Translator, services: Services) -> None:
     await message.answer(
-        t("topup_menu", rate=money(Decimal(str(core.settings.topup_credits_per_star)))),
-        reply_markup=topup_kb(t, core),
+        t("topup_menu", rate=money(Decimal(str(services.settings.topup_credits_per_star)))),
+        reply_markup=topup_kb(t, services),
     )
 
 
-async def topup_cmd(message: Message, t: Translator, core: Core, state: FSMContext) -> None:
+async def topup_cmd(message: Message, t: Translator, services: Services, state: FSMContext) -> None:
     await state.clear()
-    await show_topup(message, t, core)
+    await show_topup(message, t, services)
 
 
-async def topup_cb(query: CallbackQuery, t: Translator, core: Core) -> None:
+async def topup_cb(query: CallbackQuery, t: Translator, services: Services) -> None:
     if isinstance(query.message, Message):
-        await show_topup(query.message, t, core)
+        await show_topup(query.message, t, services)
 
 
 async def send_invoice(
@@ -185,7 +185,7 @@ async def topup_pick(
     callback_data: TopupCD,
     state: FSMContext,
     t: Translator,
-    core: Core,
+    services: Services,
     bot: Bot,
     session: AsyncSession,
     user: User,
@@ -197,14 +197,16 @@ async def topup_pick(
         await query.message.answer(
             t(
                 "topup_ask_amount",
-                min=core.settings.topup_min_stars,
-                max=core.settings.topup_max_stars,
-                rate=money(Decimal(str(core.settings.topup_credits_per_star))),
+                min=services.settings.topup_min_stars,
+                max=services.settings.topup_max_stars,
+                rate=money(Decimal(str(services.settings.topup_credits_per_star))),
             ),
             reply_markup=cancel_kb(t),
         )
         return
-    pack = next((p for p in parse_packs(core.settings.topup_packs) if p.stars == callback_data.stars), None)
+    pack = next(
+        (p for p in parse_packs(services.settings.topup_packs) if p.stars == callback_data.stars), None
+    )
     if pack is None:  # a button from before the packs changed
         await query.message.answer(t("button_expired"))
         return
@@ -215,24 +217,24 @@ async def topup_amount(
     message: Message,
     state: FSMContext,
     t: Translator,
-    core: Core,
+    services: Services,
     bot: Bot,
     session: AsyncSession,
     user: User,
 ) -> None:
     stars = parse_stars(message.text or "")
-    low, high = core.settings.topup_min_stars, core.settings.topup_max_stars
+    low, high = services.settings.topup_min_stars, services.settings.topup_max_stars
     if stars is None or not low <= stars <= high:
         await message.answer(t("err_topup_amount", min=low, max=high), reply_markup=cancel_kb(t))
         return
-    credits = (Decimal(str(core.settings.topup_credits_per_star)) * stars).quantize(Decimal("0.01"))
+    credits = (Decimal(str(services.settings.topup_credits_per_star)) * stars).quantize(Decimal("0.01"))
     await state.clear()
     await send_invoice(message, bot, t, session, user, stars, credits)
 
 
-async def topup_amount_not_text(message: Message, t: Translator, core: Core) -> None:
+async def topup_amount_not_text(message: Message, t: Translator, services: Services) -> None:
     await message.answer(
-        t("err_topup_amount", min=core.settings.topup_min_stars, max=core.settings.topup_max_stars),
+        t("err_topup_amount", min=services.settings.topup_min_stars, max=services.settings.topup_max_stars),
         reply_markup=cancel_kb(t),
     )
 
@@ -254,8 +256,8 @@ async def pre_checkout(query: PreCheckoutQuery, session: AsyncSession, t: Transl
     await query.answer(ok=False, error_message=t(f"checkout_{reason}"))
 
 
-async def paysupport(message: Message, t: Translator, core: Core) -> None:
-    await message.answer(t("paysupport", contact=core.settings.support_contact or t("paysupport_admins")))
+async def paysupport(message: Message, t: Translator, services: Services) -> None:
+    await message.answer(t("paysupport", contact=services.settings.support_contact or t("paysupport_admins")))
 
 
 def setup() -> Router:

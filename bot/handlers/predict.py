@@ -16,7 +16,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Core
+from bot.app import Services
 from bot.callbacks import ConfirmCD, ModelCD, PredCD, StepCD
 from bot.filters import NOT_COMMAND, Registered
 from bot.i18n import Translator
@@ -83,10 +83,10 @@ async def start_input(
     state: FSMContext,
     user: User,
     t: Translator,
-    core: Core,
+    services: Services,
     session: AsyncSession,
 ) -> None:
-    quoted = await quote_for_button(query, callback_answer, core, session, user, callback_data.name, t)
+    quoted = await quote_for_button(query, callback_answer, services, session, user, callback_data.name, t)
     if quoted is None:
         return
     message, quote = quoted
@@ -99,9 +99,9 @@ async def start_input(
     await begin_input(message, state, t, quote.meta)
 
 
-def _meta_or_none(core: Core, name: str | None) -> ModelMeta | None:
+def _meta_or_none(services: Services, name: str | None) -> ModelMeta | None:
     try:
-        return core.registry.meta(name or "")
+        return services.registry.meta(name or "")
     except Exception:
         return None
 
@@ -110,7 +110,7 @@ async def _accept(
     message: Message,
     state: FSMContext,
     t: Translator,
-    core: Core,
+    services: Services,
     session: AsyncSession,
     user: User,
     meta: ModelMeta,
@@ -124,14 +124,14 @@ async def _accept(
         await state.update_data(values=values, index=index)
         await ask_step(message, t, meta, index)
         return
-    await show_confirm(message, state, t, core, session, user, meta, values)
+    await show_confirm(message, state, t, services, session, user, meta, values)
 
 
 async def step_value(
-    message: Message, state: FSMContext, t: Translator, core: Core, session: AsyncSession, user: User
+    message: Message, state: FSMContext, t: Translator, services: Services, session: AsyncSession, user: User
 ) -> None:
     data = await state.get_data()
-    meta = _meta_or_none(core, data.get("model"))
+    meta = _meta_or_none(services, data.get("model"))
     if meta is None:
         await state.clear()
         await message.answer(t("model_unavailable"), reply_markup=back_to_menu_kb(t))
@@ -146,12 +146,12 @@ async def step_value(
         )
         return
     values = {**data.get("values", {}), **got}
-    await _accept(message, state, t, core, session, user, meta, values, index)
+    await _accept(message, state, t, services, session, user, meta, values, index)
 
 
-async def step_not_text(message: Message, state: FSMContext, t: Translator, core: Core) -> None:
+async def step_not_text(message: Message, state: FSMContext, t: Translator, services: Services) -> None:
     data = await state.get_data()
-    meta = _meta_or_none(core, data.get("model"))
+    meta = _meta_or_none(services, data.get("model"))
     index = int(data.get("index", 0))
     await message.answer(t("need_value"))
     if meta is not None:
@@ -163,12 +163,12 @@ async def step_button(
     callback_data: StepCD,
     state: FSMContext,
     t: Translator,
-    core: Core,
+    services: Services,
     session: AsyncSession,
     user: User,
 ) -> None:
     data = await state.get_data()
-    meta = _meta_or_none(core, data.get("model"))
+    meta = _meta_or_none(services, data.get("model"))
     if meta is None or not isinstance(query.message, Message):
         await state.clear()
         return
@@ -184,7 +184,7 @@ async def step_button(
         return
     f = meta.features[index]
     values[f.name] = f.example
-    await _accept(query.message, state, t, core, session, user, meta, values, index)
+    await _accept(query.message, state, t, services, session, user, meta, values, index)
 
 
 async def step_button_stale(query: CallbackQuery, callback_answer: TapAnswer, t: Translator) -> None:
@@ -195,7 +195,7 @@ async def show_confirm(
     message: Message,
     state: FSMContext,
     t: Translator,
-    core: Core,
+    services: Services,
     session: AsyncSession,
     user: User,
     meta: ModelMeta,
@@ -205,9 +205,9 @@ async def show_confirm(
 ) -> None:
     """The confirmation screen. The price it shows is stored with its nonce: Confirm never pays
     more than that. `note` goes above the screen; `edit`: replace `message` instead of answering."""
-    version = core.registry.version_of(meta.name)  # the version `values` were read for
+    version = services.registry.version_of(meta.name)  # the version `values` were read for
     try:
-        quote = await quote_model(core, session, user, meta.name)
+        quote = await quote_model(services, session, user, meta.name)
         if quote.version_id != version:  # replaced while the values were typed
             raise ModelChanged(meta.name)
     except ModelUnavailable as exc:
@@ -312,7 +312,7 @@ async def confirm_run(
     state: FSMContext,
     user: User,
     t: Translator,
-    core: Core,
+    services: Services,
     bot: Bot,
     session: AsyncSession,
 ) -> None:
@@ -323,25 +323,27 @@ async def confirm_run(
     key = f"confirm:{callback_data.nonce}"
     data = await state.get_data()
     if data.get("nonce") != callback_data.nonce:
-        earlier = await core.predictions.lookup(user.id, key)
+        earlier = await services.predictions.lookup(user.id, key)
         if earlier is None:
             callback_answer.alert(t("confirm_expired"))
             return
         callback_answer.toast(t("already_processed_short"))
         if message is not None:
             await message.answer(
-                outcome_text(t, _meta_or_none(core, earlier.model_name), earlier),
+                outcome_text(t, _meta_or_none(services, earlier.model_name), earlier),
                 reply_markup=result_kb(t, earlier.prediction_id, earlier.model_name),
             )
         return
-    meta = _meta_or_none(core, data.get("model"))
+    meta = _meta_or_none(services, data.get("model"))
     quoted = confirmed_cost(data)
     if quoted is None:  # a screen from before prices were stored with it: charge nothing
         if meta is None or message is None:
             await state.clear()
             callback_answer.alert(t("confirm_expired"))
             return
-        await show_confirm(message, state, t, core, session, user, meta, data.get("values", {}), edit=True)
+        await show_confirm(
+            message, state, t, services, session, user, meta, data.get("values", {}), edit=True
+        )
         return
     await callback_answer.send_now(t("running_short"))
     notice = None
@@ -349,7 +351,7 @@ async def confirm_run(
         notice = RunningNotice(message, t("running", title=escape(meta.title)), bot)
     refusal: tuple[str, Any] | None = None
     try:
-        outcome = await core.predictions.run(
+        outcome = await services.predictions.run(
             user_id=user.id,
             model_name=data.get("model", ""),
             values=data.get("values", {}),
@@ -364,7 +366,7 @@ async def confirm_run(
         if message is not None and meta is not None:
             note = t("price_changed", was=money(exc.quoted), now=money(exc.current))
             await show_confirm(
-                message, state, t, core, session, user, meta, data.get("values", {}), note=note, edit=True
+                message, state, t, services, session, user, meta, data.get("values", {}), note=note, edit=True
             )
         else:
             await state.clear()
@@ -396,10 +398,10 @@ async def confirm_edit(
     callback_data: ConfirmCD,
     state: FSMContext,
     t: Translator,
-    core: Core,
+    services: Services,
 ) -> None:
     data = await state.get_data()
-    meta = _meta_or_none(core, data.get("model"))
+    meta = _meta_or_none(services, data.get("model"))
     if data.get("nonce") != callback_data.nonce or meta is None or not isinstance(query.message, Message):
         callback_answer.alert(t("button_expired"))
         return
@@ -418,14 +420,14 @@ async def repeat(
     state: FSMContext,
     user: User,
     t: Translator,
-    core: Core,
+    services: Services,
     session: AsyncSession,
 ) -> None:
     if not isinstance(query.message, Message):
         return
     async with unit(session):
         found = await user_prediction(session, user.id, callback_data.id)
-    meta = _meta_or_none(core, found[1]) if found else None
+    meta = _meta_or_none(services, found[1]) if found else None
     if found is None or meta is None:
         await query.message.answer(t("model_unavailable"), reply_markup=back_to_menu_kb(t))
         return
@@ -434,7 +436,7 @@ async def repeat(
     except InputError as exc:  # the model's inputs changed since
         await query.message.answer(input_error_text(t, exc, meta), reply_markup=back_to_menu_kb(t))
         return
-    await show_confirm(query.message, state, t, core, session, user, meta, values)
+    await show_confirm(query.message, state, t, services, session, user, meta, values)
 
 
 def setup() -> Router:

@@ -12,7 +12,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Core
+from bot.app import Services
 from bot.callbacks import RegCD
 from bot.filters import NOT_COMMAND
 from bot.i18n import I18n, Translator
@@ -38,15 +38,17 @@ def _tg_username_suggestion(message: Message) -> str | None:
         return None
 
 
-async def start(message: Message, state: FSMContext, user: User | None, t: Translator, core: Core) -> None:
+async def start(
+    message: Message, state: FSMContext, user: User | None, t: Translator, services: Services
+) -> None:
     await state.clear()
     if user is not None:
-        await show_menu(message, t, user, core)
+        await show_menu(message, t, user, services)
         return
     await state.set_state(Registration.username)
     suggestion = _tg_username_suggestion(message)
     await state.update_data(suggestion=suggestion)
-    await message.answer(t("reg_welcome", credits=money(core.welcome_credits)))
+    await message.answer(t("reg_welcome", credits=money(services.welcome_credits)))
     await message.answer(t("reg_ask_username"), reply_markup=username_kb(t, suggestion))
 
 
@@ -100,7 +102,9 @@ async def _delete_secret(message: Message) -> None:
         await message.delete()
 
 
-async def reg_password(message: Message, state: FSMContext, t: Translator, lang: str, core: Core) -> None:
+async def reg_password(
+    message: Message, state: FSMContext, t: Translator, lang: str, services: Services
+) -> None:
     password = message.text or ""
     await _delete_secret(message)
     try:
@@ -113,13 +117,13 @@ async def reg_password(message: Message, state: FSMContext, t: Translator, lang:
     try:
         # owns its transactions: the hash runs with none open (not in this update's session)
         user = await accounts.create_account(
-            core.session_factory,
+            services.session_factory,
             telegram_id=message.from_user.id,
             username=data["username"],
             email=data["email"],
             password=password,
-            passwords=core.passwords,
-            welcome_credits=core.welcome_credits,
+            passwords=services.passwords,
+            welcome_credits=services.welcome_credits,
             language=lang,
         )
     except AccountError as exc:
@@ -138,7 +142,7 @@ async def reg_password(message: Message, state: FSMContext, t: Translator, lang:
     await state.clear()
     log.info("registered user %d (tg %d)", user.id, message.from_user.id)
     await message.answer(t("reg_done", name=quote(user.username), balance=money(user.balance)))
-    await show_menu(message, t, user, core)
+    await show_menu(message, t, user, services)
 
 
 async def login(message: Message, state: FSMContext, user: User | None, t: Translator) -> None:
@@ -171,7 +175,9 @@ def wait_text(t: Translator, seconds: int) -> str:
     return t("wait_minutes", n=-(-seconds // 60))
 
 
-async def login_password(message: Message, state: FSMContext, t: Translator, core: Core, i18n: I18n) -> None:
+async def login_password(
+    message: Message, state: FSMContext, t: Translator, services: Services, i18n: I18n
+) -> None:
     password = message.text or ""
     await _delete_secret(message)
     data = await state.get_data()
@@ -179,11 +185,11 @@ async def login_password(message: Message, state: FSMContext, t: Translator, cor
     try:
         # owns its transactions: the password is checked with none open
         signed = await accounts.sign_in(
-            core.session_factory,
+            services.session_factory,
             telegram_id=message.from_user.id,
             email=data.get("email", ""),
             password=password,
-            passwords=core.passwords,
+            passwords=services.passwords,
         )
     except accounts.LoginBlocked as exc:
         log.info("login blocked for tg %d for %d s", message.from_user.id, exc.retry_after)
@@ -209,7 +215,7 @@ async def login_password(message: Message, state: FSMContext, t: Translator, cor
     user = signed.user
     log.info("user %d linked to tg %d", user.id, message.from_user.id)
     await message.answer(t("login_done", name=quote(user.username)))
-    await show_menu(message, t, user, core)
+    await show_menu(message, t, user, services)
     if signed.previous_telegram_id is not None and message.bot is not None:
         their = i18n.translator(i18n.pick(user.language, None))  # the account's language, not this chat's
         await _tell_previous(message.bot, signed.previous_telegram_id, their, user.username)

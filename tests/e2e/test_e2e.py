@@ -21,8 +21,8 @@ async def register(p: Person) -> None:
     await p.say("/start", wait_for="Choose a <b>username</b>")
     await p.press(f"Use @{p.username}", wait_for="Step 2/3")
     await p.say(f"{p.username}@example.com", wait_for="Step 3/3")
-    # Each registration hashes its password (Argon2, ~0.1-0.2 s of a core), one at a time so
-    # that paid runs keep the other core: with 24 people at once the last waits for 23 hashes.
+    # Each registration hashes its password (Argon2, ~0.1-0.2 s of a services), one at a time so
+    # that paid runs keep the other services: with 24 people at once the last waits for 23 hashes.
     await p.say(PASSWORD, wait_for="created", timeout=60)
 
 

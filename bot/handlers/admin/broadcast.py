@@ -14,7 +14,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Core
+from bot.app import Services
 from bot.callbacks import AdminCD
 from bot.filters import NOT_COMMAND
 from bot.i18n import Translator
@@ -73,14 +73,14 @@ async def broadcast_text(message: Message, state: FSMContext, t: Translator) -> 
 
 
 async def broadcast(
-    bot: Bot, core: Core, audience: Audience, text: str, report_to: int, t: Translator
+    bot: Bot, services: Services, audience: Audience, text: str, report_to: int, t: Translator
 ) -> None:
     """Send to every reachable active user at BROADCAST_RATE per second (Telegram allows ~30/s);
     429s are waited out by the session's retry middleware. Users who blocked the bot (403) are
     marked unreachable: later broadcasts skip them until they write to the bot again."""
     sent = failed = 0
     blocked: list[int] = []
-    pause = 1.0 / core.settings.broadcast_rate
+    pause = 1.0 / services.settings.broadcast_rate
     try:
         for chat_id in audience.chat_ids:
             try:
@@ -95,7 +95,7 @@ async def broadcast(
             await asyncio.sleep(pause)
     finally:  # also when stopped half-way: what was learnt is kept
         if blocked:
-            async with core.session_factory() as session, session.begin():
+            async with services.session_factory() as session, session.begin():
                 await mark_unreachable(session, blocked)
     log.info(
         "broadcast done: %d sent, %d failed (%d blocked the bot), %d skipped",
@@ -116,7 +116,7 @@ async def broadcast_send(
     callback_data: AdminCD,
     state: FSMContext,
     t: Translator,
-    core: Core,
+    services: Services,
     session: AsyncSession,
     bot: Bot,
 ) -> None:
@@ -148,7 +148,7 @@ async def broadcast_send(
             len(audience.chat_ids),
             audience.skipped,
         )
-        core.spawn(broadcast(bot, core, audience, text, query.message.chat.id, t))
+        services.spawn(broadcast(bot, services, audience, text, query.message.chat.id, t))
 
 
 def setup() -> Router:

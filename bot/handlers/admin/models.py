@@ -17,7 +17,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Core
+from bot.app import Services
 from bot.callbacks import AdminCD
 from bot.filters import NOT_COMMAND
 from bot.i18n import Translator
@@ -125,12 +125,12 @@ async def addmodel_cmd(message: Message, state: FSMContext, t: Translator) -> No
 PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
 
 
-async def addmodel_file(message: Message, state: FSMContext, t: Translator, core: Core) -> None:
+async def addmodel_file(message: Message, state: FSMContext, t: Translator, services: Services) -> None:
     doc = message.document
     assert doc is not None
     file_name = (doc.file_name or "").lower()
     pickled = file_name.endswith(PICKLE_SUFFIXES)
-    if pickled and not core.settings.allow_pickle_uploads:
+    if pickled and not services.settings.allow_pickle_uploads:
         await message.answer(t("adm_addmodel_pickle_refused"), reply_markup=cancel_kb(t))
         return
     if not (pickled or file_name.endswith(formats.SUFFIX)):
@@ -145,7 +145,9 @@ async def addmodel_need_file(message: Message, t: Translator) -> None:
     await message.answer(t("adm_addmodel_file"), reply_markup=cancel_kb(t))
 
 
-async def addmodel_meta(message: Message, state: FSMContext, t: Translator, core: Core, bot: Bot) -> None:
+async def addmodel_meta(
+    message: Message, state: FSMContext, t: Translator, services: Services, bot: Bot
+) -> None:
     data = await state.get_data()
     buf = io.BytesIO()
     try:
@@ -154,7 +156,7 @@ async def addmodel_meta(message: Message, state: FSMContext, t: Translator, core
         await message.answer(t("err_batch_download"), reply_markup=cancel_kb(t))
         return
     raw = buf.getvalue()
-    settings = core.settings
+    settings = services.settings
     try:
         if data.get("pickled"):
             if len(raw) > MAX_MODEL_BYTES:
@@ -169,7 +171,7 @@ async def addmodel_meta(message: Message, state: FSMContext, t: Translator, core
             )
         meta, cost = parse_upload_meta(message.text or "", raw, None)
         await asyncio.to_thread(check_model, meta, raw, settings.model_trusted_types)
-        installed = await core.predictions.install(
+        installed = await services.predictions.install(
             meta, raw, cost, admin_name(message.from_user)[:255], to_money(settings.default_model_cost)
         )
     except ConversionError as exc:
@@ -200,7 +202,7 @@ async def addmodel_meta(message: Message, state: FSMContext, t: Translator, core
         installed.number,
         served.sha256,
     )
-    async with core.session_factory() as session:
+    async with services.session_factory() as session:
         model = await get_model(session, served.name)
     price = money(model.cost if model is not None else 0)
     params = {
@@ -217,12 +219,12 @@ async def addmodel_meta(message: Message, state: FSMContext, t: Translator, core
         await message.answer(t("adm_model_replaced", previous=installed.previous, **params))
 
 
-async def versions_cmd(message: Message, command: CommandObject, t: Translator, core: Core) -> None:
+async def versions_cmd(message: Message, command: CommandObject, t: Translator, services: Services) -> None:
     name = (command.args or "").strip()
     if not name:
         await message.answer(t("adm_usage_versions"))
         return
-    async with core.session_factory() as session:
+    async with services.session_factory() as session:
         versions = await model_versions(session, name)
     if not versions:
         await message.answer(t("adm_model_not_found", name=quote(name)))
@@ -241,7 +243,7 @@ async def versions_cmd(message: Message, command: CommandObject, t: Translator, 
     await message.answer(t("adm_versions", name=quote(name), items="\n".join(lines)))
 
 
-async def rollback_cmd(message: Message, command: CommandObject, t: Translator, core: Core) -> None:
+async def rollback_cmd(message: Message, command: CommandObject, t: Translator, services: Services) -> None:
     """Serve an earlier version of a model (the one before the served one, or the number given)."""
     parts = (command.args or "").split()
     wanted = parts[1] if len(parts) == 2 else None
@@ -249,7 +251,7 @@ async def rollback_cmd(message: Message, command: CommandObject, t: Translator, 
         await message.answer(t("adm_usage_rollback"))
         return
     name = parts[0]
-    async with core.session_factory() as session:
+    async with services.session_factory() as session:
         versions = await model_versions(session, name)
     if not versions:
         await message.answer(t("adm_model_not_found", name=quote(name)))
@@ -267,7 +269,7 @@ async def rollback_cmd(message: Message, command: CommandObject, t: Translator, 
         await message.answer(t("adm_rollback_same", name=quote(name), number=number))
         return
     try:
-        meta = await core.predictions.serve_version(name, number)
+        meta = await services.predictions.serve_version(name, number)
     except ValueError:
         log.exception("model %s v%d has metadata this version of the bot cannot read", name, number)
         await message.answer(t("adm_version_unreadable", name=quote(name), number=number))

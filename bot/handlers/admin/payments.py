@@ -10,7 +10,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Core
+from bot.app import Services
 from bot.i18n import Translator
 from bot.refunds import attempt_refund
 from bot.render import admin_name, money, quote
@@ -23,7 +23,12 @@ log = logging.getLogger(__name__)
 
 
 async def refund_cmd(
-    message: Message, command: CommandObject, t: Translator, core: Core, session: AsyncSession, bot: Bot
+    message: Message,
+    command: CommandObject,
+    t: Translator,
+    services: Services,
+    session: AsyncSession,
+    bot: Bot,
 ) -> None:
     """Refund a Stars purchase: credits back through the ledger first, then Telegram's refund."""
     ref = (command.args or "").strip()
@@ -49,7 +54,7 @@ async def refund_cmd(
         await message.answer(t("adm_refund_already") if exc.code == "already_refunded" else escape(str(exc)))
         return
     log.info("%s refunds payment %d (%d stars)", admin_name(message.from_user), payment.id, payment.stars)
-    status = await attempt_refund(bot, core, payment.id, alert=False)
+    status = await attempt_refund(bot, services, payment.id, alert=False)
     async with unit(session):
         await session.refresh(payment)
     key = {"refunded": "adm_refund_done", "refund_pending": "adm_refund_retrying"}.get(

@@ -13,7 +13,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Core
+from bot.app import Services
 from bot.callbacks import AdminCD, PageCD
 from bot.i18n import Translator
 from bot.keyboards import user_card_kb, users_kb
@@ -61,7 +61,7 @@ async def users_page(
             await query.message.edit_text(text, reply_markup=kb)  # type: ignore[arg-type]
 
 
-async def user_card(t: Translator, core: Core, session: AsyncSession, user: User) -> str:
+async def user_card(t: Translator, services: Services, session: AsyncSession, user: User) -> str:
     async with unit(session):
         await session.refresh(user)
         preds, _ = await user_predictions(session, user.id, 0, 5)
@@ -93,7 +93,7 @@ async def _find(message: Message, t: Translator, session: AsyncSession, ref: str
 
 
 async def user_cmd(
-    message: Message, command: CommandObject, t: Translator, core: Core, session: AsyncSession
+    message: Message, command: CommandObject, t: Translator, services: Services, session: AsyncSession
 ) -> None:
     if not command.args:
         await message.answer(t("adm_usage_user"))
@@ -101,19 +101,21 @@ async def user_cmd(
     found = await _find(message, t, session, command.args.strip())
     if found is not None:
         await message.answer(
-            await user_card(t, core, session, found), reply_markup=user_card_kb(t, found.id, found.disabled)
+            await user_card(t, services, session, found),
+            reply_markup=user_card_kb(t, found.id, found.disabled),
         )
 
 
 async def user_cb(
-    query: CallbackQuery, callback_data: AdminCD, t: Translator, core: Core, session: AsyncSession
+    query: CallbackQuery, callback_data: AdminCD, t: Translator, services: Services, session: AsyncSession
 ) -> None:
     if not isinstance(query.message, Message):
         return
     found = await _find(query.message, t, session, f"#{callback_data.arg}")
     if found is not None:
         await query.message.answer(
-            await user_card(t, core, session, found), reply_markup=user_card_kb(t, found.id, found.disabled)
+            await user_card(t, services, session, found),
+            reply_markup=user_card_kb(t, found.id, found.disabled),
         )
 
 
