@@ -50,6 +50,7 @@ from sqlalchemy import Numeric, cast, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.echo_bot import ECHO_MARK, echo_router
+from bot.__main__ import tune_gc
 from bot.app import Services, build_services
 from bot.app import run as run_loop
 from bot.callbacks import ConfirmCD
@@ -152,7 +153,7 @@ async def timed_burst(jobs: Sequence[Awaitable[Any]]) -> Burst:
     latencies: list[float] = []
     # The collector starts clear, so no burst pays for cyclic garbage an earlier step left: the
     # users' registration leaves about 90,000 objects (ORM states), and the first burst to cross
-    # the young generation's threshold (see bot.app.tune_gc) was charged about 60 ms for them,
+    # the young generation's threshold (see bot.__main__.tune_gc) was charged about 60 ms for them,
     # the bot's as it happened (120 µs per update of 770).
     gc.collect()
     cpu = time.process_time()
@@ -375,6 +376,7 @@ async def _run(args: argparse.Namespace, workdir: Path, models: Path, url: str) 
     )
     passwords = Passwords(PasswordHasher(time_cost=1, memory_cost=256, parallelism=1))
     services = await build_services(settings, passwords)
+    tune_gc()  # as `python -m bot` does
     ok = True
     try:
         if error := unknown_model(services, args.model):

@@ -16,6 +16,7 @@ from html import escape
 from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
+from bot.__main__ import tune_gc
 from bot.app import run
 from bot.config import Settings
 from bot.logs import setup_logging
@@ -44,7 +45,7 @@ def echo_router() -> Router:
 def main() -> int:
     settings = Settings()
     setup_logging(settings.log_level, settings.log_format)
-    return run(run_webhook(settings, routers=[echo_router()]))
+    return run(run_webhook(settings, routers=[echo_router()], ready=tune_gc))
 
 
 if __name__ == "__main__":

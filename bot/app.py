@@ -4,7 +4,6 @@ executor, the use cases) and runs the bot."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
@@ -25,7 +24,6 @@ from ml.train import build_catalogue, missing_models, read_built, read_catalogue
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-GC_YOUNG_THRESHOLD = 200_000  # allocations between young-generation passes (Python's default: 700)
 
 
 @dataclass
@@ -139,7 +137,6 @@ async def build_services(settings: Settings, passwords: Passwords | None = None)
     # then need no database (and never hold SQLite's one connection while users are served).
     executor.prefetched(await predictions.fetch_served_files())
     services.spawn(executor.warm_up(list(registry.metas())))
-    tune_gc()
     return services
 
 
@@ -151,16 +148,3 @@ def run(main: Coroutine[Any, Any, T]) -> T:
     except ImportError:  # e.g. Windows
         return asyncio.run(main)
     return uvloop.run(main)
-
-
-def tune_gc() -> None:
-    """What start-up loaded (modules, models, the catalogue) lives as long as the process: take it
-    out of the cycle collector's sight, and let the young generation grow larger before a pass.
-    With the defaults, a burst of 500 updates spent about 40% of its time in the collector,
-    re-scanning those long-lived objects (measured with bench/bench_predictions.py). The young
-    generation's size: 500 updates in flight hold about 50,000 objects, and a pass over them
-    costs about 20 ms, so at 50,000 every burst paid one; at 200,000 one in four does. Little of
-    it is cyclic garbage (about 13 objects per update), so memory does not grow with it."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 10)

@@ -19,8 +19,8 @@ from bot.i18n import I18n
 from bot.logs import update_id_var, user_id_var
 from bot.scale import Shared, Throttle
 from db.accounts import detached_user, user_rows_by_telegram_ids
-from db.grouping import Coalescer
-from db.repo import mark_reachable
+from db.queries import mark_reachable
+from grouping import Coalescer
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]

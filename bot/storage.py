@@ -31,7 +31,7 @@ from bot.events import is_payment
 
 if TYPE_CHECKING:
     from bot.redis_dialog import RedisDialogs
-from db.grouping import Coalescer
+from grouping import Coalescer
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS fsm (

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from contextlib import suppress
 from typing import Any
 
@@ -106,13 +106,18 @@ def create_app(services: Services, bot: Bot, dp: Dispatcher, shared: Shared, i18
     return app
 
 
-async def run_webhook(settings: Settings, routers: Sequence[Router] | None = None) -> int:
+async def run_webhook(
+    settings: Settings, routers: Sequence[Router] | None = None, ready: Callable[[], None] | None = None
+) -> int:
     """Serve until SIGTERM/SIGINT. `routers` replaces the bot's handlers (the webhook benchmark's
-    echo floor runs this same server, middlewares and all, with an echo router)."""
+    echo floor runs this same server, middlewares and all, with an echo router). `ready` runs once
+    the services are built (the process's GC tuning, from __main__)."""
     if not settings.webhook_url or not settings.webhook_secret.get_secret_value():
         log.error("webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET (see .env.example)")
         return 2
     services = await build_services(settings)
+    if ready is not None:
+        ready()
     i18n = I18n()
     shared = Shared(settings)
     bot = create_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url, pacer=shared.pacer)

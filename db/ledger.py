@@ -18,8 +18,8 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from sqlalchemy import Numeric, Table, cast, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.bulk import insert_ids, rounds
 from db.errors import BalanceLimitExceeded, InsufficientFunds, InvalidAmount, UserNotFound
-from db.grouping import insert_ids, rounds
 from db.models import Payment, PaymentStatus, Transaction, TxKind, User, utcnow
 
 CENT = Decimal("0.01")

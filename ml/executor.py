@@ -25,7 +25,7 @@ from sklearn.tree import (
 )
 from sklearn.tree._tree import Tree
 
-from db.grouping import Coalescer
+from grouping import Coalescer
 from ml.registry import LoadedModel, ModelNotLoaded, ModelRegistry
 from ml.schema import ModelMeta
 

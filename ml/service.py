@@ -25,10 +25,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db import catalogue
+from db.bulk import insert_ids, rounds
 from db.errors import DomainError, InsufficientFunds, UserNotFound
-from db.grouping import Coalescer, insert_ids, rounds
 from db.ledger import Debit, deduct_balances, increase_balance, to_money
 from db.models import Model, Prediction, PredictionStatus, Transaction, TxKind, User, utcnow
+from grouping import Coalescer
 from ml import formats
 from ml.executor import MLExecutor, ModelOutputError, ModelRunError, ModelTimeout, Result, check_output
 from ml.inputs import Value, encode, from_mapping, parse_all

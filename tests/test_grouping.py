@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.app import Services
+from db.bulk import insert_ids
 from db.errors import InsufficientFunds, UserNotFound
-from db.grouping import Coalescer, insert_ids
 from db.ledger import Debit, LedgerEntry, deduct_balances
 from db.models import Model, Prediction, Transaction, TxKind, User
+from grouping import Coalescer
 from ml.service import ModelUnavailable, PredictionOutcome, UserDisabled
 from tests.helpers import assert_reconciled, balance_of
 from tests.test_service import SETOSA, new_user

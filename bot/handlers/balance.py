@@ -18,7 +18,7 @@ from bot.render import money, quote, when
 from db.accounts import refresh_user
 from db.engine import unit
 from db.models import Transaction, User
-from db.repo import user_transactions
+from db.queries import user_transactions
 
 LATEST = 5
 

@@ -30,7 +30,7 @@ from bot.replies import edit_or_send, quote_for_button
 from db.engine import unit
 from db.errors import DomainError
 from db.models import User
-from db.repo import list_models
+from db.queries import list_models
 from ml.schema import ModelMeta
 from ml.service import Quote
 

@@ -22,7 +22,7 @@ from bot.render import inputs_block, money, quote, result_block, short_result, w
 from db.engine import unit
 from db.ledger import to_money
 from db.models import Transaction, User
-from db.repo import user_prediction, user_predictions
+from db.queries import user_prediction, user_predictions
 
 STATUS_ICON = {"completed": "✅", "failed": "❌", "pending": "⏳"}
 

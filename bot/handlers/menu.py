@@ -23,7 +23,7 @@ from bot.replies import show_menu
 from db import accounts
 from db.engine import unit
 from db.models import User
-from db.repo import list_models, set_language
+from db.queries import list_models, set_language
 
 log = logging.getLogger(__name__)
 

@@ -43,7 +43,7 @@ from bot.states import Predict
 from db.engine import unit
 from db.errors import InsufficientFunds
 from db.models import User
-from db.repo import user_prediction
+from db.queries import user_prediction
 from ml.inputs import InputError, Value, from_mapping, parse_step
 from ml.schema import ModelMeta
 from ml.service import ModelChanged, ModelUnavailable, PredictionOutcome, PriceChanged

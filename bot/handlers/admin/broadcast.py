@@ -24,7 +24,7 @@ from bot.render import admin_name, quote
 from bot.states import AdminBroadcast
 from bot.telegram_rules import shown_text
 from db.engine import unit
-from db.repo import (
+from db.queries import (
     Audience,
     broadcast_audience,
     mark_unreachable,

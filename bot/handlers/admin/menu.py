@@ -18,7 +18,7 @@ from bot.i18n import Translator
 from bot.keyboards import admin_menu_kb
 from bot.render import money
 from db.engine import unit
-from db.repo import (
+from db.queries import (
     stats,
 )
 

@@ -28,7 +28,7 @@ from db.catalogue import model_versions
 from db.engine import unit
 from db.errors import InvalidAmount
 from db.ledger import to_money
-from db.repo import (
+from db.queries import (
     get_model,
     list_models,
     set_model_active,

@@ -23,7 +23,7 @@ from db.engine import unit
 from db.errors import BalanceLimitExceeded, InsufficientFunds, InvalidAmount
 from db.ledger import deduct_balance, increase_balance
 from db.models import TxKind, User
-from db.repo import (
+from db.queries import (
     find_user,
     list_users,
     user_predictions,
