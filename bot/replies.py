@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Services
@@ -65,3 +66,11 @@ async def edit_or_send(message: Message, text: str, kb: Any, edit: bool) -> Mess
             result = await message.edit_text(text, reply_markup=kb)
             return result if isinstance(result, Message) else message
     return await message.answer(text, reply_markup=kb)
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A screen's text and keyboard, built before it is sent or edited in."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None = None
