@@ -1,10 +1,13 @@
-"""Callback data of inline buttons (64 bytes at most each)."""
+"""Callback data of inline buttons (64 bytes at most each). Fixed choices are `Literal`s: a
+button with another value does not unpack, and lands in the fallback ("this button is out of date")."""
+
+from typing import Literal
 
 from aiogram.filters.callback_data import CallbackData
 
 
 class MenuCD(CallbackData, prefix="menu"):
-    action: str  # predict | balance | history | topup | language | help | main
+    action: Literal["predict", "balance", "history", "topup", "language", "help", "main"]
 
 
 class CancelCD(CallbackData, prefix="cancel"):
@@ -12,7 +15,7 @@ class CancelCD(CallbackData, prefix="cancel"):
 
 
 class RegCD(CallbackData, prefix="reg"):
-    action: str  # use_tg
+    action: Literal["use_tg"]
 
 
 class LangCD(CallbackData, prefix="lang"):
@@ -20,32 +23,45 @@ class LangCD(CallbackData, prefix="lang"):
 
 
 class ModelCD(CallbackData, prefix="m"):
-    action: str  # card | start | batch
+    action: Literal["card", "start", "batch"]
     name: str
 
 
 class StepCD(CallbackData, prefix="step"):
-    action: str  # back | example
+    action: Literal["back", "example"]
 
 
 class ConfirmCD(CallbackData, prefix="ok"):
-    action: str  # run | edit | batch
+    action: Literal["run", "edit", "batch"]
     nonce: str
 
 
+PageKind = Literal["preds", "txs", "users"]
+
+
 class PageCD(CallbackData, prefix="pg"):
-    kind: str  # preds | txs | users
+    kind: PageKind
     page: int
     query: str = ""
 
 
 class PredCD(CallbackData, prefix="p"):
-    action: str  # show | repeat
+    action: Literal["show", "repeat"]
     id: int
 
 
 class AdminCD(CallbackData, prefix="adm"):
-    action: str  # menu | users | models | stats | broadcast | user | toggle_user | toggle_model
+    action: Literal[
+        "menu",
+        "users",
+        "models",
+        "stats",
+        "broadcast",
+        "broadcast_send",
+        "user",
+        "toggle_user",
+        "toggle_model",
+    ]
     arg: str = ""
 
 

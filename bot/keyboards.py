@@ -17,6 +17,7 @@ from bot.callbacks import (
     MenuCD,
     ModelCD,
     PageCD,
+    PageKind,
     PredCD,
     RegCD,
     StepCD,
@@ -194,7 +195,7 @@ def recovered_kb(t: Translator) -> InlineKeyboardMarkup:
     return b.as_markup()
 
 
-def add_pager(b: Keyboard, kind: str, page: int, pages: int, query: str = "") -> None:
+def add_pager(b: Keyboard, kind: PageKind, page: int, pages: int, query: str = "") -> None:
     if pages <= 1:
         return
     row = []

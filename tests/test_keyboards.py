@@ -12,7 +12,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import ValidationError
 
-from bot.callbacks import MenuCD, PageCD
+from bot.callbacks import LangCD, PageCD
 from bot.i18n import I18n
 from bot.keyboards import Keyboard, admin_models_kb, catalogue_kb, model_card_kb, step_kb
 from bot.render import value_label, value_text
@@ -22,13 +22,13 @@ from ml.schema import Feature, ModelMeta
 
 def _buttons(b: Any, n: int) -> None:
     for i in range(n):
-        b.button(text=f"b{i}", callback_data=MenuCD(action=f"a{i}"))
+        b.button(text=f"b{i}", callback_data=LangCD(code=f"a{i}"))
 
 
 def _pager_and_attach(b: Any) -> None:
     _buttons(b, 3)
     b.adjust(1)
-    b.row(InlineKeyboardButton(text="1/2", callback_data=PageCD(kind="x", page=0).pack()))
+    b.row(InlineKeyboardButton(text="1/2", callback_data=PageCD(kind="preds", page=0).pack()))
     other = type(b)()
     _buttons(other, 2)
     b.attach(other)
