@@ -3,7 +3,6 @@ TEST_DATABASE_URL is set; the built-in models built once per session; a cheap Ar
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import uuid
@@ -13,57 +12,35 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
-    create_async_engine,
 )
 
 from bot.app import Services, build_services
-from bot.config import Settings
 from db.accounts import Passwords
 from db.engine import create_engine, create_session_factory
 from db.migrate import upgrade
-from tests.models_for_tests import TEST_MODEL_TYPES
-
-PG_SKIP_REASON = (
-    "PostgreSQL tests need TEST_DATABASE_URL, e.g. "
-    "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres (each test gets a fresh database)"
+from tests.bot_harness import Harness
+from tests.support import (
+    PG_SKIP_REASON,
+    REDIS_SKIP_REASON,
+    REPO,
+    drop_redis_prefix,
+    make_pg_database,
+    pg_admin_url_or_none,
+    settings_for,
 )
-REPO = Path(__file__).resolve().parent.parent
-
-
-def _pg_admin_url() -> str | None:
-    return os.environ.get("TEST_DATABASE_URL") or None
-
-
-async def _pg_exec(admin_url: str, sql: str) -> None:
-    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(sql))
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def pg_admin_url() -> str:
-    url = _pg_admin_url()
+    url = pg_admin_url_or_none()
     if url is None:
         pytest.skip(PG_SKIP_REASON)
     return url
-
-
-def make_pg_database(admin_url: str) -> Iterator[str]:
-    name = f"test_{uuid.uuid4().hex[:16]}"
-    asyncio.run(_pg_exec(admin_url, f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(_pg_exec(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -72,7 +49,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
         return
-    admin = _pg_admin_url()
+    admin = pg_admin_url_or_none()
     if admin is None:
         pytest.skip(PG_SKIP_REASON)
     yield from make_pg_database(admin)
@@ -121,33 +98,9 @@ def models_dir(built_models: Path, tmp_path: Path) -> Path:
     return path
 
 
-def settings_for(db_url: str, models_dir: Path, **kw: Any) -> Settings:
-    kw.setdefault("fsm_path", models_dir.parent / "fsm.db")
-    kw.setdefault("throttle_rate", 0)  # tests send fast; the throttle has its own test
-    kw.setdefault("model_trusted_types", TEST_MODEL_TYPES)  # the misbehaving test models
-    return Settings(database_url=db_url, models_dir=models_dir, ml_workers=2, **kw)
-
-
 @pytest.fixture
 def admin_id() -> int:
     return 9001
-
-
-REDIS_SKIP_REASON = (
-    "Redis tests need TEST_REDIS_URL, e.g. redis://127.0.0.1:6379/0 (keys get a unique prefix)"
-)
-
-
-async def drop_redis_prefix(url: str, prefix: str) -> None:
-    from redis.asyncio import Redis
-
-    redis = Redis.from_url(url)
-    try:
-        keys = [k async for k in redis.scan_iter(match=f"{prefix}:*", count=500)]
-        if keys:
-            await redis.delete(*keys)
-    finally:
-        await redis.aclose()
 
 
 @pytest.fixture
@@ -187,3 +140,11 @@ async def services(
     )
     yield c
     await c.close()
+
+
+@pytest.fixture
+async def harness(services: Services) -> AsyncIterator[Harness]:
+    """The real Dispatcher around `services`, with a session that answers like the Bot API."""
+    h = Harness(services)
+    yield h
+    await h.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PG_SKIP_REASON, REDIS_SKIP_REASON, REPO
+from tests.support import PG_SKIP_REASON, REDIS_SKIP_REASON, REPO
 
 USERS = 12
 CHECK = f"check: {USERS}/{USERS} results arrived, {USERS} completed, 0 not completed, ledger reconciles"

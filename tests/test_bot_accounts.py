@@ -18,12 +18,11 @@ from aiogram.methods import SendMessage, TelegramMethod
 
 from bot.app import Services
 from bot.logs import setup_logging
-from tests.bot_fixtures import PASSWORD, db_user, harness, registered
 from tests.bot_harness import Harness, Reply, TgUser
+from tests.bot_helpers import PASSWORD, db_user, registered
 from tests.helpers import transactions_of
 from tests.password_probe import ProbingPasswords
 
-__all__ = ["harness"]
 ALICE = TgUser(1001, "alice_tg")
 IVAN = TgUser(1002, "ivan", language_code="ru")
 

@@ -23,13 +23,12 @@ from bot.local_session import LocalSession
 from db.catalogue import file_bytes, model_versions
 from db.models import Model
 from ml import formats
-from tests.bot_fixtures import db_user, harness, predict_in_dialog, registered
 from tests.bot_harness import Harness, Reply, TgUser
+from tests.bot_helpers import db_user, predict_in_dialog, registered
 from tests.helpers import assert_reconciled, balance_of, transactions_of
 from tests.models_for_tests import TINY_TREE_META, tiny_tree
 from tests.telegram_limits import assert_sendable
 
-__all__ = ["harness"]
 ADMIN = TgUser(9001, "boss")
 ADMIN_RU = TgUser(9001, "boss", language_code="ru")
 ALICE = TgUser(1001, "alice")

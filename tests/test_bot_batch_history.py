@@ -16,12 +16,11 @@ from bot.app import Services
 from db.ledger import deduct_balance, increase_balance
 from db.models import Model, Prediction
 from ml import formats
-from tests.bot_fixtures import harness, registered
 from tests.bot_harness import Harness, TgUser
+from tests.bot_helpers import registered
 from tests.helpers import assert_reconciled, balance_of, transactions_of
 from tests.telegram_limits import assert_sendable
 
-__all__ = ["harness"]
 CARL = TgUser(3001, "carl")
 DINA = TgUser(3002, "dina", language_code="ru")
 

@@ -22,13 +22,12 @@ from bot.dispatcher import notify_recovered, set_commands
 from bot.handlers import catalogue as catalogue_handlers
 from bot.i18n import I18n
 from db.accounts import Passwords
-from tests.bot_fixtures import harness, registered
 from tests.bot_harness import Harness, TgUser
-from tests.conftest import settings_for
+from tests.bot_helpers import registered
 from tests.helpers import balance_of
+from tests.support import settings_for
 from tests.test_service import _crash_mid_run
 
-__all__ = ["harness"]
 EVE = TgUser(4001, "eve")
 REPO = Path(__file__).resolve().parent.parent
 

@@ -12,14 +12,13 @@ from sqlalchemy import func, select, update
 from bot.app import Services
 from db.ledger import deduct_balance, increase_balance
 from db.models import Model, Prediction, Transaction
-from tests.bot_fixtures import harness, registered
 from tests.bot_harness import Harness, TgUser
+from tests.bot_helpers import registered
 from tests.helpers import assert_reconciled, balance_of, transactions_of
 from tests.models_for_tests import Exploding, Slow
 from tests.models_for_tests import install_model as add_model
 from tests.telegram_limits import assert_sendable
 
-__all__ = ["harness"]
 BOB = TgUser(2001, "bob")
 OLGA = TgUser(2002, "olga", language_code="ru")
 

@@ -60,9 +60,9 @@ from db.ledger import increase_balance
 from db.models import Model, Order, Payment, Prediction, Transaction, User
 from ml import formats
 from ml.schema import Feature, ModelMeta
-from tests.bot_fixtures import registered
 from tests.bot_harness import STICKER, Harness, Reply, TgUser
-from tests.conftest import settings_for
+from tests.bot_helpers import registered
+from tests.support import settings_for
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

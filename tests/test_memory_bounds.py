@@ -28,8 +28,8 @@ from bot.local_session import LocalSession
 from bot.scale import MemoryDedup, MemoryThrottle, Shared, UserLocks
 from bot.storage import SQLiteStorage
 from db.accounts import Passwords
-from tests.conftest import settings_for
 from tests.helpers import Clock
+from tests.support import settings_for
 
 USERS = 100_000
 WARM_UP = 10_000

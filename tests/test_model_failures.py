@@ -18,9 +18,9 @@ from db.accounts import Passwords, register
 from db.ledger import deduct_balance
 from db.models import Model, Prediction, TxKind
 from ml.executor import ModelOutputError, check_output
-from tests.conftest import settings_for
 from tests.helpers import assert_reconciled, balance_of
 from tests.models_for_tests import InfiniteRegressor, NotFinite, RaisesOnSeven, SlowCounting, install_model
+from tests.support import settings_for
 
 NOT_FINITE = "the model returned a value that is not a finite number"
 

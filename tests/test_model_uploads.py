@@ -31,13 +31,12 @@ from db.accounts import Passwords
 from ml import formats
 from ml.convert import ConversionError, convert_pickle
 from ml.upload import MAX_MODEL_BYTES
-from tests.bot_fixtures import harness, predict_in_dialog, registered
 from tests.bot_harness import Harness, TgUser
-from tests.conftest import settings_for
+from tests.bot_helpers import predict_in_dialog, registered
 from tests.helpers import balance_of
 from tests.models_for_tests import TINY_TREE_META, tiny_tree
+from tests.support import settings_for
 
-__all__ = ["harness"]
 ADMIN = TgUser(9001, "boss")
 ALICE = TgUser(1001, "alice")
 META = TINY_TREE_META

@@ -16,14 +16,12 @@ import pytest
 from bot.app import Services
 from bot.logs import ContextFilter, JsonFormatter, update_id_var, user_id_var
 from bot.scale import MemoryDedup, MemoryThrottle, RedisAdmission, RedisDedup, RedisThrottle
-from tests.bot_fixtures import harness, registered
 from tests.bot_harness import Harness, TgUser
-from tests.conftest import REDIS_SKIP_REASON, drop_redis_prefix
+from tests.bot_helpers import registered
 from tests.helpers import balance_of
 from tests.models_for_tests import Slow
 from tests.models_for_tests import install_model as add_model
-
-__all__ = ["harness"]
+from tests.support import REDIS_SKIP_REASON, drop_redis_prefix
 
 
 @pytest.fixture

@@ -30,8 +30,8 @@ from bot.webhook import create_app
 from db.errors import InsufficientFunds
 from db.models import Order, Payment, PaymentStatus, Transaction, User
 from db.payments import record_payment
-from tests.bot_fixtures import registered
 from tests.bot_harness import Harness, TgUser
+from tests.bot_helpers import registered
 from tests.fake_stars import StarsRecord, StarsSession
 from tests.helpers import assert_reconciled, balance_of
 

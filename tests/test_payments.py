@@ -17,11 +17,10 @@ from bot.refunds import retry_due_refunds
 from db.ledger import deduct_balance
 from db.models import Order, Payment
 from db.payments import record_payment
-from tests.bot_fixtures import harness, registered
 from tests.bot_harness import Harness, Reply, TgUser
+from tests.bot_helpers import registered
 from tests.helpers import assert_reconciled, balance_of, transactions_of
 
-__all__ = ["harness"]
 PAYER = TgUser(5001, "payer")
 OTHER = TgUser(5002, "other")
 ADMIN = TgUser(9001, "boss")

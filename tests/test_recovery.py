@@ -23,10 +23,10 @@ from db.accounts import Passwords, register
 from db.ledger import deduct_balance
 from db.models import Model, Prediction, TxKind
 from tests import models_for_tests
-from tests.conftest import settings_for
 from tests.helpers import assert_reconciled, balance_of
 from tests.models_for_tests import Exploding, Gated
 from tests.models_for_tests import install_model as install
+from tests.support import settings_for
 
 SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
 BLOCKED_CHAT = 6003

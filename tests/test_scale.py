@@ -21,10 +21,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from ml import formats
-from tests.conftest import PG_SKIP_REASON, REPO, make_pg_database
-from tests.e2e.conftest import free_port
 from tests.fake_bot_api import FakeBotApi
 from tests.models_for_tests import TINY_TREE_META, tiny_tree
+from tests.support import PG_SKIP_REASON, REPO, free_port, make_pg_database
 
 SECRET = "two-process-secret"
 USER = {

@@ -31,10 +31,10 @@ from ml.service import (
     _Charged,
     _ChargeRequest,
 )
-from tests.conftest import settings_for
 from tests.helpers import assert_reconciled, balance_of, transactions_of
 from tests.models_for_tests import Exploding, Slow
 from tests.models_for_tests import install_model as add_model
+from tests.support import settings_for
 
 MALIGNANT_ROW = (
     "17.99 10.38 122.8 1001 0.1184 0.2776 0.3001 0.1471 0.2419 0.07871 1.095 0.9053 8.589 "

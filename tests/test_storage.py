@@ -16,7 +16,7 @@ from bot.local_session import LocalSession
 from bot.states import Predict
 from bot.storage import DialogContext, SQLiteStorage
 from tests.bot_harness import Harness, TgUser
-from tests.conftest import REDIS_SKIP_REASON, drop_redis_prefix
+from tests.support import REDIS_SKIP_REASON, drop_redis_prefix
 
 
 def key(i: int) -> StorageKey:

@@ -20,8 +20,8 @@ from bot.local_session import LocalSession
 from bot.scale import Shared
 from bot.webhook import create_app
 from db.models import User
-from tests.bot_fixtures import registered
 from tests.bot_harness import TgUser
+from tests.bot_helpers import registered
 
 SECRET = "s3cr3t-webhook-token"
 PATH = "/telegram/webhook"

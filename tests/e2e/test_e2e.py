@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
+from tests.e2e.bot_process import ADMIN_ID, BotProcess
 from tests.e2e.client import EmulatorClient, Person
-from tests.e2e.conftest import ADMIN_ID, BotProcess
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 PASSWORD = "e2e-passw0rd"

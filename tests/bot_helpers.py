@@ -1,10 +1,7 @@
-"""Fixtures and helpers for handler tests (imported by the test modules that drive the bot)."""
+"""Helpers for handler tests: a registered user, their row, a prediction through the dialog."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlalchemy import select
 
 from bot.app import Services
@@ -13,13 +10,6 @@ from db.models import User
 from tests.bot_harness import Harness, TgUser
 
 PASSWORD = "passw0rd-1"
-
-
-@pytest.fixture
-async def harness(services: Services) -> AsyncIterator[Harness]:
-    h = Harness(services)
-    yield h
-    await h.close()
 
 
 async def registered(services: Services, tg: TgUser, name: str | None = None, lang: str | None = None) -> int:
