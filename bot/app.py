@@ -21,6 +21,7 @@ from ml.executor import MLExecutor
 from ml.registry import ModelRegistry
 from ml.service import PredictionOutcome, PredictionService, register_builtins
 from ml.train import build_catalogue, missing_models, read_built, read_catalogue
+from services.payments import Payments, parse_packs
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -37,6 +38,7 @@ class Services:
     executor: MLExecutor
     predictions: PredictionService
     passwords: Passwords
+    payments: Payments
     # runs left pending by the previous stop, read before serving: what `recover` settles
     pending_at_start: list[int] = field(default_factory=list)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
@@ -129,6 +131,11 @@ async def build_services(settings: Settings, passwords: Passwords | None = None)
         executor=executor,
         predictions=predictions,
         passwords=passwords or Passwords.default(),
+        payments=Payments(
+            session_factory,
+            parse_packs(settings.topup_packs),
+            Decimal(str(settings.topup_credits_per_star)),
+        ),
     )
     services.pending_at_start = await predictions.pending_ids()
     # Loading a skops file builds the estimator from its arrays (about 1 s for the 300 trees of

@@ -95,7 +95,7 @@ class Settings(BaseSettings):
     @field_validator("topup_packs")
     @classmethod
     def _check_packs(cls, value: str) -> str:
-        from db.payments import parse_packs
+        from services.payments import parse_packs
 
         try:
             parse_packs(value)

@@ -14,13 +14,11 @@ from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramNetworkError,
 )
-from sqlalchemy import select
 
 from bot.alerts import tell_admins
 from bot.app import Services
 from bot.i18n import I18n
-from db.models import Payment, PaymentStatus, User
-from db.payments import claim_refund, due_refunds, finish_refund
+from services.payments import PaymentStatus
 
 log = logging.getLogger(__name__)
 
@@ -46,38 +44,25 @@ async def attempt_refund(bot: Bot, services: Services, payment_id: int, *, alert
     answer settles only the round it was made for. The Stars go to the payer's Telegram
     account (whatever account their payment credited since). `alert`: tell the admins when the
     refund is given up (the /refund command tells its admin itself)."""
-    async with services.session_factory() as session, session.begin():
-        payment = await claim_refund(session, payment_id)
-        if payment is None:
-            status = await session.scalar(select(Payment.status).where(Payment.id == payment_id))
-            return status or "missing"
-        round_, charge, payer = (
-            payment.refund_round,
-            payment.telegram_payment_charge_id,
-            payment.payer_telegram_id,
-        )
-        if payer is None and payment.user_id is not None:  # recorded before payers were kept
-            payer = await session.scalar(select(User.telegram_id).where(User.id == payment.user_id))
-    if payer is None:
+    claim = await services.payments.claim_refund(payment_id)  # committed before Telegram is asked
+    if not claim.taken:
+        return claim.status
+    if claim.payer_telegram_id is None:
         result, error = "permanent", "no Telegram account to return the Stars to"
     else:
-        result, error = await call_refund(bot, payer, charge)
-    async with services.session_factory() as session, session.begin():
-        payment = await session.get(Payment, payment_id, with_for_update=True)
-        assert payment is not None
-        before = payment.status
-        await finish_refund(session, payment, result, error, round_=round_)
-        status, stars, user_id = payment.status, payment.stars, payment.user_id
-    log.info("refund of payment %d (round %d): %s -> %s %s", payment_id, round_, result, status, error)
-    if alert and status == PaymentStatus.REFUND_FAILED and before != status:
+        result, error = await call_refund(bot, claim.payer_telegram_id, claim.charge_id)
+    settled = await services.payments.finish_refund(claim, result, error)
+    status = settled.status
+    log.info("refund of payment %d (round %d): %s -> %s %s", payment_id, claim.round, result, status, error)
+    if alert and status == PaymentStatus.REFUND_FAILED and settled.before != status:
         await tell_admins(
             bot,
             services,
             _i18n(),
             "adm_refund_gave_up",
             id=payment_id,
-            stars=stars,
-            user=user_id if user_id is not None else "—",
+            stars=settled.stars,
+            user=settled.user_id if settled.user_id is not None else "—",
             error=escape(error[:200]),
         )
     return status
@@ -89,8 +74,7 @@ def _i18n() -> I18n:
 
 
 async def retry_due_refunds(bot: Bot, services: Services) -> int:
-    async with services.session_factory() as session:
-        due = [p.id for p in await due_refunds(session)]
+    due = await services.payments.due_refunds()
     for payment_id in due:
         try:
             await attempt_refund(bot, services, payment_id)

@@ -27,9 +27,7 @@ from bot.app import Services
 from bot.i18n import I18n
 from bot.refunds import attempt_refund
 from bot.render import money
-from db.ledger import to_money
-from db.models import User
-from db.payments import CURRENCY, PaymentOutcome, note_refund_seen, payments_by_charge, record_payment
+from services.payments import CURRENCY, PaymentOutcome
 
 log = logging.getLogger(__name__)
 PAGE = 100  # getStarTransactions' maximum
@@ -126,8 +124,7 @@ class StarSync:
         return pages
 
     async def _check(self, txs: list[StarTransaction], refunded: set[str], report: SyncReport) -> None:
-        async with self.services.session_factory() as session:
-            known = set(await payments_by_charge(session, [t.id for t in txs]))
+        known = await self.services.payments.known_charges([t.id for t in txs])
         for tx in txs:
             if isinstance(tx.source, TransactionPartnerUser) and tx.id not in known:
                 if tx.source.invoice_payload is not None or tx.source.transaction_type == "invoice_payment":
@@ -139,17 +136,15 @@ class StarSync:
     async def _record(
         self, tx: StarTransaction, payer: TransactionPartnerUser, refunded: bool, report: SyncReport
     ) -> None:
-        async with self.services.session_factory() as session, session.begin():
-            outcome = await record_payment(
-                session,
-                payload=payer.invoice_payload or "",
-                charge_id=tx.id,
-                telegram_id=payer.user.id,
-                currency=CURRENCY,
-                total_amount=tx.amount,
-                source="reconcile",
-                refunded=refunded,
-            )
+        outcome = await self.services.payments.record_payment(
+            payload=payer.invoice_payload or "",
+            charge_id=tx.id,
+            telegram_id=payer.user.id,
+            currency=CURRENCY,
+            total_amount=tx.amount,
+            source="reconcile",
+            refunded=refunded,
+        )
         if outcome.status == "replayed":
             return  # the update's handler recorded it meanwhile
         report.recorded.append(outcome.payment_id)
@@ -184,8 +179,7 @@ class StarSync:
             await attempt_refund(self.bot, self.services, outcome.payment_id)
 
     async def _tell_payer(self, outcome: PaymentOutcome, stars: int) -> None:
-        async with self.services.session_factory() as session:
-            user = await session.get(User, outcome.user_id)
+        user = await self.services.payments.payer(outcome.user_id)
         if user is None or user.telegram_id is None:
             return
         t = self.i18n.translator(self.i18n.pick(user.language, None))
@@ -207,26 +201,22 @@ class StarSync:
             log.warning("could not tell user %d about payment %d: %s", user.id, outcome.payment_id, exc)
 
     async def _refund_seen(self, tx: StarTransaction, report: SyncReport) -> None:
-        async with self.services.session_factory() as session, session.begin():
-            payment = (await payments_by_charge(session, [tx.id]))[tx.id]
-            await session.refresh(payment, with_for_update=True)
-            seen = await note_refund_seen(session, payment)
-            stars, user_id, payment_id, credits = payment.stars, payment.user_id, payment.id, payment.credits
-        if seen == "finished":
+        seen = await self.services.payments.note_refund_seen(tx.id)
+        if seen.result == "finished":
             report.refunds_finished += 1
-            log.warning("refund of payment %d confirmed by Telegram's record", payment_id)
-        elif seen in ("taken_back", "noted"):
+            log.warning("refund of payment %d confirmed by Telegram's record", seen.payment_id)
+        elif seen.result in ("taken_back", "noted"):
             report.refunds_noted += 1
-            log.warning("payment %d was refunded outside the bot (%s)", payment_id, seen)
+            log.warning("payment %d was refunded outside the bot (%s)", seen.payment_id, seen.result)
             await tell_admins(
                 self.bot,
                 self.services,
                 self.i18n,
-                "adm_refund_outside_taken" if seen == "taken_back" else "adm_refund_outside",
-                id=payment_id,
-                stars=stars,
-                user=user_id if user_id is not None else "—",
-                credits=money(to_money(credits)),
+                "adm_refund_outside_taken" if seen.result == "taken_back" else "adm_refund_outside",
+                id=seen.payment_id,
+                stars=seen.stars,
+                user=seen.user_id if seen.user_id is not None else "—",
+                credits=money(seen.credits),
             )
 
 

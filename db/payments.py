@@ -1,4 +1,4 @@
-"""Top-ups with Telegram Stars, exactly once. aiogram-free: the bot calls these and talks to Telegram.
+"""Top-ups with Telegram Stars, exactly once: the SQL and money rules (services/payments.py runs them).
 
 - An Order is an invoice (`payload` names it); it can be paid once (`status='new'` → `'paid'`
   in one guarded UPDATE).
@@ -13,7 +13,8 @@
   and `reconcile()` checks that they agree with the payment's status.
 - Telegram's own record (getStarTransactions) is the truth: a charge with no Payment row is
   recorded from it (`source='reconcile'`), and a refund listed there settles ours or is noted.
-Nothing here commits: the caller owns the transaction.
+Nothing here commits: the caller owns the transaction (the use cases, in services/payments.py,
+open and commit it).
 """
 
 from __future__ import annotations
@@ -41,26 +42,6 @@ class PaymentError(DomainError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
-
-
-@dataclass(frozen=True, slots=True)
-class Pack:
-    stars: int
-    credits: Decimal
-
-
-def parse_packs(text: str) -> list[Pack]:
-    """'50:50, 100:105' → packs of Stars → credits."""
-    packs = []
-    for part in text.replace(";", ",").split(","):
-        if not part.strip():
-            continue
-        stars, _, credits = part.partition(":")
-        pack = Pack(int(stars), validate_amount(credits))
-        if pack.stars < 1:
-            raise ValueError(f"a pack needs at least 1 star: {part!r}")
-        packs.append(pack)
-    return packs
 
 
 async def create_order(session: AsyncSession, user_id: int, stars: int, credits: Decimal) -> Order:

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import logging
 import re
-from decimal import Decimal
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, LabeledPrice, Message, PreCheckoutQuery, Update
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    LabeledPrice,
+    Message,
+    PreCheckoutQuery,
+    Update,
+)
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts import tell_admins
 from bot.app import Services
@@ -24,16 +29,7 @@ from bot.keyboards import cancel_kb
 from bot.refunds import attempt_refund
 from bot.render import money
 from bot.states import TopUp
-from db.engine import unit
-from db.models import User
-from db.payments import (
-    CURRENCY,
-    PaymentOutcome,
-    check_checkout,
-    create_order,
-    parse_packs,
-    record_payment,
-)
+from services.payments import Invoice, PaymentOutcome, User
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +53,6 @@ def parse_stars(text: str) -> int | None:
 
 async def successful_payment(
     message: Message,
-    session: AsyncSession,
     t: Translator,
     services: Services,
     bot: Bot,
@@ -72,15 +67,13 @@ async def successful_payment(
     paid = message.successful_payment
     assert paid is not None and message.from_user is not None
     support = services.settings.support_contact or "/paysupport"
-    async with unit(session):
-        outcome = await record_payment(
-            session,
-            payload=paid.invoice_payload,
-            charge_id=paid.telegram_payment_charge_id,
-            telegram_id=message.from_user.id,
-            currency=paid.currency,
-            total_amount=paid.total_amount,
-        )
+    outcome = await services.payments.record_payment(
+        payload=paid.invoice_payload,
+        charge_id=paid.telegram_payment_charge_id,
+        telegram_id=message.from_user.id,
+        currency=paid.currency,
+        total_amount=paid.total_amount,
+    )
     payment_gate.settled(event_update.update_id)  # committed: polling may confirm it now
     log.info(
         "payment %s: %s (payment %d)", paid.telegram_payment_charge_id, outcome.status, outcome.payment_id
@@ -133,9 +126,9 @@ async def tell_payer(
         await message.answer(t("payment_duplicate", stars=stars))
 
 
-def topup_kb(t: Translator, services: Services):  # type: ignore[no-untyped-def]
+def topup_kb(t: Translator, services: Services) -> InlineKeyboardMarkup:
     b = InlineKeyboardBuilder()
-    for pack in parse_packs(services.settings.topup_packs):
+    for pack in services.payments.packs:
         b.button(
             text=t("btn_pack", stars=pack.stars, credits=money(pack.credits)),
             callback_data=TopupCD(stars=pack.stars),
@@ -148,7 +141,7 @@ def topup_kb(t: Translator, services: Services):  # type: ignore[no-untyped-def]
 
 async def show_topup(message: Message, t: Translator, services: Services) -> None:
     await message.answer(
-        t("topup_menu", rate=money(Decimal(str(services.settings.topup_credits_per_star)))),
+        t("topup_menu", rate=money(services.payments.credits_per_star)),
         reply_markup=topup_kb(t, services),
     )
 
@@ -163,19 +156,15 @@ async def topup_cb(query: CallbackQuery, t: Translator, services: Services) -> N
         await show_topup(query.message, t, services)
 
 
-async def send_invoice(
-    message: Message, bot: Bot, t: Translator, session: AsyncSession, user: User, stars: int, credits: Decimal
-) -> None:
-    async with unit(session):
-        order = await create_order(session, user.id, stars, credits)
-    log.info("order %d: user %d, %d stars for %s credits", order.id, user.id, stars, credits)
+async def send_invoice(message: Message, bot: Bot, t: Translator, invoice: Invoice) -> None:
+    credits = money(invoice.credits)
     await bot.send_invoice(
         chat_id=message.chat.id,
-        title=t("invoice_title", credits=money(credits)),
-        description=t("invoice_description", credits=money(credits), stars=stars, order=order.id),
-        payload=order.payload,
-        currency=CURRENCY,
-        prices=[LabeledPrice(label=t("invoice_label", credits=money(credits)), amount=stars)],
+        title=t("invoice_title", credits=credits),
+        description=t("invoice_description", credits=credits, stars=invoice.stars, order=invoice.order_id),
+        payload=invoice.payload,
+        currency=invoice.currency,
+        prices=[LabeledPrice(label=t("invoice_label", credits=credits), amount=invoice.stars)],
         provider_token="",  # Stars need none
     )
 
@@ -187,7 +176,6 @@ async def topup_pick(
     t: Translator,
     services: Services,
     bot: Bot,
-    session: AsyncSession,
     user: User,
 ) -> None:
     if not isinstance(query.message, Message):
@@ -199,18 +187,16 @@ async def topup_pick(
                 "topup_ask_amount",
                 min=services.settings.topup_min_stars,
                 max=services.settings.topup_max_stars,
-                rate=money(Decimal(str(services.settings.topup_credits_per_star))),
+                rate=money(services.payments.credits_per_star),
             ),
             reply_markup=cancel_kb(t),
         )
         return
-    pack = next(
-        (p for p in parse_packs(services.settings.topup_packs) if p.stars == callback_data.stars), None
-    )
-    if pack is None:  # a button from before the packs changed
+    invoice = await services.payments.order_pack(user.id, callback_data.stars)
+    if invoice is None:  # a button from before the packs changed
         await query.message.answer(t("button_expired"))
         return
-    await send_invoice(query.message, bot, t, session, user, pack.stars, pack.credits)
+    await send_invoice(query.message, bot, t, invoice)
 
 
 async def topup_amount(
@@ -219,7 +205,6 @@ async def topup_amount(
     t: Translator,
     services: Services,
     bot: Bot,
-    session: AsyncSession,
     user: User,
 ) -> None:
     stars = parse_stars(message.text or "")
@@ -227,9 +212,9 @@ async def topup_amount(
     if stars is None or not low <= stars <= high:
         await message.answer(t("err_topup_amount", min=low, max=high), reply_markup=cancel_kb(t))
         return
-    credits = (Decimal(str(services.settings.topup_credits_per_star)) * stars).quantize(Decimal("0.01"))
     await state.clear()
-    await send_invoice(message, bot, t, session, user, stars, credits)
+    invoice = await services.payments.order_stars(user.id, stars)
+    await send_invoice(message, bot, t, invoice)
 
 
 async def topup_amount_not_text(message: Message, t: Translator, services: Services) -> None:
@@ -239,16 +224,14 @@ async def topup_amount_not_text(message: Message, t: Translator, services: Servi
     )
 
 
-async def pre_checkout(query: PreCheckoutQuery, session: AsyncSession, t: Translator) -> None:
+async def pre_checkout(query: PreCheckoutQuery, t: Translator, services: Services) -> None:
     """Telegram waits at most 10 seconds for this answer: one indexed query, then answer."""
-    async with unit(session):
-        reason = await check_checkout(
-            session,
-            payload=query.invoice_payload,
-            telegram_id=query.from_user.id,
-            currency=query.currency,
-            total_amount=query.total_amount,
-        )
+    reason = await services.payments.check_checkout(
+        payload=query.invoice_payload,
+        telegram_id=query.from_user.id,
+        currency=query.currency,
+        total_amount=query.total_amount,
+    )
     if reason is None:
         await query.answer(ok=True)
         return

@@ -8,16 +8,12 @@ from html import escape
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Services
 from bot.i18n import Translator
 from bot.refunds import attempt_refund
 from bot.render import admin_name, money, quote
-from db.engine import unit
-from db.errors import InsufficientFunds
-from db.models import Payment
-from db.payments import PaymentError, find_payment, start_refund
+from services.payments import InsufficientFunds, PaymentError
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +23,6 @@ async def refund_cmd(
     command: CommandObject,
     t: Translator,
     services: Services,
-    session: AsyncSession,
     bot: Bot,
 ) -> None:
     """Refund a Stars purchase: credits back through the ledger first, then Telegram's refund."""
@@ -35,16 +30,8 @@ async def refund_cmd(
     if not ref:
         await message.answer(t("adm_usage_refund"))
         return
-    async with unit(session):
-        payment = await find_payment(session, ref)
-    if payment is None:
-        await message.answer(t("adm_refund_not_found", ref=quote(ref)))
-        return
     try:
-        async with unit(session):
-            locked = await session.get(Payment, payment.id, with_for_update=True, populate_existing=True)
-            assert locked is not None
-            await start_refund(session, locked)
+        started = await services.payments.start_refund(ref)  # committed before Telegram is asked
     except InsufficientFunds as exc:
         await message.answer(
             t("adm_refund_insufficient", balance=money(exc.balance), amount=money(exc.amount))
@@ -53,10 +40,14 @@ async def refund_cmd(
     except PaymentError as exc:
         await message.answer(t("adm_refund_already") if exc.code == "already_refunded" else escape(str(exc)))
         return
-    log.info("%s refunds payment %d (%d stars)", admin_name(message.from_user), payment.id, payment.stars)
-    status = await attempt_refund(bot, services, payment.id, alert=False)
-    async with unit(session):
-        await session.refresh(payment)
+    if started is None:
+        await message.answer(t("adm_refund_not_found", ref=quote(ref)))
+        return
+    log.info(
+        "%s refunds payment %d (%d stars)", admin_name(message.from_user), started.payment_id, started.stars
+    )
+    status = await attempt_refund(bot, services, started.payment_id, alert=False)
+    payment = await services.payments.refund_state(started.payment_id)
     key = {"refunded": "adm_refund_done", "refund_pending": "adm_refund_retrying"}.get(
         status, "adm_refund_failed"
     )
@@ -65,8 +56,8 @@ async def refund_cmd(
             key,
             stars=payment.stars,
             credits=money(payment.credits),
-            id=payment.id,
-            error=escape(payment.refund_error or ""),
+            id=payment.payment_id,
+            error=escape(payment.error),
         )
     )
 
