@@ -21,6 +21,8 @@ from ml.executor import MLExecutor
 from ml.registry import ModelRegistry
 from ml.service import PredictionOutcome, PredictionService, register_builtins
 from ml.train import build_catalogue, missing_models, read_built, read_catalogue
+from services.accounts import Accounts
+from services.admin import Admin
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -37,6 +39,8 @@ class Services:
     executor: MLExecutor
     predictions: PredictionService
     passwords: Passwords
+    accounts: Accounts
+    admin: Admin
     # runs left pending by the previous stop, read before serving: what `recover` settles
     pending_at_start: list[int] = field(default_factory=list)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
@@ -121,6 +125,7 @@ async def build_services(settings: Settings, passwords: Passwords | None = None)
     predictions = PredictionService(session_factory, registry, executor)
     async with session_factory() as session:
         await predictions.refresh(session, complete=True)
+    passwords = passwords or Passwords.default()
     services = Services(
         settings=settings,
         engine=engine,
@@ -128,7 +133,9 @@ async def build_services(settings: Settings, passwords: Passwords | None = None)
         registry=registry,
         executor=executor,
         predictions=predictions,
-        passwords=passwords or Passwords.default(),
+        passwords=passwords,
+        accounts=Accounts(session_factory, passwords, Decimal(str(settings.welcome_credits))),
+        admin=Admin(session_factory),
     )
     services.pending_at_start = await predictions.pending_ids()
     # Loading a skops file builds the estimator from its arrays (about 1 s for the 300 trees of
