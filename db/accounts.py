@@ -41,6 +41,7 @@ from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
@@ -399,5 +400,5 @@ async def link_telegram(session: AsyncSession, user: User, telegram_id: int) -> 
 
 async def set_disabled(session: AsyncSession, user_id: int, disabled: bool) -> None:
     result = await session.execute(update(User).where(User.id == user_id).values(disabled=disabled))
-    if result.rowcount == 0:  # type: ignore[attr-defined]
+    if cast(CursorResult[Any], result).rowcount == 0:
         raise UserNotFound(f"user {user_id} not found")
