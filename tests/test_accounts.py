@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db import accounts
 from db.accounts import BadCredentials, LoginBlocked, LoginLimits, Passwords
-from services.accounts import SignIn, create_account, sign_in
 from db.errors import AccountError, UserNotFound
 from db.models import LoginThrottle, User
+from services.accounts import SignIn, create_account, sign_in
 from tests.helpers import assert_reconciled, transactions_of
 from tests.password_probe import ProbingPasswords
 
