@@ -21,6 +21,8 @@ from ml.executor import MLExecutor
 from ml.registry import ModelRegistry
 from ml.service import PredictionOutcome, PredictionService, register_builtins
 from ml.train import build_catalogue, missing_models, read_built, read_catalogue
+from services.accounts import Accounts
+from services.admin import Admin
 from services.payments import Payments, parse_packs
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,8 @@ class Services:
     executor: MLExecutor
     predictions: PredictionService
     passwords: Passwords
+    accounts: Accounts
+    admin: Admin
     payments: Payments
     # runs left pending by the previous stop, read before serving: what `recover` settles
     pending_at_start: list[int] = field(default_factory=list)
@@ -123,6 +127,7 @@ async def build_services(settings: Settings, passwords: Passwords | None = None)
     predictions = PredictionService(session_factory, registry, executor)
     async with session_factory() as session:
         await predictions.refresh(session, complete=True)
+    passwords = passwords or Passwords.default()
     services = Services(
         settings=settings,
         engine=engine,
@@ -130,7 +135,9 @@ async def build_services(settings: Settings, passwords: Passwords | None = None)
         registry=registry,
         executor=executor,
         predictions=predictions,
-        passwords=passwords or Passwords.default(),
+        passwords=passwords,
+        accounts=Accounts(session_factory, passwords, Decimal(str(settings.welcome_credits))),
+        admin=Admin(session_factory),
         payments=Payments(
             session_factory,
             parse_packs(settings.topup_packs),

@@ -28,11 +28,7 @@ async def show_menu(
     message: Message, t: Translator, user: User, services: Services, edit: bool = False
 ) -> None:
     kb = main_menu_kb(t, is_admin=message.chat.id in services.settings.admin_ids)
-    if edit:
-        with suppress(TelegramBadRequest):
-            await message.edit_text(menu_text(t, user), reply_markup=kb)
-            return
-    await message.answer(menu_text(t, user), reply_markup=kb)
+    await edit_or_send(message, menu_text(t, user), kb, edit)
 
 
 async def quote_model(services: Services, session: AsyncSession, user: User, name: str) -> Quote:

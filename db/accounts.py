@@ -1,15 +1,14 @@
-"""Accounts: register a Telegram user, sign in to an existing account (/login), disable/enable.
+"""Accounts SQL: users by Telegram id, name and email checks, the insert of a new account with
+its ledgered welcome credit, the sign-in throttle, the Telegram link, disable/enable; and the
+password hashing policy (`Passwords`).
 
 Passwords are hashed with Argon2id (argon2-cffi), off the event loop; they are never stored,
 logged or echoed in clear.
 
-Queries here take a session and never commit: the caller owns the transaction. The two use cases
-that hash, `create_account` and `sign_in`, take the session factory and own their transactions
-instead, because the hash has to fall *between* transactions: an Argon2 hash is ~100 ms of CPU
-and 64 MiB, and on SQLite every transaction holds the one write lock (BEGIN IMMEDIATE on the one
-pooled connection), so a hash inside a transaction stalls every other write of the bot (a paid
-run took ~10x longer behind one login attempt). They read in one short transaction, hash with
-none open, and write in a second short one that re-checks what may have changed meanwhile.
+Queries here take a session and never commit: the caller owns the transaction. The use cases
+that hash (registration and /login, in services/accounts.py) run the hash *between* their
+transactions, never inside one: an Argon2 hash is ~100 ms of CPU and 64 MiB, and on SQLite every
+transaction holds the one write lock (BEGIN IMMEDIATE on the one pooled connection).
 
 Sign-in attempts are counted per email (by its hash: strangers' emails are not stored) and per
 Telegram account in `login_throttle`, before the password is checked (a success clears both);
@@ -42,22 +41,22 @@ from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict
 from sqlalchemy.orm.instrumentation import manager_of_class
 
 from db.errors import AccountError, UserNotFound
 from db.ledger import increase_balance
-from db.models import LoginThrottle, TxKind, User, utcnow
+from db.models import LoginThrottle, TxKind, User
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{2,31}$")
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 WELCOME_DESCRIPTION = "Welcome bonus"
 _USERS = manager_of_class(User)
-SessionFactory = async_sessionmaker[AsyncSession]
 HASHING_NICE = 10
 T = TypeVar("T")
 
@@ -154,15 +153,6 @@ class LoginLimits:
         return min(self.first_block * 2**doublings, self.max_block)
 
 
-@dataclass(frozen=True, slots=True)
-class SignIn:
-    """A successful /login: the account, and the Telegram account it was linked to until now
-    (None if none, or the same one), which should be told."""
-
-    user: User
-    previous_telegram_id: int | None
-
-
 def normalize_username(raw: str) -> str:
     name = raw.strip().lstrip("@")
     if not USERNAME_RE.fullmatch(name):
@@ -255,7 +245,7 @@ async def email_taken(session: AsyncSession, email: str) -> bool:
 # -- registration ------------------------------------------------------------------------------
 
 
-async def _check_free(session: AsyncSession, telegram_id: int | None, username: str, email: str) -> None:
+async def check_free(session: AsyncSession, telegram_id: int | None, username: str, email: str) -> None:
     if telegram_id is not None and await get_by_telegram_id(session, telegram_id) is not None:
         raise AccountError("telegram_taken", "this Telegram account is already registered")
     if await username_taken(session, username):
@@ -264,7 +254,7 @@ async def _check_free(session: AsyncSession, telegram_id: int | None, username: 
         raise AccountError("email_taken", "an account with this email exists", "email")
 
 
-async def _insert_account(
+async def insert_account(
     session: AsyncSession,
     *,
     telegram_id: int | None,
@@ -290,48 +280,6 @@ async def _insert_account(
     return user
 
 
-async def create_account(
-    session_factory: SessionFactory,
-    *,
-    telegram_id: int | None,
-    username: str,
-    email: str,
-    password: str,
-    passwords: Passwords,
-    welcome_credits: Decimal | float = Decimal("10"),
-    language: str | None = None,
-) -> User:
-    """Create an account with its welcome credit recorded in the ledger; commits.
-
-    Check that the names are free (short read), hash with no transaction open, then insert in a
-    new transaction that checks again: whatever was taken meanwhile is the same AccountError."""
-    username = normalize_username(username)
-    email = normalize_email(email)
-    check_password(password)
-    async with session_factory() as session, session.begin():
-        await _check_free(session, telegram_id, username, email)
-    hashed = await passwords.hash(password)  # no transaction open: other writes go on meanwhile
-    try:
-        async with session_factory() as session, session.begin():
-            # Taken while we hashed? Checked again here for the precise error, and because the
-            # username's uniqueness is case-insensitive, which the unique index is not.
-            await _check_free(session, telegram_id, username, email)
-            return await _insert_account(
-                session,
-                telegram_id=telegram_id,
-                username=username,
-                email=email,
-                hashed_password=hashed,
-                welcome_credits=welcome_credits,
-                language=language,
-            )
-    except IntegrityError:
-        # A concurrent registration (PostgreSQL) committed between our check and our insert.
-        async with session_factory() as session, session.begin():
-            await _check_free(session, telegram_id, username, email)
-        raise AccountError("duplicate", "username, email or Telegram account already taken") from None
-
-
 async def register(
     session: AsyncSession,
     *,
@@ -343,18 +291,18 @@ async def register(
     welcome_credits: Decimal | float = Decimal("10"),
     language: str | None = None,
 ) -> User:
-    """`create_account` inside the caller's transaction, for scripts and tests that seed users.
+    """Registration inside the caller's transaction, for scripts and tests that seed users.
 
     It hashes before its first statement, so that in a transaction not used yet (SQLAlchemy
-    connects lazily) no lock is held while hashing; the bot uses `create_account`."""
+    connects lazily) no lock is held while hashing; the bot uses services/accounts.py."""
     username = normalize_username(username)
     email = normalize_email(email)
     check_password(password)
     hashed = await passwords.hash(password)
-    await _check_free(session, telegram_id, username, email)
+    await check_free(session, telegram_id, username, email)
     try:
         async with session.begin_nested():  # a race on a unique column fails this part only
-            user = await _insert_account(
+            user = await insert_account(
                 session,
                 telegram_id=telegram_id,
                 username=username,
@@ -374,7 +322,7 @@ async def register(
 # -- /login --------------------------------------------------------------------------------------
 
 
-def _seconds(delta: timedelta) -> int:
+def whole_seconds(delta: timedelta) -> int:
     return max(1, math.ceil(delta.total_seconds()))
 
 
@@ -415,7 +363,7 @@ async def take_login_attempt(
     rows = (await session.execute(counted)).all()
     still = [row.blocked_until for row in rows if row.blocked_until is not None and row.blocked_until > now]
     if still:
-        raise LoginBlocked(_seconds(max(still) - now))
+        raise LoginBlocked(whole_seconds(max(still) - now))
     if_wrong: datetime | None = None
     for row in rows:
         block = limits.block_for(row.failures)
@@ -425,71 +373,32 @@ async def take_login_attempt(
     return if_wrong
 
 
-async def sign_in(
-    session_factory: SessionFactory,
-    *,
-    telegram_id: int,
-    email: str,
-    password: str,
-    passwords: Passwords,
-    limits: LoginLimits | None = None,
-    clock: Callable[[], datetime] = utcnow,
-) -> SignIn:
-    """Link `telegram_id` to the account with this email and password; commits.
+async def password_row(session: AsyncSession, email: str) -> tuple[int, str] | None:
+    """The id and password hash of the account with this (normalised) email."""
+    row = (
+        await session.execute(select(User.id, User.hashed_password).where(User.email == email))
+    ).one_or_none()
+    return None if row is None else (row.id, row.hashed_password)
 
-    Raises LoginBlocked (no password checked), BadCredentials, or AccountError "disabled" or
-    "telegram_taken". The attempt is counted and the account read in one short transaction, the
-    password verified with none open, and the link written in another that re-checks the account."""
-    limits = limits or LoginLimits()
-    try:
-        email = normalize_email(email)
-        valid = True
-    except AccountError:
-        email, valid = email.strip().lower(), False
-    keys = throttle_keys(telegram_id, email)
-    async with session_factory() as session, session.begin():
-        blocks_at = await take_login_attempt(session, keys, clock(), limits)  # LoginBlocked: rolled back
-        row = None
-        if valid:
-            row = (
-                await session.execute(select(User.id, User.hashed_password).where(User.email == email))
-            ).one_or_none()
 
-    # No transaction open from here to the write below: the check may take its time.
-    ok = False
-    if row is not None:
-        ok = await passwords.verify(row.hashed_password, password)
-    elif valid:
-        await passwords.burn(password)  # same cost as a real check: no account enumeration
-    if row is None or not ok:
-        raise BadCredentials(_seconds(blocks_at - clock()) if blocks_at else None)
+async def lock_user(session: AsyncSession, user_id: int) -> User | None:
+    """The user's row, locked until the transaction ends (PostgreSQL; SQLite's transaction holds
+    the one write lock anyway): nobody disables or relinks the account meanwhile."""
+    return await session.get(User, user_id, with_for_update=True)
 
-    try:
-        async with session_factory() as session, session.begin():
-            # with_for_update: on PostgreSQL nobody disables the account between this and the commit
-            user = await session.get(User, row.id, with_for_update=True)
-            if user is None or user.email != email or user.hashed_password != row.hashed_password:
-                raise BadCredentials()  # changed while we checked: that password is not it any more
-            if user.disabled:
-                raise AccountError("disabled", "this account is disabled")
-            await session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(keys)))
-            previous = user.telegram_id
-            if previous == telegram_id:
-                return SignIn(user, None)
-            if await get_by_telegram_id(session, telegram_id) is not None:
-                raise AccountError(
-                    "telegram_taken", "this Telegram account is already linked to another account"
-                )
-            user.telegram_id = telegram_id
-            await session.flush()
-            return SignIn(user, previous)
-    except IntegrityError:  # linked to another account meanwhile (the unique index says so)
-        raise AccountError(
-            "telegram_taken", "this Telegram account is already linked to another account"
-        ) from None
+
+async def clear_login_attempts(session: AsyncSession, keys: Sequence[str]) -> None:
+    await session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(keys)))
+
+
+async def link_telegram(session: AsyncSession, user: User, telegram_id: int) -> None:
+    """Link the (locked) account to this Telegram account; IntegrityError if another account
+    holds it (the unique index)."""
+    user.telegram_id = telegram_id
+    await session.flush()
 
 
 async def set_disabled(session: AsyncSession, user_id: int, disabled: bool) -> None:
     result = await session.execute(update(User).where(User.id == user_id).values(disabled=disabled))
-    if result.rowcount == 0:  # type: ignore[attr-defined]
+    if cast(CursorResult[Any], result).rowcount == 0:
         raise UserNotFound(f"user {user_id} not found")

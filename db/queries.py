@@ -177,6 +177,12 @@ async def user_prediction(
     return (row[0], row[1]) if row else None
 
 
+async def prediction_charges(session: AsyncSession, prediction_id: int) -> list[float]:
+    """The amounts of the ledger entries of a prediction (its charge, and a refund if any)."""
+    stmt = select(Transaction.amount).where(Transaction.prediction_id == prediction_id)
+    return list((await session.scalars(stmt)).all())
+
+
 async def user_transactions(
     session: AsyncSession, user_id: int, page: int, per_page: int = 10
 ) -> tuple[list[Transaction], int]:

@@ -19,9 +19,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db import accounts
-from db.accounts import BadCredentials, LoginBlocked, LoginLimits, Passwords, SignIn
+from db.accounts import BadCredentials, LoginBlocked, LoginLimits, Passwords
 from db.errors import AccountError, UserNotFound
 from db.models import LoginThrottle, User
+from services.accounts import SignIn, create_account, sign_in
 from tests.helpers import assert_reconciled, transactions_of
 from tests.password_probe import ProbingPasswords
 
@@ -39,7 +40,7 @@ async def _register(sf: SF, passwords: Passwords, **kw: object) -> User:
         telegram_id=111, username="alice", email="Alice@Example.com", password=PASSWORD, passwords=passwords
     )
     args.update(kw)
-    return await accounts.create_account(sf, **args)  # type: ignore[arg-type]
+    return await create_account(sf, **args)  # type: ignore[arg-type]
 
 
 async def _sign_in(sf: SF, passwords: Passwords, **kw: object) -> SignIn:
@@ -47,7 +48,7 @@ async def _sign_in(sf: SF, passwords: Passwords, **kw: object) -> SignIn:
         telegram_id=999, email="alice@example.com", password=PASSWORD, passwords=passwords
     )
     args.update(kw)
-    return await accounts.sign_in(sf, **args)  # type: ignore[arg-type]
+    return await sign_in(sf, **args)  # type: ignore[arg-type]
 
 
 async def _users(sf: SF) -> list[User]:

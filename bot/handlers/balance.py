@@ -8,17 +8,14 @@ from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.app import Services
 from bot.callbacks import MenuCD, PageCD
 from bot.filters import Registered
 from bot.i18n import Translator
 from bot.keyboards import balance_kb, transactions_kb
 from bot.render import money, quote, when
-from db.accounts import refresh_user
-from db.engine import unit
-from db.models import Transaction, User
-from db.queries import user_transactions
+from services.accounts import Transaction, User
 
 LATEST = 5
 
@@ -29,35 +26,31 @@ def tx_line(tx: Transaction) -> str:
     return f"<code>{sign}{money(abs(tx.amount)):>7}</code> {description} · {when(tx.created_at)}"
 
 
-async def balance_text(t: Translator, session: AsyncSession, user: User) -> str:
-    async with unit(session):
-        await refresh_user(session, user)
-        txs, _ = await user_transactions(session, user.id, 0, LATEST)
-    lines = "\n".join(tx_line(tx) for tx in txs) or t("no_transactions")
-    return t("balance", balance=money(user.balance), latest=lines)
+async def balance_text(t: Translator, services: Services, user: User) -> str:
+    found = await services.accounts.balance(user, LATEST)
+    lines = "\n".join(tx_line(tx) for tx in found.latest) or t("no_transactions")
+    return t("balance", balance=money(found.balance), latest=lines)
 
 
-async def balance_cmd(message: Message, t: Translator, session: AsyncSession, user: User) -> None:
-    await message.answer(await balance_text(t, session, user), reply_markup=balance_kb(t))
+async def balance_cmd(message: Message, t: Translator, services: Services, user: User) -> None:
+    await message.answer(await balance_text(t, services, user), reply_markup=balance_kb(t))
 
 
-async def balance_cb(query: CallbackQuery, t: Translator, session: AsyncSession, user: User) -> None:
+async def balance_cb(query: CallbackQuery, t: Translator, services: Services, user: User) -> None:
     if isinstance(query.message, Message):
-        await query.message.answer(await balance_text(t, session, user), reply_markup=balance_kb(t))
+        await query.message.answer(await balance_text(t, services, user), reply_markup=balance_kb(t))
 
 
 async def transactions_page(
-    query: CallbackQuery, callback_data: PageCD, t: Translator, session: AsyncSession, user: User
+    query: CallbackQuery, callback_data: PageCD, t: Translator, services: Services, user: User
 ) -> None:
     if not isinstance(query.message, Message):
         return
-    async with unit(session):
-        txs, pages = await user_transactions(session, user.id, callback_data.page)
-    page = max(0, min(callback_data.page, pages - 1))
-    body = "\n".join(tx_line(tx) for tx in txs) or t("no_transactions")
-    text = t("transactions", page=page + 1, pages=pages, items=body)
-    with suppress(TelegramBadRequest):
-        await query.message.edit_text(text, reply_markup=transactions_kb(t, page, pages))
+    found = await services.accounts.transactions(user.id, callback_data.page)
+    body = "\n".join(tx_line(tx) for tx in found.items) or t("no_transactions")
+    text = t("transactions", page=found.page + 1, pages=found.pages, items=body)
+    with suppress(TelegramBadRequest):  # the page shown already ("message is not modified")
+        await query.message.edit_text(text, reply_markup=transactions_kb(t, found.page, found.pages))
 
 
 def setup() -> Router:

@@ -8,7 +8,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.i18n import Translator
 from bot.middlewares import TapAnswer
-from db.models import User
+from services.accounts import User
 
 
 async def unknown_message(message: Message, user: User | None, t: Translator, state: FSMContext) -> None:

@@ -9,8 +9,6 @@ from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Services
 from bot.callbacks import MenuCD, PageCD, PredCD
@@ -19,10 +17,8 @@ from bot.i18n import Translator
 from bot.keyboards import history_kb, prediction_kb
 from bot.middlewares import TapAnswer
 from bot.render import inputs_block, money, quote, result_block, short_result, when
-from db.engine import unit
-from db.ledger import to_money
-from db.models import Transaction, User
-from db.queries import user_prediction, user_predictions
+from bot.replies import Screen
+from services.accounts import User
 
 STATUS_ICON = {"completed": "✅", "failed": "❌", "pending": "⏳"}
 
@@ -34,16 +30,12 @@ def _title(services: Services, name: str) -> str:
         return name
 
 
-async def history_view(
-    t: Translator, services: Services, session: AsyncSession, user: User, page: int
-) -> tuple[str, object]:
-    async with unit(session):
-        items, pages = await user_predictions(session, user.id, page)
-    page = max(0, min(page, pages - 1))
-    if not items:
-        return t("history_empty"), history_kb(t, [], 0, 1)
+async def history_view(t: Translator, services: Services, user: User, page: int) -> Screen:
+    found = await services.accounts.predictions(user.id, page)
+    if not found.items:
+        return Screen(t("history_empty"), history_kb(t, [], 0, 1))
     lines, buttons = [], []
-    for pred, model_name in items:
+    for pred, model_name in found.items:
         icon = STATUS_ICON.get(pred.status, "•")
         res = short_result(pred.result) if pred.status == "completed" else t(f"status_{pred.status}")
         lines.append(
@@ -57,37 +49,28 @@ async def history_view(
             )
         )
         buttons.append((pred.id, f"{icon} #{pred.id} · {_title(services, model_name)}"))
-    text = t("history", page=page + 1, pages=pages, items="\n".join(lines))
-    return text, history_kb(t, buttons, page, pages)
+    text = t("history", page=found.page + 1, pages=found.pages, items="\n".join(lines))
+    return Screen(text, history_kb(t, buttons, found.page, found.pages))
 
 
-async def history_cmd(
-    message: Message, t: Translator, services: Services, session: AsyncSession, user: User
-) -> None:
-    text, kb = await history_view(t, services, session, user, 0)
-    await message.answer(text, reply_markup=kb)  # type: ignore[arg-type]
+async def history_cmd(message: Message, t: Translator, services: Services, user: User) -> None:
+    screen = await history_view(t, services, user, 0)
+    await message.answer(screen.text, reply_markup=screen.markup)
 
 
-async def history_cb(
-    query: CallbackQuery, t: Translator, services: Services, session: AsyncSession, user: User
-) -> None:
+async def history_cb(query: CallbackQuery, t: Translator, services: Services, user: User) -> None:
     if isinstance(query.message, Message):
-        text, kb = await history_view(t, services, session, user, 0)
-        await query.message.answer(text, reply_markup=kb)  # type: ignore[arg-type]
+        screen = await history_view(t, services, user, 0)
+        await query.message.answer(screen.text, reply_markup=screen.markup)
 
 
 async def history_page(
-    query: CallbackQuery,
-    callback_data: PageCD,
-    t: Translator,
-    services: Services,
-    session: AsyncSession,
-    user: User,
+    query: CallbackQuery, callback_data: PageCD, t: Translator, services: Services, user: User
 ) -> None:
     if isinstance(query.message, Message):
-        text, kb = await history_view(t, services, session, user, callback_data.page)
-        with suppress(TelegramBadRequest):
-            await query.message.edit_text(text, reply_markup=kb)  # type: ignore[arg-type]
+        screen = await history_view(t, services, user, callback_data.page)
+        with suppress(TelegramBadRequest):  # the page shown already ("message is not modified")
+            await query.message.edit_text(screen.text, reply_markup=screen.markup)
 
 
 async def prediction_detail(
@@ -96,25 +79,13 @@ async def prediction_detail(
     callback_data: PredCD,
     t: Translator,
     services: Services,
-    session: AsyncSession,
     user: User,
 ) -> None:
-    async with unit(session):
-        found = await user_prediction(session, user.id, callback_data.id)
-        amounts = (
-            (
-                await session.scalars(
-                    select(Transaction.amount).where(Transaction.prediction_id == callback_data.id)
-                )
-            ).all()
-            if found
-            else []
-        )
+    found = await services.accounts.prediction(user.id, callback_data.id)
     if found is None:
         callback_answer.alert(t("not_found"))
         return
-    pred, model_name = found
-    cost = -sum((to_money(a) for a in amounts), to_money(0))
+    pred, model_name, cost = found.prediction, found.model_name, found.cost
     try:
         meta = services.registry.meta(model_name)
     except Exception:

@@ -20,10 +20,9 @@ from bot.keyboards import language_kb
 from bot.middlewares import TapAnswer
 from bot.render import money
 from bot.replies import show_menu
-from db import accounts
 from db.engine import unit
-from db.models import User
-from db.queries import list_models, set_language
+from db.queries import list_models
+from services.accounts import User
 
 log = logging.getLogger(__name__)
 
@@ -69,18 +68,12 @@ async def menu_cmd(
 
 
 async def menu_cb(
-    query: CallbackQuery,
-    state: FSMContext,
-    user: User | None,
-    t: Translator,
-    services: Services,
-    session: AsyncSession,
+    query: CallbackQuery, state: FSMContext, user: User | None, t: Translator, services: Services
 ) -> None:
     if user is None or not isinstance(query.message, Message):
         return
     await state.clear()
-    async with unit(session):
-        await accounts.refresh_user(session, user)
+    await services.accounts.refresh(user)
     await show_menu(query.message, t, user, services, edit=True)
 
 
@@ -126,7 +119,6 @@ async def set_language_cb(
     callback_answer: TapAnswer,
     callback_data: LangCD,
     user: User | None,
-    session: AsyncSession,
     i18n: I18n,
     services: Services,
     state: FSMContext,
@@ -135,9 +127,7 @@ async def set_language_cb(
         return
     t = i18n.translator(callback_data.code)
     if user is not None:
-        async with unit(session):
-            await set_language(session, user.id, callback_data.code)
-        user.language = callback_data.code
+        await services.accounts.set_language(user, callback_data.code)
     else:
         await state.update_data(language=callback_data.code)
     callback_answer.toast(t("language_set"))

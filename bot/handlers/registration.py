@@ -10,7 +10,6 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Services
 from bot.callbacks import RegCD
@@ -20,22 +19,9 @@ from bot.keyboards import cancel_kb, username_kb
 from bot.render import money, quote
 from bot.replies import show_menu
 from bot.states import Login, Registration
-from db import accounts
-from db.engine import unit
-from db.errors import AccountError
-from db.models import User
+from services.accounts import AccountError, BadCredentials, LoginBlocked, Taken, User
 
 log = logging.getLogger(__name__)
-
-
-def _tg_username_suggestion(message: Message) -> str | None:
-    name = message.from_user.username if message.from_user else None
-    if not name:
-        return None
-    try:
-        return accounts.normalize_username(name)
-    except AccountError:
-        return None
 
 
 async def start(
@@ -46,50 +32,46 @@ async def start(
         await show_menu(message, t, user, services)
         return
     await state.set_state(Registration.username)
-    suggestion = _tg_username_suggestion(message)
+    suggestion = services.accounts.suggest_username(message.from_user.username if message.from_user else None)
     await state.update_data(suggestion=suggestion)
     await message.answer(t("reg_welcome", credits=money(services.welcome_credits)))
     await message.answer(t("reg_ask_username"), reply_markup=username_kb(t, suggestion))
 
 
 async def _take_username(
-    message: Message, state: FSMContext, raw: str, session: AsyncSession, t: Translator
+    message: Message, state: FSMContext, raw: str, services: Services, t: Translator
 ) -> None:
     try:
-        username = accounts.normalize_username(raw)
+        username = await services.accounts.free_username(raw)
+    except Taken as exc:
+        await message.answer(t("err_username_taken", username=quote(exc.value)), reply_markup=cancel_kb(t))
+        return
     except AccountError:
         await message.answer(t("err_bad_username"), reply_markup=cancel_kb(t))
-        return
-    async with unit(session):
-        taken = await accounts.username_taken(session, username)
-    if taken:
-        await message.answer(t("err_username_taken", username=quote(username)), reply_markup=cancel_kb(t))
         return
     await state.update_data(username=username)
     await state.set_state(Registration.email)
     await message.answer(t("reg_ask_email", username=quote(username)), reply_markup=cancel_kb(t))
 
 
-async def reg_username(message: Message, state: FSMContext, session: AsyncSession, t: Translator) -> None:
-    await _take_username(message, state, message.text or "", session, t)
+async def reg_username(message: Message, state: FSMContext, services: Services, t: Translator) -> None:
+    await _take_username(message, state, message.text or "", services, t)
 
 
-async def reg_use_tg(query: CallbackQuery, state: FSMContext, session: AsyncSession, t: Translator) -> None:
+async def reg_use_tg(query: CallbackQuery, state: FSMContext, services: Services, t: Translator) -> None:
     suggestion = (await state.get_data()).get("suggestion")
     if suggestion and isinstance(query.message, Message):
-        await _take_username(query.message, state, suggestion, session, t)
+        await _take_username(query.message, state, suggestion, services, t)
 
 
-async def reg_email(message: Message, state: FSMContext, session: AsyncSession, t: Translator) -> None:
+async def reg_email(message: Message, state: FSMContext, services: Services, t: Translator) -> None:
     try:
-        email = accounts.normalize_email(message.text or "")
+        email = await services.accounts.free_email(message.text or "")
+    except Taken:
+        await message.answer(t("err_email_taken"), reply_markup=cancel_kb(t))
+        return
     except AccountError:
         await message.answer(t("err_bad_email"), reply_markup=cancel_kb(t))
-        return
-    async with unit(session):
-        taken = await accounts.email_taken(session, email)
-    if taken:
-        await message.answer(t("err_email_taken"), reply_markup=cancel_kb(t))
         return
     await state.update_data(email=email)
     await state.set_state(Registration.password)
@@ -108,22 +90,19 @@ async def reg_password(
     password = message.text or ""
     await _delete_secret(message)
     try:
-        accounts.check_password(password)
+        services.accounts.check_password(password)
     except AccountError as exc:
         await message.answer(t(f"err_{exc.code}"), reply_markup=cancel_kb(t))
         return
     data = await state.get_data()
     assert message.from_user is not None
     try:
-        # owns its transactions: the hash runs with none open (not in this update's session)
-        user = await accounts.create_account(
-            services.session_factory,
+        # owns its transactions: the hash runs with none open
+        user = await services.accounts.register(
             telegram_id=message.from_user.id,
             username=data["username"],
             email=data["email"],
             password=password,
-            passwords=services.passwords,
-            welcome_credits=services.welcome_credits,
             language=lang,
         )
     except AccountError as exc:
@@ -153,9 +132,9 @@ async def login(message: Message, state: FSMContext, user: User | None, t: Trans
     await message.answer(t("login_ask_email"), reply_markup=cancel_kb(t))
 
 
-async def login_email(message: Message, state: FSMContext, t: Translator) -> None:
+async def login_email(message: Message, state: FSMContext, t: Translator, services: Services) -> None:
     try:
-        email = accounts.normalize_email(message.text or "")
+        email = services.accounts.login_email(message.text or "")
     except AccountError:
         # Perhaps the password, typed one step early (after a wrong one the dialog asks for the
         # email again): not kept in the dialog state, and not left in the chat.
@@ -184,19 +163,15 @@ async def login_password(
     assert message.from_user is not None
     try:
         # owns its transactions: the password is checked with none open
-        signed = await accounts.sign_in(
-            services.session_factory,
-            telegram_id=message.from_user.id,
-            email=data.get("email", ""),
-            password=password,
-            passwords=services.passwords,
+        signed = await services.accounts.sign_in(
+            telegram_id=message.from_user.id, email=data.get("email", ""), password=password
         )
-    except accounts.LoginBlocked as exc:
+    except LoginBlocked as exc:
         log.info("login blocked for tg %d for %d s", message.from_user.id, exc.retry_after)
         await state.clear()
         await message.answer(t("err_login_blocked", wait=wait_text(t, exc.retry_after)))
         return
-    except accounts.BadCredentials as exc:
+    except BadCredentials as exc:
         log.info("login refused for tg %d: bad credentials", message.from_user.id)
         if exc.retry_after is not None:  # that was one too many: blocked from now on
             await state.clear()

@@ -12,7 +12,6 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramFor
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Services
 from bot.callbacks import AdminCD
@@ -23,12 +22,7 @@ from bot.middlewares import TapAnswer
 from bot.render import admin_name, quote
 from bot.states import AdminBroadcast
 from bot.telegram_rules import shown_text
-from db.engine import unit
-from db.queries import (
-    Audience,
-    broadcast_audience,
-    mark_unreachable,
-)
+from services.admin import Audience
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +89,7 @@ async def broadcast(
             await asyncio.sleep(pause)
     finally:  # also when stopped half-way: what was learnt is kept
         if blocked:
-            async with services.session_factory() as session, session.begin():
-                await mark_unreachable(session, blocked)
+            await services.admin.mark_unreachable(blocked)
     log.info(
         "broadcast done: %d sent, %d failed (%d blocked the bot), %d skipped",
         sent,
@@ -117,7 +110,6 @@ async def broadcast_send(
     state: FSMContext,
     t: Translator,
     services: Services,
-    session: AsyncSession,
     bot: Bot,
 ) -> None:
     """Sends the draft of the preview whose button this is. The draft is taken out of the dialog
@@ -135,8 +127,7 @@ async def broadcast_send(
     if not drafts and await state.get_state() == AdminBroadcast.confirm.state:
         await state.set_state(None)  # no preview left to confirm (another dialog would stay)
     await state.update_data(drafts=drafts, sent=sent)
-    async with unit(session):
-        audience = await broadcast_audience(session)
+    audience = await services.admin.audience()
     if isinstance(query.message, Message):
         with suppress(TelegramBadRequest):
             await query.message.edit_text(

@@ -11,16 +11,13 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.app import Services
 from bot.callbacks import AdminCD
 from bot.i18n import Translator
 from bot.keyboards import admin_menu_kb
 from bot.render import money
-from db.engine import unit
-from db.queries import (
-    stats,
-)
+from services.admin import Stats
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +33,7 @@ async def admin_menu_cb(query: CallbackQuery, t: Translator) -> None:
             await query.message.edit_text(t("adm_menu"), reply_markup=admin_menu_kb(t))
 
 
-async def stats_text(t: Translator, session: AsyncSession) -> str:
-    async with unit(session):
-        s = await stats(session)
+def stats_text(t: Translator, s: Stats) -> str:
     by_model = "\n".join(f"• {escape(m)}: {n}" for m, n in s.by_model.items()) or "—"
     return t(
         "adm_stats",
@@ -54,13 +49,13 @@ async def stats_text(t: Translator, session: AsyncSession) -> str:
     )
 
 
-async def stats_cmd(message: Message, t: Translator, session: AsyncSession) -> None:
-    await message.answer(await stats_text(t, session))
+async def stats_cmd(message: Message, t: Translator, services: Services) -> None:
+    await message.answer(stats_text(t, await services.admin.stats()))
 
 
-async def stats_cb(query: CallbackQuery, t: Translator, session: AsyncSession) -> None:
+async def stats_cb(query: CallbackQuery, t: Translator, services: Services) -> None:
     if isinstance(query.message, Message):
-        await query.message.answer(await stats_text(t, session))
+        await query.message.answer(stats_text(t, await services.admin.stats()))
 
 
 def setup() -> Router:

@@ -6,27 +6,26 @@ import logging
 from contextlib import suppress
 from decimal import Decimal
 from html import escape
+from typing import Literal
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Services
 from bot.callbacks import AdminCD, PageCD
 from bot.i18n import Translator
 from bot.keyboards import user_card_kb, users_kb
 from bot.render import admin_name, money, quote, short_result, when
-from db import accounts
-from db.engine import unit
-from db.errors import BalanceLimitExceeded, InsufficientFunds, InvalidAmount
-from db.ledger import deduct_balance, increase_balance
-from db.models import TxKind, User
-from db.queries import (
-    find_user,
-    list_users,
-    user_predictions,
+from bot.replies import Screen
+from services.admin import (
+    BalanceLimitExceeded,
+    InsufficientFunds,
+    InvalidAmount,
+    User,
+    UserCard,
+    UserNotFound,
 )
 
 log = logging.getLogger(__name__)
@@ -37,41 +36,36 @@ def user_label(u: User) -> str:
     return f"{flag} #{u.id} @{u.username} · {money(u.balance)}"
 
 
-async def users_view(t: Translator, session: AsyncSession, query: str, page: int) -> tuple[str, object]:
-    async with unit(session):
-        users, pages = await list_users(session, query, page)
-    page = max(0, min(page, pages - 1))
-    if not users:
-        return t("adm_no_users"), users_kb(t, [], 0, 1, query)
-    header = t("adm_users", page=page + 1, pages=pages, query=quote(query) or "—")
-    return header, users_kb(t, [(u.id, user_label(u)) for u in users], page, pages, query[:20])
+async def users_view(t: Translator, services: Services, query: str, page: int) -> Screen:
+    found = await services.admin.users(query, page)
+    if not found.items:
+        return Screen(t("adm_no_users"), users_kb(t, [], 0, 1, query))
+    header = t("adm_users", page=found.page + 1, pages=found.pages, query=quote(query) or "—")
+    items = [(u.id, user_label(u)) for u in found.items]
+    return Screen(header, users_kb(t, items, found.page, found.pages, query[:20]))
 
 
-async def users_cmd(message: Message, command: CommandObject, t: Translator, session: AsyncSession) -> None:
-    text, kb = await users_view(t, session, (command.args or "").strip()[:50], 0)
-    await message.answer(text, reply_markup=kb)  # type: ignore[arg-type]
+async def users_cmd(message: Message, command: CommandObject, t: Translator, services: Services) -> None:
+    screen = await users_view(t, services, (command.args or "").strip()[:50], 0)
+    await message.answer(screen.text, reply_markup=screen.markup)
 
 
-async def users_page(
-    query: CallbackQuery, callback_data: PageCD, t: Translator, session: AsyncSession
-) -> None:
+async def users_page(query: CallbackQuery, callback_data: PageCD, t: Translator, services: Services) -> None:
     if isinstance(query.message, Message):
-        text, kb = await users_view(t, session, callback_data.query, callback_data.page)
-        with suppress(TelegramBadRequest):
-            await query.message.edit_text(text, reply_markup=kb)  # type: ignore[arg-type]
+        screen = await users_view(t, services, callback_data.query, callback_data.page)
+        with suppress(TelegramBadRequest):  # the page shown already ("message is not modified")
+            await query.message.edit_text(screen.text, reply_markup=screen.markup)
 
 
-async def user_card(t: Translator, services: Services, session: AsyncSession, user: User) -> str:
-    async with unit(session):
-        await session.refresh(user)
-        preds, _ = await user_predictions(session, user.id, 0, 5)
+def user_card(t: Translator, card: UserCard) -> Screen:
+    user = card.user
     lines = []
-    for p, model_name in preds:
+    for p, model_name in card.predictions:
         lines.append(
             f"#{p.id} {escape(model_name)} · {t('status_' + p.status)} · "
             f"{short_result(p.result) if p.status == 'completed' else ''} · {when(p.created_at)}"
         )
-    return t(
+    text = t(
         "adm_user_card",
         id=user.id,
         username=quote(user.username),
@@ -82,45 +76,41 @@ async def user_card(t: Translator, services: Services, session: AsyncSession, us
         created=when(user.created_at),
         predictions="\n".join(lines) or "—",
     )
+    return Screen(text, user_card_kb(t, user.id, user.disabled))
 
 
-async def _find(message: Message, t: Translator, session: AsyncSession, ref: str) -> User | None:
-    async with unit(session):
-        found = await find_user(session, ref) if ref else None
-    if found is None:
-        await message.answer(t("adm_user_not_found", ref=quote(ref or "?")))
-    return found
+def not_found(t: Translator, ref: str) -> str:
+    return t("adm_user_not_found", ref=quote(ref or "?"))
 
 
-async def user_cmd(
-    message: Message, command: CommandObject, t: Translator, services: Services, session: AsyncSession
-) -> None:
+async def _send_card(message: Message, t: Translator, services: Services, ref: str) -> None:
+    try:
+        card = await services.admin.card(ref)
+    except UserNotFound:
+        await message.answer(not_found(t, ref))
+        return
+    screen = user_card(t, card)
+    await message.answer(screen.text, reply_markup=screen.markup)
+
+
+async def user_cmd(message: Message, command: CommandObject, t: Translator, services: Services) -> None:
     if not command.args:
         await message.answer(t("adm_usage_user"))
         return
-    found = await _find(message, t, session, command.args.strip())
-    if found is not None:
-        await message.answer(
-            await user_card(t, services, session, found),
-            reply_markup=user_card_kb(t, found.id, found.disabled),
-        )
+    await _send_card(message, t, services, command.args.strip())
 
 
-async def user_cb(
-    query: CallbackQuery, callback_data: AdminCD, t: Translator, services: Services, session: AsyncSession
-) -> None:
-    if not isinstance(query.message, Message):
-        return
-    found = await _find(query.message, t, session, f"#{callback_data.arg}")
-    if found is not None:
-        await query.message.answer(
-            await user_card(t, services, session, found),
-            reply_markup=user_card_kb(t, found.id, found.disabled),
-        )
+async def user_cb(query: CallbackQuery, callback_data: AdminCD, t: Translator, services: Services) -> None:
+    if isinstance(query.message, Message):
+        await _send_card(query.message, t, services, f"#{callback_data.arg}")
 
 
 async def _money_command(
-    message: Message, command: CommandObject, t: Translator, session: AsyncSession, kind: str
+    message: Message,
+    command: CommandObject,
+    t: Translator,
+    services: Services,
+    kind: Literal["credit", "debit"],
 ) -> None:
     parts = (command.args or "").split(maxsplit=2)
     if len(parts) < 2:
@@ -128,22 +118,12 @@ async def _money_command(
         return
     ref, raw_amount = parts[0], parts[1].replace(",", ".")
     reason = parts[2].strip()[:100] if len(parts) > 2 else ""
-    found = await _find(message, t, session, ref)
-    if found is None:
-        return
     by = admin_name(message.from_user)
-    word = "credit" if kind == "credit" else "debit"
-    description = f"Admin {word} by {by}" + (f": {reason}" if reason else "")
     try:
-        async with unit(session):
-            if kind == "credit":
-                entry = await increase_balance(
-                    session, found.id, raw_amount, description, kind=TxKind.ADMIN_CREDIT
-                )
-            else:
-                entry = await deduct_balance(
-                    session, found.id, raw_amount, description, kind=TxKind.ADMIN_DEBIT
-                )
+        done = await services.admin.adjust(ref, kind, raw_amount, by, reason)
+    except UserNotFound:
+        await message.answer(not_found(t, ref))
+        return
     except InvalidAmount as exc:
         await message.answer(t("adm_bad_amount", amount=quote(raw_amount), reason=escape(exc.reason)))
         return
@@ -153,55 +133,55 @@ async def _money_command(
     except BalanceLimitExceeded:
         await message.answer(t("adm_balance_limit"))
         return
-    log.info("%s: %s %s user %d", by, word, raw_amount, found.id)
+    log.info("%s: %s %s user %d", by, kind, raw_amount, done.user.id)
     await message.answer(
         t(
             f"adm_{kind}_done",
             amount=money(Decimal(raw_amount)),
-            username=quote(found.username),
-            balance=money(entry.balance),
+            username=quote(done.user.username),
+            balance=money(done.balance),
         )
     )
 
 
-async def credit_cmd(message: Message, command: CommandObject, t: Translator, session: AsyncSession) -> None:
-    await _money_command(message, command, t, session, "credit")
+async def credit_cmd(message: Message, command: CommandObject, t: Translator, services: Services) -> None:
+    await _money_command(message, command, t, services, "credit")
 
 
-async def debit_cmd(message: Message, command: CommandObject, t: Translator, session: AsyncSession) -> None:
-    await _money_command(message, command, t, session, "debit")
+async def debit_cmd(message: Message, command: CommandObject, t: Translator, services: Services) -> None:
+    await _money_command(message, command, t, services, "debit")
 
 
 async def _set_disabled(
-    message: Message, t: Translator, session: AsyncSession, user: User, disabled: bool
+    message: Message, t: Translator, services: Services, ref: str, disabled: bool | None
 ) -> None:
-    async with unit(session):
-        await accounts.set_disabled(session, user.id, disabled)
-    user.disabled = disabled
-    log.info("admin in chat %d %s user %d", message.chat.id, "disabled" if disabled else "enabled", user.id)
+    """`disabled` None: the other way round from how the user is now (the card's button)."""
+    try:
+        user = await services.admin.set_disabled(ref, disabled)
+    except UserNotFound:
+        await message.answer(not_found(t, ref))
+        return
+    log.info(
+        "admin in chat %d %s user %d", message.chat.id, "disabled" if user.disabled else "enabled", user.id
+    )
     await message.answer(
-        t("adm_disabled_done" if disabled else "adm_enabled_done", username=quote(user.username))
+        t("adm_disabled_done" if user.disabled else "adm_enabled_done", username=quote(user.username))
     )
 
 
-async def disable_cmd(message: Message, command: CommandObject, t: Translator, session: AsyncSession) -> None:
+async def disable_cmd(message: Message, command: CommandObject, t: Translator, services: Services) -> None:
     disabled = command.command == "disable"
     if not command.args:
         await message.answer(t("adm_usage_disable" if disabled else "adm_usage_enable"))
         return
-    found = await _find(message, t, session, command.args.strip())
-    if found is not None:
-        await _set_disabled(message, t, session, found, disabled)
+    await _set_disabled(message, t, services, command.args.strip(), disabled)
 
 
 async def toggle_user_cb(
-    query: CallbackQuery, callback_data: AdminCD, t: Translator, session: AsyncSession
+    query: CallbackQuery, callback_data: AdminCD, t: Translator, services: Services
 ) -> None:
-    if not isinstance(query.message, Message):
-        return
-    found = await _find(query.message, t, session, f"#{callback_data.arg}")
-    if found is not None:
-        await _set_disabled(query.message, t, session, found, not found.disabled)
+    if isinstance(query.message, Message):
+        await _set_disabled(query.message, t, services, f"#{callback_data.arg}", None)
 
 
 def setup() -> Router:
