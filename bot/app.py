@@ -19,8 +19,8 @@ from db.engine import create_engine, create_session_factory
 from db.migrate import upgrade
 from ml.executor import MLExecutor
 from ml.registry import ModelRegistry
-from ml.service import PredictionOutcome, PredictionService, register_builtins
 from ml.train import build_catalogue, missing_models, read_built, read_catalogue
+from services.predictions import PredictionOutcome, PredictionService, register_builtins
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -17,7 +17,7 @@ from bot.middlewares import TapAnswer
 from bot.render import money, quote
 from db.engine import unit
 from db.models import User
-from ml.service import ModelUnavailable, Quote
+from services.predictions import ModelUnavailable, Quote
 
 
 def menu_text(t: Translator, user: User) -> str:

@@ -29,7 +29,7 @@ from db.engine import unit
 from db.errors import InsufficientFunds
 from db.models import User
 from ml.schema import ModelMeta
-from ml.service import ModelChanged, ModelUnavailable, PriceChanged
+from services.predictions import ModelChanged, ModelUnavailable, PriceChanged
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from db.errors import DomainError
 from db.models import User
 from db.queries import list_models
 from ml.schema import ModelMeta
-from ml.service import Quote
+from services.predictions import Quote
 
 log = logging.getLogger(__name__)
 

@@ -46,7 +46,7 @@ from db.models import User
 from db.queries import user_prediction
 from ml.inputs import InputError, Value, from_mapping, parse_step
 from ml.schema import ModelMeta
-from ml.service import ModelChanged, ModelUnavailable, PredictionOutcome, PriceChanged
+from services.predictions import ModelChanged, ModelUnavailable, PredictionOutcome, PriceChanged
 
 # The tap is answered at once (a "running…" toast); the message itself says "running" only when
 # a run takes longer than a second, the usual limit for feedback that is not needed. Under load
