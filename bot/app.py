@@ -10,20 +10,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from db.accounts import Passwords
 from db.engine import create_engine, create_session_factory
+from db.ledger import to_money
 from db.migrate import upgrade
 from ml.executor import MLExecutor
 from ml.registry import ModelRegistry
-from ml.service import PredictionOutcome, PredictionService, register_builtins
 from ml.train import build_catalogue, missing_models, read_built, read_catalogue
 from services.accounts import Accounts
 from services.admin import Admin
+from services.catalogue import Catalogue, UploadPolicy, register_builtins
 from services.payments import Payments, parse_packs
+from services.predictions import PredictionOutcome, PredictionService
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -39,6 +40,7 @@ class Services:
     registry: ModelRegistry
     executor: MLExecutor
     predictions: PredictionService
+    catalogue: Catalogue
     passwords: Passwords
     accounts: Accounts
     admin: Admin
@@ -101,17 +103,9 @@ async def build_services(settings: Settings, passwords: Passwords | None = None)
         log.info("building built-in models: %s", ", ".join(missing))
         await asyncio.to_thread(build_catalogue, models_dir, missing)
     built = await asyncio.to_thread(read_built, models_dir, list(read_catalogue(models_dir)))
-    added: list[str] = []
-    for attempt in range(2):  # another process may register them at the same moment: look again
-        try:
-            async with session_factory() as session, session.begin():
-                added = await register_builtins(
-                    session, built, read_catalogue(models_dir), settings.default_model_cost
-                )
-            break
-        except IntegrityError:
-            if attempt:
-                raise
+    added = await register_builtins(
+        session_factory, built, read_catalogue(models_dir), settings.default_model_cost
+    )
     if added:
         log.info("stored built-in models: %s", ", ".join(added))
 
@@ -127,6 +121,15 @@ async def build_services(settings: Settings, passwords: Passwords | None = None)
     predictions = PredictionService(session_factory, registry, executor)
     async with session_factory() as session:
         await predictions.refresh(session, complete=True)
+    uploads = UploadPolicy(
+        allow_pickle=settings.allow_pickle_uploads,
+        convert_memory_mb=settings.pickle_convert_memory_mb,
+        convert_seconds=settings.pickle_convert_seconds,
+        convert_without_isolation=settings.pickle_convert_without_isolation,
+        trusted_types=settings.model_trusted_types,
+        default_cost=to_money(settings.default_model_cost),
+    )
+    catalogue = Catalogue(session_factory, predictions, uploads)
     passwords = passwords or Passwords.default()
     services = Services(
         settings=settings,
@@ -135,6 +138,7 @@ async def build_services(settings: Settings, passwords: Passwords | None = None)
         registry=registry,
         executor=executor,
         predictions=predictions,
+        catalogue=catalogue,
         passwords=passwords,
         accounts=Accounts(session_factory, passwords, Decimal(str(settings.welcome_credits))),
         admin=Admin(session_factory),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,6 +110,20 @@ def results_csv(
             pred = [""] * (len(extra) - 2)
         writer.writerow([safe_cell(c) for c in [*cells, status, *pred, errors.get(number, "")]])
     return out.getvalue().encode("utf-8")
+
+
+def outcome_csv(
+    meta: ModelMeta, parsed: ParsedBatch, items: Sequence[tuple[int, str, dict[str, Any] | None]]
+) -> bytes:
+    """The results file of a batch run: `items` (prediction id, status, result) are its valid
+    rows' runs, in row order."""
+    results = {}
+    errors = {n: str(e) for n, e in parsed.bad}
+    for (number, _), (_, status, result) in zip(parsed.valid, items, strict=False):
+        results[number] = (status, result)
+        if status == "failed":
+            errors[number] = str((result or {}).get("error", "failed"))
+    return results_csv(meta, parsed, results, errors)
 
 
 def template_csv(meta: ModelMeta) -> bytes:

@@ -110,13 +110,11 @@ class ThrottlingMiddleware(BaseMiddleware):
 
 
 class ContextMiddleware(BaseMiddleware):
-    """One AsyncSession per update; the Users row of the Telegram user and their language.
+    """The Users row of the Telegram user, and their language.
 
     Concurrent updates read their users with one SELECT (see Coalescer); each update gets its own
-    User object, detached: handlers that need it in their session use `refresh_user`. The session
-    connects only if a handler uses it; handlers do their writes in `async with unit(session)`
-    blocks, and whatever is left open is committed after the handler, or rolled back if it raised.
-    """
+    User object, detached: a read-only snapshot. Handlers hold no database session: the services
+    they call open and commit their own transactions."""
 
     def __init__(self, services: Services, i18n: I18n) -> None:
         self.services = services
@@ -144,20 +142,12 @@ class ContextMiddleware(BaseMiddleware):
         user = detached_user(row) if row is not None else None
         lang = self.i18n.pick(user.language if user else None, tg_user.language_code if tg_user else None)
         t = self.i18n.translator(lang)
-        session = self.services.session_factory()
-        data.update(session=session, user=user, t=t, lang=lang, i18n=self.i18n)
+        data.update(user=user, t=t, lang=lang, i18n=self.i18n)
         if user is not None and user.disabled and not is_payment(event):
             await _tell_blocked(event, t("blocked"))
             log.info("disabled user %d (tg %s) blocked", user.id, tg_user and tg_user.id)
             return None
-        try:
-            result = await handler(event, data)
-            if session.in_transaction():
-                await session.commit()
-            return result
-        finally:
-            if session.in_transaction():  # the handler (or the commit) raised: roll back
-                await session.close()
+        return await handler(event, data)
 
 
 def _writes(event: TelegramObject) -> bool:

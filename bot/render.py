@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram.types import User as TgUser
 
 from bot.i18n import Translator
 from ml.schema import Feature, ModelMeta
+
+if TYPE_CHECKING:
+    from bot.batch_csv import BatchFileError, ParsedBatch
+    from services.catalogue import ModelRow, Uploaded, VersionRow
+    from services.predictions import BatchOutcome, PredictionOutcome, PriceChanged, Quote
 
 BAR_WIDTH = 10
 # Echoes of outside text (what a user typed, a name from a command) are cut to this many
@@ -132,3 +137,237 @@ def admin_name(tg: TgUser | None) -> str:
     if tg is None:
         return "admin"
     return f"@{tg.username} ({tg.id})" if tg.username else f"admin {tg.id}"
+
+
+# -- the catalogue and the paid dialog ---------------------------------------------------------
+
+CARD_FEATURES = 12  # inputs listed on a model's card (the rest are counted)
+
+
+def metric_text(t: Translator, meta: ModelMeta) -> str:
+    if "accuracy" in meta.metrics:
+        return t("metric_accuracy", value=f"{meta.metrics['accuracy'] * 100:.1f}")
+    if "r2" in meta.metrics:
+        return t("metric_r2", r2=f"{meta.metrics['r2']:.2f}", mae=f"{meta.metrics.get('mae', 0):g}")
+    return ""
+
+
+def card_text(t: Translator, quote: Quote) -> str:
+    meta = quote.meta
+    lines = [
+        f"• <code>{escape(f.name)}</code> — {escape(f.description)} ({expected_text(t, f)})"
+        for f in meta.features[:CARD_FEATURES]
+    ]
+    if len(meta.features) > CARD_FEATURES:
+        lines.append(t("card_more_inputs", count=len(meta.features) - CARD_FEATURES))
+    example = ", ".join(value_text(f.example) for f in meta.features)
+    text = t(
+        "model_card",
+        title=escape(meta.title),
+        description=escape(meta.description),
+        algorithm=escape(meta.algorithm),
+        metric=metric_text(t, meta),
+        count=len(meta.features),
+        inputs="\n".join(lines),
+        cost=money(quote.cost),
+        balance=money(quote.balance),
+        example=example,
+    )
+    if not quote.affordable:
+        text += "\n\n" + t("insufficient", cost=money(quote.cost), balance=money(quote.balance))
+    return text
+
+
+def step_text(t: Translator, meta: ModelMeta, index: int) -> str:
+    """The question for input `index` of the step-by-step dialog."""
+    f = meta.features[index]
+    text = t(
+        "step",
+        i=index + 1,
+        n=len(meta.features),
+        name=escape(f.name),
+        description=escape(f.description),
+        expected=expected_text(t, f),
+        example=value_text(f.example),
+    )
+    if index == 0 and len(meta.features) > 1:
+        text += "\n\n" + t("step_paste_hint", count=len(meta.features))
+    return text
+
+
+def confirm_text(t: Translator, meta: ModelMeta, values: Mapping[str, Any], quote: Quote) -> str:
+    """The confirmation screen of one run, at the quoted price."""
+    if quote.affordable:
+        return t(
+            "confirm",
+            title=escape(meta.title),
+            inputs=inputs_block(meta, values),
+            cost=money(quote.cost),
+            balance=money(quote.balance),
+            after=money(quote.balance_after),
+        )
+    return t(
+        "confirm_insufficient",
+        title=escape(meta.title),
+        inputs=inputs_block(meta, values),
+        cost=money(quote.cost),
+        balance=money(quote.balance),
+    )
+
+
+def outcome_text(t: Translator, meta: ModelMeta | None, outcome: PredictionOutcome) -> str:
+    title = escape(meta.title) if meta else escape(outcome.model_name)
+    if outcome.status == "pending":
+        return t("still_running", id=outcome.prediction_id)
+    if outcome.ok and meta is not None:
+        text = t(
+            "result",
+            title=title,
+            id=outcome.prediction_id,
+            result=result_block(t, meta, outcome.result),
+            cost=money(outcome.cost),
+            balance=money(outcome.balance),
+        )
+    else:
+        text = t(
+            "failed_refunded",
+            title=title,
+            id=outcome.prediction_id,
+            reason=escape(outcome.error or "?"),
+            balance=money(outcome.balance),
+        )
+    if outcome.duplicate:
+        text = t("already_processed") + "\n\n" + text
+    return text
+
+
+def running_text(t: Translator, meta: ModelMeta) -> str:
+    return t("running", title=escape(meta.title))
+
+
+def insufficient_text(t: Translator, cost: Decimal, balance: Decimal) -> str:
+    return t("insufficient", cost=money(cost), balance=money(balance))
+
+
+def price_changed_text(t: Translator, exc: PriceChanged) -> str:
+    return t("price_changed", was=money(exc.quoted), now=money(exc.current))
+
+
+# -- CSV batches -------------------------------------------------------------------------------
+
+SHOW_BAD_ROWS = 10
+BAD_ROWS_CHARS = 2500  # with the screen's own lines, well within a message's 4,096 characters
+
+
+def batch_prompt_text(t: Translator, quote: Quote, max_rows: int, max_bytes: int) -> str:
+    """The caption of the template file: what a batch costs per row, and its limits."""
+    return t(
+        "batch_prompt",
+        title=escape(quote.meta.title),
+        cost=money(quote.cost),
+        max_rows=max_rows,
+        max_kb=max_bytes // 1000,
+    )
+
+
+def batch_file_error_text(t: Translator, exc: BatchFileError) -> str:
+    params = dict(exc.params)
+    if "missing" in params:
+        params["missing"] = quote_list(params["missing"])
+    if "detail" in params:
+        params["detail"] = quote(params["detail"])
+    return t(f"err_batch_{exc.code}", **params)
+
+
+def bad_rows_text(t: Translator, meta: ModelMeta, parsed: ParsedBatch) -> str:
+    """The first invalid rows and why, as many as fit in BAD_ROWS_CHARS (a reason may list a
+    model's categories): the rest are counted, and all are in the results file."""
+    lines: list[str] = []
+    size = 0
+    for n, e in parsed.bad[:SHOW_BAD_ROWS]:
+        line = t("batch_bad_row", row=n, reason=input_error_text(t, e, meta))
+        if size + len(line) > BAD_ROWS_CHARS:
+            break
+        lines.append(line)
+        size += len(line) + 1
+    if len(parsed.bad) > len(lines):
+        lines.append(t("batch_more_bad", count=len(parsed.bad) - len(lines)))
+    return "\n".join(lines)
+
+
+def batch_confirm_text(t: Translator, meta: ModelMeta, parsed: ParsedBatch, quote: Quote) -> str:
+    """The batch confirmation screen: its valid rows at the quoted price, and the invalid ones."""
+    total = quote.cost * len(parsed.valid)
+    text = t(
+        "batch_confirm" if quote.balance >= total else "batch_insufficient",
+        title=escape(meta.title),
+        valid=len(parsed.valid),
+        bad=len(parsed.bad),
+        cost=money(quote.cost),
+        total=money(total),
+        balance=money(quote.balance),
+        after=money(quote.balance - total),
+    )
+    bad_text = bad_rows_text(t, meta, parsed)
+    if bad_text:
+        text += "\n\n" + bad_text
+    return text
+
+
+def batch_running_text(t: Translator, meta: ModelMeta, count: int) -> str:
+    return t("batch_running", title=escape(meta.title), count=count)
+
+
+def batch_done_text(t: Translator, parsed: ParsedBatch, outcome: BatchOutcome) -> str:
+    return t(
+        "batch_done",
+        completed=outcome.completed,
+        failed=outcome.failed,
+        bad=len(parsed.bad),
+        charged=money(outcome.charged),
+        balance=money(outcome.balance),
+    )
+
+
+# -- the admin's model catalogue ---------------------------------------------------------------
+
+
+def admin_models_text(t: Translator, models: Sequence[ModelRow]) -> str:
+    lines = [
+        f"{'✅' if m.is_active else '⛔'} <code>{escape(m.name)}</code> · {money(m.cost)}"
+        f" · {escape(m.file_path)}"
+        for m in models
+    ]
+    return t("adm_models", items="\n".join(lines) or "—")
+
+
+def uploaded_text(t: Translator, uploaded: Uploaded) -> str:
+    """An upload stored and served: a new model, or a new version of one."""
+    served = uploaded.meta
+    params = {
+        "name": escape(served.name),
+        "title": quote(served.title),
+        "cost": money(uploaded.cost),
+        "sha": served.sha256[:16],
+        "count": len(served.features),
+        "number": uploaded.number,
+    }
+    if uploaded.previous is None:
+        return t("adm_model_added", **params)
+    return t("adm_model_replaced", previous=uploaded.previous, **params)
+
+
+def versions_text(t: Translator, name: str, versions: Sequence[VersionRow]) -> str:
+    """A model's last 20 versions, the served one marked."""
+    lines = [
+        t(
+            "adm_version_line",
+            number=v.number,
+            when=when(v.created_at),
+            sha=v.sha256[:12],
+            by=quote(v.created_by or "—"),
+            served="  ← " + t("adm_version_served") if v.current else "",
+        )
+        for v in versions[-20:]
+    ]
+    return t("adm_versions", name=quote(name), items="\n".join(lines))

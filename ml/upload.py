@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
 
-from db.errors import InvalidAmount
-from db.ledger import validate_amount
 from ml import formats
 from ml.executor import check_output, predict_rows
 from ml.inputs import encode, from_mapping
@@ -32,10 +29,9 @@ class UploadError(ValueError):
         self.params = params
 
 
-def parse_upload_meta(
-    text: str, data: bytes, default_cost: Decimal | None
-) -> tuple[ModelMeta, Decimal | None]:
-    """The metadata and the cost it sets (`default_cost` when it sets none)."""
+def read_upload_spec(text: str) -> tuple[dict[str, Any], Any]:
+    """The metadata JSON object an admin sent, and the raw `cost` it sets (None: none; the
+    caller validates it, before `upload_meta`)."""
     try:
         spec = json.loads(text, parse_constant=_not_json)
     except ValueError as exc:  # JSONDecodeError, or an integer of more digits than int() takes
@@ -43,10 +39,11 @@ def parse_upload_meta(
     if not isinstance(spec, dict):
         raise UploadError("bad_json", "expected a JSON object")
     raw_cost = spec.pop("cost", None)
-    try:
-        cost = default_cost if raw_cost is None else validate_amount(raw_cost)
-    except InvalidAmount as exc:
-        raise UploadError("bad_cost", exc.reason) from None
+    return spec, raw_cost
+
+
+def upload_meta(spec: dict[str, Any], data: bytes) -> ModelMeta:
+    """The metadata of an upload, from its JSON object (less its cost) and its file."""
     name = str(spec.get("name", ""))
     spec.setdefault("title", name)
     spec.setdefault("version", "1")
@@ -54,12 +51,11 @@ def parse_upload_meta(
     spec["file"] = f"{name}{formats.SUFFIX}"
     spec["sha256"] = hashlib.sha256(data).hexdigest()
     try:
-        meta = ModelMeta.model_validate(spec)
+        return ModelMeta.model_validate(spec)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
         raise UploadError("bad_meta", f"{where}: {first.get('msg')}") from None
-    return meta, cost
 
 
 def _not_json(name: str) -> None:

@@ -15,7 +15,7 @@ from db.errors import InsufficientFunds, UserNotFound
 from db.ledger import Debit, LedgerEntry, deduct_balances
 from db.models import Model, Prediction, Transaction, TxKind, User
 from grouping import Coalescer
-from ml.service import ModelUnavailable, PredictionOutcome, UserDisabled
+from services.predictions import ModelUnavailable, PredictionOutcome, UserDisabled
 from tests.helpers import assert_reconciled, balance_of
 from tests.test_service import SETOSA, new_user
 

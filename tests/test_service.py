@@ -22,7 +22,7 @@ from db.migrate import upgrade
 from db.models import Model, ModelFile, Prediction, Transaction, TxKind, User, utcnow
 from ml.inputs import InputError
 from ml.registry import ModelRegistry
-from ml.service import (
+from services.predictions import (
     ModelUnavailable,
     PredictionOutcome,
     PredictionService,
@@ -361,9 +361,9 @@ def test_service_module_is_aiogram_free() -> None:
     import ast
     import inspect
 
-    import ml.service
+    import services.predictions
 
-    tree = ast.parse(inspect.getsource(ml.service))
+    tree = ast.parse(inspect.getsource(services.predictions))
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
         a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
     }

@@ -9,6 +9,7 @@ from bot.handlers import (
     catalogue,
     fallback,
     history,
+    inputs,
     menu,
     payments,
     predict,
@@ -20,11 +21,13 @@ def setup_routers() -> list[Router]:
     """New routers each call: every Dispatcher (a restart in tests, the console) gets its own.
     Payments first: a successful payment must be recorded whatever dialog the user is in.
     Predict next: the paid run is the hot path, and every router before it costs each update its
-    filter checks; its dialog handlers only match in Predict states and never take a command.
+    filter checks; its dialog handlers (and those of inputs, right after it) only match in Predict
+    states and never take a command.
     The fallback last."""
     return [
         payments.setup(),
         predict.setup(),
+        inputs.setup(),
         catalogue.setup(),
         registration.setup(),
         menu.setup(),

@@ -6,38 +6,35 @@ import io
 import logging
 import secrets
 from contextlib import suppress
-from html import escape
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Services
-from bot.batch_csv import BatchFileError, ParsedBatch, read_batch, results_csv, template_csv
+from bot.batch_csv import BatchFileError, ParsedBatch, outcome_csv, read_batch, template_csv
 from bot.callbacks import ConfirmCD, ModelCD
 from bot.filters import Registered
-from bot.handlers.predict import confirmed_cost
 from bot.i18n import Translator
 from bot.keyboards import back_to_menu_kb, cancel_kb, confirm_kb
 from bot.middlewares import TapAnswer
-from bot.render import input_error_text, money, quote, quote_list
-from bot.replies import quote_for_button
+from bot.render import (
+    bad_rows_text,
+    batch_confirm_text,
+    batch_done_text,
+    batch_file_error_text,
+    batch_prompt_text,
+    batch_running_text,
+    insufficient_text,
+    price_changed_text,
+)
+from bot.replies import confirmed_cost, quote_for_button
 from bot.states import Predict
-from db.engine import unit
-from db.errors import InsufficientFunds
-from db.models import User
-from ml.schema import ModelMeta
-from ml.service import ModelChanged, ModelUnavailable, PriceChanged
+from services.accounts import User
+from services.predictions import InsufficientFunds, ModelChanged, ModelMeta, ModelUnavailable, PriceChanged
 
 log = logging.getLogger(__name__)
-
-
-SHOW_BAD_ROWS = 10
-
-
-BAD_ROWS_CHARS = 2500  # with the screen's own lines, well within a message's 4,096 characters
 
 
 async def batch_start(
@@ -48,9 +45,8 @@ async def batch_start(
     user: User,
     t: Translator,
     services: Services,
-    session: AsyncSession,
 ) -> None:
-    quoted = await quote_for_button(query, callback_answer, services, session, user, callback_data.name, t)
+    quoted = await quote_for_button(query, callback_answer, services, user, callback_data.name, t)
     if quoted is None:
         return
     message, quote = quoted
@@ -59,24 +55,11 @@ async def batch_start(
     await state.set_data({"model": meta.name})
     await message.answer_document(
         BufferedInputFile(template_csv(meta), filename=f"{meta.name}_template.csv"),
-        caption=t(
-            "batch_prompt",
-            title=escape(meta.title),
-            cost=money(quote.cost),
-            max_rows=services.settings.batch_max_rows,
-            max_kb=services.settings.batch_max_bytes // 1000,
+        caption=batch_prompt_text(
+            t, quote, services.settings.batch_max_rows, services.settings.batch_max_bytes
         ),
         reply_markup=cancel_kb(t),
     )
-
-
-def _file_error_text(t: Translator, exc: BatchFileError) -> str:
-    params = dict(exc.params)
-    if "missing" in params:
-        params["missing"] = quote_list(params["missing"])
-    if "detail" in params:
-        params["detail"] = quote(params["detail"])
-    return t(f"err_batch_{exc.code}", **params)
 
 
 async def batch_file(
@@ -86,14 +69,12 @@ async def batch_file(
     t: Translator,
     services: Services,
     bot: Bot,
-    session: AsyncSession,
 ) -> None:
     doc = message.document
     assert doc is not None
     data = await state.get_data()
-    try:
-        meta = services.registry.meta(data.get("model", ""))
-    except Exception:
+    meta = services.predictions.meta_or_none(data.get("model", ""))
+    if meta is None:
         await state.clear()
         await message.answer(t("model_unavailable"), reply_markup=back_to_menu_kb(t))
         return
@@ -124,30 +105,14 @@ async def batch_file(
     try:
         parsed = read_batch(meta, raw, services.settings.batch_max_rows)
     except BatchFileError as exc:
-        await message.answer(_file_error_text(t, exc), reply_markup=cancel_kb(t))
+        await message.answer(batch_file_error_text(t, exc), reply_markup=cancel_kb(t))
         return
     if not parsed.valid:
         await message.answer(
-            t("batch_no_valid", bad=_bad_rows_text(t, meta, parsed)), reply_markup=cancel_kb(t)
+            t("batch_no_valid", bad=bad_rows_text(t, meta, parsed)), reply_markup=cancel_kb(t)
         )
         return
-    await show_batch_confirm(message, state, t, services, session, user, meta, parsed, doc.file_id)
-
-
-def _bad_rows_text(t: Translator, meta: ModelMeta, parsed: ParsedBatch) -> str:
-    """The first invalid rows and why, as many as fit in BAD_ROWS_CHARS (a reason may list a
-    model's categories): the rest are counted, and all are in the results file."""
-    lines: list[str] = []
-    size = 0
-    for n, e in parsed.bad[:SHOW_BAD_ROWS]:
-        line = t("batch_bad_row", row=n, reason=input_error_text(t, e, meta))
-        if size + len(line) > BAD_ROWS_CHARS:
-            break
-        lines.append(line)
-        size += len(line) + 1
-    if len(parsed.bad) > len(lines):
-        lines.append(t("batch_more_bad", count=len(parsed.bad) - len(lines)))
-    return "\n".join(lines)
+    await show_batch_confirm(message, state, t, services, user, meta, parsed, doc.file_id)
 
 
 async def show_batch_confirm(
@@ -155,7 +120,6 @@ async def show_batch_confirm(
     state: FSMContext,
     t: Translator,
     services: Services,
-    session: AsyncSession,
     user: User,
     meta: ModelMeta,
     parsed: ParsedBatch,
@@ -163,13 +127,8 @@ async def show_batch_confirm(
 ) -> None:
     """The batch confirmation screen. Its per-row price and row count are stored with its nonce:
     Confirm never pays more than that."""
-    bad_text = _bad_rows_text(t, meta, parsed)
-    version = services.registry.version_of(meta.name)  # the version the file was checked against
     try:
-        async with unit(session):
-            quote = await services.predictions.quote(session, user.id, meta.name)
-        if quote.version_id != version:
-            raise ModelChanged(meta.name)
+        quote = await services.predictions.confirm_quote(user.id, meta.name)
     except ModelUnavailable as exc:
         await state.clear()
         text = t("model_changed" if isinstance(exc, ModelChanged) else "model_unavailable")
@@ -179,29 +138,18 @@ async def show_batch_confirm(
     nonce = secrets.token_urlsafe(9)
     await state.set_state(Predict.batch_confirm)
     await state.set_data(
-        # the file is fetched again on Confirm
+        # the file is fetched again on Confirm; the version is the one the file was checked against
         {
             "model": meta.name,
             "nonce": nonce,
             "file_id": file_id,
             "cost": str(quote.cost),
             "rows": len(parsed.valid),
-            "version": version,
+            "version": quote.version_id,
         }
     )
     affordable = quote.balance >= total
-    text = t(
-        "batch_confirm" if affordable else "batch_insufficient",
-        title=escape(meta.title),
-        valid=len(parsed.valid),
-        bad=len(parsed.bad),
-        cost=money(quote.cost),
-        total=money(total),
-        balance=money(quote.balance),
-        after=money(quote.balance - total),
-    )
-    if bad_text:
-        text += "\n\n" + bad_text
+    text = batch_confirm_text(t, meta, parsed, quote)
     await message.answer(text, reply_markup=confirm_kb(t, nonce, total, affordable, batch=True))
 
 
@@ -218,7 +166,6 @@ async def batch_confirm(
     t: Translator,
     services: Services,
     bot: Bot,
-    session: AsyncSession,
 ) -> None:
     """Charges the batch at the per-row price its screen showed, or less; a higher price, or a
     file read differently, shows a new screen (and nonce) instead."""
@@ -228,9 +175,8 @@ async def batch_confirm(
         callback_answer.alert(t("confirm_expired"))
         return
     await callback_answer.send_now(t("running_short"))
-    try:
-        meta = services.registry.meta(data.get("model", ""))
-    except Exception:
+    meta = services.predictions.meta_or_none(data.get("model", ""))
+    if meta is None:
         await state.clear()
         await message.answer(t("model_unavailable"))
         return
@@ -251,14 +197,10 @@ async def batch_confirm(
             await state.clear()
             await message.answer(t("batch_no_valid", bad=""), reply_markup=cancel_kb(t))
             return
-        await show_batch_confirm(
-            message, state, t, services, session, user, meta, parsed, str(data.get("file_id"))
-        )
+        await show_batch_confirm(message, state, t, services, user, meta, parsed, str(data.get("file_id")))
         return
     with suppress(TelegramBadRequest):
-        await message.edit_text(
-            t("batch_running", title=escape(meta.title), count=len(parsed.valid)), reply_markup=None
-        )
+        await message.edit_text(batch_running_text(t, meta, len(parsed.valid)), reply_markup=None)
     try:
         outcome = await services.predictions.run_batch(
             user_id=user.id,
@@ -269,40 +211,23 @@ async def batch_confirm(
             model_version=data.get("version"),
         )
     except PriceChanged as exc:
-        note = t("price_changed", was=money(exc.quoted), now=money(exc.current))
+        note = price_changed_text(t, exc)
         with suppress(TelegramBadRequest):
             await message.edit_text(note, reply_markup=None)  # was "predicting…"
-        await show_batch_confirm(
-            message, state, t, services, session, user, meta, parsed, str(data.get("file_id"))
-        )
+        await show_batch_confirm(message, state, t, services, user, meta, parsed, str(data.get("file_id")))
         return
     except InsufficientFunds as exc:
         await state.clear()
-        await message.answer(t("insufficient", cost=money(exc.amount), balance=money(exc.balance)))
+        await message.answer(insufficient_text(t, exc.amount, exc.balance))
         return
     except ModelUnavailable as exc:
         await state.clear()
         await message.answer(t("model_changed" if isinstance(exc, ModelChanged) else "model_unavailable"))
         return
     await state.clear()
-    results = {}
-    errors = {n: str(e) for n, e in parsed.bad}
-    for (number, _), (_, status, result) in zip(parsed.valid, outcome.items, strict=False):
-        results[number] = (status, result)
-        if status == "failed":
-            errors[number] = str((result or {}).get("error", "failed"))
     await message.answer_document(
-        BufferedInputFile(
-            results_csv(meta, parsed, results, errors), filename=f"{meta.name}_predictions.csv"
-        ),
-        caption=t(
-            "batch_done",
-            completed=outcome.completed,
-            failed=outcome.failed,
-            bad=len(parsed.bad),
-            charged=money(outcome.charged),
-            balance=money(outcome.balance),
-        ),
+        BufferedInputFile(outcome_csv(meta, parsed, outcome.items), filename=f"{meta.name}_predictions.csv"),
+        caption=batch_done_text(t, parsed, outcome),
     )
 
 

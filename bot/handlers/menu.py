@@ -11,7 +11,6 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Services
 from bot.callbacks import CancelCD, LangCD, MenuCD
@@ -20,8 +19,6 @@ from bot.keyboards import language_kb
 from bot.middlewares import TapAnswer
 from bot.render import money
 from bot.replies import show_menu
-from db.engine import unit
-from db.queries import list_models
 from services.accounts import User
 
 log = logging.getLogger(__name__)
@@ -82,27 +79,18 @@ def help_text(t: Translator, services: Services, costs: list[tuple[str, str]]) -
     return t("help", costs=lines, credits=money(services.welcome_credits))
 
 
-async def _help(message: Message, t: Translator, services: Services, session: AsyncSession) -> None:
-    async with unit(session):
-        models = await list_models(session)
-        await services.predictions.refresh(session)  # models stored or replaced by another process
-    costs = []
-    for m in models:
-        try:
-            title = services.registry.meta(m.name).title
-        except Exception:
-            continue
-        costs.append((title, money(m.cost)))
-    await message.answer(help_text(t, services, costs))
+async def _help(message: Message, t: Translator, services: Services) -> None:
+    items = await services.catalogue.listing()
+    await message.answer(help_text(t, services, [(i.title, money(i.cost)) for i in items]))
 
 
-async def help_cmd(message: Message, t: Translator, services: Services, session: AsyncSession) -> None:
-    await _help(message, t, services, session)
+async def help_cmd(message: Message, t: Translator, services: Services) -> None:
+    await _help(message, t, services)
 
 
-async def help_cb(query: CallbackQuery, t: Translator, services: Services, session: AsyncSession) -> None:
+async def help_cb(query: CallbackQuery, t: Translator, services: Services) -> None:
     if isinstance(query.message, Message):
-        await _help(query.message, t, services, session)
+        await _help(query.message, t, services)
 
 
 async def language_cmd(message: Message, t: Translator, lang: str, i18n: I18n) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 import re
@@ -14,99 +13,76 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Services
 from bot.callbacks import AdminCD
 from bot.filters import NOT_COMMAND
 from bot.i18n import Translator
 from bot.keyboards import admin_models_kb, cancel_kb
-from bot.render import admin_name, money, quote, when
+from bot.render import admin_models_text, admin_name, money, quote, uploaded_text, versions_text
+from bot.replies import Screen
 from bot.states import AdminAddModel
-from db.catalogue import model_versions
-from db.engine import unit
-from db.errors import InvalidAmount
-from db.ledger import to_money
-from db.queries import (
-    get_model,
-    list_models,
-    set_model_active,
-    set_model_cost,
+from services.catalogue import (
+    MAX_MODEL_BYTES,
+    ConversionError,
+    InvalidAmount,
+    RollbackRefused,
+    UploadBusy,
+    UploadError,
+    UploadRefused,
 )
-from ml import formats
-from ml.convert import ConversionError, convert_pickle
-from ml.upload import MAX_MODEL_BYTES, UploadError, check_model, parse_upload_meta
 
 log = logging.getLogger(__name__)
 
 
-async def models_view(t: Translator, session: AsyncSession) -> tuple[str, object]:
-    async with unit(session):
-        models = await list_models(session, only_active=False)
-    lines = [
-        f"{'✅' if m.is_active else '⛔'} <code>{escape(m.name)}</code> · {money(m.cost)}"
-        f" · {escape(m.file_path)}"
-        for m in models
-    ]
-    return t("adm_models", items="\n".join(lines) or "—"), admin_models_kb(
-        t, [(m.name, m.is_active) for m in models]
-    )
+async def models_view(t: Translator, services: Services) -> Screen:
+    models = await services.catalogue.all_models()
+    return Screen(admin_models_text(t, models), admin_models_kb(t, [(m.name, m.is_active) for m in models]))
 
 
-async def models_cmd(message: Message, t: Translator, session: AsyncSession) -> None:
-    text, kb = await models_view(t, session)
-    await message.answer(text, reply_markup=kb)  # type: ignore[arg-type]
+async def models_cmd(message: Message, t: Translator, services: Services) -> None:
+    screen = await models_view(t, services)
+    await message.answer(screen.text, reply_markup=screen.markup)
 
 
-async def models_cb(query: CallbackQuery, t: Translator, session: AsyncSession) -> None:
+async def models_cb(query: CallbackQuery, t: Translator, services: Services) -> None:
     if isinstance(query.message, Message):
-        text, kb = await models_view(t, session)
-        with suppress(TelegramBadRequest):
-            await query.message.edit_text(text, reply_markup=kb)  # type: ignore[arg-type]
+        screen = await models_view(t, services)
+        with suppress(TelegramBadRequest):  # not modified: the list is as it was
+            await query.message.edit_text(screen.text, reply_markup=screen.markup)
 
 
 async def toggle_model_cb(
-    query: CallbackQuery, callback_data: AdminCD, t: Translator, session: AsyncSession
+    query: CallbackQuery, callback_data: AdminCD, t: Translator, services: Services
 ) -> None:
-    async with unit(session):
-        model = await get_model(session, callback_data.arg)
-        if model is not None:
-            await set_model_active(session, model.name, not model.is_active)
-    if model is not None:
-        log.info("%s toggled model %s", admin_name(query.from_user), model.name)
-    if isinstance(query.message, Message):
-        text, kb = await models_view(t, session)
-        with suppress(TelegramBadRequest):
-            await query.message.edit_text(text, reply_markup=kb)  # type: ignore[arg-type]
+    if await services.catalogue.toggle(callback_data.arg):
+        log.info("%s toggled model %s", admin_name(query.from_user), callback_data.arg)
+    await models_cb(query, t, services)
 
 
 async def model_switch_cmd(
-    message: Message, command: CommandObject, t: Translator, session: AsyncSession
+    message: Message, command: CommandObject, t: Translator, services: Services
 ) -> None:
     active = command.command == "enable_model"
     name = (command.args or "").strip()
     if not name:
         await message.answer(t("adm_usage_model_switch", command=command.command))
         return
-    async with unit(session):
-        changed = await set_model_active(session, name, active)
-    if not changed:
+    if not await services.catalogue.set_active(name, active):
         await message.answer(t("adm_model_not_found", name=quote(name)))
         return
     log.info("%s set model %s active=%s", admin_name(message.from_user), name, active)
     await message.answer(t("adm_model_on" if active else "adm_model_off", name=quote(name)))
 
 
-async def setcost_cmd(message: Message, command: CommandObject, t: Translator, session: AsyncSession) -> None:
+async def setcost_cmd(message: Message, command: CommandObject, t: Translator, services: Services) -> None:
     parts = (command.args or "").split()
     if len(parts) != 2:
         await message.answer(t("adm_usage_setcost"))
         return
     name, raw = parts[0], parts[1].replace(",", ".")
     try:
-        async with unit(session):
-            cost = await set_model_cost(session, name, raw)
+        cost = await services.catalogue.set_cost(name, raw)
     except InvalidAmount as exc:
         await message.answer(t("adm_bad_amount", amount=quote(raw), reason=escape(exc.reason)))
         return
@@ -122,19 +98,13 @@ async def addmodel_cmd(message: Message, state: FSMContext, t: Translator) -> No
     await message.answer(t("adm_addmodel_file"), reply_markup=cancel_kb(t))
 
 
-PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
-
-
 async def addmodel_file(message: Message, state: FSMContext, t: Translator, services: Services) -> None:
     doc = message.document
     assert doc is not None
-    file_name = (doc.file_name or "").lower()
-    pickled = file_name.endswith(PICKLE_SUFFIXES)
-    if pickled and not services.settings.allow_pickle_uploads:
-        await message.answer(t("adm_addmodel_pickle_refused"), reply_markup=cancel_kb(t))
-        return
-    if not (pickled or file_name.endswith(formats.SUFFIX)):
-        await message.answer(t("adm_addmodel_not_skops"), reply_markup=cancel_kb(t))
+    try:
+        pickled = services.catalogue.upload_kind(doc.file_name or "")
+    except UploadRefused as exc:
+        await message.answer(t(f"adm_addmodel_{exc.code}"), reply_markup=cancel_kb(t))
         return
     await state.update_data(file_id=doc.file_id, pickled=pickled)
     await state.set_state(AdminAddModel.meta)
@@ -155,31 +125,15 @@ async def addmodel_meta(
     except TelegramAPIError:
         await message.answer(t("err_batch_download"), reply_markup=cancel_kb(t))
         return
-    raw = buf.getvalue()
-    settings = services.settings
+    admin = admin_name(message.from_user)
     try:
-        if data.get("pickled"):
-            if len(raw) > MAX_MODEL_BYTES:
-                raise UploadError("too_big", max_mb=MAX_MODEL_BYTES // (1024 * 1024))
-            # never loaded here: a separate, limited process turns it into a skops file
-            raw = await asyncio.to_thread(
-                convert_pickle,
-                raw,
-                settings.pickle_convert_memory_mb,
-                settings.pickle_convert_seconds,
-                allow_unisolated=settings.pickle_convert_without_isolation,
-            )
-        meta, cost = parse_upload_meta(message.text or "", raw, None)
-        await asyncio.to_thread(check_model, meta, raw, settings.model_trusted_types)
-        installed = await services.predictions.install(
-            meta, raw, cost, admin_name(message.from_user)[:255], to_money(settings.default_model_cost)
+        uploaded = await services.catalogue.install_upload(
+            buf.getvalue(), message.text or "", bool(data.get("pickled")), admin
         )
     except ConversionError as exc:
         # the detail is what the pickle's own code printed last (it once printed the bot's
         # token): the log gets it, as one bounded line; the chat, only the category
-        log.warning(
-            "%s: pickle not converted (%s): %r", admin_name(message.from_user), exc.code, exc.detail[:300]
-        )
+        log.warning("%s: pickle not converted (%s): %r", admin, exc.code, exc.detail[:300])
         await message.answer(
             t(f"adm_convert_{exc.code}", max_mb=MAX_MODEL_BYTES // (1024 * 1024)), reply_markup=cancel_kb(t)
         )
@@ -190,33 +144,13 @@ async def addmodel_meta(
             reply_markup=cancel_kb(t),
         )
         return
-    except IntegrityError:  # the same name uploaded at the same moment elsewhere
+    except UploadBusy:  # the same name uploaded at the same moment elsewhere
         await message.answer(t("adm_upload_busy"), reply_markup=cancel_kb(t))
         return
     await state.clear()
-    served = installed.meta
-    log.info(
-        "%s stored model %s v%d (sha256 %s)",
-        admin_name(message.from_user),
-        served.name,
-        installed.number,
-        served.sha256,
-    )
-    async with services.session_factory() as session:
-        model = await get_model(session, served.name)
-    price = money(model.cost if model is not None else 0)
-    params = {
-        "name": escape(served.name),
-        "title": quote(served.title),
-        "cost": price,
-        "sha": served.sha256[:16],
-        "count": len(served.features),
-        "number": installed.number,
-    }
-    if installed.previous is None:
-        await message.answer(t("adm_model_added", **params))
-    else:
-        await message.answer(t("adm_model_replaced", previous=installed.previous, **params))
+    served = uploaded.meta
+    log.info("%s stored model %s v%d (sha256 %s)", admin, served.name, uploaded.number, served.sha256)
+    await message.answer(uploaded_text(t, uploaded))
 
 
 async def versions_cmd(message: Message, command: CommandObject, t: Translator, services: Services) -> None:
@@ -224,23 +158,20 @@ async def versions_cmd(message: Message, command: CommandObject, t: Translator, 
     if not name:
         await message.answer(t("adm_usage_versions"))
         return
-    async with services.session_factory() as session:
-        versions = await model_versions(session, name)
+    versions = await services.catalogue.versions(name)
     if not versions:
         await message.answer(t("adm_model_not_found", name=quote(name)))
         return
-    lines = [
-        t(
-            "adm_version_line",
-            number=v.number,
-            when=when(v.created_at),
-            sha=v.sha256[:12],
-            by=quote(v.created_by or "—"),
-            served="  ← " + t("adm_version_served") if v.current else "",
-        )
-        for v in versions[-20:]
-    ]
-    await message.answer(t("adm_versions", name=quote(name), items="\n".join(lines)))
+    await message.answer(versions_text(t, name, versions))
+
+
+ROLLBACK_REFUSALS = {
+    "model_not_found": "adm_model_not_found",
+    "none": "adm_rollback_none",
+    "same": "adm_rollback_same",
+    "unreadable": "adm_version_unreadable",
+    "version_not_found": "adm_version_not_found",
+}
 
 
 async def rollback_cmd(message: Message, command: CommandObject, t: Translator, services: Services) -> None:
@@ -251,34 +182,18 @@ async def rollback_cmd(message: Message, command: CommandObject, t: Translator, 
         await message.answer(t("adm_usage_rollback"))
         return
     name = parts[0]
-    async with services.session_factory() as session:
-        versions = await model_versions(session, name)
-    if not versions:
-        await message.answer(t("adm_model_not_found", name=quote(name)))
-        return
-    served = next((v.number for v in versions if v.current), None)
-    if wanted is not None:
-        number = int(wanted)
-    else:
-        earlier = [v.number for v in versions if served is None or v.number < served]
-        if not earlier:
-            await message.answer(t("adm_rollback_none", name=quote(name)))
-            return
-        number = earlier[-1]
-    if number == served:
-        await message.answer(t("adm_rollback_same", name=quote(name), number=number))
-        return
     try:
-        meta = await services.predictions.serve_version(name, number)
-    except ValueError:
-        log.exception("model %s v%d has metadata this version of the bot cannot read", name, number)
-        await message.answer(t("adm_version_unreadable", name=quote(name), number=number))
+        done = await services.catalogue.rollback(name, None if wanted is None else int(wanted))
+    except RollbackRefused as exc:
+        params = {} if exc.number is None else {"number": exc.number}
+        await message.answer(t(ROLLBACK_REFUSALS[exc.code], name=quote(name), **params))
         return
-    if meta is None:
-        await message.answer(t("adm_version_not_found", name=quote(name), number=number))
-        return
-    log.info("%s set model %s to v%d (was v%s)", admin_name(message.from_user), name, number, served)
-    await message.answer(t("adm_rolled_back", name=quote(name), number=number, previous=served or "—"))
+    log.info(
+        "%s set model %s to v%d (was v%s)", admin_name(message.from_user), name, done.number, done.previous
+    )
+    await message.answer(
+        t("adm_rolled_back", name=quote(name), number=done.number, previous=done.previous or "—")
+    )
 
 
 def setup() -> Router:

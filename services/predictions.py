@@ -1,6 +1,6 @@
 """Paid prediction runs: validate → charge → run in the ML executor → complete, or fail and refund.
 
-The one place where db and ml meet; aiogram-free, it returns data and raises domain errors with
+Where paid runs meet db and ml; aiogram-free, it returns data and raises domain errors with
 stable codes, and never formats Telegram text.
 
 Exactly-once rules, enforced in SQL and not only in this code:
@@ -29,12 +29,31 @@ from db.bulk import insert_ids, rounds
 from db.errors import DomainError, InsufficientFunds, UserNotFound
 from db.ledger import Debit, deduct_balances, increase_balance, to_money
 from db.models import Model, Prediction, PredictionStatus, Transaction, TxKind, User, utcnow
+from db.queries import user_prediction
 from grouping import Coalescer
 from ml import formats
 from ml.executor import MLExecutor, ModelOutputError, ModelRunError, ModelTimeout, Result, check_output
-from ml.inputs import Value, encode, from_mapping, parse_all
+from ml.inputs import InputError, Value, encode, from_mapping, parse_all, parse_step
 from ml.registry import ModelNotFound, ModelRegistry, RegistryError
 from ml.schema import ModelMeta
+
+# The types a handler of this use case sees (it imports them from here, never from db/ or ml/).
+__all__ = [
+    "BatchOutcome",
+    "InputError",
+    "InsufficientFunds",
+    "ModelChanged",
+    "ModelMeta",
+    "ModelUnavailable",
+    "PredictionOutcome",
+    "PredictionService",
+    "PriceChanged",
+    "Quote",
+    "RecoveryNotice",
+    "Rerun",
+    "UserDisabled",
+    "Value",
+]
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +165,15 @@ class RecoveryNotice:
     completed: int
     refunded: int  # failed, and given back
     balance: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Rerun:
+    """An earlier run's model and inputs, read again for the version served now."""
+
+    meta: ModelMeta
+    values: dict[str, Value] | None  # None: they no longer fit the model (`error` says why)
+    error: InputError | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +339,46 @@ class PredictionService:
         if isinstance(values, str):
             return parse_all(meta.features, values)
         return from_mapping(meta.features, values)
+
+    # -- the dialog before a run -----------------------------------------------------------
+    def meta_or_none(self, model_name: str | None) -> ModelMeta | None:
+        """The served model's metadata; None if it is not served (no database: cheap)."""
+        try:
+            return self.registry.meta(model_name or "")
+        except Exception:
+            return None
+
+    @staticmethod
+    def read_step(meta: ModelMeta, index: int, text: str) -> dict[str, Value]:
+        """The value(s) typed at step `index` (all of them, pasted at once); InputError if not."""
+        return parse_step(meta.features, index, text)
+
+    async def quote_now(self, user_id: int, model_name: str) -> Quote:
+        """`quote`, in its own transaction."""
+        async with self.session_factory() as session, session.begin():
+            return await self.quote(session, user_id, model_name)
+
+    async def confirm_quote(self, user_id: int, model_name: str) -> Quote:
+        """The quote a confirmation screen shows, for the version served now (the one the inputs
+        were read for): ModelChanged if another process replaced it meanwhile."""
+        version = self.registry.version_of(model_name)
+        quote = await self.quote_now(user_id, model_name)
+        if quote.version_id != version:
+            raise ModelChanged(model_name)
+        return quote
+
+    async def rerun(self, user_id: int, prediction_id: int) -> Rerun:
+        """The model and inputs of this user's earlier run, to run again; ModelUnavailable if
+        there is no such run or its model is not served."""
+        async with self.session_factory() as session, session.begin():
+            found = await user_prediction(session, user_id, prediction_id)
+        meta = self.meta_or_none(found[1]) if found else None
+        if found is None or meta is None:
+            raise ModelUnavailable(f"prediction {prediction_id} cannot be repeated")
+        try:
+            return Rerun(meta, from_mapping(meta.features, found[0].input_data or {}))
+        except InputError as exc:  # the model's inputs changed since
+            return Rerun(meta, None, exc)
 
     # -- the paid run --------------------------------------------------------------------
     async def run(
@@ -1028,32 +1096,3 @@ class PredictionService:
                 duplicate=duplicate,
             )
         return out
-
-
-async def register_builtins(
-    session: AsyncSession,
-    built: Mapping[str, tuple[ModelMeta, bytes]],
-    costs: Mapping[str, float],
-    default_cost: float = 1.0,
-) -> list[str]:
-    """Store the built-in models that the database does not serve yet (a new deployment, or one
-    from before versions were stored) as their first version; returns the names stored. A model
-    the database serves already keeps its version: every process serves that one."""
-    served = await catalogue.served_version_ids(session)
-    added = []
-    for name, (meta, data) in built.items():
-        if served.get(name) is not None:
-            continue
-        cost = None if name in served else to_money(costs.get(name, default_cost))
-        await catalogue.add_version(
-            session,
-            name=name,
-            meta=meta.model_dump(mode="json"),
-            data=data,
-            sha256=meta.sha256,
-            fmt=formats.FORMAT,
-            cost=cost,
-            created_by="built-in",
-        )
-        added.append(name)
-    return added
