@@ -38,7 +38,7 @@ from bot.app import run as run_loop
 from bot.config import Settings
 from bot.dispatcher import create_bot, create_dispatcher
 from bot.local_session import LocalSession
-from bot.scale import Shared
+from bot.shared_state import Shared
 from bot.states import Predict
 from db.accounts import Passwords, register
 from db.ledger import reconcile

@@ -37,7 +37,7 @@ from bot.config import Settings
 from bot.dispatcher import create_bot, create_dispatcher
 from bot.local_session import WireSession
 from bot.middlewares import ContextMiddleware, DedupMiddleware, LogContextMiddleware, ThrottlingMiddleware
-from bot.scale import Shared
+from bot.shared_state import Shared
 from bot.storage import DialogContextMiddleware
 from db.accounts import Passwords
 

@@ -73,7 +73,7 @@ from bot.app import build_services
 from bot.app import run as run_loop
 from bot.callbacks import ConfirmCD
 from bot.config import Settings
-from bot.scale import Shared
+from bot.shared_state import Shared
 from bot.states import Predict
 from db.accounts import Passwords
 from db.engine import create_engine, create_session_factory

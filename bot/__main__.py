@@ -16,7 +16,7 @@ from bot.dispatcher import create_bot, create_dispatcher, recover_and_notify, se
 from bot.i18n import I18n
 from bot.logs import setup_logging
 from bot.refunds import refund_loop
-from bot.scale import Shared
+from bot.shared_state import Shared
 from bot.star_sync import StarSync, star_sync_loop
 
 log = logging.getLogger("bot")

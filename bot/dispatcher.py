@@ -42,7 +42,7 @@ from bot.middlewares import (
 )
 from bot.pacer import Pacer, paced_chat
 from bot.render import money
-from bot.scale import Shared
+from bot.shared_state import Shared
 from bot.storage import DialogContextMiddleware
 from db.models import User
 

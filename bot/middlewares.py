@@ -17,7 +17,7 @@ from bot.app import Services
 from bot.events import is_payment
 from bot.i18n import I18n
 from bot.logs import update_id_var, user_id_var
-from bot.scale import Shared, Throttle
+from bot.shared_state import Shared, Throttle
 from db.accounts import detached_user, user_rows_by_telegram_ids
 from db.queries import mark_reachable
 from grouping import Coalescer

@@ -45,8 +45,9 @@ def paced_chat(method: TelegramMethod[Any]) -> int | str | None:
     if not counts_as_message(method.__api_method__):
         return None
     chat = getattr(method, "chat_id", None)
-    if chat is None and getattr(method, "inline_message_id", None):
-        return f"inline:{method.inline_message_id}"  # type: ignore[attr-defined]
+    inline = getattr(method, "inline_message_id", None)
+    if chat is None and inline:
+        return f"inline:{inline}"
     return chat if isinstance(chat, int | str) else None
 
 

@@ -25,7 +25,7 @@ from bot.delivery import PaymentFirstRequestHandler, WebhookAnswers
 from bot.dispatcher import create_bot, create_dispatcher, recover_and_notify, set_commands
 from bot.i18n import I18n
 from bot.refunds import refund_loop
-from bot.scale import Shared
+from bot.shared_state import Shared
 from bot.star_sync import StarSync, star_sync_loop
 
 log = logging.getLogger(__name__)

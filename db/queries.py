@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import Select, String, cast, func, or_, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.ids import BIGINT_MAX, parse_id
@@ -134,13 +136,13 @@ async def get_model(session: AsyncSession, name: str) -> Model | None:
 
 async def set_model_active(session: AsyncSession, name: str, active: bool) -> bool:
     res = await session.execute(update(Model).where(Model.name == name).values(is_active=active))
-    return bool(res.rowcount)  # type: ignore[attr-defined]
+    return bool(typing.cast(CursorResult[typing.Any], res).rowcount)
 
 
 async def set_model_cost(session: AsyncSession, name: str, cost: Decimal | str | float) -> Decimal:
     value = Decimal(0) if str(cost).strip() in {"0", "0.0", "0.00"} else validate_amount(cost)
     res = await session.execute(update(Model).where(Model.name == name).values(cost=float(value)))
-    if not res.rowcount:  # type: ignore[attr-defined]
+    if not typing.cast(CursorResult[typing.Any], res).rowcount:
         raise LookupError(name)
     return value
 

@@ -18,9 +18,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import JSON, Table, bindparam, delete, func, null, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -784,7 +785,7 @@ class PredictionService:
                 )
                 .values(recovery_started_at=utcnow())
             )
-        return bool(claimed.rowcount)  # type: ignore[attr-defined]
+        return bool(cast(CursorResult[Any], claimed).rowcount)
 
     async def _charged_meta(self, model_name: str, version_id: int | None) -> ModelMeta:
         """The metadata of the version a run was charged for (runs from before versions were

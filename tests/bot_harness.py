@@ -22,7 +22,7 @@ from aiogram.types import InlineKeyboardMarkup, Message, Update
 from bot.app import Services
 from bot.dispatcher import create_bot, create_dispatcher
 from bot.local_session import LocalSession
-from bot.scale import Shared
+from bot.shared_state import Shared
 
 _update_ids = itertools.count(1)
 # the reply being recorded, per task, so that concurrent updates record apart

@@ -1,14 +1,18 @@
-"""Small helpers shared by the data-layer tests."""
+"""Small helpers shared by the data-layer and service tests."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.app import Services
+from db.accounts import register
 from db.ledger import reconcile
 from db.models import Transaction, User
+from services.predictions import _Charged, _ChargeRequest
 
 
 async def make_user(
@@ -60,3 +64,29 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
+
+
+async def new_user(services: Services, name: str = "alice", tg: int = 1) -> int:
+    async with services.session_factory() as s, s.begin():
+        user = await register(
+            s,
+            telegram_id=tg,
+            username=name,
+            email=f"{name}@example.com",
+            password="passw0rd!",
+            passwords=services.passwords,
+        )
+        return user.id
+
+
+async def crash_mid_run(services: Services, uid: int, model: str, values: Any) -> int:
+    """What a crash after the charge leaves behind: a committed charge and a pending row."""
+    request = _ChargeRequest(
+        uid, model, services.predictions.parse(model, values), None, None, services.registry.version_of(model)
+    )
+    charged = await services.predictions._charge_one(request)
+    assert isinstance(charged, _Charged)
+    return charged.prediction_id

@@ -24,9 +24,8 @@ from bot.i18n import I18n
 from db.accounts import Passwords
 from tests.bot_harness import Harness, TgUser
 from tests.bot_helpers import registered
-from tests.helpers import balance_of
+from tests.helpers import balance_of, crash_mid_run
 from tests.support import settings_for
-from tests.test_service import _crash_mid_run
 
 EVE = TgUser(4001, "eve")
 REPO = Path(__file__).resolve().parent.parent
@@ -139,7 +138,7 @@ async def test_users_are_told_about_predictions_settled_at_start_up(
     settings = settings_for(db_url, models_dir)
     services = await build_services(settings, passwords)
     uid = await registered(services, EVE)
-    await _crash_mid_run(
+    await crash_mid_run(
         services,
         uid,
         "iris_logreg",

@@ -16,8 +16,7 @@ from db.ledger import Debit, LedgerEntry, deduct_balances
 from db.models import Model, Prediction, Transaction, TxKind, User
 from grouping import Coalescer
 from services.predictions import ModelUnavailable, PredictionOutcome, UserDisabled
-from tests.helpers import assert_reconciled, balance_of
-from tests.test_service import SETOSA, new_user
+from tests.helpers import SETOSA, assert_reconciled, balance_of, new_user
 
 
 # -- the coalescer ---------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from bot.dispatcher import create_bot, create_dispatcher
 from bot.i18n import I18n
 from bot.keyboards import confirm_kb, history_kb, prediction_kb, result_kb, shared_button
 from bot.local_session import LocalSession
-from bot.scale import MemoryDedup, MemoryThrottle, Shared, UserLocks
+from bot.shared_state import MemoryDedup, MemoryThrottle, Shared, UserLocks
 from bot.storage import SQLiteStorage
 from db.accounts import Passwords
 from tests.helpers import Clock

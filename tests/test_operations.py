@@ -15,7 +15,7 @@ import pytest
 
 from bot.app import Services
 from bot.logs import ContextFilter, JsonFormatter, update_id_var, user_id_var
-from bot.scale import MemoryDedup, MemoryThrottle, RedisAdmission, RedisDedup, RedisThrottle
+from bot.shared_state import MemoryDedup, MemoryThrottle, RedisAdmission, RedisDedup, RedisThrottle
 from tests.bot_harness import Harness, TgUser
 from tests.bot_helpers import registered
 from tests.helpers import balance_of

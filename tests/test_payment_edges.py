@@ -24,7 +24,7 @@ from bot.app import Services
 from bot.dispatcher import create_bot, create_dispatcher
 from bot.i18n import I18n
 from bot.refunds import retry_due_refunds
-from bot.scale import Shared
+from bot.shared_state import Shared
 from bot.star_sync import StarSync
 from bot.webhook import create_app
 from db.errors import InsufficientFunds

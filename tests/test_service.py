@@ -13,7 +13,7 @@ from sklearn.tree import DecisionTreeClassifier
 from sqlalchemy import func, select, text, update
 
 from bot.app import Services, build_services
-from db.accounts import Passwords, register, set_disabled
+from db.accounts import Passwords, set_disabled
 from db.catalogue import file_bytes, model_versions
 from db.engine import create_engine
 from db.errors import InsufficientFunds
@@ -31,7 +31,7 @@ from services.predictions import (
     _Charged,
     _ChargeRequest,
 )
-from tests.helpers import assert_reconciled, balance_of, transactions_of
+from tests.helpers import SETOSA, assert_reconciled, balance_of, crash_mid_run, new_user, transactions_of
 from tests.models_for_tests import Exploding, Slow
 from tests.models_for_tests import install_model as add_model
 from tests.support import settings_for
@@ -41,20 +41,6 @@ MALIGNANT_ROW = (
     "153.4 0.006399 0.04904 0.05373 0.01587 0.03003 0.006193 25.38 17.33 184.6 2019 0.1622 "
     "0.6656 0.7119 0.2654 0.4601 0.1189"
 )
-SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
-
-
-async def new_user(services: Services, name: str = "alice", tg: int = 1) -> int:
-    async with services.session_factory() as s, s.begin():
-        user = await register(
-            s,
-            telegram_id=tg,
-            username=name,
-            email=f"{name}@example.com",
-            password="passw0rd!",
-            passwords=services.passwords,
-        )
-        return user.id
 
 
 def examples(services: Services, name: str) -> dict[str, Any]:
@@ -283,16 +269,6 @@ async def test_concurrent_runs_on_a_small_balance(services: Services) -> None:
     await assert_reconciled(services.session_factory)
 
 
-async def _crash_mid_run(services: Services, uid: int, model: str, values: Any) -> int:
-    """What a crash after the charge leaves behind: a committed charge and a pending row."""
-    request = _ChargeRequest(
-        uid, model, services.predictions.parse(model, values), None, None, services.registry.version_of(model)
-    )
-    charged = await services.predictions._charge_one(request)
-    assert isinstance(charged, _Charged)
-    return charged.prediction_id
-
-
 async def test_pending_after_a_crash_is_settled_once_on_start_up(
     db_url: str, models_dir: Path, passwords: Passwords
 ) -> None:
@@ -300,8 +276,8 @@ async def test_pending_after_a_crash_is_settled_once_on_start_up(
     services = await build_services(settings, passwords)
     uid = await new_user(services)
     await add_model(services, "exploding", Exploding(), cost=1.5)
-    rerun = await _crash_mid_run(services, uid, "iris_logreg", SETOSA)
-    doomed = await _crash_mid_run(services, uid, "exploding", {"x": 1})
+    rerun = await crash_mid_run(services, uid, "iris_logreg", SETOSA)
+    doomed = await crash_mid_run(services, uid, "exploding", {"x": 1})
     async with services.session_factory() as s, s.begin():
         gone = (await s.scalars(select(Model).where(Model.name == "wine_gb"))).one()
         lost = Prediction(user_id=uid, model_id=gone.id, input_data={"junk": 1}, status="pending")
@@ -344,7 +320,7 @@ async def test_pending_after_a_crash_is_settled_once_on_start_up(
 async def test_recovery_racing_a_live_settle_settles_once(services: Services) -> None:
     uid = await new_user(services)
     await add_model(services, "exploding", Exploding(), cost=1)
-    pid = await _crash_mid_run(services, uid, "exploding", {"x": 2})
+    pid = await crash_mid_run(services, uid, "exploding", {"x": 2})
     outcomes = await asyncio.gather(
         services.predictions.recover_pending(),
         services.predictions.fail(pid, "live"),
@@ -494,9 +470,9 @@ async def test_a_rerun_that_never_finished_is_refunded_not_run_again(
     settings = settings_for(db_url, models_dir)
     services = await build_services(settings, passwords)
     uid = await new_user(services)
-    crashed_twice = await _crash_mid_run(services, uid, "iris_logreg", SETOSA)
-    elsewhere = await _crash_mid_run(services, uid, "iris_logreg", SETOSA)
-    crashed_once = await _crash_mid_run(services, uid, "iris_logreg", SETOSA)
+    crashed_twice = await crash_mid_run(services, uid, "iris_logreg", SETOSA)
+    elsewhere = await crash_mid_run(services, uid, "iris_logreg", SETOSA)
+    crashed_once = await crash_mid_run(services, uid, "iris_logreg", SETOSA)
     async with services.session_factory() as s, s.begin():
         for pid, when in ((crashed_twice, utcnow() - timedelta(hours=1)), (elsewhere, utcnow())):
             await s.execute(update(Prediction).where(Prediction.id == pid).values(recovery_started_at=when))

@@ -17,7 +17,7 @@ from bot.callbacks import ConfirmCD, MenuCD
 from bot.dispatcher import create_bot, create_dispatcher
 from bot.i18n import I18n
 from bot.local_session import LocalSession
-from bot.scale import Shared
+from bot.shared_state import Shared
 from bot.webhook import create_app
 from db.models import User
 from tests.bot_harness import TgUser
