@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from fluent.runtime import FluentBundle, FluentResource
+from fluent.runtime import FluentBundle, FluentResource, resolver
 from fluent.runtime.resolver import CurrentEnvironment, Pattern, ResolverEnvironment
 from fluent.runtime.types import FluentDecimal, FluentFloat, FluentInt, FluentNumber
 
@@ -26,6 +26,10 @@ RUSSIAN_CLIENTS = {"ru", "uk", "be", "kk", "uz", "ky", "tg", "hy", "az", "ka"}
 # numbers, but shown as they are, never as "1,234" or «1 234».
 IDENTIFIERS = frozenset({"id", "order", "user", "tg", "number", "previous"})
 CENT = Decimal("0.01")
+# fluent.runtime refuses a placeable longer than 2,500 characters, a guard against messages that
+# grow through their own references. Ours have none, and their long values (lists, a broadcast,
+# HTML-escaped) come from the code, which keeps every reply within Telegram's limits.
+resolver.MAX_PART_LENGTH = 65_536
 
 
 def _number(value: Decimal) -> Decimal:
@@ -58,14 +62,15 @@ class _Float(FluentFloat):
 
 def _argument(name: str, value: Any) -> Any:
     """A caller's value as Fluent sees it."""
-    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return value
-    if isinstance(value, Decimal):
-        # fluent.runtime (0.4) picks plural forms only for int and float selectors, never
-        # for a Decimal one; at two decimals a float holds an amount exactly enough to show.
-        d = _number(value)
-        return _Int(int(d)) if d == d.to_integral_value() else _Float(float(d))
-    return str(value) if name in IDENTIFIERS else _Int(value)
+    if isinstance(value, int):
+        return str(value) if name in IDENTIFIERS else _Int(value)
+    # An amount: a Decimal, or a float from the seed schema's FLOAT balance (exact as written).
+    d = _number(Decimal(repr(value)) if isinstance(value, float) else value)
+    # fluent.runtime (0.4) picks plural forms only for int and float selectors, never for a
+    # Decimal one; at two decimals a float holds an amount exactly enough to show.
+    return _Int(int(d)) if d == d.to_integral_value() else _Float(float(d))
 
 
 class _Bundle(FluentBundle):
