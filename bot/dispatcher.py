@@ -41,7 +41,6 @@ from bot.middlewares import (
     ThrottlingMiddleware,
 )
 from bot.pacer import Pacer, paced_chat
-from bot.render import money
 from bot.shared_state import Shared
 from bot.storage import DialogContextMiddleware
 from db.models import User
@@ -252,7 +251,7 @@ async def notify_recovered(bot: Bot, services: Services, i18n: I18n, rate: float
             "recovered_summary",
             completed=notice.completed,
             refunded=notice.refunded,
-            balance=money(notice.balance),
+            balance=notice.balance,
         )
         try:
             await bot.send_message(user.telegram_id, text, reply_markup=recovered_kb(t))

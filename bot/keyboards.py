@@ -23,7 +23,6 @@ from bot.callbacks import (
     StepCD,
 )
 from bot.i18n import Translator
-from bot.render import money
 
 LANG_NAMES = {"en": "🇬🇧 English", "ru": "🇷🇺 Русский"}
 MAX_WIDTH = 8  # buttons per row, as Telegram allows
@@ -128,7 +127,7 @@ def catalogue_kb(t: Translator, models: Sequence[tuple[str, str, Decimal]]) -> I
     b = Keyboard()
     for name, title, cost in models:
         b.button(
-            text=t("btn_model", title=title, cost=money(cost)),
+            text=t("btn_model", title=title, cost=cost),
             callback_data=ModelCD(action="card", name=name),
         )
     b.button(text=t("btn_menu"), callback_data=MenuCD(action="main"))
@@ -164,7 +163,7 @@ def confirm_kb(
     b = Keyboard()
     if affordable:
         b.button(
-            text=t("btn_confirm", cost=money(cost)),
+            text=t("btn_confirm", cost=cost),
             callback_data=ConfirmCD(action="batch" if batch else "run", nonce=nonce),
             unique=True,
         )

@@ -169,12 +169,12 @@ def card_text(t: Translator, quote: Quote) -> str:
         metric=metric_text(t, meta),
         count=len(meta.features),
         inputs="\n".join(lines),
-        cost=money(quote.cost),
-        balance=money(quote.balance),
+        cost=quote.cost,
+        balance=quote.balance,
         example=example,
     )
     if not quote.affordable:
-        text += "\n\n" + t("insufficient", cost=money(quote.cost), balance=money(quote.balance))
+        text += "\n\n" + t("insufficient", cost=quote.cost, balance=quote.balance)
     return text
 
 
@@ -202,16 +202,16 @@ def confirm_text(t: Translator, meta: ModelMeta, values: Mapping[str, Any], quot
             "confirm",
             title=escape(meta.title),
             inputs=inputs_block(meta, values),
-            cost=money(quote.cost),
-            balance=money(quote.balance),
-            after=money(quote.balance_after),
+            cost=quote.cost,
+            balance=quote.balance,
+            after=quote.balance_after,
         )
     return t(
         "confirm_insufficient",
         title=escape(meta.title),
         inputs=inputs_block(meta, values),
-        cost=money(quote.cost),
-        balance=money(quote.balance),
+        cost=quote.cost,
+        balance=quote.balance,
     )
 
 
@@ -225,8 +225,8 @@ def outcome_text(t: Translator, meta: ModelMeta | None, outcome: PredictionOutco
             title=title,
             id=outcome.prediction_id,
             result=result_block(t, meta, outcome.result),
-            cost=money(outcome.cost),
-            balance=money(outcome.balance),
+            cost=outcome.cost,
+            balance=outcome.balance,
         )
     else:
         text = t(
@@ -234,7 +234,7 @@ def outcome_text(t: Translator, meta: ModelMeta | None, outcome: PredictionOutco
             title=title,
             id=outcome.prediction_id,
             reason=escape(outcome.error or "?"),
-            balance=money(outcome.balance),
+            balance=outcome.balance,
         )
     if outcome.duplicate:
         text = t("already_processed") + "\n\n" + text
@@ -246,11 +246,11 @@ def running_text(t: Translator, meta: ModelMeta) -> str:
 
 
 def insufficient_text(t: Translator, cost: Decimal, balance: Decimal) -> str:
-    return t("insufficient", cost=money(cost), balance=money(balance))
+    return t("insufficient", cost=cost, balance=balance)
 
 
 def price_changed_text(t: Translator, exc: PriceChanged) -> str:
-    return t("price_changed", was=money(exc.quoted), now=money(exc.current))
+    return t("price_changed", was=exc.quoted, now=exc.current)
 
 
 # -- CSV batches -------------------------------------------------------------------------------
@@ -264,7 +264,7 @@ def batch_prompt_text(t: Translator, quote: Quote, max_rows: int, max_bytes: int
     return t(
         "batch_prompt",
         title=escape(quote.meta.title),
-        cost=money(quote.cost),
+        cost=quote.cost,
         max_rows=max_rows,
         max_kb=max_bytes // 1000,
     )
@@ -303,10 +303,10 @@ def batch_confirm_text(t: Translator, meta: ModelMeta, parsed: ParsedBatch, quot
         title=escape(meta.title),
         valid=len(parsed.valid),
         bad=len(parsed.bad),
-        cost=money(quote.cost),
-        total=money(total),
-        balance=money(quote.balance),
-        after=money(quote.balance - total),
+        cost=quote.cost,
+        total=total,
+        balance=quote.balance,
+        after=quote.balance - total,
     )
     bad_text = bad_rows_text(t, meta, parsed)
     if bad_text:
@@ -324,8 +324,8 @@ def batch_done_text(t: Translator, parsed: ParsedBatch, outcome: BatchOutcome) -
         completed=outcome.completed,
         failed=outcome.failed,
         bad=len(parsed.bad),
-        charged=money(outcome.charged),
-        balance=money(outcome.balance),
+        charged=outcome.charged,
+        balance=outcome.balance,
     )
 
 
@@ -347,7 +347,7 @@ def uploaded_text(t: Translator, uploaded: Uploaded) -> str:
     params = {
         "name": escape(served.name),
         "title": quote(served.title),
-        "cost": money(uploaded.cost),
+        "cost": uploaded.cost,
         "sha": served.sha256[:16],
         "count": len(served.features),
         "number": uploaded.number,

@@ -17,7 +17,7 @@ from bot.app import Services
 from bot.i18n import Translator
 from bot.keyboards import back_to_menu_kb, main_menu_kb, model_card_kb, result_kb
 from bot.middlewares import TapAnswer
-from bot.render import insufficient_text, money, outcome_text, quote
+from bot.render import insufficient_text, outcome_text, quote
 from services.accounts import User
 from services.catalogue import Quote
 from services.predictions import (
@@ -35,7 +35,7 @@ RUNNING_NOTICE_AFTER = 1.0  # seconds
 
 
 def menu_text(t: Translator, user: User) -> str:
-    return t("menu", name=quote(user.username), balance=money(user.balance))
+    return t("menu", name=quote(user.username), balance=user.balance)
 
 
 async def show_menu(

@@ -26,7 +26,6 @@ from bot.alerts import tell_admins
 from bot.app import Services
 from bot.i18n import I18n
 from bot.refunds import attempt_refund
-from bot.render import money
 from services.payments import CURRENCY, PaymentOutcome
 
 log = logging.getLogger(__name__)
@@ -173,7 +172,7 @@ class StarSync:
                 id=outcome.payment_id,
                 user=outcome.user_id,
                 stars=tx.amount,
-                credits=money(outcome.credits),
+                credits=outcome.credits,
             )
         if outcome.status == "refund_pending":
             await attempt_refund(self.bot, self.services, outcome.payment_id)
@@ -189,8 +188,8 @@ class StarSync:
             text = t(
                 key,
                 stars=stars,
-                credits=money(outcome.credits),
-                balance=money(outcome.balance),
+                credits=outcome.credits,
+                balance=outcome.balance,
                 support=support,
             )
         else:
@@ -216,7 +215,7 @@ class StarSync:
                 id=seen.payment_id,
                 stars=seen.stars,
                 user=seen.user_id if seen.user_id is not None else "—",
-                credits=money(seen.credits),
+                credits=seen.credits,
             )
 
 

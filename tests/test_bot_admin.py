@@ -73,9 +73,9 @@ async def test_credit_and_debit_are_ledger_transactions_naming_the_admin(
 ) -> None:
     uid = await registered(services, ALICE)
     r = await harness.send(ADMIN, "/credit @alice 15.5 contest prize")
-    assert "Credited 15.50 to @alice. Balance: 25.50." in r.text
+    assert "Credited 15.5 to @alice. Balance: 25.5." in r.text
     r = await harness.send(ADMIN, f"/debit #{uid} 5")
-    assert "Debited 5 from @alice. Balance: 20.50." in r.text
+    assert "Debited 5 from @alice. Balance: 20.5." in r.text
     r = await harness.send(ADMIN, "/debit alice 100")
     assert "cannot debit 100" in r.text
     for bad, reason in [
@@ -149,13 +149,13 @@ async def test_models_switch_and_cost(harness: Harness, services: Services) -> N
     r = await harness.send(ADMIN, "/disable_model nope")
     assert "No model “nope”" in r.text
     r = await harness.send(ADMIN, "/setcost iris_logreg 2,5")
-    assert "iris_logreg now costs 2.50 credits" in r.text
+    assert "iris_logreg now costs 2.5 credits" in r.text
     r = await harness.send(ADMIN, "/setcost iris_logreg -1")
     assert "Bad amount" in r.text
     r = await harness.send(ADMIN, "/setcost ghost 1")
     assert "No model “ghost”" in r.text
     r = await harness.send(ALICE, "/predict")
-    assert "Iris species · 2.50 cr" in r.buttons() and not any("Wine" in b for b in r.buttons())
+    assert "Iris species · 2.5 cr" in r.buttons() and not any("Wine" in b for b in r.buttons())
 
 
 def _tree_bytes(n_features: int = 2, labels: tuple[int, int] = (0, 1)) -> bytes:
@@ -188,7 +188,7 @@ async def test_add_model_by_upload(harness: Harness, services: Services) -> None
     await harness.upload(ADMIN, "tree.skops", _tree_bytes(2), mime="application/octet-stream")
     r = await harness.send(ADMIN, json.dumps(META))
     assert (
-        "Model <b>Tiny tree</b> (<code>tiny_tree</code>) added as version 1: 2 inputs, 0.50 credits" in r.text
+        "Model <b>Tiny tree</b> (<code>tiny_tree</code>) added as version 1: 2 inputs, 0.5 credits" in r.text
     )
     meta = services.registry.meta("tiny_tree")
     async with services.session_factory() as s:

@@ -102,7 +102,7 @@ async def test_bad_files_are_explained_and_not_charged(harness: Harness, service
     assert "no rows" in r.text
     too_many = "sepal_length,sepal_width,petal_length,petal_width\n" + "5,3,1,0.2\n" * 1001
     r = await harness.upload(CARL, "a.csv", too_many.encode())
-    assert "Too many rows: 1001, at most 1000" in r.text
+    assert "Too many rows: 1,001, at most 1,000" in r.text
     r = await harness.upload(CARL, "a.csv", b"x" * 1_000_001)
     assert "too big" in r.text
     r = await harness.upload(CARL, "a.csv", b"sepal_length,sepal_width,petal_length,petal_width\nx,y,z,w\n")
@@ -134,7 +134,7 @@ async def test_balance_history_detail_repeat_and_transactions(harness: Harness, 
     r = await harness.press(CARL, "▶")
     assert "page 2/2" in r.text and "#1" in r.text
     r = await harness.press(CARL, "#1 ·")
-    assert "Prediction #1" in r.text and "sepal_length = <b>5.1</b>" in r.text and "Cost: 1 credits" in r.text
+    assert "Prediction #1" in r.text and "sepal_length = <b>5.1</b>" in r.text and "Cost: 1 credit" in r.text
     r = await harness.press(CARL, "Repeat")
     assert "please check" in r.text and "petal_width = <b>0.2</b>" in r.text
     r = await harness.press(CARL, "Confirm")

@@ -83,7 +83,7 @@ async def test_step_by_step_with_a_wrong_value_then_confirm(
     assert "4/4. petal_width" in r.text
     r = await harness.send(BOB, "0.2")
     assert "please check" in r.text and "petal_length = <b>4.35</b>" in r.text
-    assert "Cost: <b>1</b> credits" in r.text and "Balance: 10 → <b>9</b>" in r.text
+    assert "Cost: <b>1</b> credit" in r.text and "Balance: 10 → <b>9</b>" in r.text
     assert await charges(services, uid) == 0  # nothing charged before Confirm
     r = await harness.press(BOB, "Confirm and pay 1")
     # A quick model: the confirmation screen becomes the result, with no "running" in between.
@@ -159,7 +159,7 @@ async def test_insufficient_balance_is_said_before_confirming(harness: Harness, 
     async with services.session_factory() as s, s.begin():
         await deduct_balance(s, uid, "1.5", "spent elsewhere")
     r = await harness.press(BOB, "Confirm")
-    assert "Not enough credits" in r.texts[-1] and "balance is <b>0.50</b>" in r.texts[-1]
+    assert "Not enough credits" in r.texts[-1] and "balance is <b>0.5</b>" in r.texts[-1]
     assert await charges(services, uid) == 0
     async with services.session_factory() as s:
         assert await s.scalar(select(func.count()).select_from(Prediction)) == 0
@@ -382,11 +382,11 @@ async def test_a_higher_price_in_russian(harness: Harness, services: Services) -
     async with services.session_factory() as s, s.begin():
         await s.execute(update(Model).where(Model.name == "iris_logreg").values(cost=2.5))
     r = await harness.press(OLGA, "Подтвердить")
-    assert "Цена изменилась: было 1, стало 2.50. Проверьте и подтвердите заново." in r.text
-    assert "✅ Подтвердить и оплатить 2.50 кр" in r.buttons()
+    assert "Цена изменилась: было 1, стало 2,5. Проверьте и подтвердите заново." in r.text
+    assert "✅ Подтвердить и оплатить 2,5 кр" in r.buttons()
     assert await charges(services, uid) == 0
     r = await harness.press(OLGA, "Подтвердить")
-    assert "Списано <b>2.50</b>" in r.texts[-1]
+    assert "Списано <b>2,5</b>" in r.texts[-1]
     assert await balance_of(services.session_factory, uid) == Decimal("7.5")
 
 
@@ -397,7 +397,7 @@ async def test_a_lower_price_is_what_is_charged(harness: Harness, services: Serv
     async with services.session_factory() as s, s.begin():
         await s.execute(update(Model).where(Model.name == "iris_logreg").values(cost=0.5))
     r = await harness.press(BOB, "Confirm and pay 1")
-    assert "Charged <b>0.50</b>" in r.texts[-1] and "balance <b>9.50</b>" in r.texts[-1]
+    assert "Charged <b>0.5</b>" in r.texts[-1] and "balance <b>9.5</b>" in r.texts[-1]
     assert await balance_of(services.session_factory, uid) == Decimal("9.5")
     await assert_reconciled(services.session_factory)
 
@@ -428,7 +428,7 @@ async def test_a_screen_without_a_stored_price_charges_nothing(harness: Harness,
     data = await state.get_data()
     await state.set_data({k: v for k, v in data.items() if k != "cost"})
     r = await harness.press(BOB, "Confirm and pay 1")
-    assert "please check" in r.text and "Cost: <b>1</b> credits" in r.text
+    assert "please check" in r.text and "Cost: <b>1</b> credit" in r.text
     assert await charges(services, uid) == 0
     r = await harness.press(BOB, "Confirm and pay 1")
     assert "Charged <b>1</b>" in r.texts[-1] and await charges(services, uid) == 1

@@ -32,7 +32,6 @@ import logging
 import os
 import re
 import shutil
-import string
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -45,6 +44,8 @@ import pytest_asyncio
 from aiogram.filters.callback_data import CallbackData
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument, SendInvoice, SendMessage
 from aiogram.types import Message, Update
+from fluent.syntax import FluentParser
+from fluent.syntax import ast as fluent_ast
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import case, func, select, update
@@ -53,7 +54,7 @@ from bot import callbacks
 from bot.app import Services, build_services
 from bot.dispatcher import USER_COMMANDS
 from bot.handlers.admin import ADMIN_COMMANDS
-from bot.i18n import I18n
+from bot.i18n import LOCALES_DIR, I18n
 from bot.telegram_rules import shown_text
 from db.accounts import Passwords
 from db.ledger import increase_balance
@@ -111,14 +112,26 @@ def group_of(user: TgUser) -> int:
     return -(10**12) - user.id
 
 
-def _template(text: str) -> re.Pattern[str]:
-    parts = string.Formatter().parse(text)
-    return re.compile(
-        "".join(re.escape(lit) + (".*" if name is not None else "") for lit, name, _, _ in parts), re.S
-    )
+def _templates(lang: str) -> dict[str, re.Pattern[str]]:
+    """Message id -> a pattern its rendered text matches: literal text, ".*" for any placeable
+    (values and plural selections alike)."""
+    found: dict[str, re.Pattern[str]] = {}
+    resource = FluentParser().parse((LOCALES_DIR / f"{lang}.ftl").read_text(encoding="utf-8"))
+    for entry in resource.body:
+        if isinstance(entry, fluent_ast.Message) and entry.value is not None:
+            parts = []
+            for el in entry.value.elements:
+                if isinstance(el, fluent_ast.TextElement):
+                    parts.append(re.escape(el.value))
+                elif isinstance(el.expression, fluent_ast.StringLiteral):  # {"{"}
+                    parts.append(re.escape(el.expression.parse()["value"]))
+                else:
+                    parts.append(".*")
+            found[entry.id.name] = re.compile("".join(parts), re.S)
+    return found
 
 
-SUCCESS = [_template(texts[k]) for texts in EN.i18n.texts.values() for k in SUCCESS_KEYS]
+SUCCESS = [_templates(lang)[k] for lang in I18n().languages for k in SUCCESS_KEYS]
 
 # -- hostile input ------------------------------------------------------------------------------
 

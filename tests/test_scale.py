@@ -293,4 +293,4 @@ async def test_a_model_uploaded_on_one_process_runs_on_the_other(
         await step(a, press("m:card:tiny_tree"), "not available")
         params = await step(a, message("/predict"), "Choose a model")
         assert "Tiny tree" not in json.dumps(params["reply_markup"], ensure_ascii=False)
-        await step(a, message("/balance"), "Balance: <b>8.50</b>")
+        await step(a, message("/balance"), "Balance: <b>8.5</b>")

@@ -29,7 +29,7 @@ def tx_line(tx: Transaction) -> str:
 async def balance_text(t: Translator, services: Services, user: User) -> str:
     found = await services.accounts.balance(user, LATEST)
     lines = "\n".join(tx_line(tx) for tx in found.latest) or t("no_transactions")
-    return t("balance", balance=money(found.balance), latest=lines)
+    return t("balance", balance=found.balance, latest=lines)
 
 
 async def balance_cmd(message: Message, t: Translator, services: Services, user: User) -> None:

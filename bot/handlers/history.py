@@ -16,7 +16,7 @@ from bot.filters import Registered
 from bot.i18n import Translator
 from bot.keyboards import history_kb, prediction_kb
 from bot.middlewares import TapAnswer
-from bot.render import inputs_block, money, quote, result_block, short_result, when
+from bot.render import inputs_block, quote, result_block, short_result, when
 from bot.replies import Screen
 from services.accounts import User
 
@@ -105,7 +105,7 @@ async def prediction_detail(
         date=when(pred.created_at),
         inputs=inputs,
         outcome=outcome,
-        cost=money(cost),
+        cost=cost,
     )
     if isinstance(query.message, Message):
         await query.message.answer(text, reply_markup=prediction_kb(t, pred.id, meta is not None))

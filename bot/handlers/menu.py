@@ -76,7 +76,7 @@ async def menu_cb(
 
 def help_text(t: Translator, services: Services, costs: list[tuple[str, str]]) -> str:
     lines = "\n".join(f"• {escape(title)} — {cost}" for title, cost in costs)
-    return t("help", costs=lines, credits=money(services.welcome_credits))
+    return t("help", costs=lines, credits=services.welcome_credits)
 
 
 async def _help(message: Message, t: Translator, services: Services) -> None:

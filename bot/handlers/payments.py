@@ -27,7 +27,6 @@ from bot.filters import NOT_COMMAND, Registered
 from bot.i18n import I18n, Translator
 from bot.keyboards import cancel_kb
 from bot.refunds import attempt_refund
-from bot.render import money
 from bot.states import TopUp
 from services.payments import Invoice, PaymentOutcome, User
 
@@ -104,7 +103,7 @@ async def successful_payment(
             "adm_payment_disabled",
             user=outcome.user_id,
             stars=paid.total_amount,
-            credits=money(outcome.credits),
+            credits=outcome.credits,
             order=outcome.order_id or "—",
         )
     if outcome.status == "refund_pending":
@@ -117,9 +116,7 @@ async def tell_payer(
 ) -> None:
     if outcome.status == "credited":
         key = "payment_credited_disabled" if outcome.disabled else "payment_credited"
-        await message.answer(
-            t(key, credits=money(outcome.credits), balance=money(outcome.balance), support=support)
-        )
+        await message.answer(t(key, credits=outcome.credits, balance=outcome.balance, support=support))
     elif outcome.unmatched:
         await message.answer(t("payment_unmatched", stars=stars, support=support))
     elif outcome.status == "refund_pending":
@@ -130,7 +127,7 @@ def topup_kb(t: Translator, services: Services) -> InlineKeyboardMarkup:
     b = InlineKeyboardBuilder()
     for pack in services.payments.packs:
         b.button(
-            text=t("btn_pack", stars=pack.stars, credits=money(pack.credits)),
+            text=t("btn_pack", stars=pack.stars, credits=pack.credits),
             callback_data=TopupCD(stars=pack.stars),
         )
     b.button(text=t("btn_custom_amount"), callback_data=TopupCD(stars=0))
@@ -141,7 +138,7 @@ def topup_kb(t: Translator, services: Services) -> InlineKeyboardMarkup:
 
 async def show_topup(message: Message, t: Translator, services: Services) -> None:
     await message.answer(
-        t("topup_menu", rate=money(services.payments.credits_per_star)),
+        t("topup_menu", rate=services.payments.credits_per_star),
         reply_markup=topup_kb(t, services),
     )
 
@@ -157,7 +154,7 @@ async def topup_cb(query: CallbackQuery, t: Translator, services: Services) -> N
 
 
 async def send_invoice(message: Message, bot: Bot, t: Translator, invoice: Invoice) -> None:
-    credits = money(invoice.credits)
+    credits = invoice.credits
     await bot.send_invoice(
         chat_id=message.chat.id,
         title=t("invoice_title", credits=credits),
@@ -187,7 +184,7 @@ async def topup_pick(
                 "topup_ask_amount",
                 min=services.settings.topup_min_stars,
                 max=services.settings.topup_max_stars,
-                rate=money(services.payments.credits_per_star),
+                rate=services.payments.credits_per_star,
             ),
             reply_markup=cancel_kb(t),
         )

@@ -20,7 +20,6 @@ from bot.middlewares import TapAnswer
 from bot.render import (
     confirm_text,
     input_error_text,
-    money,
     running_text,
     step_text,
     value_label,
@@ -148,7 +147,7 @@ async def confirm_run(
             await notice.stop()
             notice = None
         if message is not None and meta is not None:
-            note = t("price_changed", was=money(exc.quoted), now=money(exc.current))
+            note = t("price_changed", was=exc.quoted, now=exc.current)
             await show_confirm(
                 message, state, t, services, user, meta, data.get("values", {}), note=note, edit=True
             )

@@ -16,7 +16,7 @@ from bot.callbacks import RegCD
 from bot.filters import NOT_COMMAND
 from bot.i18n import I18n, Translator
 from bot.keyboards import cancel_kb, username_kb
-from bot.render import money, quote
+from bot.render import quote
 from bot.replies import show_menu
 from bot.states import Login, Registration
 from services.accounts import AccountError, BadCredentials, LoginBlocked, Taken, User
@@ -34,7 +34,7 @@ async def start(
     await state.set_state(Registration.username)
     suggestion = services.accounts.suggest_username(message.from_user.username if message.from_user else None)
     await state.update_data(suggestion=suggestion)
-    await message.answer(t("reg_welcome", credits=money(services.welcome_credits)))
+    await message.answer(t("reg_welcome", credits=services.welcome_credits))
     await message.answer(t("reg_ask_username"), reply_markup=username_kb(t, suggestion))
 
 
@@ -120,7 +120,7 @@ async def reg_password(
         return
     await state.clear()
     log.info("registered user %d (tg %d)", user.id, message.from_user.id)
-    await message.answer(t("reg_done", name=quote(user.username), balance=money(user.balance)))
+    await message.answer(t("reg_done", name=quote(user.username), balance=user.balance))
     await show_menu(message, t, user, services)
 
 

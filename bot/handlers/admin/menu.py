@@ -16,7 +16,6 @@ from bot.app import Services
 from bot.callbacks import AdminCD
 from bot.i18n import Translator
 from bot.keyboards import admin_menu_kb
-from bot.render import money
 from services.admin import Stats
 
 log = logging.getLogger(__name__)
@@ -43,9 +42,9 @@ def stats_text(t: Translator, s: Stats) -> str:
         failed=s.by_status.get("failed", 0),
         pending=s.by_status.get("pending", 0),
         by_model=by_model,
-        spent=money(s.spent),
-        refunded=money(s.refunded),
-        credited=money(s.credited),
+        spent=s.spent,
+        refunded=s.refunded,
+        credited=s.credited,
     )
 
 

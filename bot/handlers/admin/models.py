@@ -19,7 +19,7 @@ from bot.callbacks import AdminCD
 from bot.filters import NOT_COMMAND
 from bot.i18n import Translator
 from bot.keyboards import admin_models_kb, cancel_kb
-from bot.render import admin_models_text, admin_name, money, quote, uploaded_text, versions_text
+from bot.render import admin_models_text, admin_name, quote, uploaded_text, versions_text
 from bot.replies import Screen
 from bot.states import AdminAddModel
 from services.catalogue import (
@@ -90,7 +90,7 @@ async def setcost_cmd(message: Message, command: CommandObject, t: Translator, s
         await message.answer(t("adm_model_not_found", name=quote(name)))
         return
     log.info("%s set cost of %s to %s", admin_name(message.from_user), name, cost)
-    await message.answer(t("adm_cost_set", name=quote(name), cost=money(cost)))
+    await message.answer(t("adm_cost_set", name=quote(name), cost=cost))
 
 
 async def addmodel_cmd(message: Message, state: FSMContext, t: Translator) -> None:

@@ -12,7 +12,7 @@ from aiogram.types import Message
 from bot.app import Services
 from bot.i18n import Translator
 from bot.refunds import attempt_refund
-from bot.render import admin_name, money, quote
+from bot.render import admin_name, quote
 from services.payments import InsufficientFunds, PaymentError
 
 log = logging.getLogger(__name__)
@@ -33,9 +33,7 @@ async def refund_cmd(
     try:
         started = await services.payments.start_refund(ref)  # committed before Telegram is asked
     except InsufficientFunds as exc:
-        await message.answer(
-            t("adm_refund_insufficient", balance=money(exc.balance), amount=money(exc.amount))
-        )
+        await message.answer(t("adm_refund_insufficient", balance=exc.balance, amount=exc.amount))
         return
     except PaymentError as exc:
         await message.answer(t("adm_refund_already") if exc.code == "already_refunded" else escape(str(exc)))
@@ -55,7 +53,7 @@ async def refund_cmd(
         t(
             key,
             stars=payment.stars,
-            credits=money(payment.credits),
+            credits=payment.credits,
             id=payment.payment_id,
             error=escape(payment.error),
         )

@@ -71,7 +71,7 @@ def user_card(t: Translator, card: UserCard) -> Screen:
         username=quote(user.username),
         email=quote(user.email, 255),
         tg=user.telegram_id or "—",
-        balance=money(user.balance),
+        balance=user.balance,
         status=t("adm_disabled") if user.disabled else t("adm_active"),
         created=when(user.created_at),
         predictions="\n".join(lines) or "—",
@@ -128,7 +128,7 @@ async def _money_command(
         await message.answer(t("adm_bad_amount", amount=quote(raw_amount), reason=escape(exc.reason)))
         return
     except InsufficientFunds as exc:
-        await message.answer(t("adm_insufficient", balance=money(exc.balance), amount=money(exc.amount)))
+        await message.answer(t("adm_insufficient", balance=exc.balance, amount=exc.amount))
         return
     except BalanceLimitExceeded:
         await message.answer(t("adm_balance_limit"))
@@ -137,9 +137,9 @@ async def _money_command(
     await message.answer(
         t(
             f"adm_{kind}_done",
-            amount=money(Decimal(raw_amount)),
+            amount=Decimal(raw_amount),
             username=quote(done.user.username),
-            balance=money(done.balance),
+            balance=done.balance,
         )
     )
 
