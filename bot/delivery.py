@@ -160,6 +160,11 @@ def webhook_reply(method: AnswerCallbackQuery) -> dict[str, Any]:
     return {"method": method.__api_method__, **method.model_dump(mode="json", exclude_none=True)}
 
 
+# How long a webhook response waits for the tap's answer to ride back in it; a later answer goes
+# as a request of its own.
+ANSWER_WAIT = 1.0
+
+
 class PaymentFirstRequestHandler(SimpleRequestHandler):
     """Webhook: payments in the foreground (answered after the commit), the rest in the
     background; a tap's answer goes back in the response when it comes within `answer_wait`."""
@@ -170,13 +175,13 @@ class PaymentFirstRequestHandler(SimpleRequestHandler):
         bot: Bot,
         session_factory: async_sessionmaker[AsyncSession],
         answers: WebhookAnswers | None = None,
-        answer_wait: float = 1.0,
+        answer_wait: float | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(dispatcher=dispatcher, bot=bot, handle_in_background=True, **kwargs)
         self.session_factory = session_factory
         self.answers = answers
-        self.answer_wait = answer_wait
+        self.answer_wait = ANSWER_WAIT if answer_wait is None else answer_wait
 
     async def handle(self, request: web.Request) -> web.Response:
         bot = await self.resolve_bot(request)
