@@ -1,4 +1,4 @@
-"""Texts per language, from bot/locales/<lang>.ftl (Project Fluent, HTML parse mode).
+"""Texts per language, from bot/locales/<lang>/*.ftl (Project Fluent, HTML parse mode).
 
 fluent.runtime brings CLDR plural rules and per-locale number formatting (Babel): a message
 gets amounts and counts as numbers, `{ $balance }` formats them (Russian: «1 234,5») and
@@ -32,6 +32,11 @@ CENT = Decimal("0.01")
 # grow through their own references. Ours have none, and their long values (lists, a broadcast,
 # HTML-escaped) come from the code, which keeps every reply within Telegram's limits.
 resolver.MAX_PART_LENGTH = 65_536
+
+
+def locale_source(lang: str, locales_dir: Path = LOCALES_DIR) -> str:
+    """All of a language's .ftl files as one text, for tests and tools that parse it."""
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted((locales_dir / lang).glob("*.ftl")))
 
 
 def _number(value: Decimal) -> Decimal:
@@ -167,12 +172,20 @@ class I18n:
         # becomes a renderer on first use (`_compile`), kept in `_renderers`.
         self.bundles: dict[str, _Bundle] = {}
         self._messages: dict[str, dict[str, ftl.Message]] = {}
-        for path in sorted(locales_dir.glob("*.ftl")):
-            bundle = _Bundle(path.stem)
-            resource = FluentResource(path.read_text(encoding="utf-8"))
-            bundle.add_resource(resource)
-            self.bundles[path.stem] = bundle
-            self._messages[path.stem] = {m.id.name: m for m in resource.body if isinstance(m, ftl.Message)}
+        for folder in sorted(p for p in locales_dir.iterdir() if p.is_dir()):
+            lang = folder.name
+            bundle = _Bundle(lang)
+            messages: dict[str, ftl.Message] = {}
+            for path in sorted(folder.glob("*.ftl")):
+                resource = FluentResource(path.read_text(encoding="utf-8"))
+                bundle.add_resource(resource)
+                for m in resource.body:
+                    if isinstance(m, ftl.Message):
+                        if m.id.name in messages:
+                            raise RuntimeError(f"{lang}: message {m.id.name!r} defined twice ({path.name})")
+                        messages[m.id.name] = m
+            self.bundles[lang] = bundle
+            self._messages[lang] = messages
         if DEFAULT_LANG not in self.bundles:
             raise RuntimeError(f"no {DEFAULT_LANG} locale in {locales_dir}")
         self._renderers: dict[tuple[str, str], Render] = {}

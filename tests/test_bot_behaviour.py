@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.console import run_console
 from bot.dispatcher import notify_recovered, set_commands
 from bot.handlers import catalogue as catalogue_handlers
-from bot.i18n import LOCALES_DIR, I18n
+from bot.i18n import I18n, locale_source
 from db.accounts import Passwords
 from tests.bot_harness import Harness, TgUser
 from tests.bot_helpers import registered
@@ -162,7 +162,7 @@ async def test_users_are_told_about_predictions_settled_at_start_up(
 
 def locale_messages(lang: str) -> dict[str, set[str]]:
     """Message id -> the variables it uses (placeables and plural selectors), from the .ftl file."""
-    resource = FluentParser().parse((LOCALES_DIR / f"{lang}.ftl").read_text(encoding="utf-8"))
+    resource = FluentParser().parse(locale_source(lang))
     assert not [e for e in resource.body if isinstance(e, fluent_ast.Junk)], f"{lang}.ftl has syntax errors"
 
     class Variables(fluent_visitor.Visitor):

@@ -54,7 +54,7 @@ from bot import callbacks
 from bot.app import Services, build_services
 from bot.dispatcher import USER_COMMANDS
 from bot.handlers.admin import ADMIN_COMMANDS
-from bot.i18n import LOCALES_DIR, I18n
+from bot.i18n import I18n, locale_source
 from bot.telegram_rules import shown_text
 from db.accounts import Passwords
 from db.ledger import increase_balance
@@ -116,7 +116,7 @@ def _templates(lang: str) -> dict[str, re.Pattern[str]]:
     """Message id -> a pattern its rendered text matches: literal text, ".*" for any placeable
     (values and plural selections alike)."""
     found: dict[str, re.Pattern[str]] = {}
-    resource = FluentParser().parse((LOCALES_DIR / f"{lang}.ftl").read_text(encoding="utf-8"))
+    resource = FluentParser().parse(locale_source(lang))
     for entry in resource.body:
         if isinstance(entry, fluent_ast.Message) and entry.value is not None:
             parts = []

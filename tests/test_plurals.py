@@ -12,7 +12,7 @@ from fluent.syntax import FluentParser
 from fluent.syntax import ast as fluent_ast
 from fluent.syntax import visitor as fluent_visitor
 
-from bot.i18n import LOCALES_DIR, I18n
+from bot.i18n import I18n, locale_source
 
 COUNTS: list[int | Decimal] = [0, 1, 2, 5, 11, 21, Decimal("1.5")]
 SHOWN = {"en": ["0", "1", "2", "5", "11", "21", "1.5"], "ru": ["0", "1", "2", "5", "11", "21", "1,5"]}
@@ -136,7 +136,7 @@ def variables() -> dict[str, dict[str, set[str]]]:
     """lang -> message -> variables it uses; and which messages select on a number."""
     out: dict[str, dict[str, set[str]]] = {}
     for lang in ("en", "ru"):
-        resource = FluentParser().parse((LOCALES_DIR / f"{lang}.ftl").read_text(encoding="utf-8"))
+        resource = FluentParser().parse(locale_source(lang))
 
         class Names(fluent_visitor.Visitor):
             def __init__(self) -> None:
@@ -220,7 +220,7 @@ def test_every_message_reads_as_fluent_runtime_renders_it() -> None:
     the resolver's, for every message, plural case and language."""
     for lang in ("en", "ru"):
         reference = FluentBundle([lang], use_isolating=False)
-        reference.add_resource(FluentResource((LOCALES_DIR / f"{lang}.ftl").read_text(encoding="utf-8")))
+        reference.add_resource(FluentResource(locale_source(lang)))
         for key, names in VARIABLES[lang].items():
             pattern = reference.get_message(key).value
             assert pattern is not None

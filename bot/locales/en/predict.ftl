@@ -1,0 +1,45 @@
+## confirmation and result
+confirm =
+    <b>{ $title }</b>: please check
+
+    { $inputs }
+
+    💳 Cost: <b>{ $cost }</b> { $cost ->
+            [one] credit
+           *[other] credits
+        }
+    Balance: { $balance } → <b>{ $after }</b>
+confirm_insufficient =
+    <b>{ $title }</b>
+
+    { $inputs }
+
+    ⚠️ Not enough credits: this costs <b>{ $cost }</b>, your balance is <b>{ $balance }</b>. Top up to continue.
+confirm_waiting = Please use the buttons above: ✅ Confirm, ✏️ Re-enter or ✖ Cancel.
+confirm_expired = This confirmation is out of date. Start again with /predict.
+price_changed = ⚠️ The price has changed: it was { $was }, now it is { $now }. Please check and confirm again.
+running_short = Running…
+running = ⏳ <b>{ $title }</b>: running the model…
+still_running = ⏳ Prediction #{ $id } is still running; the result will appear here.
+already_processed = ℹ️ Already done: you were charged once.
+already_processed_short = Already done: charged once.
+result =
+    ✅ <b>{ $title }</b> · prediction #{ $id }
+
+    { $result }
+
+    💳 Charged <b>{ $cost }</b> { $cost ->
+            [one] credit
+           *[other] credits
+        } · balance <b>{ $balance }</b>
+result_label = Prediction: <b>{ $label }</b>
+result_value = Prediction: <b>{ $value }</b>
+failed_refunded =
+    ❌ <b>{ $title }</b> · prediction #{ $id } failed: { $reason }
+
+    ↩️ Your credits were refunded · balance <b>{ $balance }</b>
+failed_reason = Failed: { $reason } (refunded)
+recovered_summary =
+    ♻️ The bot restarted while some of your predictions were running. They are all settled now.
+    Completed: <b>{ $completed }</b> · failed, credits refunded: <b>{ $refunded }</b>
+    Balance: <b>{ $balance }</b> cr. The results are in your history.
