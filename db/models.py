@@ -64,6 +64,7 @@ class TxKind:
     TOPUP = "topup"
     TOPUP_REFUND = "topup_refund"  # credits taken back when Stars are refunded
     TOPUP_REFUND_REVERTED = "topup_refund_reverted"  # ...and given back if the refund failed
+    PROMO = "promo"  # a promo code redeemed (once per user)
     OTHER = "other"
 
 
@@ -94,6 +95,9 @@ class User(Base):
     # When Telegram refused a message to them (403: blocked the bot, account deleted); cleared when
     # they write again. Broadcasts skip them meanwhile.
     unreachable_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # /settings: low-balance nudges and news (broadcasts); a chart with each result
+    notifications: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    pictures: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Model(Base):
@@ -165,6 +169,8 @@ class Prediction(Base):
     # when recovery started re-running it after a stop: a re-run that never finished (the model
     # crashed the process) is not tried again but failed and refunded
     recovery_started_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # the CSV batch this row belongs to (shown as one item in Balance and History)
+    batch_key: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
 
 
 class Transaction(Base):
@@ -186,6 +192,9 @@ class Transaction(Base):
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), nullable=True, index=True)
     # Unique when set: an operation that must happen at most once (e.g. "pay:12:restore:2").
     idempotency_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # What a line is rendered from in the user's language, besides its kind and links (e.g. a
+    # promo code); `description` keeps the seed schema's English text.
+    params: Mapped[Any | None] = mapped_column(JSON, nullable=True)
 
 
 class Order(Base):
@@ -242,3 +251,31 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     blocked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PromoCode(Base):
+    """Credits an admin hands out with a code (`/start promo_<code>` or /promo <code>): each user
+    redeems a code at most once, through the ledger."""
+
+    __tablename__ = "promo_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    credits: Mapped[float] = mapped_column(Float)
+    max_uses: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: no limit
+    uses: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PromoRedemption(Base):
+    __tablename__ = "promo_redemptions"
+    __table_args__ = (Index("uq_promo_redemptions_promo_user", "promo_id", "user_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    promo_id: Mapped[int] = mapped_column(ForeignKey("promo_codes.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

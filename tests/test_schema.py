@@ -47,15 +47,27 @@ SEED: dict[str, dict[str, tuple[type, bool]]] = {
     },
 }
 ADDED = {
-    "users": {"telegram_id": sa.BigInteger, "language": sa.String, "unreachable_at": sa.DateTime},
+    "users": {
+        "telegram_id": sa.BigInteger,
+        "language": sa.String,
+        "unreachable_at": sa.DateTime,
+        "notifications": sa.Boolean,
+        "pictures": sa.Boolean,
+    },
     "models": {"is_active": sa.Boolean, "version_id": sa.Integer},
     "predictions": {
         "request_key": sa.String,
         "notice": sa.String,
         "version_id": sa.Integer,
         "recovery_started_at": sa.DateTime,
+        "batch_key": sa.String,
     },
-    "transactions": {"kind": sa.String, "payment_id": sa.Integer, "idempotency_key": sa.String},
+    "transactions": {
+        "kind": sa.String,
+        "payment_id": sa.Integer,
+        "idempotency_key": sa.String,
+        "params": sa.JSON,
+    },
 }
 
 
