@@ -30,6 +30,23 @@ class Feature(BaseModel):
         return self
 
 
+class FeatureText(BaseModel):
+    """A feature's words in one language; anything missing falls back to English."""
+
+    label: str | None = None  # "Petal length, cm" instead of petal_length
+    description: str | None = None
+    categories: dict[str, str] = Field(default_factory=dict)  # category value -> its label
+
+
+class ModelText(BaseModel):
+    """A model's words in one language (`ModelMeta.texts["ru"]`); missing ones fall back to English."""
+
+    title: str | None = None
+    description: str | None = None
+    features: dict[str, FeatureText] = Field(default_factory=dict)
+    classes: dict[str, str] = Field(default_factory=dict)  # class name -> its label
+
+
 class ModelMeta(BaseModel):
     # registry key and Models.name; at most 47 characters because buttons carry it in their
     # callback data, which Telegram caps at 64 bytes: "adm:toggle_model:<name>" is the longest
@@ -47,6 +64,8 @@ class ModelMeta(BaseModel):
     metrics: dict[str, float] = Field(default_factory=dict)
     trained_at: datetime | None = None
     sklearn_version: str | None = None
+    # per-language words (language code -> texts); English is the fields above
+    texts: dict[str, ModelText] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _check(self) -> ModelMeta:
@@ -60,3 +79,21 @@ class ModelMeta(BaseModel):
     @property
     def feature_names(self) -> list[str]:
         return [f.name for f in self.features]
+
+    # -- words in a language, English when a translation is missing ------------------------
+    def title_in(self, lang: str) -> str:
+        text = self.texts.get(lang)
+        return (text.title if text and text.title else None) or self.title
+
+    def description_in(self, lang: str) -> str:
+        text = self.texts.get(lang)
+        return (text.description if text and text.description else None) or self.description
+
+    def feature_label(self, name: str, lang: str) -> str:
+        text = self.texts.get(lang)
+        found = text.features.get(name) if text else None
+        return (found.label if found and found.label else None) or name
+
+    def class_label(self, name: str, lang: str) -> str:
+        text = self.texts.get(lang)
+        return (text.classes.get(name) if text else None) or name
