@@ -30,7 +30,7 @@ from bot.commands import (
 )
 from bot.dispatcher import USER_COMMANDS, set_commands
 from bot.handlers.admin import ADMIN_COMMANDS
-from bot.i18n import I18n
+from bot.i18n import I18n, Translator
 from db.models import User
 from tests.bot_harness import Harness, Reply, TgUser
 from tests.bot_helpers import PASSWORD, db_user, registered
@@ -56,6 +56,10 @@ def urls(reply: Reply) -> list[str]:
     ]
 
 
+def screen(t: Translator, notifications: bool) -> str:
+    return t("settings_screen", notifications=t("settings_on" if notifications else "settings_off"))
+
+
 async def register_in_dialog(h: Harness, user: TgUser) -> Reply:
     """The rest of the registration dialog after /start: username, email, password."""
     await h.send(user, user.username or f"user{user.id}")
@@ -74,12 +78,12 @@ async def test_settings_switch_notifications_and_language_in_place(
     user = tg(5001, lang)
     await registered(services, user, lang=lang)
     r = await harness.send(user, "/settings")
-    assert r.texts == [t("settings_screen", notifications="on")]
+    assert r.texts == [screen(t, True)]
     assert t("btn_notifications_off") in r.buttons() and t("btn_menu") in r.buttons()
     r = await harness.press(user, t("btn_notifications_off"))
     assert r.alerts == [t("notifications_turned_off")]
     [edit] = r.calls_of(EditMessageText)  # the same screen, changed in place
-    assert edit.text == t("settings_screen", notifications="off")
+    assert edit.text == screen(t, False)
     assert t("btn_notifications_on") in r.buttons()
     row = await db_user(services, user.id)
     assert row is not None and row.notifications is False
@@ -92,7 +96,7 @@ async def test_settings_switch_notifications_and_language_in_place(
     o = I18N.translator(other)
     r = await harness.press(user, "Русский" if other == "ru" else "English")
     assert r.alerts == [o("language_set")]
-    assert r.texts == [o("settings_screen", notifications="on")]
+    assert r.texts == [screen(o, True)]
     row = await db_user(services, user.id)
     assert row is not None and row.language == other
     r = await harness.press(user, o("btn_menu"))
@@ -106,7 +110,7 @@ async def test_settings_from_the_main_menu(harness: Harness, services: Services,
     await registered(services, user, lang=lang)
     await harness.send(user, "/start")
     r = await harness.press(user, t("btn_settings"))
-    assert [m.text for m in r.calls_of(EditMessageText)] == [t("settings_screen", notifications="on")]
+    assert [m.text for m in r.calls_of(EditMessageText)] == [screen(t, True)]
 
 
 @pytest.mark.parametrize("lang", LANGS)

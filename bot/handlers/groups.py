@@ -6,19 +6,23 @@ further on would do never happens in a group."""
 
 from __future__ import annotations
 
+import logging
 import re
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery, Message
 
+from bot.handlers.admin.refusals import ADMIN_COMMANDS
 from bot.i18n import Translator
 from bot.keyboards import open_private_kb
 from bot.middlewares import TapAnswer
 
+log = logging.getLogger(__name__)
 # A deep link's payload: up to 64 of A-Z a-z 0-9 _ - (Telegram's rule).
 PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 START = re.compile(r"/start(?:@\w+)?\s+(\S+)\s*$", re.IGNORECASE)
+COMMAND = re.compile(r"/([A-Za-z0-9_]+)")
 GROUP_PAYLOAD = "group"  # a plain /start, once in the private chat
 
 
@@ -36,6 +40,16 @@ async def private_link(bot: Bot, payload: str) -> str:
 
 
 async def in_group(message: Message, bot: Bot, t: Translator) -> None:
+    command = COMMAND.match(message.text or "")
+    if command and command.group(1).lower() in ADMIN_COMMANDS:  # as the admin console logs refusals
+        tg = message.from_user
+        log.warning(
+            "admin command %r refused: tg %s in %s chat %d",
+            (message.text or "")[:40],
+            tg and tg.id,
+            message.chat.type,
+            message.chat.id,
+        )
     link = await private_link(bot, start_payload(message.text))
     await message.reply(t("group_only"), reply_markup=open_private_kb(t, link))
 

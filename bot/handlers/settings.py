@@ -21,7 +21,7 @@ from services.accounts import User
 def settings_screen(t: Translator, i18n: I18n, user: User) -> Screen:
     notifications = user.notifications is not False  # None: a snapshot from before 0007 (default on)
     return Screen(
-        t("settings_screen", notifications="on" if notifications else "off"),
+        t("settings_screen", notifications=t("settings_on" if notifications else "settings_off")),
         settings_kb(t, i18n.languages, t.lang, notifications),
     )
 

@@ -3,11 +3,10 @@ settings_screen =
     ⚙️ <b>Settings</b>
 
     🌐 Language: <b>English</b>
-    🔔 Notifications: <b>{ $notifications ->
-            [on] on
-           *[off] off
-        }</b>
+    🔔 Notifications: <b>{ $notifications }</b>
     Notifications are low-balance reminders and news about the bot. Receipts and messages about your account always arrive.
+settings_on = on
+settings_off = off
 btn_settings = ⚙️ Settings
 btn_notifications_off = 🔕 Turn notifications off
 btn_notifications_on = 🔔 Turn notifications on
