@@ -5,6 +5,7 @@ descriptions set at start-up."""
 from __future__ import annotations
 
 import logging
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,9 @@ from aiogram.methods import (
     SetMyShortDescription,
 )
 from aiogram.types import BotCommandScopeChat, BotCommandScopeDefault, InlineKeyboardMarkup
+from fluent.syntax import FluentParser
+from fluent.syntax import ast as fluent_ast
+from fluent.syntax import visitor as fluent_visitor
 from sqlalchemy import update
 
 from bot.app import Services
@@ -30,7 +34,7 @@ from bot.commands import (
 )
 from bot.dispatcher import USER_COMMANDS, set_commands
 from bot.handlers.admin import ADMIN_COMMANDS
-from bot.i18n import I18n, Translator
+from bot.i18n import LOCALES_DIR, I18n, Translator
 from db.models import User
 from tests.bot_harness import Harness, Reply, TgUser
 from tests.bot_helpers import PASSWORD, db_user, registered
@@ -407,3 +411,34 @@ async def test_processes_sharing_redis_set_the_texts_once(
         assert await set_profile(harness.bot, I18N, USER_COMMANDS, ADMIN_COMMANDS, [9002], redis, prefix)
     finally:
         await redis.aclose()
+
+
+# -- Russian reads as Russian ------------------------------------------------------------------
+
+
+class Texts(fluent_visitor.Visitor):
+    """The literal text of a message, every variant included."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def visit_TextElement(self, node: fluent_ast.TextElement) -> None:
+        self.texts.append(node.value)
+
+
+RU_ALLOWED = {"Telegram", "Stars", "UTC", "SPRING25", "name", "example", "com"}  # brands, units, samples
+
+
+@pytest.mark.parametrize("topic", ["settings", "promo", "commands", "registration"])
+def test_russian_texts_have_no_english_words(topic: str) -> None:
+    path = LOCALES_DIR / "ru" / f"{topic}.ftl"
+    for entry in FluentParser().parse(path.read_text(encoding="utf-8")).body:
+        if not isinstance(entry, fluent_ast.Message) or entry.value is None:
+            continue
+        collect = Texts()
+        collect.visit(entry)  # plural variants too
+        text = " ".join(collect.texts)
+        text = re.sub(r"<[^>]+>", " ", text)  # tags
+        text = re.sub(r"/[a-z_]+", " ", text)  # commands
+        english = {w for w in re.findall(r"[A-Za-z][A-Za-z0-9_]+", text) if w not in RU_ALLOWED}
+        assert not english, (entry.id.name, english)
