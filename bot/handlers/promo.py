@@ -20,18 +20,22 @@ from services.promos import PromoError
 log = logging.getLogger(__name__)
 
 
-async def redeem(message: Message, t: Translator, user: User, services: Services, code: str) -> bool:
-    """Redeem `code` for the user and say how it went; True if credited."""
+async def redeem(
+    message: Message, t: Translator, user: User, services: Services, code: str, menu_button: bool = True
+) -> bool:
+    """Redeem `code` for the user and say how it went (with a Menu button, unless the menu
+    follows); True if credited."""
+    kb = back_to_menu_kb(t) if menu_button else None
     try:
         done = await services.promos.redeem(user.id, code)
     except PromoError as exc:
         log.info("promo code refused for user %d: %s", user.id, exc.code)
         shown = quote(code.strip().upper(), 40)
-        await message.answer(t(f"promo_err_{exc.code}", code=shown), reply_markup=back_to_menu_kb(t))
+        await message.answer(t(f"promo_err_{exc.code}", code=shown), reply_markup=kb)
         return False
     log.info("user %d redeemed promo code %s for %s", user.id, done.code, done.credits)
     text = t("promo_redeemed", code=quote(done.code), credits=done.credits, balance=done.balance)
-    await message.answer(text, reply_markup=back_to_menu_kb(t))
+    await message.answer(text, reply_markup=kb)
     return True
 
 

@@ -49,7 +49,7 @@ def deep_link(payload: str | None) -> str | None:
 async def follow_link(message: Message, t: Translator, user: User, services: Services, payload: str) -> None:
     """What a deep link leads to, for a registered user; the menu where it leads nowhere."""
     if payload.startswith(PROMO_PREFIX):
-        if await redeem(message, t, user, services, payload[len(PROMO_PREFIX) :]):
+        if await redeem(message, t, user, services, payload[len(PROMO_PREFIX) :], menu_button=False):
             await services.accounts.refresh(user)  # the menu shows the new balance
         await show_menu(message, t, user, services)
         return
