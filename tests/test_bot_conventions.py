@@ -173,6 +173,28 @@ async def test_buttons_on_group_messages_are_refused(harness: Harness, services:
     assert r.texts == []
 
 
+@pytest.mark.parametrize("lang", LANGS)
+async def test_added_to_a_group_the_bot_says_where_it_works(harness: Harness, lang: str) -> None:
+    bot_user = {"id": 4242, "is_bot": True, "first_name": "Predict Bot", "username": "predict_bot"}
+    joined = {
+        "chat": {"id": GROUP, "type": "supergroup", "title": "g"},
+        "from": tg(5105, lang).as_dict(),
+        "date": 0,
+        "old_chat_member": {"status": "left", "user": bot_user},
+        "new_chat_member": {"status": "member", "user": bot_user},
+    }
+    r = await harness.feed(harness.update(my_chat_member=joined))
+    assert r.texts == [I18N.get(lang, "group_only")]
+    assert urls(r) == ["https://t.me/predict_bot?start=group"]
+    left = {
+        **joined,
+        "old_chat_member": joined["new_chat_member"],
+        "new_chat_member": joined["old_chat_member"],
+    }
+    r = await harness.feed(harness.update(my_chat_member=left))
+    assert r.calls == []
+
+
 async def test_a_disabled_user_in_a_group_gets_the_same_answer(harness: Harness, services: Services) -> None:
     user = tg(5104, "en")
     await registered(services, user)

@@ -11,7 +11,9 @@ import re
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
-from aiogram.types import CallbackQuery, Message
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import JOIN_TRANSITION, ChatMemberUpdatedFilter
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 
 from bot.handlers.admin.refusals import ADMIN_COMMANDS
 from bot.i18n import Translator
@@ -54,6 +56,16 @@ async def in_group(message: Message, bot: Bot, t: Translator) -> None:
     await message.reply(t("group_only"), reply_markup=open_private_kb(t, link))
 
 
+async def added_to_group(event: ChatMemberUpdated, bot: Bot, t: Translator) -> None:
+    """Someone added the bot to a group: say once where it works (a group that does not let it
+    write is left alone)."""
+    link = await private_link(bot, GROUP_PAYLOAD)
+    try:
+        await bot.send_message(event.chat.id, t("group_only"), reply_markup=open_private_kb(t, link))
+    except TelegramAPIError as exc:
+        log.info("could not greet group %d: %s", event.chat.id, exc)
+
+
 async def button_in_group(query: CallbackQuery, callback_answer: TapAnswer, t: Translator) -> None:
     callback_answer.alert(t("group_only_alert"))
 
@@ -65,4 +77,7 @@ def setup() -> Router:
     router.message.register(in_group)
     router.callback_query.filter(F.message.chat.type != ChatType.PRIVATE)
     router.callback_query.register(button_in_group)
+    router.my_chat_member.register(
+        added_to_group, ChatMemberUpdatedFilter(JOIN_TRANSITION), F.chat.type != ChatType.PRIVATE
+    )
     return router
