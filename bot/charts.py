@@ -92,10 +92,11 @@ class ProbabilityChart:
     axis_label: str = ""  # e.g. "Probability"
 
     def __post_init__(self) -> None:
-        # to 0.1%: a fraction of a pixel on the bar, and results that look alike share one image
-        # (so does the text: whole percents in the picture, the exact figure in the caption)
+        # whole percents (2 px on the bar at most): results that look alike share one image, so a
+        # two-class model has at most 101 pictures per language; pass whole percents as texts too
+        # (the caption carries the exact figure)
         _tuples(self, "labels", "value_texts")
-        object.__setattr__(self, "probabilities", tuple(round(float(p), 3) for p in self.probabilities))
+        object.__setattr__(self, "probabilities", tuple(round(float(p), 2) for p in self.probabilities))
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +113,15 @@ class RangeChart:
     high_text: str  # "346"
     band_label: str = ""  # "typical error ±43"
     axis_label: str = ""  # what the value is
+
+    def __post_init__(self) -> None:
+        # the value and the error to a thousandth of the range (under a pixel): at most a
+        # thousand pictures per model and language, however many results
+        low, high = float(self.low), float(self.high)
+        if high > low:
+            step = (high - low) / 1000
+            object.__setattr__(self, "value", low + round((float(self.value) - low) / step) * step)
+            object.__setattr__(self, "error", round(float(self.error) / step) * step)
 
 
 @dataclass(frozen=True, slots=True)

@@ -186,6 +186,48 @@ class _Prepared:
     lock: threading.Lock | None = None  # shap's explainer keeps state between calls
 
 
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One input behind an answer, for a plain sentence ("mostly because worst radius is high
+    (25.4)")."""
+
+    feature: str
+    value: float  # as the model received it
+    contribution: float
+    level: Literal["high", "low", "typical"]  # the value against the metadata's example value
+    category: str | None = None  # a category input: its label (then `level` is "typical")
+
+
+def reasons(explanation: Explanation, meta: ModelMeta, count: int = 2, share: float = 0.25) -> list[Reason]:
+    """The inputs that pushed the answer where it went: for a classifier those that pushed towards
+    the class explained, for a regressor those with the sign of output - base; largest first, at
+    most `count`, none under `share` of the largest. Whether a value is high or low is told
+    against the feature's example value in the metadata (the data set's median for the built-in
+    models)."""
+    upwards = explanation.class_index is not None or explanation.output_value >= explanation.base_value
+    direction = 1.0 if upwards else -1.0
+    pushing = [c for c in explanation.contributions if c.contribution * direction > 0]
+    if not pushing:
+        return []
+    largest = abs(pushing[0].contribution)
+    features = {f.name: f for f in meta.features}
+    out: list[Reason] = []
+    for c in pushing[:count]:
+        if abs(c.contribution) < share * largest:
+            break
+        feature = features[c.feature]
+        if feature.type == "category":
+            label = next((k for k, v in (feature.categories or {}).items() if v == c.value), None)
+            out.append(Reason(c.feature, c.value, c.contribution, "typical", label))
+            continue
+        typical = _example_number(feature)
+        level: Literal["high", "low", "typical"] = (
+            "high" if c.value > typical else "low" if c.value < typical else "typical"
+        )
+        out.append(Reason(c.feature, c.value, c.contribution, level))
+    return out
+
+
 class Explainers:
     """Prepared explainers by model file; thread-safe. One per process (build it beside the ML
     executor and call `explain` in its pool)."""

@@ -159,10 +159,23 @@ def test_cyrillic_draws_without_missing_glyphs() -> None:
 def test_same_chart_same_bytes_other_chart_other_bytes() -> None:
     assert render(probability()) == render(probability())
     assert render(probability()) != render(probability(predicted=2))
-    # lists are accepted and hash like tuples; probabilities count to 0.1%
+    # lists are accepted and hash like tuples
     as_lists = ProbabilityChart("Вид ириса", ["a", "b"], [0.25, 0.75], 1)  # type: ignore[arg-type]
-    assert as_lists == ProbabilityChart("Вид ириса", ("a", "b"), (0.2500001, 0.7499999), 1)
     assert hash(as_lists) == hash(ProbabilityChart("Вид ириса", ("a", "b"), (0.25, 0.75), 1))
+
+
+def test_results_that_look_alike_are_one_chart() -> None:
+    """Whole percents on the bars, a thousandth of the range on the line: the cache's key."""
+    assert ProbabilityChart("", ("a", "b"), (0.2549, 0.7451), 1) == ProbabilityChart(
+        "", ("a", "b"), (0.25, 0.75), 1
+    )
+    assert ProbabilityChart("", ("a", "b"), (0.24, 0.76), 1) != ProbabilityChart(
+        "", ("a", "b"), (0.25, 0.75), 1
+    )
+    near = RangeChart("", 116.12, 25, 346, 43.01, "116", "25", "346")
+    assert near == RangeChart("", 116.1, 25, 346, 43, "116", "25", "346")
+    assert near != RangeChart("", 117.0, 25, 346, 43, "116", "25", "346")
+    assert render(near) == render(RangeChart("", 116.1, 25, 346, 43, "116", "25", "346"))
 
 
 def test_bad_data_is_a_value_error() -> None:

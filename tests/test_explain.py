@@ -18,7 +18,7 @@ from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from ml import explain
 from ml.executor import predict_rows
-from ml.explain import Explainers, Explanation, Unsupported
+from ml.explain import Explainers, Explanation, Unsupported, reasons
 from ml.registry import LoadedModel, ModelRegistry
 from tests.models_for_tests import as_version, registry_from_files
 
@@ -258,3 +258,37 @@ def test_threads_explaining_at_once_get_the_same_answers(registry: ModelRegistry
     for thread in threads:
         thread.join(60)
     assert [results[n] for n in range(4)] == [expected] * 4
+
+
+def test_reasons_name_the_inputs_that_pushed_the_answer_and_whether_they_are_high(
+    registry: ModelRegistry,
+) -> None:
+    loaded = registry.load("cancer_rf")
+    meta = loaded.meta
+    examples = {f.name: float(f.example) for f in meta.features}
+    for row in rows_of("cancer_rf", 6):
+        result = explained(Explainers().explain(loaded, row))
+        found = reasons(result, meta)
+        assert 1 <= len(found) <= 2
+        towards = [c for c in result.contributions if c.contribution > 0]  # towards the predicted class
+        assert [r.feature for r in found] == [c.feature for c in towards[: len(found)]]
+        for r in found:
+            typical = examples[r.feature]
+            assert r.level == ("high" if r.value > typical else "low" if r.value < typical else "typical")
+
+
+def test_a_category_reason_carries_its_label(registry: ModelRegistry) -> None:
+    loaded = registry.load("diabetes_rf")
+    meta = loaded.meta
+    sex = [f.name for f in meta.features].index("sex")
+    seen = 0
+    for row in rows_of("diabetes_rf", 12)[:12]:  # the data set's own rows: sex is 1 or 2
+        result = explained(Explainers().explain(loaded, row))
+        found = reasons(result, meta, count=10, share=0)
+        direction = 1 if result.output_value >= result.base_value else -1
+        assert all(r.contribution * direction > 0 for r in found)
+        for r in found:
+            if r.feature == "sex":
+                assert r.category == {1.0: "1", 2.0: "2"}[row[sex]] and r.level == "typical"
+                seen += 1
+    assert seen
