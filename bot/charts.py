@@ -658,10 +658,11 @@ class ChartRenderer:
     (logged), so a result is never lost to its picture. The same chart asked for again while it
     is being rendered waits for that rendering (a burst of identical results renders once).
 
-    A thread pool unless given another executor: bench/bench_charts.py measured threads and
-    processes alike in images per second and in how late the event loop's timers fire (the glyph
-    drawing and PNG encoding let the GIL go), and a thread needs no second copy of matplotlib
-    (~65 MB) nor start-up. A ProcessPoolExecutor can be passed (`pool=`) with the default `draw`."""
+    A thread pool unless given another executor: bench/bench_charts.py measured one or two
+    threads against as many processes within about 15% of each other in images per second, and
+    alike in how late the event loop's timers fire meanwhile (p99 about 11-20 ms either way on the
+    loaded 2-core host), while a process costs a second copy of matplotlib (~65 MB) and a start-up.
+    A ProcessPoolExecutor can still be passed (`pool=`) with the default `draw`."""
 
     def __init__(
         self,
