@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
+from babel.numbers import format_decimal
 from fluent.runtime import FluentBundle, FluentResource, resolver
 from fluent.runtime.resolver import CurrentEnvironment, Pattern, ResolverEnvironment
 from fluent.runtime.types import FluentDecimal, FluentFloat, FluentInt, FluentNumber, FluentType
@@ -229,6 +230,12 @@ class I18n:
         return Translator(self, lang)
 
 
+@lru_cache(maxsize=4096)
+def format_value(value: float | int | Decimal, locale: Locale) -> str:
+    """See Translator.decimal."""
+    return format_decimal(value, format="0.######", locale=locale)
+
+
 def _resolve(bundle: FluentBundle, pattern: Pattern, args: dict[str, Any]) -> str:
     # What FluentBundle.format_pattern does, minus its conversion of every argument
     # (`_argument` has done that, with cached number formatting).
@@ -251,3 +258,9 @@ class Translator:
 
     def __call__(self, key: str, **kwargs: Any) -> str:
         return self.i18n.get(self.lang, key, **kwargs)
+
+    def decimal(self, value: float | int | Decimal) -> str:
+        """A measurement as this language writes it (Russian: «4,35»), as precise as it is (up
+        to six decimals) and without a thousands separator, so that it can be typed back in
+        exactly as shown ("1680", not «1 680», which would read as two values)."""
+        return format_value(value, self.i18n.bundles[self.lang].locale)

@@ -95,7 +95,7 @@ async def test_unexpected_errors_get_an_apology_with_an_id(
     ru = TgUser(4003, "ru_user", language_code="ru")
     await registered(services, ru)
     r = await harness.send(ru, "/predict")
-    r = await harness.press(ru, "Iris")
+    r = await harness.press(ru, "Вид ириса")
     assert "Код ошибки" in r.text
 
 
