@@ -66,6 +66,11 @@ def bar(p: float) -> str:
     return "█" * filled + "░" * (BAR_WIDTH - filled)
 
 
+def words(text: str) -> str:
+    """A model's words (a title, a label) in a message: HTML-escaped, apostrophes kept as they are."""
+    return escape(text, quote=False)
+
+
 def value_label(v: Any) -> str:
     """A value as plain text, as a button's label shows it."""
     return f"{v:g}" if isinstance(v, float) else str(v)
@@ -83,7 +88,7 @@ def inputs_block(
     `t`; in English without)."""
     lang = t.lang if t is not None else "en"
     lines = [
-        f"• {escape(meta.feature_label(f.name, lang))}: <b>{shown_value(t, meta, f, values.get(f.name))}</b>"
+        f"• {words(meta.feature_label(f.name, lang))}: <b>{shown_value(t, meta, f, values.get(f.name))}</b>"
         for f in meta.features[:limit]
     ]
     if len(meta.features) > limit:
@@ -95,7 +100,7 @@ def shown_value(t: Translator | None, meta: ModelMeta, f: Feature, value: Any) -
     """An input's value in a message (HTML): a category by its label, a number as the user's
     language writes it."""
     if f.type == "category":
-        return escape(meta.category_label(f.name, str(value), t.lang if t is not None else "en"))
+        return words(meta.category_label(f.name, str(value), t.lang if t is not None else "en"))
     if t is not None and isinstance(value, int | float) and not isinstance(value, bool):
         return t.decimal(value)
     return value_text(value)
@@ -123,10 +128,10 @@ def result_block(t: Translator, meta: ModelMeta, result: Mapping[str, Any] | Non
         return t("result_value", value=t.decimal(round(float(result["value"]), 2)))
     probs: Mapping[str, float] = result.get("probabilities") or {}
     label = meta.class_label(str(result.get("label")), t.lang)
-    lines = [t("result_label", label=escape(label))]
+    lines = [t("result_label", label=words(label))]
     for name, p in sorted(probs.items(), key=lambda kv: -kv[1]):
         percent = t.decimal(round(p * 100, 1))
-        lines.append(f"<code>{bar(p)}</code> {percent}% {escape(meta.class_label(name, t.lang))}")
+        lines.append(f"<code>{bar(p)}</code> {percent}% {words(meta.class_label(name, t.lang))}")
     return "\n".join(lines)
 
 
@@ -144,7 +149,7 @@ def short_result(
         name = str(result["label"])
         label = meta.class_label(name, t.lang) if t is not None and meta is not None else name
         p = (result.get("probabilities") or {}).get(result["label"])
-        return escape(label) + (f" ({p * 100:.0f}%)" if p is not None else "")
+        return words(label) + (f" ({p * 100:.0f}%)" if p is not None else "")
     return "—"
 
 
@@ -156,16 +161,16 @@ def input_error_text(t: Translator, exc: Any, meta: ModelMeta) -> str:
     if exc.code == "empty" and feature is None:
         return t("err_in_empty_all", count=len(meta.features))
     if feature is not None:
-        name = escape(meta.feature_label(feature.name, t.lang))
+        name = words(meta.feature_label(feature.name, t.lang))
     else:
-        name = quote(exc.feature or "", 40)  # unknown_feature: whatever name the user typed
+        name = quote(exc.feature or "")  # unknown_feature: whatever name the user typed
     value = params.get("value")
     expected = params.get("expected")
     return t(
         f"err_in_{exc.code}",
         feature=name,
         expected=expected_text(t, feature, meta) if feature else "",
-        got=quote(params.get("got", ""), 40),
+        got=quote(params.get("got", "")),
         value=t.decimal(value) if isinstance(value, float) else quote(value or ""),
         count=expected if isinstance(expected, int) else len(meta.features),
         missing=quote_list(meta.feature_label(n, t.lang) for n in params.get("missing", [])),
@@ -215,15 +220,15 @@ def card_text(t: Translator, quote: Quote) -> str:
     what to enter and an example; a medical model's says it is not medical advice."""
     meta = quote.meta
     lines = [
-        f"• {escape(meta.feature_label(f.name, t.lang))} — {expected_text(t, f, meta)}"
+        f"• {words(meta.feature_label(f.name, t.lang))} — {expected_text(t, f, meta)}"
         for f in meta.features[:CARD_FEATURES]
     ]
     if len(meta.features) > CARD_FEATURES:
         lines.append(t("card_more_inputs", count=len(meta.features) - CARD_FEATURES))
     text = t(
         "model_card",
-        title=escape(meta.title_in(t.lang)),
-        description=escape(meta.description_in(t.lang)),
+        title=words(meta.title_in(t.lang)),
+        description=words(meta.description_in(t.lang)),
         quality=quality_text(t, meta),
         count=len(meta.features),
         inputs="\n".join(lines),
@@ -233,7 +238,7 @@ def card_text(t: Translator, quote: Quote) -> str:
     )
     note = meta.note_in(t.lang)
     if note:
-        text += "\n\n" + escape(note)
+        text += "\n\n" + words(note)
     if meta.medical:
         text += "\n\n" + t("card_medical")
     if not quote.affordable:
@@ -247,8 +252,8 @@ def step_text(t: Translator, meta: ModelMeta, index: int) -> str:
     args = {
         "i": index + 1,
         "n": len(meta.features),
-        "label": escape(meta.feature_label(f.name, t.lang)),
-        "description": escape(meta.feature_description(f.name, t.lang)),
+        "label": words(meta.feature_label(f.name, t.lang)),
+        "description": words(meta.feature_description(f.name, t.lang)),
     }
     if f.type == "category":
         text = t("step_choice", **args)
@@ -261,7 +266,7 @@ def step_text(t: Translator, meta: ModelMeta, index: int) -> str:
 
 def confirm_text(t: Translator, meta: ModelMeta, values: Mapping[str, Any], quote: Quote) -> str:
     """The confirmation screen of one run, at the quoted price."""
-    title = escape(meta.title_in(t.lang))
+    title = words(meta.title_in(t.lang))
     if quote.affordable:
         return t(
             "confirm",
@@ -292,7 +297,7 @@ def failure_text(t: Translator, error: str | None) -> str:
 
 
 def outcome_text(t: Translator, meta: ModelMeta | None, outcome: PredictionOutcome) -> str:
-    title = escape(meta.title_in(t.lang)) if meta else escape(outcome.model_name)
+    title = words(meta.title_in(t.lang)) if meta else escape(outcome.model_name)
     if outcome.status == "pending":
         return t("still_running", id=outcome.prediction_id)
     if outcome.ok and meta is not None:
@@ -318,7 +323,7 @@ def outcome_text(t: Translator, meta: ModelMeta | None, outcome: PredictionOutco
 
 
 def running_text(t: Translator, meta: ModelMeta) -> str:
-    return t("running", title=escape(meta.title_in(t.lang)))
+    return t("running", title=words(meta.title_in(t.lang)))
 
 
 def insufficient_text(t: Translator, cost: Decimal, balance: Decimal) -> str:

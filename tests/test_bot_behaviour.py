@@ -243,7 +243,7 @@ async def test_console_mode_runs_the_real_dispatcher(tmp_path: Path, models_dir:
     text = out.getvalue()
     assert "That username won't do" in text
     assert "Account console_user created" in text and "[1] 🔮 Predict" in text
-    assert "Prediction: setosa" in text and "balance 9" in text
+    assert "Prediction: Iris setosa" in text and "balance 9" in text
     assert "📎 iris_logreg_predictions.csv: ✅ Done: 1 predicted" in text
 
 

@@ -3,11 +3,11 @@ catalogue = 🔮 <b>Choose a model</b> (the price of one prediction, in credits)
 catalogue_empty = No models are available right now. Please try later.
 model_unavailable = ⚠️ This model is not available right now. Choose another one.
 model_changed = ⚠️ This model has just been updated, so nothing was charged. Please open it again and enter the values again.
-card_right = Right about { $right } { $right ->
+card_right = On cases it had not seen while learning, it is right about { $right } { $right ->
         [one] time
        *[other] times
-    } in 100 on cases it had not seen while learning.
-card_within = Usually within ±{ $error } of the true value on cases it had not seen while learning.
+    } in 100.
+card_within = On cases it had not seen while learning, it is usually within ±{ $error } of the true value.
 model_card =
     <b>{ $title }</b>
     { $description }
