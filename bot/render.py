@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from html import escape
+from html import escape, unescape
 from typing import TYPE_CHECKING, Any
 
 from aiogram.types import User as TgUser
@@ -170,13 +170,18 @@ def input_error_text(t: Translator, exc: Any, meta: ModelMeta) -> str:
         f"err_in_{exc.code}",
         feature=name,
         expected=expected_text(t, feature, meta) if feature else "",
-        got=quote(params.get("got", "")),
+        got=quote(params.get("got", ""), 40),
         value=t.decimal(value) if isinstance(value, float) else quote(value or ""),
         count=expected if isinstance(expected, int) else len(meta.features),
         missing=quote_list(meta.feature_label(n, t.lang) for n in params.get("missing", [])),
         allowed=quote_list(f.name for f in meta.features),
         max=params.get("max", ""),
     )
+
+
+def input_error_plain(t: Translator, exc: Any, meta: ModelMeta) -> str:
+    """input_error_text as plain text (a results CSV's error column): no tags, no entities."""
+    return unescape(re.sub(r"<[^>]+>", "", input_error_text(t, exc, meta))).removeprefix("⚠️ ")
 
 
 def admin_name(tg: TgUser | None) -> str:

@@ -21,6 +21,7 @@ _NUMBER_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 _NON_FINITE = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
 _PAIR_NAME_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_.\-]*)\s*=")
 MAX_INPUT_CHARS = 4000
+GOT_CHARS = 200  # of a refused value kept in its error (the reply shortens it further)
 
 
 class InputError(ValueError):
@@ -29,7 +30,7 @@ class InputError(ValueError):
     (bot/render.py). Its str() is for logs: the code and parameters, never a sentence for users.
 
     Codes and their params: not_a_number, unknown_category, not_finite (got: the text as typed,
-    at most 40 characters); out_of_range (value, min, max); not_integer (value); empty;
+    at most GOT_CHARS characters); out_of_range (value, min, max); not_integer (value); empty;
     wrong_count (expected, got: counts); unknown_feature (the name typed is `feature`);
     duplicate_feature; missing_features (missing: names); bad_pairs; too_long (max)."""
 
@@ -50,7 +51,7 @@ def parse_value(feature: Feature, text: str | float | int) -> Value:
     else:
         value = _parse_number(feature, str(text))
     if not math.isfinite(value):
-        raise InputError("not_finite", feature.name, got=str(text).strip()[:40])
+        raise InputError("not_finite", feature.name, got=str(text).strip()[:GOT_CHARS])
     if feature.type == "int" and value != int(value):
         raise InputError("not_integer", feature.name, value=value)
     low, high = feature.min, feature.max
@@ -64,11 +65,11 @@ def _parse_number(feature: Feature, raw: str) -> float:
     if not token:
         raise InputError("empty", feature.name)
     if token.lower() in _NON_FINITE:
-        raise InputError("not_finite", feature.name, got=token[:40])
+        raise InputError("not_finite", feature.name, got=token[:GOT_CHARS])
     if "," in token and "." not in token and token.count(",") == 1:
         token = token.replace(",", ".")  # decimal comma
     if not _NUMBER_RE.fullmatch(token):
-        raise InputError("not_a_number", feature.name, got=raw.strip()[:40])
+        raise InputError("not_a_number", feature.name, got=raw.strip()[:GOT_CHARS])
     return float(token)  # may overflow to inf: caught as not_finite by the caller
 
 
@@ -81,7 +82,12 @@ def _parse_category(feature: Feature, raw: str) -> str:
     alias = feature.aliases.get(wanted)  # its label in some language («женский»)
     if alias is not None:
         return alias
-    raise InputError("unknown_category", feature.name, got=raw.strip()[:40], allowed=list(cats))
+    raise InputError("unknown_category", feature.name, got=raw.strip()[:GOT_CHARS], allowed=list(cats))
+
+
+def _is_category(feature: Feature, text: str) -> bool:
+    wanted = text.strip().casefold()
+    return wanted in feature.aliases or any(c.casefold() == wanted for c in feature.categories or {})
 
 
 @functools.lru_cache(maxsize=4096)  # the same few feature names, for every request
@@ -179,9 +185,11 @@ def looks_like_all_values(text: str) -> bool:
 def parse_step(features: Sequence[Feature], index: int, text: str) -> dict[str, Value]:
     """A step's message: this feature's value, or all of them when pasted at once.
     Returns the values it gives (one, or all)."""
+    feature = features[index]
+    if feature.type == "category" and _is_category(feature, text):  # "Group 1" is one value
+        return {feature.name: _parse_category(feature, text)}
     if len(features) > 1 and looks_like_all_values(text):
         return parse_all(features, text)
     if len(text) > MAX_INPUT_CHARS:
         raise InputError("too_long", max=MAX_INPUT_CHARS)
-    feature = features[index]
     return {feature.name: parse_value(feature, text)}

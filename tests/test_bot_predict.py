@@ -402,7 +402,7 @@ async def test_a_higher_price_in_russian(harness: Harness, services: Services) -
     async with services.session_factory() as s, s.begin():
         await s.execute(update(Model).where(Model.name == "iris_logreg").values(cost=2.5))
     r = await harness.press(OLGA, "Подтвердить")
-    assert "Цена изменилась: было 1, стало 2,5. Проверьте и подтвердите ещё раз." in r.text
+    assert "Цена изменилась: было 1, стало 2,5. Проверьте и подтвердите заново." in r.text
     assert "✅ Подтвердить и оплатить 2,5 кр" in r.buttons()
     assert await charges(services, uid) == 0
     r = await harness.press(OLGA, "Подтвердить")

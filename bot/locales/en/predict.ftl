@@ -45,5 +45,5 @@ failed_interrupted = The bot restarted while the model was working, so the predi
 failed_reason = Not made; credits returned
 recovered_summary =
     ♻️ The bot restarted while some of your predictions were running. They are all settled now.
-    Completed: <b>{ $completed }</b> · failed, credits returned: <b>{ $refunded }</b>
+    Completed: <b>{ $completed }</b> · failed, credits refunded: <b>{ $refunded }</b>
     Balance: <b>{ $balance }</b> cr. The results are in your history.
