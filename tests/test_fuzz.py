@@ -474,10 +474,6 @@ class Fuzz:
             "{victim_prediction}", str(self.victim_prediction)
         )
 
-    @property
-    def titles(self) -> dict[str, str]:
-        return {name: self.services.registry.meta(name).title for name in MODELS}
-
     async def reset(self) -> None:
         """What earlier examples may have changed: models, the admin's account; their users are
         disabled, so that a broadcast reaches a few accounts, not hundreds."""
@@ -503,7 +499,7 @@ class Fuzz:
 
     async def open_model(self, user: TgUser, name: str) -> None:
         await self.send(user, "/predict")
-        await self.press(user, self.titles[name])
+        await self.press(user, self.services.registry.meta(name).title_in(user.language_code))
 
     async def at(self, step: Step, lang: str = "en") -> tuple[TgUser, int]:
         """A user at this step (a fresh one, or the admin), and the chat they write in."""
