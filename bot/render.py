@@ -251,6 +251,18 @@ def card_text(t: Translator, quote: Quote) -> str:
     return text
 
 
+def input_columns_text(t: Translator, meta: ModelMeta, limit: int = CARD_FEATURES) -> str:
+    """What each column (or name=value name) of a model's inputs means, in the user's language:
+    "• <code>malic_acid</code> — Malic acid, g/l" (for a CSV template's caption, or help)."""
+    lines = [
+        f"• <code>{escape(f.name)}</code> — {words(meta.feature_label(f.name, t.lang))}"
+        for f in meta.features[:limit]
+    ]
+    if len(meta.features) > limit:
+        lines.append(t("card_more_inputs", count=len(meta.features) - limit))
+    return "\n".join(lines)
+
+
 def step_text(t: Translator, meta: ModelMeta, index: int) -> str:
     """The question for input `index` of the step-by-step dialog, in the user's language."""
     f = meta.features[index]

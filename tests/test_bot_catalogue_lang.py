@@ -375,3 +375,12 @@ def test_a_validation_reason_as_plain_text_for_a_results_file(models_dir: Path) 
         "Длина чашелистика, см: неверное значение «<abc>», нужно число от 2,5 до 9,7."
     )
     assert "not_a_number" in str(err.value) and "неверное" not in str(err.value)  # logs get the code
+
+
+def test_input_columns_are_explained_in_the_users_language(models_dir: Path) -> None:
+    from bot.render import input_columns_text
+
+    wine = builtins(models_dir)["wine_gb"]
+    text = input_columns_text(I18n().translator("ru"), wine)
+    assert "• <code>malic_acid</code> — Яблочная кислота, г/л" in text and "… и ещё 1" in text
+    assert "• <code>alcohol</code> — Alcohol, % vol" in input_columns_text(I18n().translator("en"), wine)
