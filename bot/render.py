@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from aiogram.types import User as TgUser
 
 from bot.i18n import Translator
+from bot.keyboards import MAX_CHOICES
 from ml.schema import Feature, ModelMeta
 
 if TYPE_CHECKING:
@@ -272,10 +273,15 @@ def step_text(t: Translator, meta: ModelMeta, index: int) -> str:
         "label": words(meta.feature_label(f.name, t.lang)),
         "description": words(meta.feature_description(f.name, t.lang)),
     }
-    if f.type == "category":
+    if f.type == "category" and len(f.categories or {}) <= MAX_CHOICES:  # offered as buttons
         text = t("step_choice", **args)
     else:
-        text = t("step", expected=expected_text(t, f, meta), example=t.decimal(float(f.example)), **args)
+        example = (
+            words(meta.category_label(f.name, str(f.example), t.lang))
+            if f.type == "category"
+            else t.decimal(float(f.example))
+        )
+        text = t("step", expected=expected_text(t, f, meta), example=example, **args)
     if index == 0 and len(meta.features) > 1:
         text += "\n\n" + t("step_paste_hint", count=len(meta.features))
     return text

@@ -384,3 +384,20 @@ def test_input_columns_are_explained_in_the_users_language(models_dir: Path) -> 
     text = input_columns_text(I18n().translator("ru"), wine)
     assert "• <code>malic_acid</code> — Яблочная кислота, г/л" in text and "… и ещё 1" in text
     assert "• <code>alcohol</code> — Alcohol, % vol" in input_columns_text(I18n().translator("en"), wine)
+
+
+def test_a_category_with_too_many_options_for_buttons_is_typed() -> None:
+    from bot.keyboards import MAX_CHOICES, step_kb
+    from bot.render import step_text
+    from ml.schema import Feature
+
+    kinds = {f"kind_{i:02}": float(i) for i in range(MAX_CHOICES + 1)}
+    kind = Feature(name="kind", description="Kind", type="category", categories=kinds, example="kind_00")
+    meta = ModelMeta(
+        name="many_kinds", title="Many kinds", description="d", task="regression", algorithm="a",
+        features=[kind], file="many_kinds.skops", sha256="0" * 64,
+    )  # fmt: skip
+    t = I18n().translator("ru")
+    text = step_text(t, meta, 0)
+    assert "Нужно: одно из: kind_00, kind_01" in text and "Пример: <code>kind_00</code>" in text
+    assert [b.text for row in step_kb(t, meta, 0).inline_keyboard for b in row] == ["✖ Отмена"]
