@@ -159,7 +159,8 @@ def step_kb(t: Translator, meta: ModelMeta, index: int) -> InlineKeyboardMarkup:
     if feature.type == "category" and len(feature.categories or {}) <= MAX_CHOICES:
         for position, value in enumerate(feature.categories or {}):
             choices.button(
-                text=meta.category_label(feature.name, value, t.lang),
+                # a button needs some text; a category's own value may be anything, even ""
+                text=meta.category_label(feature.name, value, t.lang)[:60].strip() or "—",
                 callback_data=StepCD(action="pick", step=index, model=tag, value=position),
             )
         choices.adjust(2)

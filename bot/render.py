@@ -67,8 +67,11 @@ def bar(p: float) -> str:
     return "█" * filled + "░" * (BAR_WIDTH - filled)
 
 
-def words(text: str) -> str:
-    """A model's words (a title, a label) in a message: HTML-escaped, apostrophes kept as they are."""
+def words(text: str, limit: int = 1000) -> str:
+    """A model's words (a title, a label) in a message: HTML-escaped, apostrophes kept as they
+    are, at most `limit` characters (an upload's description may be long; a card must fit)."""
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
     return escape(text, quote=False)
 
 
@@ -89,7 +92,8 @@ def inputs_block(
     `t`; in English without)."""
     lang = t.lang if t is not None else "en"
     lines = [
-        f"• {words(meta.feature_label(f.name, lang))}: <b>{shown_value(t, meta, f, values.get(f.name))}</b>"
+        f"• {words(meta.feature_label(f.name, lang), 60)}: "
+        f"<b>{shown_value(t, meta, f, values.get(f.name))}</b>"
         for f in meta.features[:limit]
     ]
     if len(meta.features) > limit:
@@ -162,7 +166,7 @@ def input_error_text(t: Translator, exc: Any, meta: ModelMeta) -> str:
     if exc.code == "empty" and feature is None:
         return t("err_in_empty_all", count=len(meta.features))
     if feature is not None:
-        name = words(meta.feature_label(feature.name, t.lang))
+        name = words(meta.feature_label(feature.name, t.lang), 100)
     else:
         name = quote(exc.feature or "")  # unknown_feature: whatever name the user typed
     value = params.get("value")
@@ -218,7 +222,7 @@ def example_line(t: Translator, meta: ModelMeta) -> str:
             parts.append(label if not re.search(r"[\s,;=]", label) else str(f.example))
         else:
             parts.append(t.decimal(float(f.example)))
-    return escape(sep.join(parts))
+    return words(sep.join(parts), 1500)  # hundreds of inputs: cut, the card must fit
 
 
 def card_text(t: Translator, quote: Quote) -> str:
@@ -226,7 +230,7 @@ def card_text(t: Translator, quote: Quote) -> str:
     what to enter and an example; a medical model's says it is not medical advice."""
     meta = quote.meta
     lines = [
-        f"• {words(meta.feature_label(f.name, t.lang))} — {expected_text(t, f, meta)}"
+        f"• {words(meta.feature_label(f.name, t.lang), 100)} — {expected_text(t, f, meta)}"
         for f in meta.features[:CARD_FEATURES]
     ]
     if len(meta.features) > CARD_FEATURES:
@@ -256,7 +260,7 @@ def input_columns_text(t: Translator, meta: ModelMeta, limit: int = CARD_FEATURE
     """What each column (or name=value name) of a model's inputs means, in the user's language:
     "• <code>malic_acid</code> — Malic acid, g/l" (for a CSV template's caption, or help)."""
     lines = [
-        f"• <code>{escape(f.name)}</code> — {words(meta.feature_label(f.name, t.lang))}"
+        f"• <code>{quote(f.name)}</code> — {words(meta.feature_label(f.name, t.lang), 100)}"
         for f in meta.features[:limit]
     ]
     if len(meta.features) > limit:
@@ -270,7 +274,7 @@ def step_text(t: Translator, meta: ModelMeta, index: int) -> str:
     args = {
         "i": index + 1,
         "n": len(meta.features),
-        "label": words(meta.feature_label(f.name, t.lang)),
+        "label": words(meta.feature_label(f.name, t.lang), 100),
         "description": words(meta.feature_description(f.name, t.lang)),
     }
     if f.type == "category" and len(f.categories or {}) <= MAX_CHOICES:  # offered as buttons
