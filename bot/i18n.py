@@ -233,7 +233,7 @@ class I18n:
 @lru_cache(maxsize=4096)
 def format_value(value: float | int | Decimal, locale: Locale) -> str:
     """See Translator.decimal."""
-    return format_decimal(value, format="0.######", locale=locale)
+    return format_decimal(value, format="0.##########", locale=locale)
 
 
 def _resolve(bundle: FluentBundle, pattern: Pattern, args: dict[str, Any]) -> str:
@@ -261,6 +261,6 @@ class Translator:
 
     def decimal(self, value: float | int | Decimal) -> str:
         """A measurement as this language writes it (Russian: «4,35»), as precise as it is (up
-        to six decimals) and without a thousands separator, so that it can be typed back in
+        to ten decimals) and without a thousands separator, so that it can be typed back in
         exactly as shown ("1680", not «1 680», which would read as two values)."""
         return format_value(value, self.i18n.bundles[self.lang].locale)

@@ -401,3 +401,15 @@ def test_a_category_with_too_many_options_for_buttons_is_typed() -> None:
     text = step_text(t, meta, 0)
     assert "Нужно: одно из: kind_00, kind_01" in text and "Пример: <code>kind_00</code>" in text
     assert [b.text for row in step_kb(t, meta, 0).inline_keyboard for b in row] == ["✖ Отмена"]
+
+
+def test_measurements_are_written_as_the_language_writes_them_and_can_be_typed_back() -> None:
+    en, ru = I18n().translator("en"), I18n().translator("ru")
+    assert [en.decimal(v) for v in (4.35, 1680.0, 0.1 + 0.2, 1e-7, -3)] == [
+        "4.35",
+        "1680",
+        "0.3",
+        "0.0000001",
+        "-3",
+    ]
+    assert [ru.decimal(v) for v in (4.35, 1680.0, 0.1 + 0.2, 1e-7)] == ["4,35", "1680", "0,3", "0,0000001"]
