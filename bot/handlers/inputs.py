@@ -109,6 +109,7 @@ async def step_button(
     meta = services.predictions.meta_or_none(data.get("model"))
     if meta is None or not isinstance(query.message, Message):
         await state.clear()
+        callback_answer.alert(t("model_unavailable"))
         return
     index = int(data.get("index", 0))
     if callback_data.step != index or callback_data.model != model_tag(meta.name):
