@@ -9,13 +9,13 @@ Fluent adds no escaping of its own.
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_decimal_symbol
 from fluent.runtime import FluentBundle, FluentResource, resolver
 from fluent.runtime.resolver import CurrentEnvironment, Pattern, ResolverEnvironment
 from fluent.runtime.types import FluentDecimal, FluentFloat, FluentInt, FluentNumber, FluentType
@@ -233,7 +233,11 @@ class I18n:
 @lru_cache(maxsize=4096)
 def format_value(value: float | int | Decimal, locale: Locale) -> str:
     """See Translator.decimal."""
-    return format_decimal(value, format="0.##########", locale=locale)
+    try:
+        return format_decimal(value, format="0.##########", locale=locale)
+    except (InvalidOperation, ValueError, OverflowError):
+        # too many digits for ten decimals (1e300, typed by someone): the exponent form
+        return f"{float(value):g}".replace(".", get_decimal_symbol(locale))
 
 
 def _resolve(bundle: FluentBundle, pattern: Pattern, args: dict[str, Any]) -> str:

@@ -275,6 +275,8 @@ async def test_a_bad_value_is_explained_in_russian_with_the_inputs_label(
     assert "…», нужно число от 2,5 до 9,7." in text and len(text) < 300  # echoed short and escaped
     r = await harness.send(tg, "12,5")
     assert "значение 12,5 вне допустимых пределов, нужно число от 2,5 до 9,7." in r.text
+    r = await harness.send(tg, "1e300")  # more digits than ten decimals take
+    assert "значение 1e+300 вне допустимых пределов" in r.text
     await harness.send(tg, "/predict")
     await harness.press(tg, "Течение диабета")
     await harness.press(tg, "Ввести параметры")
@@ -413,3 +415,4 @@ def test_measurements_are_written_as_the_language_writes_them_and_can_be_typed_b
         "-3",
     ]
     assert [ru.decimal(v) for v in (4.35, 1680.0, 0.1 + 0.2, 1e-7)] == ["4,35", "1680", "0,3", "0,0000001"]
+    assert [en.decimal(1.5e300), ru.decimal(-1.5e20)] == ["1.5e+300", "-1,5e+20"]  # typed by someone
