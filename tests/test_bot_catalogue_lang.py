@@ -158,6 +158,10 @@ async def test_catalogue_card_steps_confirmation_and_result_speak_the_users_lang
     confirm = await harness.send(tg, example.group(1))
     expected = "• Яблочная кислота, г/л: <b>" if lang == "ru" else "• Malic acid, g/l: <b>"
     assert expected in confirm.text and "malic_acid" not in confirm.text
+    if lang == "ru":  # not one English word on these screens, nor on their buttons
+        for screen in (card, step, confirm):
+            assert not LATIN.search(re.sub(r"<[^>]+>", "", screen.text)), screen.text
+            assert not [b for b in screen.buttons() if LATIN.search(b.replace("CSV", ""))]
     result = (await harness.press(tg, CONFIRM[lang])).texts[-1]
     label = "Прогноз: <b>Сорт " if lang == "ru" else "Prediction: <b>Cultivar "
     assert label in result and "class_" not in result
