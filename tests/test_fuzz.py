@@ -254,7 +254,7 @@ ACTIONS = {  # each class's actions (bot/callbacks.py)
     "menu": ["predict", "balance", "history", "topup", "language", "help", "main"],
     "reg": ["use_tg"],
     "m": ["card", "start", "batch"],
-    "step": ["back", "example"],
+    "step": ["back", "example", "pick"],
     "ok": ["run", "edit", "batch"],
     "p": ["show", "repeat"],
     "adm": "menu users models stats broadcast broadcast_send user toggle_user toggle_model".split(),
@@ -269,6 +269,9 @@ VALUES = {  # per field of a CallbackData class: values that mean something ther
     "stars": [*NUMBER_FIELD, "100", "250", "500", "10000"],
     "query": ["", "a", "boss", "%", "_", "{victim_user}", "9" * 20, "fz"],
     "arg": ["", "1", "{victim_user}", "{victim_user}", "9" * 20, "-1", "²", "#1", *MODELS],
+    "step": NUMBER_FIELD,  # a step button's question
+    "model": ["", "zz", *(callbacks.model_tag(m) for m in MODELS)],
+    "value": NUMBER_FIELD,  # a category's position
 }
 
 
