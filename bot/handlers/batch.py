@@ -57,20 +57,21 @@ class BatchProgress:
         self._last = time.monotonic()  # the "predicting…" edit just made
         self._latest: tuple[int, int] | None = None
         self._task: asyncio.Task[None] | None = None
-        self._stopped = False
+        self._stop = asyncio.Event()
 
     def report(self, done: int, total: int) -> None:
-        if self._stopped or done >= total:
+        if self._stop.is_set() or done >= total:
             return  # the result replaces the message next
         self._latest = (done, total)
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._send())
 
     async def _send(self) -> None:
-        while self._latest is not None and not self._stopped:
+        while self._latest is not None and not self._stop.is_set():
             wait = self._last + PROGRESS_INTERVAL - time.monotonic()
             if wait > 0:
-                await asyncio.sleep(wait)
+                with suppress(TimeoutError):  # the interval, cut short by `stop`
+                    await asyncio.wait_for(self._stop.wait(), wait)
                 continue
             done, total = self._latest
             self._latest = None
@@ -82,7 +83,7 @@ class BatchProgress:
                 await self._message.edit_text(text, reply_markup=None)
 
     async def stop(self) -> None:
-        self._stopped = True
+        self._stop.set()
         if self._task is not None:
             await asyncio.wait([self._task])
 
