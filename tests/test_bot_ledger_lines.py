@@ -262,7 +262,7 @@ async def test_a_batch_shows_its_progress_then_its_result(
     uid = await registered(services, tg)
     r = await upload_and_confirm(harness, tg, iris_rows(4))
     edits = [m.text for m in r.calls_of(EditMessageText)]
-    word = "predicting…" if lang == "en" else "считаю…"
+    word = "predicting…" if lang == "en" else "обрабатываю…"
     progress = [e for e in edits if word in e]
     assert progress, edits
     shown = [int(e.split(" ")[-3]) for e in progress]  # "… 2 of 4" / "… готово 2 из 4"
