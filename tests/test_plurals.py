@@ -114,6 +114,9 @@ PLURAL_MESSAGES: list[tuple[str, str, dict[int | Decimal, str], dict[int | Decim
     ("adm_refund_outside_taken", "credits", EN_CREDITS, None),
     ("adm_refund_insufficient", "amount", EN_CREDITS, RU_CREDITS),
     ("adm_refund_done", "credits", EN_CREDITS, RU_CREDITS),
+    ("promo_redeemed", "credits", EN_CREDITS, RU_CREDITS),
+    ("promo_redeemed", "balance", EN_CREDITS, RU_CREDITS),
+    ("adm_promo_details", "credits", EN_CREDITS, RU_CREDITS),
 ]
 
 # Amounts shown without a word that agrees with them («баланс 1,5», "Balance: 1.5").
