@@ -7,18 +7,21 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 import pytest
 from aiogram.methods import EditMessageText, SendMessage
 from aiogram.types import BufferedInputFile
+from fluent.syntax import FluentParser
+from fluent.syntax import ast as fluent_ast
 from sqlalchemy import select
 
 import bot.handlers.batch as batch_handlers
 import services.predictions as predictions_module
 from bot.app import Services
 from bot.batch_csv import outcome_csv, read_batch
-from bot.i18n import I18n, Translator
+from bot.i18n import LOCALES_DIR, I18n, Translator
 from db.ledger import deduct_balance, increase_balance
 from db.models import Payment, TxKind
 from db.payments import create_order, finish_refund, record_payment, start_refund
@@ -287,3 +290,25 @@ async def test_progress_edits_wait_their_interval(
     edits = [m.text for m in r.calls_of(EditMessageText)]
     assert not [e for e in edits if "predicting…" in e]
     assert "predicting 4 rows" in edits[0] and "4 of 4 done" in edits[-1] and r.documents
+
+
+RU_ALLOWED = {"CSV", "csv", "UTF", "Telegram", "Stars", "UTC"}  # brands, units, the ".csv" extension
+
+
+@pytest.mark.parametrize("topic", ["balance", "history", "batch"])
+def test_russian_balance_history_and_batch_texts_have_no_english_words(topic: str) -> None:
+    path = LOCALES_DIR / "ru" / f"{topic}.ftl"
+    for entry in FluentParser().parse(path.read_text(encoding="utf-8")).body:
+        if not isinstance(entry, fluent_ast.Message) or entry.value is None:
+            continue
+        texts = [e.value for e in entry.value.elements if isinstance(e, fluent_ast.TextElement)]
+        for placeable in entry.value.elements:  # plural variants
+            expression = getattr(placeable, "expression", None)
+            if isinstance(expression, fluent_ast.SelectExpression):
+                for variant in expression.variants:
+                    texts += [
+                        e.value for e in variant.value.elements if isinstance(e, fluent_ast.TextElement)
+                    ]
+        text = re.sub(r"<[^>]+>|/[a-z_]+", " ", " ".join(texts))  # tags and commands
+        english = {w for w in re.findall(r"[A-Za-z][A-Za-z0-9_]+", text) if w not in RU_ALLOWED}
+        assert not english, (entry.id.name, english)
