@@ -71,6 +71,15 @@ class PredCD(CallbackData, prefix="p"):
     id: int
 
 
+class BatchCD(CallbackData, prefix="b"):
+    """A CSV batch's rows, paged: named by its first prediction; `back` is the screen it was
+    opened from (History or the transactions)."""
+
+    id: int
+    page: int = 0
+    back: Literal["preds", "txs"] = "preds"
+
+
 class AdminCD(CallbackData, prefix="adm"):
     action: Literal[
         "menu",

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import re
+from collections.abc import Collection, Sequence
 from decimal import Decimal
+from typing import Literal
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import (
     AdminCD,
+    BatchCD,
     CancelCD,
     ConfirmCD,
     LangCD,
@@ -250,12 +253,29 @@ def add_pager(b: Keyboard, kind: PageKind, page: int, pages: int, query: str = "
     b.row(*(InlineKeyboardButton(text=txt, callback_data=cd.pack()) for txt, cd in row))
 
 
+def is_current_page(markup: InlineKeyboardMarkup | None, data: str | None) -> bool:
+    """The tapped button is a pager's middle one ("2/5"): the page already shown, which an edit
+    would not change (Telegram refuses an edit to the same text)."""
+    return markup is not None and any(
+        button.callback_data == data and re.fullmatch(r"\d+/\d+", button.text)
+        for row in markup.inline_keyboard
+        for button in row
+    )
+
+
 def history_kb(
-    t: Translator, items: Sequence[tuple[int, str]], page: int, pages: int
+    t: Translator,
+    items: Sequence[tuple[int, str]],
+    page: int,
+    pages: int,
+    batch_ids: Collection[int] = (),
 ) -> InlineKeyboardMarkup:
+    """`items`: (prediction id, label); an id in `batch_ids` is a CSV batch's first row and opens
+    the batch."""
     b = Keyboard()
     for pred_id, label in items:
-        b.button(text=label, callback_data=PredCD(action="show", id=pred_id), unique=True)
+        data = BatchCD(id=pred_id) if pred_id in batch_ids else PredCD(action="show", id=pred_id)
+        b.button(text=label, callback_data=data, unique=True)
     b.adjust(1)
     add_pager(b, "preds", page, pages)
     b2 = Keyboard()
@@ -265,8 +285,17 @@ def history_kb(
     return b.as_markup()
 
 
-def transactions_kb(t: Translator, page: int, pages: int) -> InlineKeyboardMarkup:
+def _batch_buttons(b: Keyboard, batches: Sequence[tuple[int, str]]) -> None:
+    """A button per CSV batch shown in the ledger: (its first prediction id, label)."""
+    for first_id, label in batches:
+        b.row(InlineKeyboardButton(text=label, callback_data=BatchCD(id=first_id, back="txs").pack()))
+
+
+def transactions_kb(
+    t: Translator, page: int, pages: int, batches: Sequence[tuple[int, str]] = ()
+) -> InlineKeyboardMarkup:
     b = Keyboard()
+    _batch_buttons(b, batches)
     add_pager(b, "txs", page, pages)
     b2 = Keyboard()
     b2.button(text=t("btn_history"), callback_data=PageCD(kind="preds", page=0))
@@ -280,17 +309,50 @@ def prediction_kb(t: Translator, prediction_id: int, repeatable: bool) -> Inline
     if repeatable:
         b.button(text=t("btn_repeat"), callback_data=PredCD(action="repeat", id=prediction_id), unique=True)
     b.button(text=t("btn_back_history"), callback_data=PageCD(kind="preds", page=0))
-    b.adjust(1)
+    b.button(text=t("btn_menu"), callback_data=MenuCD(action="main"))
+    b.adjust(1, 2)
     return b.as_markup()
 
 
-def balance_kb(t: Translator) -> InlineKeyboardMarkup:
+def batch_rows_kb(
+    t: Translator,
+    first_id: int,
+    rows: Sequence[tuple[int, str]],
+    page: int,
+    pages: int,
+    back: Literal["preds", "txs"],
+) -> InlineKeyboardMarkup:
+    """A page of a CSV batch's rows (each opens its prediction), its pager, the way back."""
+    b = Keyboard()
+    for pred_id, label in rows:
+        b.button(text=label, callback_data=PredCD(action="show", id=pred_id), unique=True)
+    b.adjust(1)
+    if pages > 1:
+        nav = []
+        if page > 0:
+            nav.append(("◀", BatchCD(id=first_id, page=page - 1, back=back)))
+        nav.append((f"{page + 1}/{pages}", BatchCD(id=first_id, page=page, back=back)))
+        if page < pages - 1:
+            nav.append(("▶", BatchCD(id=first_id, page=page + 1, back=back)))
+        b.row(*(InlineKeyboardButton(text=txt, callback_data=cd.pack()) for txt, cd in nav))
+    b2 = Keyboard()
+    label = "btn_back_history" if back == "preds" else "btn_back_transactions"
+    b2.button(text=t(label), callback_data=PageCD(kind=back, page=0))
+    b2.button(text=t("btn_menu"), callback_data=MenuCD(action="main"))
+    b.attach(b2)
+    return b.as_markup()
+
+
+def balance_kb(t: Translator, batches: Sequence[tuple[int, str]] = ()) -> InlineKeyboardMarkup:
+    """`batches`: a button for each CSV batch among the latest lines (see transactions_kb)."""
     b = Keyboard()
     b.button(text=t("btn_topup"), callback_data=MenuCD(action="topup"))
     b.button(text=t("btn_transactions"), callback_data=PageCD(kind="txs", page=0))
     b.button(text=t("btn_menu"), callback_data=MenuCD(action="main"))
     b.adjust(2, 1)
-    return b.as_markup()
+    head = Keyboard()
+    _batch_buttons(head, batches)
+    return head.attach(b).as_markup()
 
 
 # -- admin -----------------------------------------------------------------------------------

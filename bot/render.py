@@ -14,9 +14,11 @@ from aiogram.types import User as TgUser
 from bot.i18n import Translator
 from bot.keyboards import MAX_CHOICES
 from ml.schema import Feature, ModelMeta
+from services.predictions import NOT_STORED
 
 if TYPE_CHECKING:
     from bot.batch_csv import BatchFileError, ParsedBatch
+    from services.accounts import BatchSummary, LedgerLine
     from services.catalogue import ModelRow, Uploaded, VersionRow
     from services.predictions import BatchOutcome, PredictionOutcome, PriceChanged, Quote
 
@@ -186,7 +188,7 @@ def input_error_text(t: Translator, exc: Any, meta: ModelMeta) -> str:
 
 def input_error_plain(t: Translator, exc: Any, meta: ModelMeta) -> str:
     """input_error_text as plain text (a results CSV's error column): no tags, no entities."""
-    return unescape(re.sub(r"<[^>]+>", "", input_error_text(t, exc, meta))).removeprefix("⚠️ ")
+    return unescape(re.sub(r"<[^>]+>", "", input_error_text(t, exc, meta))).removeprefix("⚠️").strip()
 
 
 def admin_name(tg: TgUser | None) -> str:
@@ -312,17 +314,6 @@ def confirm_text(t: Translator, meta: ModelMeta, values: Mapping[str, Any], quot
     )
 
 
-def failure_text(t: Translator, error: str | None) -> str:
-    """Why a run failed, in a plain sentence: what is stored is for the log (an exception's
-    words), never shown."""
-    reason = error or ""
-    if "took longer than" in reason:
-        return t("failed_timeout")
-    if reason.startswith("interrupted"):
-        return t("failed_interrupted")
-    return t("failed_model")
-
-
 def outcome_text(t: Translator, meta: ModelMeta | None, outcome: PredictionOutcome) -> str:
     title = words(meta.title_in(t.lang)) if meta else escape(outcome.model_name)
     if outcome.status == "pending":
@@ -434,6 +425,82 @@ def batch_done_text(t: Translator, parsed: ParsedBatch, outcome: BatchOutcome) -
         bad=len(parsed.bad),
         charged=outcome.charged,
         balance=outcome.balance,
+    )
+
+
+# -- balance, transactions and history -----------------------------------------------------------
+
+# A failed run's stored reason is English for the log ("model x took longer than 30s", an
+# exception's text): the user reads one of these plain sentences instead.
+_FAILURES = (
+    ("took longer than", "fail_timeout"),
+    ("interrupted", "fail_interrupted"),
+    (NOT_STORED, "fail_not_stored"),
+    ("the model returned", "fail_output"),
+    ("the model answered", "fail_output"),
+    ("per row, got shape", "fail_output"),
+)
+
+
+def failure_text(t: Translator, error: object) -> str:
+    """Why a run failed, as a plain sentence in the user's language (never an exception)."""
+    reason = str(error or "")
+    key = next((k for marker, k in _FAILURES if marker in reason), "fail_model")
+    return t(key)
+
+
+def title_of(meta: ModelMeta | None, name: str | None, lang: str) -> str:
+    """A model's title in `lang` (its name when the model is no longer served), escaped."""
+    return escape(meta.title_in(lang) if meta is not None else (name or "—"))
+
+
+def batch_summary_text(t: Translator, batch: BatchSummary, title: str) -> str:
+    """A CSV batch as one item: "CSV batch: Iris, 1,000 rows, 1,000 credits (998 done, …)"."""
+    text = t(
+        "batch_item",
+        title=title,
+        rows=batch.rows,
+        charged=batch.charged,
+        done=batch.completed,
+        refunded=batch.failed,
+    )
+    if batch.pending:
+        text += t("batch_item_pending", count=batch.pending)
+    return text
+
+
+def ledger_text(t: Translator, line: LedgerLine, title: str) -> str:
+    """What a ledger line says, from its kind, links and params (never its stored English
+    description; never an admin's name). `title`: its model's title, escaped."""
+    if line.batch is not None:
+        return batch_summary_text(t, line.batch, title)
+    params = line.params or {}
+    kind = line.kind
+    if kind in ("charge", "refund"):
+        if line.prediction_id is None:
+            return t(f"tx_{kind}_plain")
+        return t(f"tx_{kind}", id=line.prediction_id, title=title)
+    if kind in ("topup", "topup_refund", "topup_refund_reverted"):
+        stars = line.stars if line.stars is not None else params.get("stars")
+        order = line.order_id if line.order_id is not None else params.get("order")
+        if stars is None or order is None:
+            return t(f"tx_{kind}_plain")
+        return t(f"tx_{kind}", stars=int(stars), order=int(order))
+    if kind == "promo":
+        code = params.get("code")
+        return t("tx_promo_code", code=quote(code, 64)) if code else t("tx_promo")
+    if kind in ("welcome", "admin_credit", "admin_debit"):
+        return t(f"tx_{kind}")
+    return t("tx_other")
+
+
+def ledger_line(t: Translator, line: LedgerLine, title: str) -> str:
+    return t(
+        "tx_line",
+        sign="+" if line.amount > 0 else "−",
+        amount=abs(line.amount),
+        text=ledger_text(t, line, title),
+        date=when(line.created_at),
     )
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 import typing
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy import Numeric, Table, cast, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -85,6 +86,7 @@ async def _record(
     kind: str,
     payment_id: int | None = None,
     idempotency_key: str | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> int:
     tx_id = await session.scalar(
         insert(Transaction)
@@ -96,6 +98,7 @@ async def _record(
             kind=kind,
             payment_id=payment_id,
             idempotency_key=idempotency_key,
+            params=dict(params) if params else None,
         )
         .returning(Transaction.id)
     )
@@ -112,6 +115,7 @@ class Debit:
     kind: str = TxKind.OTHER
     payment_id: int | None = None
     idempotency_key: str | None = None  # unique in the database: the debit happens once
+    params: Mapping[str, Any] | None = None  # what its line is rendered from (see Transaction.params)
 
 
 async def deduct_balance(
@@ -124,12 +128,21 @@ async def deduct_balance(
     kind: str = TxKind.OTHER,
     payment_id: int | None = None,
     idempotency_key: str | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> LedgerEntry:
     """Take `amount` from the user's balance, or raise InsufficientFunds and change nothing.
     With an `idempotency_key`, a second debit under the same key fails on the unique index
-    (IntegrityError), so the caller's transaction cannot take it twice."""
+    (IntegrityError), so the caller's transaction cannot take it twice. `params`: what the
+    line shows in the user's language besides its kind and links (e.g. a promo code)."""
     debit = Debit(
-        user_id, validate_amount(amount), description, prediction_id, kind, payment_id, idempotency_key
+        user_id,
+        validate_amount(amount),
+        description,
+        prediction_id,
+        kind,
+        payment_id,
+        idempotency_key,
+        params,
     )
     [entry] = await deduct_balances(session, [debit])
     if isinstance(entry, LedgerEntry):
@@ -226,6 +239,7 @@ async def _record_many(session: AsyncSession, debits: Sequence[Debit]) -> list[i
             "kind": d.kind,
             "payment_id": d.payment_id,
             "idempotency_key": d.idempotency_key,
+            "params": dict(d.params) if d.params else None,
             "created_at": utcnow(),
         }
         for d in debits
@@ -245,9 +259,11 @@ async def increase_balance(
     kind: str = TxKind.OTHER,
     payment_id: int | None = None,
     idempotency_key: str | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> LedgerEntry:
     """Add `amount` to the user's balance (never past MAX_BALANCE). With an `idempotency_key`,
-    a second credit under the same key fails on the unique index (IntegrityError)."""
+    a second credit under the same key fails on the unique index (IntegrityError). `params`: as
+    for deduct_balance."""
     amt = validate_amount(amount)
     new_balance = await session.scalar(
         update(User)
@@ -258,7 +274,7 @@ async def increase_balance(
     if new_balance is None:
         raise BalanceLimitExceeded(await _current_balance(session, user_id), amt, MAX_BALANCE)
     tx_id = await _record(
-        session, user_id, amt, description, prediction_id, kind, payment_id, idempotency_key
+        session, user_id, amt, description, prediction_id, kind, payment_id, idempotency_key, params
     )
     return LedgerEntry(tx_id, to_money(new_balance))
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Select, String, cast, func, or_, select, update
+from sqlalchemy import Select, String, case, cast, func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.ids import BIGINT_MAX, parse_id
 from db.ledger import to_money, validate_amount
-from db.models import Model, Prediction, PredictionStatus, Transaction, TxKind, User, utcnow
+from db.models import Model, Payment, Prediction, PredictionStatus, Transaction, TxKind, User, utcnow
 
 
 def pages_of(total: int, per_page: int) -> int:
@@ -195,6 +197,224 @@ async def user_transactions(
     stmt = select(Transaction).where(Transaction.user_id == user_id).order_by(Transaction.id.desc())
     rows, pages = await _page(session, stmt, page, per_page)
     return [r[0] for r in rows], pages
+
+
+# -- balance and history: a CSV batch is one item ---------------------------------------------
+# A batch's rows share `Prediction.batch_key`; Balance and History group by it in SQL (one
+# GROUP BY over the user's rows, then the page's items read by id), so a 1,000-row batch is one
+# line, not 100 pages.
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """One CSV batch of a user: its rows and what they cost."""
+
+    first_id: int  # its first prediction: how a button names it (a batch key is too long)
+    model_name: str
+    rows: int
+    completed: int
+    failed: int
+    created_at: datetime
+    charged: Decimal  # the charges, before refunds
+    refunded: Decimal
+
+    @property
+    def pending(self) -> int:
+        return self.rows - self.completed - self.failed
+
+    @property
+    def net(self) -> Decimal:
+        """What the batch took from the balance in the end (negative, or 0)."""
+        return self.refunded - self.charged
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    """One line of the user's ledger: a transaction with what its text is made from (its kind,
+    links and params, never its English description), or a whole CSV batch (`batch`)."""
+
+    amount: Decimal
+    created_at: datetime
+    kind: str
+    params: dict[str, Any] | None = None
+    prediction_id: int | None = None
+    model_name: str | None = None
+    order_id: int | None = None
+    stars: int | None = None
+    batch: BatchSummary | None = None
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """One item of the user's history: a prediction (with its model's name), or a CSV batch."""
+
+    prediction: Prediction | None = None
+    model_name: str = ""
+    batch: BatchSummary | None = None
+
+
+async def batch_summaries(
+    session: AsyncSession, user_id: int, keys: Sequence[str]
+) -> dict[str, BatchSummary]:
+    """The user's batches with these keys, by key."""
+    if not keys:
+        return {}
+    done = case((Prediction.status == PredictionStatus.COMPLETED, 1), else_=0)
+    failed = case((Prediction.status == PredictionStatus.FAILED, 1), else_=0)
+    rows = (
+        await session.execute(
+            select(
+                Prediction.batch_key,
+                func.min(Prediction.id),
+                func.count(),
+                func.sum(done),
+                func.sum(failed),
+                func.min(Prediction.model_id),
+                func.min(Prediction.created_at),
+            )
+            .where(Prediction.user_id == user_id, Prediction.batch_key.in_(keys))
+            .group_by(Prediction.batch_key)
+        )
+    ).all()
+    money = (
+        await session.execute(
+            select(Prediction.batch_key, Transaction.kind, func.sum(Transaction.amount))
+            .join(Prediction, Prediction.id == Transaction.prediction_id)
+            .where(Transaction.user_id == user_id, Prediction.batch_key.in_(keys))
+            .group_by(Prediction.batch_key, Transaction.kind)
+        )
+    ).all()
+    sums: dict[tuple[str | None, str], Decimal] = {(k, kind): to_money(a or 0.0) for k, kind, a in money}
+    names = dict(
+        (await session.execute(select(Model.id, Model.name).where(Model.id.in_({r[5] for r in rows})))).all()
+    )
+    return {
+        key: BatchSummary(
+            first_id=first,
+            model_name=names.get(model_id, "?"),
+            rows=int(count),
+            completed=int(completed or 0),
+            failed=int(nfailed or 0),
+            created_at=created,
+            charged=-sums.get((key, TxKind.CHARGE), Decimal(0)),
+            refunded=sums.get((key, TxKind.REFUND), Decimal(0)),
+        )
+        for key, first, count, completed, nfailed, model_id, created in rows
+        if key is not None
+    }
+
+
+async def user_ledger(
+    session: AsyncSession, user_id: int, page: int, per_page: int = 10
+) -> tuple[list[LedgerLine], int]:
+    """A page of the user's ledger, newest first; a CSV batch's charges and refunds are one line
+    (placed where it was charged)."""
+    key = func.coalesce(Prediction.batch_key, cast(Transaction.id, String))
+    first = func.min(Transaction.id)
+    stmt = (
+        select(first, func.max(Prediction.batch_key))
+        .select_from(Transaction)
+        .outerjoin(Prediction, Prediction.id == Transaction.prediction_id)
+        .where(Transaction.user_id == user_id)
+        .group_by(key)
+        .order_by(first.desc())
+    )
+    found, pages = await _page(session, stmt, page, per_page)
+    singles = [tx_id for tx_id, batch_key in found if batch_key is None]
+    batches = await batch_summaries(session, user_id, [k for _, k in found if k is not None])
+    rows: Sequence[Any] = (
+        (
+            await session.execute(
+                select(Transaction, Model.name, Payment.order_id, Payment.stars)
+                .outerjoin(Prediction, Prediction.id == Transaction.prediction_id)
+                .outerjoin(Model, Model.id == Prediction.model_id)
+                .outerjoin(Payment, Payment.id == Transaction.payment_id)
+                .where(Transaction.id.in_(singles))
+            )
+        ).all()
+        if singles
+        else []
+    )
+    lines = {
+        tx.id: LedgerLine(
+            amount=to_money(tx.amount),
+            created_at=tx.created_at,
+            kind=tx.kind,
+            params=tx.params if isinstance(tx.params, dict) else None,
+            prediction_id=tx.prediction_id,
+            model_name=model_name,
+            order_id=order_id,
+            stars=stars,
+        )
+        for tx, model_name, order_id, stars in rows
+    }
+    out: list[LedgerLine] = []
+    for tx_id, batch_key in found:
+        if batch_key is None:
+            out.append(lines[tx_id])
+        elif batch_key in batches:
+            b = batches[batch_key]
+            out.append(LedgerLine(amount=b.net, created_at=b.created_at, kind=TxKind.CHARGE, batch=b))
+    return out, pages
+
+
+async def user_history(
+    session: AsyncSession, user_id: int, page: int, per_page: int = 5
+) -> tuple[list[HistoryItem], int]:
+    """A page of the user's predictions, newest first; a CSV batch is one item."""
+    key = func.coalesce(Prediction.batch_key, cast(Prediction.id, String))
+    first = func.min(Prediction.id)
+    stmt = (
+        select(first, func.max(Prediction.batch_key))
+        .where(Prediction.user_id == user_id)
+        .group_by(key)
+        .order_by(first.desc())
+    )
+    found, pages = await _page(session, stmt, page, per_page)
+    singles = [pid for pid, batch_key in found if batch_key is None]
+    batches = await batch_summaries(session, user_id, [k for _, k in found if k is not None])
+    rows: Sequence[Any] = (
+        (
+            await session.execute(
+                select(Prediction, Model.name)
+                .join(Model, Model.id == Prediction.model_id)
+                .where(Prediction.id.in_(singles))
+            )
+        ).all()
+        if singles
+        else []
+    )
+    predictions = {p.id: (p, name) for p, name in rows}
+    out: list[HistoryItem] = []
+    for pid, batch_key in found:
+        if batch_key is None:
+            p, name = predictions[pid]
+            out.append(HistoryItem(prediction=p, model_name=name))
+        elif batch_key in batches:
+            out.append(HistoryItem(batch=batches[batch_key]))
+    return out, pages
+
+
+async def batch_rows(
+    session: AsyncSession, user_id: int, first_id: int, page: int, per_page: int = 10
+) -> tuple[BatchSummary, list[Prediction], int] | None:
+    """A page of the rows of the user's batch whose first prediction is `first_id` (from callback
+    data: any integer a client sends), in row order; None if there is no such batch."""
+    if parse_id(first_id) is None:
+        return None
+    batch_key = await session.scalar(
+        select(Prediction.batch_key).where(Prediction.id == first_id, Prediction.user_id == user_id)
+    )
+    if batch_key is None:
+        return None
+    summary = (await batch_summaries(session, user_id, [batch_key]))[batch_key]
+    stmt = (
+        select(Prediction)
+        .where(Prediction.user_id == user_id, Prediction.batch_key == batch_key)
+        .order_by(Prediction.id)
+    )
+    rows, pages = await _page(session, stmt, page, per_page)
+    return summary, [r[0] for r in rows], pages
 
 
 @dataclass(frozen=True)

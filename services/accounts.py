@@ -24,6 +24,7 @@ from db.accounts import BadCredentials, LoginBlocked, LoginLimits, Passwords
 from db.errors import AccountError
 from db.ledger import to_money
 from db.models import Prediction, Transaction, User, utcnow
+from db.queries import BatchSummary, HistoryItem, LedgerLine
 
 SessionFactory = async_sessionmaker[AsyncSession]
 T = TypeVar("T")
@@ -35,6 +36,10 @@ __all__ = [
     "Accounts",
     "BadCredentials",
     "Balance",
+    "BatchPage",
+    "BatchSummary",
+    "HistoryItem",
+    "LedgerLine",
     "LoginBlocked",
     "Page",
     "PredictionDetail",
@@ -76,7 +81,15 @@ class Page(Generic[T]):
 @dataclass(frozen=True, slots=True)
 class Balance:
     balance: Decimal
-    latest: list[Transaction]
+    latest: list[LedgerLine]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchPage:
+    """A page of the rows of one CSV batch."""
+
+    batch: BatchSummary
+    rows: Page[Prediction]
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,22 +308,35 @@ class Accounts:
         user.notifications = on
 
     async def balance(self, user: User, latest: int) -> Balance:
-        """The user's balance (re-read into the snapshot) and their latest transactions."""
+        """The user's balance (re-read into the snapshot) and their latest ledger lines (a CSV
+        batch is one)."""
         async with self._sessions() as session, session.begin():
             await accounts.refresh_user(session, user)
-            txs, _ = await queries.user_transactions(session, user.id, 0, latest)
-        return Balance(to_money(user.balance), txs)
+            lines, _ = await queries.user_ledger(session, user.id, 0, latest)
+        return Balance(to_money(user.balance), lines)
 
-    async def transactions(self, user_id: int, page: int) -> Page[Transaction]:
+    async def transactions(self, user_id: int, page: int) -> Page[LedgerLine]:
+        """A page of the user's ledger, newest first (a CSV batch is one line)."""
         async with self._sessions() as session, session.begin():
-            txs, pages = await queries.user_transactions(session, user_id, page)
-        return page_of(txs, page, pages)
+            lines, pages = await queries.user_ledger(session, user_id, page)
+        return page_of(lines, page, pages)
 
-    async def predictions(self, user_id: int, page: int) -> Page[tuple[Prediction, str]]:
-        """A page of the user's predictions, newest first, each with its model's name."""
+    async def predictions(self, user_id: int, page: int) -> Page[HistoryItem]:
+        """A page of the user's history, newest first: predictions with their model's name, and
+        CSV batches (one item each)."""
         async with self._sessions() as session, session.begin():
-            items, pages = await queries.user_predictions(session, user_id, page)
+            items, pages = await queries.user_history(session, user_id, page)
         return page_of(items, page, pages)
+
+    async def batch(self, user_id: int, first_id: int, page: int) -> BatchPage | None:
+        """A page of the rows of the user's CSV batch whose first prediction is `first_id` (any
+        integer a client sends), or None."""
+        async with self._sessions() as session, session.begin():
+            found = await queries.batch_rows(session, user_id, first_id, page)
+        if found is None:
+            return None
+        summary, rows, pages = found
+        return BatchPage(summary, page_of(rows, page, pages))
 
     async def prediction(self, user_id: int, prediction_id: int) -> PredictionDetail | None:
         """The user's prediction with this id (any integer a client sends), or None."""

@@ -8,6 +8,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from aiogram.methods import EditMessageText, SendMessage
 from aiogram.types import BufferedInputFile, Update
 from sklearn.tree import DecisionTreeClassifier
 from sqlalchemy import func, select, update
@@ -128,21 +129,26 @@ async def test_balance_history_detail_repeat_and_transactions(harness: Harness, 
     for _ in range(7):
         await services.predictions.run(user_id=uid, model_name="iris_logreg", values="5.1 3.5 1.4 0.2")
     r = await harness.send(CARL, "/balance")
-    assert "Balance: <b>3</b>" in r.text and r.text.count("Prediction using model") == 5
+    assert "Balance: <b>3</b>" in r.text and r.text.count(": Iris species") == 5
+    assert "<code>−1</code> Prediction #7: Iris species" in r.text and "Prediction using" not in r.text
     r = await harness.send(CARL, "/history")
     assert "page 1/2" in r.text and "#7" in r.text and "setosa" in r.text and "#2" not in r.text
     r = await harness.press(CARL, "▶")
     assert "page 2/2" in r.text and "#1" in r.text
     r = await harness.press(CARL, "#1 ·")
-    assert "Prediction #1" in r.text and "Sepal length, cm: <b>5.1</b>" in r.text
-    assert "Cost: 1 credit" in r.text
+    assert (
+        "Prediction #1" in r.text and "Sepal length, cm: <b>5.1</b>" in r.text and "Cost: 1 credit" in r.text
+    )
+    assert r.calls_of(EditMessageText) and not r.calls_of(SendMessage)  # the list became the detail
+    assert "🏠 Menu" in r.buttons()
     r = await harness.press(CARL, "Repeat")
     assert "please check" in r.text and "Petal width, cm: <b>0.2</b>" in r.text
     r = await harness.press(CARL, "Confirm")
     assert "Prediction: <b>Iris setosa</b>" in r.texts[-1] and "balance <b>2</b>" in r.texts[-1]
     r = await harness.send(CARL, "/balance")
     r = await harness.press(CARL, "Transactions")
-    assert "page 1/1" in r.text and "Welcome bonus" in r.text and r.text.count("Prediction using") == 8
+    assert "page 1/1" in r.text and "Welcome bonus" in r.text and r.text.count(": Iris species") == 8
+    assert r.calls_of(EditMessageText) and not r.calls_of(SendMessage)
 
 
 async def test_empty_history_and_russian_history(harness: Harness, services: Services) -> None:
@@ -150,7 +156,7 @@ async def test_empty_history_and_russian_history(harness: Harness, services: Ser
     r = await harness.send(DINA, "/history")
     assert "Предсказаний пока нет" in r.text
     r = await harness.send(DINA, "/balance")
-    assert "Баланс: <b>10</b>" in r.text and "Welcome bonus" in r.text
+    assert "Баланс: <b>10</b>" in r.text and "Приветственный бонус" in r.text and "Welcome" not in r.text
 
 
 async def test_a_batch_is_never_charged_above_its_confirmed_price(

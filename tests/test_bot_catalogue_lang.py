@@ -313,9 +313,9 @@ def test_failure_reasons_are_sentences_never_the_stored_error() -> None:
     for lang in ("en", "ru"):
         t = i18n.translator(lang)
         for stored in ("ValueError: boom", "KeyError: 110", None, "internal error"):
-            assert failure_text(t, stored) == t("failed_model")
-        assert failure_text(t, "model m took longer than 30s") == t("failed_timeout")
-        assert failure_text(t, "interrupted; not re-run: x") == t("failed_interrupted")
+            assert failure_text(t, stored) == t("fail_model")
+        assert failure_text(t, "model m took longer than 30s") == t("fail_timeout")
+        assert failure_text(t, "interrupted; not re-run: x") == t("fail_interrupted")
 
 
 # -- uploads bring their own words ------------------------------------------------------------------

@@ -267,6 +267,7 @@ VALUES = {  # per field of a CallbackData class: values that mean something ther
     "code": ["en", "ru", "xx", "EN", "", "on", "off"],
     "nonce": ["abc", "", "x" * 40],
     "kind": ["preds", "txs", "users", "x", ""],
+    "back": ["preds", "txs", "users", "x", ""],
     "page": NUMBER_FIELD,
     "id": [*NUMBER_FIELD, "{victim_prediction}", "{victim_prediction}"],  # someone else's
     "stars": [*NUMBER_FIELD, "100", "250", "500", "10000"],

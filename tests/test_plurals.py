@@ -40,6 +40,9 @@ RU_VALUES = words("значений", "значение", "значения", "�
 EN_ROWS = words("rows", "row", "rows", "rows", "rows", "rows", "rows")
 RU_ROWS_ACC = words("строк", "строку", "строки", "строк", "строк", "строку", "строки")  # считаю 2 строки
 RU_ROWS_GEN = words("строк", "строки", "строк", "строк", "строк", "строки", "строки")  # не больше 21 строки
+RU_ROWS_NOM = words("строк", "строка", "строки", "строк", "строк", "строка", "строки")  # 2 строки
+EN_STARS = words("Stars", "Star", "Stars", "Stars", "Stars", "Stars", "Stars")
+RU_STARS = words("звёзд", "звезда", "звезды", "звёзд", "звёзд", "звезда", "звезды")
 EN_BAD_ROWS = {n: "more invalid " + w for n, w in EN_ROWS.items()}
 RU_BAD_ROWS = words(
     "некорректных строк",
@@ -87,6 +90,10 @@ PLURAL_MESSAGES: list[tuple[str, str, dict[int | Decimal, str], dict[int | Decim
     ("batch_done", "charged", EN_CREDITS, RU_CREDITS),
     ("batch_running", "count", EN_ROWS, RU_ROWS_ACC),
     ("batch_more_bad", "count", EN_BAD_ROWS, RU_BAD_ROWS),
+    ("batch_item", "rows", EN_ROWS, RU_ROWS_NOM),
+    ("batch_item", "charged", EN_CREDITS, RU_CREDITS),
+    ("tx_topup", "stars", EN_STARS, RU_STARS),
+    ("tx_topup_refund", "stars", EN_STARS, RU_STARS),
     ("step_paste_hint", "count", EN_VALUES, RU_VALUES),
     ("err_in_empty_all", "count", EN_VALUES, RU_VALUES),
     ("err_in_wrong_count", "count", EN_VALUES, None),
@@ -128,6 +135,7 @@ MONEY_MESSAGES: list[tuple[str, str]] = [
     ("failed_refunded", "balance"),
     ("recovered_summary", "balance"),
     ("batch_insufficient", "total"),
+    ("tx_line", "amount"),
     ("adm_user_card", "balance"),
     ("adm_insufficient", "amount"),
     ("adm_credit_done", "amount"),

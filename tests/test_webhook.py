@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiogram.methods import AnswerCallbackQuery, SendMessage, SetWebhook
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, SetWebhook
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
@@ -68,11 +68,14 @@ def update(n: int, text: str) -> dict[str, Any]:
     }
 
 
-async def wait_for_reply(session: LocalSession, needle: str) -> SendMessage:
+async def wait_for_reply(session: LocalSession, needle: str) -> SendMessage | EditMessageText:
+    """The message sent, or edited in (a screen a tap replaces), with `needle` in it."""
     import asyncio
 
     for _ in range(200):
-        found = [c for c in session.calls if isinstance(c, SendMessage) and needle in c.text]
+        found = [
+            c for c in session.calls if isinstance(c, SendMessage | EditMessageText) and needle in c.text
+        ]
         if found:
             return found[0]
         await asyncio.sleep(0.02)

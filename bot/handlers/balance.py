@@ -1,11 +1,8 @@
-"""Balance with the latest transactions; paginated transactions; top up."""
+"""Balance with the latest ledger lines; the paged ledger; a CSV batch's button opens it."""
 
 from __future__ import annotations
 
-from contextlib import suppress
-
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
@@ -13,44 +10,60 @@ from bot.app import Services
 from bot.callbacks import MenuCD, PageCD
 from bot.filters import Registered
 from bot.i18n import Translator
-from bot.keyboards import balance_kb, transactions_kb
-from bot.render import money, quote, when
-from services.accounts import Transaction, User
+from bot.keyboards import balance_kb, is_current_page, transactions_kb
+from bot.render import ledger_line, title_of, when
+from bot.replies import Screen, edit_or_send
+from services.accounts import LedgerLine, User
 
 LATEST = 5
 
 
-def tx_line(tx: Transaction) -> str:
-    sign = "+" if tx.amount > 0 else "−"
-    description = quote(tx.description, 255)  # an admin's reason is in it
-    return f"<code>{sign}{money(abs(tx.amount)):>7}</code> {description} · {when(tx.created_at)}"
+def _line(t: Translator, services: Services, line: LedgerLine) -> str:
+    name = line.batch.model_name if line.batch is not None else line.model_name
+    return ledger_line(t, line, title_of(services.predictions.meta_or_none(name), name, t.lang))
 
 
-async def balance_text(t: Translator, services: Services, user: User) -> str:
+def batch_buttons(t: Translator, services: Services, lines: list[LedgerLine]) -> list[tuple[int, str]]:
+    """A button for each CSV batch among `lines`: it opens the batch's rows."""
+    out = []
+    for line in lines:
+        if line.batch is not None:
+            meta = services.predictions.meta_or_none(line.batch.model_name)
+            title = meta.title_in(t.lang) if meta is not None else line.batch.model_name
+            out.append((line.batch.first_id, t("btn_batch_item", title=title, date=when(line.created_at))))
+    return out
+
+
+async def balance_view(t: Translator, services: Services, user: User) -> Screen:
     found = await services.accounts.balance(user, LATEST)
-    lines = "\n".join(tx_line(tx) for tx in found.latest) or t("no_transactions")
-    return t("balance", balance=found.balance, latest=lines)
+    lines = "\n".join(_line(t, services, line) for line in found.latest) or t("no_transactions")
+    return Screen(
+        t("balance", balance=found.balance, latest=lines),
+        balance_kb(t, batch_buttons(t, services, found.latest)),
+    )
 
 
 async def balance_cmd(message: Message, t: Translator, services: Services, user: User) -> None:
-    await message.answer(await balance_text(t, services, user), reply_markup=balance_kb(t))
+    screen = await balance_view(t, services, user)
+    await message.answer(screen.text, reply_markup=screen.markup)
 
 
 async def balance_cb(query: CallbackQuery, t: Translator, services: Services, user: User) -> None:
     if isinstance(query.message, Message):
-        await query.message.answer(await balance_text(t, services, user), reply_markup=balance_kb(t))
+        screen = await balance_view(t, services, user)
+        await edit_or_send(query.message, screen.text, screen.markup, edit=True)
 
 
 async def transactions_page(
     query: CallbackQuery, callback_data: PageCD, t: Translator, services: Services, user: User
 ) -> None:
-    if not isinstance(query.message, Message):
+    if not isinstance(query.message, Message) or is_current_page(query.message.reply_markup, query.data):
         return
     found = await services.accounts.transactions(user.id, callback_data.page)
-    body = "\n".join(tx_line(tx) for tx in found.items) or t("no_transactions")
+    body = "\n".join(_line(t, services, line) for line in found.items) or t("no_transactions")
     text = t("transactions", page=found.page + 1, pages=found.pages, items=body)
-    with suppress(TelegramBadRequest):  # the page shown already ("message is not modified")
-        await query.message.edit_text(text, reply_markup=transactions_kb(t, found.page, found.pages))
+    markup = transactions_kb(t, found.page, found.pages, batch_buttons(t, services, found.items))
+    await edit_or_send(query.message, text, markup, edit=True)
 
 
 def setup() -> Router:

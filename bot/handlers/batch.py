@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import secrets
+import time
 from contextlib import suppress
+from html import escape
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
@@ -35,6 +38,54 @@ from services.accounts import User
 from services.predictions import InsufficientFunds, ModelChanged, ModelMeta, ModelUnavailable, PriceChanged
 
 log = logging.getLogger(__name__)
+
+# The "predicting…" message shows a batch's progress, edited at most once per this many seconds
+# (Telegram allows about one message a second per chat, edits included). Tests set it to 0.
+PROGRESS_INTERVAL = 1.0
+
+
+class BatchProgress:
+    """Edits the "predicting…" message as a batch's parts are settled: `report` is called by the
+    run and never waits (the edit goes out from a task of its own, at most one in flight and one
+    per PROGRESS_INTERVAL; a report arriving meanwhile replaces the one waiting). `stop` waits for
+    an edit under way, so the result always lands after the last progress edit."""
+
+    def __init__(self, message: Message, t: Translator, meta: ModelMeta) -> None:
+        self._message = message
+        self._t = t
+        self._meta = meta
+        self._last = time.monotonic()  # the "predicting…" edit just made
+        self._latest: tuple[int, int] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+
+    def report(self, done: int, total: int) -> None:
+        if self._stop.is_set() or done >= total:
+            return  # the result replaces the message next
+        self._latest = (done, total)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._send())
+
+    async def _send(self) -> None:
+        while self._latest is not None and not self._stop.is_set():
+            wait = self._last + PROGRESS_INTERVAL - time.monotonic()
+            if wait > 0:
+                with suppress(TimeoutError):  # the interval, cut short by `stop`
+                    await asyncio.wait_for(self._stop.wait(), wait)
+                continue
+            done, total = self._latest
+            self._latest = None
+            self._last = time.monotonic()
+            text = self._t(
+                "batch_progress", title=escape(self._meta.title_in(self._t.lang)), done=done, total=total
+            )
+            with suppress(TelegramAPIError):
+                await self._message.edit_text(text, reply_markup=None)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await asyncio.wait([self._task])
 
 
 async def batch_start(
@@ -178,7 +229,7 @@ async def batch_confirm(
     meta = services.predictions.meta_or_none(data.get("model", ""))
     if meta is None:
         await state.clear()
-        await message.answer(t("model_unavailable"))
+        await message.answer(t("model_unavailable"), reply_markup=back_to_menu_kb(t))
         return
     buf = io.BytesIO()
     try:
@@ -186,7 +237,7 @@ async def batch_confirm(
         parsed = read_batch(meta, buf.getvalue(), services.settings.batch_max_rows)
     except (TelegramAPIError, BatchFileError):
         await state.clear()
-        await message.answer(t("err_batch_download"))
+        await message.answer(t("err_batch_download"), reply_markup=back_to_menu_kb(t))
         return
     quoted = confirmed_cost(data)
     if quoted is None or len(parsed.valid) != data.get("rows"):
@@ -201,6 +252,7 @@ async def batch_confirm(
         return
     with suppress(TelegramBadRequest):
         await message.edit_text(batch_running_text(t, meta, len(parsed.valid)), reply_markup=None)
+    progress = BatchProgress(message, t, meta)
     try:
         outcome = await services.predictions.run_batch(
             user_id=user.id,
@@ -209,25 +261,37 @@ async def batch_confirm(
             request_key=f"batch:{callback_data.nonce}",
             max_cost=quoted,
             model_version=data.get("version"),
+            progress=progress.report,
         )
     except PriceChanged as exc:
+        await progress.stop()
         note = price_changed_text(t, exc)
         with suppress(TelegramBadRequest):
             await message.edit_text(note, reply_markup=None)  # was "predicting…"
         await show_batch_confirm(message, state, t, services, user, meta, parsed, str(data.get("file_id")))
         return
     except InsufficientFunds as exc:
+        await progress.stop()
         await state.clear()
-        await message.answer(insufficient_text(t, exc.amount, exc.balance))
+        await message.answer(insufficient_text(t, exc.amount, exc.balance), reply_markup=back_to_menu_kb(t))
         return
     except ModelUnavailable as exc:
+        await progress.stop()
         await state.clear()
-        await message.answer(t("model_changed" if isinstance(exc, ModelChanged) else "model_unavailable"))
+        text = t("model_changed" if isinstance(exc, ModelChanged) else "model_unavailable")
+        await message.answer(text, reply_markup=back_to_menu_kb(t))
         return
+    await progress.stop()
     await state.clear()
+    with suppress(TelegramBadRequest):  # the "predicting…" message ends: the results follow
+        title = escape(meta.title_in(t.lang))
+        await message.edit_text(t("batch_finished", title=title, total=len(parsed.valid)), reply_markup=None)
     await message.answer_document(
-        BufferedInputFile(outcome_csv(meta, parsed, outcome.items), filename=f"{meta.name}_predictions.csv"),
+        BufferedInputFile(
+            outcome_csv(t, meta, parsed, outcome.items), filename=f"{meta.name}_predictions.csv"
+        ),
         caption=batch_done_text(t, parsed, outcome),
+        reply_markup=back_to_menu_kb(t),
     )
 
 

@@ -63,7 +63,7 @@ def user_card(t: Translator, card: UserCard) -> Screen:
     for p, model_name in card.predictions:
         lines.append(
             f"#{p.id} {escape(model_name)} · {t('status_' + p.status)} · "
-            f"{short_result(p.result) if p.status == 'completed' else ''} · {when(p.created_at)}"
+            f"{short_result(p.result, t) if p.status == 'completed' else ''} · {when(p.created_at)}"
         )
     text = t(
         "adm_user_card",

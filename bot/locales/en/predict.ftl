@@ -39,9 +39,6 @@ failed_refunded =
     { $reason }
 
     ↩️ Your credits were returned · balance <b>{ $balance }</b>
-failed_model = The model could not process these inputs.
-failed_timeout = The model took too long to answer.
-failed_interrupted = The bot restarted while the model was working, so the prediction was not made.
 failed_reason = Failed, credits returned
 recovered_summary =
     ♻️ The bot restarted while some of your predictions were running. They are all settled now.
