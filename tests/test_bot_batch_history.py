@@ -65,9 +65,9 @@ async def test_csv_batch_charges_valid_rows_only(harness: Harness, services: Ser
     assert isinstance(result.document, BufferedInputFile)
     rows = list(csv.DictReader(io.StringIO(result.document.data.decode())))
     assert [row["status"] for row in rows] == ["completed", "completed", "invalid", "invalid", "completed"]
-    assert rows[0]["prediction"] == "setosa" and rows[1]["prediction"] == "virginica"
-    assert rows[0]["comment"] == "first" and float(rows[0]["p_setosa"]) > 0.5
-    assert "not_a_number" in rows[2]["error"]  # the code (the engineer of CSV batches words it)
+    assert rows[0]["prediction"] == "Iris setosa" and rows[1]["prediction"] == "Iris virginica"
+    assert rows[0]["comment"] == "first" and float(rows[0]["p_Iris setosa"]) > 0.5
+    assert rows[2]["error"].startswith("Sepal width, cm: “abc” is not a number")  # words, not a code
     assert await balance_of(services.session_factory, uid) == Decimal("7")
     charges = [t for t in await transactions_of(services.session_factory, uid) if t.kind == "charge"]
     assert len(charges) == 3 and len({t.prediction_id for t in charges}) == 3

@@ -135,8 +135,8 @@ async def test_a_failed_prediction_in_history_says_why_in_plain_words(
     r = await harness.press(tg, "#1 ·")
     assert "ValueError" not in r.text and "boom" not in r.text
     expected = {
-        "en": "The model could not make a prediction for these inputs. The credits were refunded.",
-        "ru": "Модель не смогла сделать предсказание по этим данным. Кредиты возвращены.",
+        "en": "The model could not process these inputs. The credits were refunded.",
+        "ru": "Модель не смогла обработать эти значения. Кредиты возвращены.",
     }[lang]
     assert expected in r.text
     assert r.calls_of(EditMessageText) and ("🏠 Menu" if lang == "en" else "🏠 Меню") in r.buttons()
@@ -153,7 +153,7 @@ def iris_rows(n: int, delimiter: str = ",", comma: bool = False) -> bytes:
 async def upload_and_confirm(h: Harness, tg: TgUser, data: bytes) -> Reply:
     en = tg.language_code == "en"
     await h.send(tg, "/predict")
-    await h.press(tg, "Iris")
+    await h.press(tg, "Iris" if en else "Вид ириса")
     await h.press(tg, "Batch" if en else "Пакетом")
     await h.upload(tg, "rows.csv", data)
     return await h.press(tg, "Confirm" if en else "Подтвердить")
@@ -232,7 +232,7 @@ async def test_the_results_file_follows_the_upload_and_the_users_language(
     assert decimal in probability and ("," if decimal == "." else ".") not in probability
     error = table[3][-1]
     assert error and "<" not in error and "⚠" not in error and "&" not in error
-    assert ("not a number" if lang == "en" else "не число") in error, error
+    assert ("not a number" if lang == "en" else "нужно число") in error, error
     assert table[3][4] == ("invalid" if lang == "en" else "некорректная строка")
 
 
@@ -246,9 +246,9 @@ def test_a_failed_rows_reason_in_the_results_file_is_a_plain_sentence(services: 
     reason = table[2][-1]
     assert "ValueError" not in reason and "boom" not in reason
     assert reason == (
-        "The model could not make a prediction for these inputs. The credits for this row were refunded."
+        "The model could not process these inputs. The credits for this row were refunded."
         if lang == "en"
-        else "Модель не смогла сделать предсказание по этим данным. Кредиты за эту строку возвращены."
+        else "Модель не смогла обработать эти значения. Кредиты за эту строку возвращены."
     )
     timeout = [(1, "failed", {"error": "model iris took longer than 30s"})] * 2
     table = list(csv.reader(io.StringIO(outcome_csv(t_for(lang), meta, parsed, timeout).decode())))
