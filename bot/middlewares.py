@@ -143,7 +143,9 @@ class ContextMiddleware(BaseMiddleware):
         lang = self.i18n.pick(user.language if user else None, tg_user.language_code if tg_user else None)
         t = self.i18n.translator(lang)
         data.update(user=user, t=t, lang=lang, i18n=self.i18n)
-        if user is not None and user.disabled and not is_payment(event):
+        # an admin (ADMIN_IDS) is never locked out: /enable must stay at hand to undo it
+        admin = tg_user is not None and tg_user.id in self.services.settings.admin_ids
+        if user is not None and user.disabled and not admin and not is_payment(event):
             await _tell_blocked(event, t("blocked"))
             log.info("disabled user %d (tg %s) blocked", user.id, tg_user and tg_user.id)
             return None

@@ -3,7 +3,7 @@
 from aiogram import Router
 
 from bot.filters import IsAdmin
-from bot.handlers.admin import broadcast, menu, models, payments, refusals, users
+from bot.handlers.admin import broadcast, confirm, menu, models, payments, refusals, users
 from bot.handlers.admin.refusals import ADMIN_COMMANDS
 
 
@@ -11,7 +11,9 @@ def setup() -> Router:
     admin = Router(name=f"{__name__}.console")  # everything in it is for admins only
     admin.message.filter(IsAdmin())
     admin.callback_query.filter(IsAdmin())
-    admin.include_routers(menu.setup(), users.setup(), models.setup(), payments.setup(), broadcast.setup())
+    admin.include_routers(
+        menu.setup(), users.setup(), models.setup(), payments.setup(), broadcast.setup(), confirm.setup()
+    )
     router = Router(name=__name__)
     router.include_routers(admin, refusals.setup())  # refusals: tried only when `admin` did not match
     return router
