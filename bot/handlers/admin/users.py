@@ -188,23 +188,24 @@ async def _plan_adjust(
     kind: Literal["credit", "debit"],
     raw_amount: str,
     reason: str,
-) -> None:
-    """Check a credit or debit and show it for confirmation (nothing changes before Confirm)."""
+) -> bool:
+    """Check a credit or debit and show it for confirmation (nothing changes before Confirm);
+    False if it was refused (and said why)."""
     raw_amount = raw_amount.replace(",", ".")
     try:
         plan = await services.admin.plan_adjust(ref, kind, raw_amount)
     except UserNotFound:
         await message.answer(not_found(t, ref))
-        return
+        return False
     except InvalidAmount as exc:
         await message.answer(bad_amount_text(t, raw_amount, exc))
-        return
+        return False
     except InsufficientFunds as exc:
         await message.answer(t("adm_insufficient", balance=exc.balance, amount=exc.amount))
-        return
+        return False
     except BalanceLimitExceeded:
         await message.answer(t("adm_balance_limit"))
-        return
+        return False
     text = t(
         f"adm_confirm_{kind}",
         amount=plan.amount,
@@ -216,6 +217,7 @@ async def _plan_adjust(
         text += "\n" + t("adm_confirm_reason", reason=quote(reason))
     action = {"op": kind, "user": plan.user.id, "amount": str(plan.amount), "reason": reason}
     await ask(message, state, t, text, action)
+    return True
 
 
 async def _money_command(
@@ -271,8 +273,8 @@ async def credit_amount(message: Message, state: FSMContext, t: Translator, serv
         await message.answer(t("adm_credit_ask_again"), reply_markup=cancel_kb(t))
         return
     reason = parts[1].strip()[:100] if len(parts) > 1 else ""
-    await state.set_state(None)
-    await _plan_adjust(message, state, t, services, f"#{user_id}", "credit", parts[0], reason)
+    if await _plan_adjust(message, state, t, services, f"#{user_id}", "credit", parts[0], reason):
+        await state.set_state(None)  # else the amount is asked again
 
 
 async def run_adjust(
