@@ -139,10 +139,13 @@ async def broadcast_text(message: Message, state: FSMContext, t: Translator, i18
     await _next_language(message, state, t, i18n, texts)
 
 
-async def broadcast_skip(query: CallbackQuery, state: FSMContext, t: Translator, i18n: I18n) -> None:
+async def broadcast_skip(
+    query: CallbackQuery, callback_answer: TapAnswer, state: FSMContext, t: Translator, i18n: I18n
+) -> None:
     """No text in this language: its users get the English one."""
     data = await state.get_data()
     if await state.get_state() != AdminBroadcast.translation.state or not isinstance(query.message, Message):
+        callback_answer.alert(t("adm_broadcast_stale"))
         return
     texts: Drafts = dict(data.get("bc_texts") or {})
     texts[f"-{data.get('bc_lang')}"] = ""  # asked, and skipped

@@ -80,7 +80,8 @@ async def refund_cb(
     """A payment's Refund button on the user card: what it would do, for confirmation."""
     if not isinstance(query.message, Message):
         return
-    found = await services.admin.payment(int(callback_data.arg)) if callback_data.arg.isdigit() else None
+    arg = callback_data.arg
+    found = await services.admin.payment(int(arg)) if arg.isascii() and arg.isdigit() else None
     if found is None:
         await query.message.answer(t("adm_refund_not_found", ref=quote(callback_data.arg)))
         return

@@ -115,9 +115,21 @@ adm_upload_bad_meta = ⚠️ Invalid metadata: { $detail }
 adm_upload_too_big = ⚠️ The model file is too big ({ $max_mb } MB at most).
 adm_upload_load_failed = ⚠️ The file does not load as a model: { $detail }
 adm_upload_no_predict = ⚠️ The file holds no model: its object cannot make predictions (it has no predict() method).
-adm_upload_feature_count = ⚠️ The file's model expects { $expected } inputs, but the metadata lists { $declared }.
-adm_upload_feature_index = ⚠️ The file's model reads at least { $expected } inputs, but the metadata lists { $declared }.
-adm_upload_class_count = ⚠️ The file's model has { $expected } classes, but the metadata lists { $declared }.
+adm_upload_feature_count =
+    ⚠️ The file's model expects { $expected } { $expected ->
+            [one] input
+           *[other] inputs
+        }, but the metadata lists { $declared }.
+adm_upload_feature_index =
+    ⚠️ The file's model reads at least { $expected } { $expected ->
+            [one] input
+           *[other] inputs
+        }, but the metadata lists { $declared }.
+adm_upload_class_count =
+    ⚠️ The file's model has { $expected } { $expected ->
+            [one] class
+           *[other] classes
+        }, but the metadata lists { $declared }.
 adm_upload_predict_failed = ⚠️ The model failed on the example from the metadata: { $detail }
 adm_addmodel_not_skops = ⚠️ Please send a <b>.skops</b> file (<code>skops.io.dump(model, "model.skops")</code>).
 adm_addmodel_pickle_refused = ⛔ Pickle files (.joblib, .pkl) can run any code when they are opened, so the bot does not accept them. Save the model with <code>skops.io.dump(model, "model.skops")</code> and send that file.
@@ -204,7 +216,11 @@ adm_stats_days =
         }
 adm_broadcast_ask = 📣 Send the text to broadcast to all active users (in English; bold, italics and links are kept):
 adm_broadcast_ask_lang = 📣 Now the same text in { $language } for users who chose it, or tap Skip: they get the English one.
-adm_broadcast_too_long = ⚠️ The text has { $count } characters; a broadcast takes at most { $max }. Send a shorter one.
+adm_broadcast_too_long =
+    ⚠️ The text has { $count } { $count ->
+            [one] character
+           *[other] characters
+        }; a broadcast takes at most { $max }. Send a shorter one.
 adm_broadcast_preview = 📣 Broadcast this to all active users who have notifications on?
 adm_broadcast_started =
     📣 Sending to { $count } { $count ->

@@ -137,7 +137,9 @@ adm_upload_feature_count =
 adm_upload_feature_index =
     ⚠️ Модель из файла читает не меньше { $expected } { $expected ->
             [one] входного параметра
-           *[other] входных параметров
+            [few] входных параметров
+            [many] входных параметров
+           *[other] входного параметра
         }, а в описании их { $declared }.
 adm_upload_class_count =
     ⚠️ У модели из файла { $expected } { $expected ->
