@@ -36,10 +36,12 @@ def read_upload_spec(text: str) -> tuple[dict[str, Any], Any]:
     caller validates it, before `upload_meta`)."""
     try:
         spec = json.loads(text, parse_constant=_not_json)
-    except ValueError as exc:  # JSONDecodeError, or an integer of more digits than int() takes
-        raise UploadError("bad_json", str(exc)) from None
+    except json.JSONDecodeError as exc:  # where, in words the admin's language has
+        raise UploadError("bad_json", exc.msg, line=exc.lineno, column=exc.colno) from None
+    except ValueError as exc:  # an integer of more digits than int() takes, NaN, Infinity
+        raise UploadError("bad_json_number", str(exc)) from None
     if not isinstance(spec, dict):
-        raise UploadError("bad_json", "expected a JSON object")
+        raise UploadError("not_object")
     raw_cost = spec.pop("cost", None)
     return spec, raw_cost
 

@@ -200,7 +200,12 @@ async def test_add_model_by_upload(harness: Harness, services: Services) -> None
     r = await harness.send(ADMIN, json.dumps(META))
     assert "The file's model expects 3 inputs, but the metadata lists 2" in r.text
     r = await harness.send(ADMIN, "{not json")
-    assert "not valid JSON" in r.text
+    assert (
+        "That is not valid JSON: Expecting property name enclosed in double quotes (line 1, column 2)"
+        in r.text
+    )
+    r = await harness.send(ADMIN, "[1]")
+    assert "The metadata must be a JSON object: <code>{ … }</code>." in r.text
     r = await harness.send(ADMIN, json.dumps({**META, "task": "astrology"}))
     assert "Invalid metadata: task" in r.text
     r = await harness.send(ADMIN, example)
@@ -487,9 +492,9 @@ async def test_an_upload_with_a_huge_cost_is_refused(harness: Harness, services:
     await harness.send(ADMIN, "/addmodel")
     await harness.upload(ADMIN, "tree.skops", _tree_bytes(2), mime="application/octet-stream")
     for cost, answer in [
-        ("1e30", "⚠️ Bad cost: at most 1000000."),
-        ("1" * 4000, "⚠️ Bad cost: at most 1000000."),
-        ("1" * 5000, "⚠️ That is not valid JSON: Exceeds the limit (4300 digits)"),  # int() refuses it
+        ("1e30", "⚠️ Bad cost: at most 1,000,000."),
+        ("1" * 4000, "⚠️ Bad cost: at most 1,000,000."),
+        ("1" * 5000, "⚠️ That JSON has a number the bot cannot read"),  # int() refuses it
     ]:
         r = await harness.send(ADMIN, json.dumps(META).replace('"cost": 0.5', f'"cost": {cost}'))
         assert r.text.startswith(answer), cost[:10]

@@ -22,7 +22,7 @@ from bot.app import Services
 from bot.callbacks import AdminCD, CancelCD
 from bot.filters import NOT_COMMAND
 from bot.handlers.admin.pending import ask
-from bot.handlers.admin.users import bad_amount_text
+from bot.handlers.admin.users import MAX_AMOUNT, amount_reason, bad_amount_text
 from bot.i18n import I18n, Translator
 from bot.keyboards import Keyboard, admin_models_kb, cancel_kb
 from bot.middlewares import TapAnswer
@@ -183,6 +183,8 @@ async def run_setcost(
 
 
 def upload_error_text(t: Translator, exc: UploadError) -> str:
+    if exc.code == "bad_cost":  # the reason in the admin's language
+        return t("adm_upload_bad_cost", detail=t(f"adm_amount_{amount_reason(exc.detail)}", max=MAX_AMOUNT))
     return t(f"adm_upload_{exc.code}", detail=quote(exc.detail, 300), **exc.params)
 
 

@@ -40,6 +40,7 @@ from services.admin import (
 log = logging.getLogger(__name__)
 
 REFUNDABLE = ("credited", "refund_failed")  # payment statuses a Refund button is offered for
+MAX_AMOUNT = Decimal(1000000)  # one credit, debit or price at most (db.ledger.MAX_AMOUNT)
 
 
 def user_label(u: User) -> str:
@@ -176,7 +177,7 @@ def amount_reason(reason: str) -> str:
 
 def bad_amount_text(t: Translator, raw: str, exc: InvalidAmount) -> str:
     reason = amount_reason(exc.reason)
-    return t("adm_bad_amount", amount=quote(raw), reason=t(f"adm_amount_{reason}", max=Decimal(1000000)))
+    return t("adm_bad_amount", amount=quote(raw), reason=t(f"adm_amount_{reason}", max=MAX_AMOUNT))
 
 
 async def _plan_adjust(

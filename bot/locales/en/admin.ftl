@@ -109,7 +109,9 @@ adm_addmodel_meta =
     <pre>{ $example }</pre>
     <code>texts</code> holds the words in other languages (optional).
 adm_addmodel_meta_file = Now send its metadata as JSON. The example in the file above fits this model (too long for a message); edit it and send its text.
-adm_upload_bad_json = ⚠️ That is not valid JSON: { $detail }
+adm_upload_bad_json = ⚠️ That is not valid JSON: { $detail } (line { $line }, column { $column }).
+adm_upload_bad_json_number = ⚠️ That JSON has a number the bot cannot read (too long, NaN or Infinity).
+adm_upload_not_object = ⚠️ The metadata must be a JSON object: <code>{"{"} … {"}"}</code>.
 adm_upload_bad_cost = ⚠️ Bad cost: { $detail }.
 adm_upload_bad_meta = ⚠️ Invalid metadata: { $detail }
 adm_upload_too_big = ⚠️ The model file is too big ({ $max_mb } MB at most).

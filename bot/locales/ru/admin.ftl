@@ -121,7 +121,9 @@ adm_addmodel_meta =
     <pre>{ $example }</pre>
     В <code>texts</code> — тексты на других языках (необязательно).
 adm_addmodel_meta_file = Теперь пришлите описание модели в формате JSON. Пример в файле выше подходит к этой модели (в сообщение он не помещается): поправьте его и пришлите текстом.
-adm_upload_bad_json = ⚠️ Это не корректный JSON: { $detail }
+adm_upload_bad_json = ⚠️ Это некорректный JSON: ошибка в строке { $line }, позиция { $column } (<code>{ $detail }</code>).
+adm_upload_bad_json_number = ⚠️ В этом JSON есть число, которое бот не может прочитать (слишком длинное, NaN или Infinity).
+adm_upload_not_object = ⚠️ Описание модели должно быть объектом JSON: <code>{"{"} … {"}"}</code>.
 adm_upload_bad_cost = ⚠️ Неверная цена: { $detail }.
 adm_upload_bad_meta = ⚠️ Ошибка в описании модели: { $detail }
 adm_upload_too_big = ⚠️ Файл модели слишком большой (не больше { $max_mb } МБ).
