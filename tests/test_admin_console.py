@@ -66,7 +66,7 @@ async def test_a_credit_runs_once_however_often_confirm_arrives(harness: Harness
     assert r.buttons() == ["✅ Confirm", "✖ Cancel"]
     tap = harness.press_update(ADMIN, "Confirm")
     r = await harness.feed(tap)
-    assert r.calls_of(EditMessageText) and "Credited 50 to @alice. Balance: 60." in r.text
+    assert r.calls_of(EditMessageText) and "Credited 50 credits to @alice. Balance: 60." in r.text
     assert "✉️ The user has been told." in r.text
     r = await harness.feed(harness.tap_again(tap))  # a double tap
     assert r.alerts == ["ℹ️ This was done already."] and not r.texts
@@ -113,7 +113,7 @@ async def test_a_debit_in_russian_tells_the_user_in_theirs(harness: Harness, ser
     r = await harness.send(ADMIN_RU, "/debit @boris 2")
     assert "Списать 2 кредита у @boris (баланс 10 → 8)?" in r.text
     r = await harness.press(ADMIN_RU, "Подтвердить")
-    assert "Списано 2 у @boris. Баланс: 8." in r.text and "Пользователь получил уведомление" in r.text
+    assert "У @boris списано 2 кредита. Баланс: 8." in r.text and "Пользователь получил уведомление" in r.text
     assert sent_to(harness, BORIS.id)[-1] == (
         "💸 С вашего баланса списано 2 кредита. Ваш баланс: 8 кредитов. Если есть вопросы — /paysupport."
     )
@@ -131,7 +131,7 @@ async def test_a_user_who_blocked_the_bot_is_not_an_error_for_the_admin(services
     try:
         uid = await registered(services, ALICE)
         r = await confirmed(h, ADMIN, "/credit alice 3")
-        assert "Credited 3 to @alice" in r.text and "not told: they have blocked the bot" in r.text
+        assert "Credited 3 credits to @alice" in r.text and "not told: they have blocked the bot" in r.text
         alice = await db_user(services, ALICE.id)
         assert alice is not None and alice.unreachable_at is not None
         r = await confirmed(h, ADMIN, "/credit alice 1")  # not tried again until they write
@@ -231,7 +231,7 @@ async def test_the_user_card_lists_payments_with_credit_and_refund(
     r = await harness.send(ADMIN, "5 goodwill")
     assert "Credit 5 credits to @alice (balance 165 → 170)?" in r.text
     r = await harness.press(ADMIN, "Confirm")
-    assert "Credited 5 to @alice. Balance: 170." in r.text
+    assert "Credited 5 credits to @alice. Balance: 170." in r.text
     # Refund of a payment from the card
     await harness.press(ADMIN, "User card")
     r = await harness.press(ADMIN, f"Refund #{second}")

@@ -77,9 +77,9 @@ async def test_credit_and_debit_are_ledger_transactions_naming_the_admin(
     assert "Credit 15.5 credits to @alice (balance 10 → 25.5)?" in r.text and "contest prize" in r.text
     assert await balance_of(services.session_factory, uid) == Decimal("10")  # nothing before Confirm
     r = await harness.press(ADMIN, "Confirm")
-    assert "Credited 15.5 to @alice. Balance: 25.5." in r.text
+    assert "Credited 15.5 credits to @alice. Balance: 25.5." in r.text
     r = await confirmed(harness, ADMIN, f"/debit #{uid} 5")
-    assert "Debited 5 from @alice. Balance: 20.5." in r.text
+    assert "Debited 5 credits from @alice. Balance: 20.5." in r.text
     r = await harness.send(ADMIN, "/debit alice 100")
     assert "cannot debit 100" in r.text
     for bad, reason in [
@@ -441,7 +441,7 @@ async def test_admin_console_in_russian(harness: Harness, services: Services) ->
     r = await harness.send(ADMIN_RU, "/credit alice 5")
     assert "Начислить 5 кредитов пользователю @alice (баланс 10 → 15)?" in r.text
     r = await harness.press(ADMIN_RU, "Подтвердить")
-    assert "Начислено 5 пользователю @alice" in r.text
+    assert "Пользователю @alice начислено 5 кредитов. Баланс: 15." in r.text
     r = await harness.send(ADMIN_RU, "/stats")
     assert "Статистика" in r.text
     r = await harness.send(TgUser(6666, "m", language_code="ru"), "/stats")

@@ -44,7 +44,7 @@ adm_amount_positive = must be positive
 adm_amount_decimals = at most two decimals
 adm_amount_max = at most { $max }
 adm_insufficient = ⚠️ The balance is { $balance }, cannot debit { $amount }.
-adm_balance_limit = ⚠️ That would exceed the balance limit.
+adm_balance_limit = ⚠️ That would take the balance over its limit.
 adm_confirm_credit =
     💰 Credit { $amount } { $amount ->
             [one] credit
@@ -58,8 +58,16 @@ adm_confirm_debit =
 adm_confirm_reason = Reason (for the admins' records): { $reason }
 adm_credit_ask = 💰 How many credits for @{ $username }? The balance is { $balance }. Send the amount, and a reason after it if you like (e.g. <code>50 contest prize</code>).
 adm_credit_ask_again = Send the amount to credit, e.g. <code>50</code>.
-adm_credit_done = ✅ Credited { $amount } to @{ $username }. Balance: { $balance }.
-adm_debit_done = ✅ Debited { $amount } from @{ $username }. Balance: { $balance }.
+adm_credit_done =
+    ✅ Credited { $amount } { $amount ->
+            [one] credit
+           *[other] credits
+        } to @{ $username }. Balance: { $balance }.
+adm_debit_done =
+    ✅ Debited { $amount } { $amount ->
+            [one] credit
+           *[other] credits
+        } from @{ $username }. Balance: { $balance }.
 adm_confirm_disable = ⛔ Disable @{ $username }? They will not be able to use the bot until enabled again, and will be told.
 adm_confirm_enable = ✅ Enable @{ $username } again? They will be told.
 adm_disable_refused_self = ⛔ You cannot disable your own account.

@@ -46,7 +46,7 @@ adm_amount_positive = сумма должна быть больше нуля
 adm_amount_decimals = не больше двух знаков после запятой
 adm_amount_max = не больше { $max }
 adm_insufficient = ⚠️ На балансе { $balance }, списать { $amount } нельзя.
-adm_balance_limit = ⚠️ Баланс превысил бы допустимый предел.
+adm_balance_limit = ⚠️ Тогда баланс превысит допустимый предел.
 adm_confirm_credit =
     💰 Начислить { $amount } { $amount ->
             [one] кредит
@@ -64,8 +64,26 @@ adm_confirm_debit =
 adm_confirm_reason = Причина (для администраторов): { $reason }
 adm_credit_ask = 💰 Сколько кредитов начислить @{ $username }? Сейчас на балансе { $balance }. Пришлите сумму, а после неё, если нужно, причину (например, <code>50 приз конкурса</code>).
 adm_credit_ask_again = Пришлите сумму начисления, например <code>50</code>.
-adm_credit_done = ✅ Начислено { $amount } пользователю @{ $username }. Баланс: { $balance }.
-adm_debit_done = ✅ Списано { $amount } у @{ $username }. Баланс: { $balance }.
+adm_credit_done =
+    ✅ Пользователю @{ $username } { $amount ->
+            [one] начислен
+           *[other] начислено
+        } { $amount } { $amount ->
+            [one] кредит
+            [few] кредита
+            [many] кредитов
+           *[other] кредита
+        }. Баланс: { $balance }.
+adm_debit_done =
+    ✅ У @{ $username } { $amount ->
+            [one] списан
+           *[other] списано
+        } { $amount } { $amount ->
+            [one] кредит
+            [few] кредита
+            [many] кредитов
+           *[other] кредита
+        }. Баланс: { $balance }.
 adm_confirm_disable = ⛔ Заблокировать @{ $username }? Пользоваться ботом он не сможет, пока его не разблокируют; ему придёт уведомление.
 adm_confirm_enable = ✅ Разблокировать @{ $username }? Ему придёт уведомление.
 adm_disable_refused_self = ⛔ Свой аккаунт заблокировать нельзя.
