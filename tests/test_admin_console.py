@@ -343,6 +343,19 @@ async def test_a_broadcast_too_long_is_refused_not_cut(harness: Harness, service
     assert "Русский" in r.text
 
 
+async def test_long_texts_in_two_languages_preview_apart(harness: Harness, services: Services) -> None:
+    """Two texts of 3,500 characters do not fit one message: each is previewed in its own."""
+    await registered(services, ALICE)
+    await harness.send(ADMIN, "/broadcast")
+    await harness.send(ADMIN, "e" * 3500)
+    r = await harness.send(ADMIN, "р" * 3500)
+    assert r.texts[1:] == ["<b>🇬🇧 English</b>\n" + "e" * 3500, "<b>🇷🇺 Русский</b>\n" + "р" * 3500]
+    assert r.buttons() == ["📣 Send to everyone", "✖ Cancel"]
+    await harness.press(ADMIN, "Send to everyone")
+    await asyncio.gather(*services.tasks)
+    assert broadcasts(harness, ALICE.id) == ["e" * 3500]
+
+
 # -- /stats --------------------------------------------------------------------------------------
 
 

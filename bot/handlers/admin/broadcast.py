@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 BROADCAST_MAX = 3500  # characters a broadcast shows (its preview adds a line; Telegram takes 4,096)
 
+PREVIEW_MAX = 4000  # characters of HTML in one preview message (Telegram counts fewer: tags are not shown)
+
 DRAFTS_KEPT = 5  # broadcast previews whose Send works (and sent ones that say so); older: out of date
 
 Drafts = dict[str, str]  # language -> HTML
@@ -74,11 +76,18 @@ async def _preview(message: Message, state: FSMContext, t: Translator, texts: Dr
     drafts = {**(await state.get_data()).get("drafts", {}), nonce: texts}
     await state.set_state(AdminBroadcast.confirm)
     await state.update_data(drafts=dict(list(drafts.items())[-DRAFTS_KEPT:]), bc_texts={})
-    parts = [t("adm_broadcast_preview")]
-    for lang, html in texts.items():
-        label = LANG_NAMES.get(lang, lang) if len(texts) > 1 else ""
-        parts.append((f"<b>{label}</b>\n" if label else "") + html)
-    await message.answer("\n\n".join(parts), reply_markup=broadcast_kb(t, nonce))
+    parts = [
+        (f"<b>{LANG_NAMES.get(lang, lang)}</b>\n" if len(texts) > 1 else "") + html
+        for lang, html in texts.items()
+    ]
+    whole = "\n\n".join([t("adm_broadcast_preview"), *parts])
+    if len(whole) <= PREVIEW_MAX:
+        await message.answer(whole, reply_markup=broadcast_kb(t, nonce))
+        return
+    # each language's text apart (together they would not fit one message); Send under the last
+    await message.answer(t("adm_broadcast_preview"))
+    for n, part in enumerate(parts):
+        await message.answer(part, reply_markup=broadcast_kb(t, nonce) if n == len(parts) - 1 else None)
 
 
 def _too_long(shown: int) -> bool:
