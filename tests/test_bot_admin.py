@@ -211,6 +211,10 @@ async def test_add_model_by_upload(harness: Harness, services: Services) -> None
     r = await harness.send(ADMIN, example)
     assert "is checked, not published yet: 3 inputs, 1 credit a run" in r.text and "🚀 Publish" in r.buttons()
     assert "my_model" not in services.registry.metas()
+    r = await harness.upload(ADMIN, "junk.skops", b"junk", mime="application/octet-stream")
+    assert "That is not a skops model file" in r.text
+    r = await harness.send(ADMIN, example)  # the refused file is not replaced by the earlier one
+    assert "Send the model as a <b>.skops</b> file" in r.text
     r = await harness.upload(ADMIN, "tree.skops", _tree_bytes(2), mime="application/octet-stream")
     assert "2 inputs" in r.text
     r = await harness.send(ADMIN, json.dumps(META))

@@ -240,15 +240,17 @@ async def addmodel_file(
         return
     try:
         shape = await services.catalogue.check_file(data, pickled)
-    except ConversionError as exc:
-        await message.answer(
-            conversion_error_text(t, exc, admin_name(message.from_user)), reply_markup=cancel_kb(t)
-        )
+    except (ConversionError, UploadError) as exc:
+        # refused: the dialog waits for a file again (an earlier file is not taken instead)
+        await state.set_state(AdminAddModel.file)
+        await state.update_data(file_id=None, upload=None)
+        if isinstance(exc, ConversionError):
+            text = conversion_error_text(t, exc, admin_name(message.from_user))
+        else:
+            text = upload_error_text(t, exc)
+        await message.answer(text, reply_markup=cancel_kb(t))
         return
-    except UploadError as exc:
-        await message.answer(upload_error_text(t, exc), reply_markup=cancel_kb(t))
-        return
-    await state.update_data(file_id=doc.file_id, pickled=pickled)
+    await state.update_data(file_id=doc.file_id, pickled=pickled, upload=None)
     await state.set_state(AdminAddModel.meta)
     example = json.dumps(example_spec(shape), ensure_ascii=False, indent=1)
     head = shape_text(t, shape)
