@@ -77,6 +77,12 @@ def _load(data: bytes, trusted_types: frozenset[str]) -> Any:
     except formats.UnsafeModelError as exc:
         if exc.types:
             raise UploadError("untrusted", ", ".join(exc.types)[:300]) from None
+        if "unpacks to more than" in exc.reason:
+            raise UploadError(
+                "unpacks_too_big", exc.reason, max_mb=formats.MAX_UNPACKED_BYTES >> 20
+            ) from None
+        if "tree" in exc.reason:  # see formats.check_trees
+            raise UploadError("broken_tree", exc.reason) from None
         raise UploadError("not_skops", exc.reason) from None
     except Exception as exc:
         raise UploadError("load_failed", str(exc)[:200]) from None

@@ -112,7 +112,7 @@ def test_a_missing_input_is_explained_in_words() -> None:
 
     for lang, words in (
         ("en", "The file's model reads at least 111 inputs, but the metadata lists 2."),
-        ("ru", "Модель из файла читает не меньше 111 входных параметров, а в описании их 2."),
+        ("ru", "Модель из файла читает не меньше 111 входных параметров, а в описании указано 2."),
     ):
         text = I18n().get(lang, "adm_upload_feature_index", **caught.value.params)
         assert words in text and "KeyError" not in text

@@ -121,9 +121,9 @@ adm_upload_bad_json = ⚠️ That is not valid JSON: { $detail } (line { $line }
 adm_upload_bad_json_number = ⚠️ That JSON has a number the bot cannot read (too long, NaN or Infinity).
 adm_upload_not_object = ⚠️ The metadata must be a JSON object: <code>{"{"} … {"}"}</code>.
 adm_upload_bad_cost = ⚠️ Bad cost: { $detail }.
-adm_upload_bad_meta = ⚠️ Invalid metadata: { $detail }
+adm_upload_bad_meta = ⚠️ Invalid metadata: <code>{ $detail }</code>
 adm_upload_too_big = ⚠️ The model file is too big ({ $max_mb } MB at most).
-adm_upload_load_failed = ⚠️ The file does not load as a model: { $detail }
+adm_upload_load_failed = ⚠️ The file does not load as a model: <code>{ $detail }</code>
 adm_upload_no_predict = ⚠️ The file holds no model: its object cannot make predictions (it has no predict() method).
 adm_upload_feature_count =
     ⚠️ The file's model expects { $expected } { $expected ->
@@ -140,11 +140,13 @@ adm_upload_class_count =
             [one] class
            *[other] classes
         }, but the metadata lists { $declared }.
-adm_upload_predict_failed = ⚠️ The model failed on the example from the metadata: { $detail }
+adm_upload_predict_failed = ⚠️ The model failed on the example from the metadata: <code>{ $detail }</code>
 adm_addmodel_not_skops = ⚠️ Please send a <b>.skops</b> file (<code>skops.io.dump(model, "model.skops")</code>).
 adm_addmodel_pickle_refused = ⛔ Pickle files (.joblib, .pkl) can run any code when they are opened, so the bot does not accept them. Save the model with <code>skops.io.dump(model, "model.skops")</code> and send that file.
 adm_upload_untrusted = ⛔ The file needs types the bot does not trust: <code>{ $detail }</code>. Nothing was stored. If they are your own classes and you trust them, add them to MODEL_TRUSTED_TYPES.
-adm_upload_not_skops = ⚠️ That is not a skops model file: { $detail }.
+adm_upload_not_skops = ⚠️ That is not a skops model file (<code>skops.io.dump(model, "model.skops")</code> makes one).
+adm_upload_unpacks_too_big = ⚠️ The file unpacks to more than { $max_mb } MB, so it was not opened.
+adm_upload_broken_tree = ⚠️ The file's decision trees are damaged (their nodes do not fit together), so it was not loaded.
 adm_upload_busy = ⚠️ Another version of this model was stored at the same moment. Check /versions and send it again if needed.
 adm_upload_ready =
     🧪 <b>{ $title }</b> (<code>{ $name }</code>) is checked, { $replaces }: { $count } { $count ->

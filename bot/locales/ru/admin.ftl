@@ -104,8 +104,8 @@ adm_models =
     🧠 <b>Модели</b> (нажмите на модель, чтобы включить или выключить её; бот попросит подтверждения)
     { $items }
 adm_model_not_found = ⚠️ Модель «{ $name }» не найдена.
-adm_confirm_model_on = ✅ Включить <code>{ $name }</code>? Пользователи увидят её в каталоге.
-adm_confirm_model_off = ⛔ Выключить <code>{ $name }</code>? Пользователи больше не смогут её запускать.
+adm_confirm_model_on = ✅ Включить модель <code>{ $name }</code>? Пользователи увидят её в каталоге.
+adm_confirm_model_off = ⛔ Выключить модель <code>{ $name }</code>? Пользователи больше не смогут её запускать.
 adm_model_on = ✅ Модель { $name } включена.
 adm_model_off = ⛔ Модель { $name } выключена.
 adm_confirm_setcost =
@@ -139,13 +139,13 @@ adm_addmodel_meta =
     <pre>{ $example }</pre>
     В <code>texts</code> — тексты на других языках (необязательно).
 adm_addmodel_meta_file = Теперь пришлите описание модели в формате JSON. Пример в файле выше подходит к этой модели (в сообщение он не помещается): поправьте его и пришлите текстом.
-adm_upload_bad_json = ⚠️ Это некорректный JSON: ошибка в строке { $line }, позиция { $column } (<code>{ $detail }</code>).
+adm_upload_bad_json = ⚠️ Это некорректный JSON: ошибка в строке { $line }, в позиции { $column } (<code>{ $detail }</code>).
 adm_upload_bad_json_number = ⚠️ В этом JSON есть число, которое бот не может прочитать (слишком длинное, NaN или Infinity).
 adm_upload_not_object = ⚠️ Описание модели должно быть объектом JSON: <code>{"{"} … {"}"}</code>.
 adm_upload_bad_cost = ⚠️ Неверная цена: { $detail }.
-adm_upload_bad_meta = ⚠️ Ошибка в описании модели: { $detail }
+adm_upload_bad_meta = ⚠️ Ошибка в описании модели: <code>{ $detail }</code>
 adm_upload_too_big = ⚠️ Файл модели слишком большой (не больше { $max_mb } МБ).
-adm_upload_load_failed = ⚠️ Файл не открывается как модель: { $detail }
+adm_upload_load_failed = ⚠️ Файл не открывается как модель: <code>{ $detail }</code>
 adm_upload_no_predict = ⚠️ В файле нет модели: объект не умеет делать предсказания (у него нет метода predict()).
 adm_upload_feature_count =
     ⚠️ Модель из файла ждёт { $expected } { $expected ->
@@ -153,26 +153,28 @@ adm_upload_feature_count =
             [few] входных параметра
             [many] входных параметров
            *[other] входного параметра
-        }, а в описании их { $declared }.
+        }, а в описании указано { $declared }.
 adm_upload_feature_index =
     ⚠️ Модель из файла читает не меньше { $expected } { $expected ->
             [one] входного параметра
             [few] входных параметров
             [many] входных параметров
            *[other] входного параметра
-        }, а в описании их { $declared }.
+        }, а в описании указано { $declared }.
 adm_upload_class_count =
     ⚠️ У модели из файла { $expected } { $expected ->
             [one] класс
             [few] класса
             [many] классов
            *[other] класса
-        }, а в описании их { $declared }.
-adm_upload_predict_failed = ⚠️ Модель не справилась с примером из описания: { $detail }
+        }, а в описании указано { $declared }.
+adm_upload_predict_failed = ⚠️ Модель не справилась с примером из описания: <code>{ $detail }</code>
 adm_addmodel_not_skops = ⚠️ Пришлите файл <b>.skops</b> (<code>skops.io.dump(model, "model.skops")</code>).
 adm_addmodel_pickle_refused = ⛔ Файлы pickle (.joblib, .pkl) при открытии могут выполнить любой код, поэтому бот их не принимает. Сохраните модель через <code>skops.io.dump(model, "model.skops")</code> и пришлите этот файл.
 adm_upload_untrusted = ⛔ Файлу нужны типы, которым бот не доверяет: <code>{ $detail }</code>. Ничего не сохранено. Если это ваши собственные классы и вы им доверяете, добавьте их в MODEL_TRUSTED_TYPES.
-adm_upload_not_skops = ⚠️ Это не файл модели skops: { $detail }.
+adm_upload_not_skops = ⚠️ Это не файл модели skops (его создаёт <code>skops.io.dump(model, "model.skops")</code>).
+adm_upload_unpacks_too_big = ⚠️ В распакованном виде файл больше { $max_mb } МБ, поэтому бот не стал его открывать.
+adm_upload_broken_tree = ⚠️ Деревья решений в файле повреждены (их узлы не сходятся), поэтому модель не загружена.
 adm_upload_busy = ⚠️ В этот же момент была сохранена другая версия этой модели. Проверьте /versions и при необходимости пришлите файл ещё раз.
 adm_upload_ready =
     🧪 <b>{ $title }</b> (<code>{ $name }</code>) проверена, { $replaces }: { $count } { $count ->
