@@ -156,7 +156,7 @@ class Catalogue:
         self._sessions = session_factory
         self._predictions = predictions
         self.policy = policy or UploadPolicy()
-        # pickles converted lately (by their SHA-256): an upload's steps (check, try, publish)
+        # the pickle converted last (by its SHA-256): an upload's steps (check, try, publish)
         # convert it once, not at each step
         self._converted: OrderedDict[str, bytes] = OrderedDict()
 
@@ -255,7 +255,7 @@ class Catalogue:
                 allow_unisolated=policy.convert_without_isolation,
             )
             self._converted[digest] = converted
-            while len(self._converted) > 2:
+            while len(self._converted) > 1:  # up to 50 MB each: the latest upload's only
                 self._converted.popitem(last=False)
         return converted
 
