@@ -56,7 +56,7 @@ async def run_polling(settings: Settings) -> int:
             )
             return 1
         log.info("polling as @%s (id %d)", me.username, me.id)
-        await set_commands(bot, i18n)
+        await set_commands(bot, i18n, settings.admin_ids, shared.redis, settings.redis_prefix)
         # in the background: updates are served from the start, while leftovers are settled
         services.spawn(recover_and_notify(bot, services, i18n))
         services.spawn(refund_loop(bot, services, settings.refund_retry_seconds))

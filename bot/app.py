@@ -25,6 +25,7 @@ from services.admin import Admin
 from services.catalogue import Catalogue, UploadPolicy, register_builtins
 from services.payments import Payments, parse_packs
 from services.predictions import PredictionOutcome, PredictionService
+from services.promos import Promos
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -45,6 +46,7 @@ class Services:
     accounts: Accounts
     admin: Admin
     payments: Payments
+    promos: Promos
     # runs left pending by the previous stop, read before serving: what `recover` settles
     pending_at_start: list[int] = field(default_factory=list)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
@@ -147,6 +149,7 @@ async def build_services(settings: Settings, passwords: Passwords | None = None)
             parse_packs(settings.topup_packs),
             Decimal(str(settings.topup_credits_per_star)),
         ),
+        promos=Promos(session_factory),
     )
     services.pending_at_start = await predictions.pending_ids()
     # Loading a skops file builds the estimator from its arrays (about 1 s for the 300 trees of

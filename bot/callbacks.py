@@ -7,7 +7,7 @@ from aiogram.filters.callback_data import CallbackData
 
 
 class MenuCD(CallbackData, prefix="menu"):
-    action: Literal["predict", "balance", "history", "topup", "language", "help", "main"]
+    action: Literal["predict", "balance", "history", "topup", "language", "settings", "help", "main"]
 
 
 class CancelCD(CallbackData, prefix="cancel"):
@@ -20,6 +20,14 @@ class RegCD(CallbackData, prefix="reg"):
 
 class LangCD(CallbackData, prefix="lang"):
     code: str
+
+
+class SettingsCD(CallbackData, prefix="set"):
+    """A /settings toggle: `code` is the value it sets ("on"/"off"), so a double tap sets the
+    same value twice instead of switching back."""
+
+    action: Literal["notify"]
+    code: Literal["on", "off"]
 
 
 class ModelCD(CallbackData, prefix="m"):

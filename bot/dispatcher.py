@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 from aiogram import Bot, Dispatcher, Router
@@ -26,11 +26,13 @@ from aiogram.exceptions import (
 from aiogram.fsm.state import State
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import BotCommand, BotCommandScopeDefault, ErrorEvent, Message
+from aiogram.types import ErrorEvent, Message
 
 from bot.app import Services
+from bot.commands import set_profile
 from bot.delivery import PaymentAckGate
 from bot.handlers import setup_routers
+from bot.handlers.admin import ADMIN_COMMANDS
 from bot.i18n import I18n
 from bot.keyboards import recovered_kb
 from bot.middlewares import (
@@ -53,7 +55,8 @@ USER_COMMANDS = (
     "balance",
     "history",
     "topup",
-    "language",
+    "settings",
+    "promo",
     "help",
     "login",
     "cancel",
@@ -220,15 +223,12 @@ def _awaitable(check: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     return call
 
 
-async def set_commands(bot: Bot, i18n: I18n) -> None:
-    for lang in i18n.languages:
-        commands = [BotCommand(command=c, description=i18n.get(lang, f"cmd_{c}")) for c in USER_COMMANDS]
-        try:
-            await bot.set_my_commands(
-                commands, scope=BotCommandScopeDefault(), language_code=None if lang == "en" else lang
-            )
-        except TelegramAPIError as exc:
-            log.warning("setMyCommands(%s) failed: %s", lang, exc)
+async def set_commands(
+    bot: Bot, i18n: I18n, admin_ids: Iterable[int] = (), redis: Any = None, redis_prefix: str = ""
+) -> bool:
+    """The command menus (users', and each admin's) and the descriptions, per language; once per
+    version of the texts when processes share Redis (see bot/commands.py). Never raises."""
+    return await set_profile(bot, i18n, USER_COMMANDS, ADMIN_COMMANDS, admin_ids, redis, redis_prefix)
 
 
 async def notify_recovered(bot: Bot, services: Services, i18n: I18n, rate: float = NOTICE_RATE) -> int:

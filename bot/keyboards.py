@@ -20,6 +20,7 @@ from bot.callbacks import (
     PageKind,
     PredCD,
     RegCD,
+    SettingsCD,
     StepCD,
 )
 from bot.i18n import Translator
@@ -82,7 +83,7 @@ class Keyboard:
 
 def main_menu_kb(t: Translator, is_admin: bool = False) -> InlineKeyboardMarkup:
     b = Keyboard()
-    for action in ("predict", "balance", "history", "topup", "language", "help"):
+    for action in ("predict", "balance", "history", "topup", "settings", "help"):
         b.button(text=t(f"btn_{action}"), callback_data=MenuCD(action=action))
     if is_admin:
         b.button(text=t("btn_admin"), callback_data=AdminCD(action="menu"))
@@ -115,6 +116,30 @@ def language_kb(languages: Sequence[str], current: str) -> InlineKeyboardMarkup:
         mark = "✓ " if code == current else ""
         b.button(text=mark + LANG_NAMES.get(code, code), callback_data=LangCD(code=code))
     return b.as_markup()
+
+
+def settings_kb(
+    t: Translator, languages: Sequence[str], current: str, notifications: bool
+) -> InlineKeyboardMarkup:
+    """The /settings screen: the languages (the current one ticked), the notifications switch,
+    Menu."""
+    b = language_kb(languages, current)
+    rows = [list(row) for row in b.inline_keyboard]
+    switch = Keyboard()
+    if notifications:
+        switch.button(text=t("btn_notifications_off"), callback_data=SettingsCD(action="notify", code="off"))
+    else:
+        switch.button(text=t("btn_notifications_on"), callback_data=SettingsCD(action="notify", code="on"))
+    switch.button(text=t("btn_menu"), callback_data=MenuCD(action="main"))
+    switch.adjust(1)
+    return InlineKeyboardMarkup(inline_keyboard=rows + switch.as_markup().inline_keyboard)
+
+
+def open_private_kb(t: Translator, link: str) -> InlineKeyboardMarkup:
+    """Under the answer in a group chat: a deep link to the bot's private chat."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=t("btn_open_private"), url=link)]]
+    )
 
 
 def back_to_menu_kb(t: Translator) -> InlineKeyboardMarkup:

@@ -143,13 +143,23 @@ class ContextMiddleware(BaseMiddleware):
         lang = self.i18n.pick(user.language if user else None, tg_user.language_code if tg_user else None)
         t = self.i18n.translator(lang)
         data.update(user=user, t=t, lang=lang, i18n=self.i18n)
-        # an admin (ADMIN_IDS) is never locked out: /enable must stay at hand to undo it
+        # in a group, everyone gets the same "open a private chat" (bot/handlers/groups.py): that
+        # an account is disabled is said in private only; an admin (ADMIN_IDS) is never locked
+        # out: /enable must stay at hand to undo it
         admin = tg_user is not None and tg_user.id in self.services.settings.admin_ids
-        if user is not None and user.disabled and not admin and not is_payment(event):
+        if user is not None and user.disabled and not admin and not is_payment(event) and _private(event):
             await _tell_blocked(event, t("blocked"))
             log.info("disabled user %d (tg %s) blocked", user.id, tg_user and tg_user.id)
             return None
         return await handler(event, data)
+
+
+def _private(event: TelegramObject) -> bool:
+    """Not from a group chat (a pre-checkout query comes from none: counted as private)."""
+    if not isinstance(event, Update):
+        return True
+    message = event.message or (event.callback_query.message if event.callback_query else None)
+    return message is None or message.chat.type == "private"
 
 
 def _writes(event: TelegramObject) -> bool:

@@ -85,7 +85,7 @@ def create_app(services: Services, bot: Bot, dp: Dispatcher, shared: Shared, i18
                 drop_pending_updates=False,
             )
             log.info("webhook set to %s", webhook_url(settings))
-        await set_commands(bot, i18n)
+        await set_commands(bot, i18n, settings.admin_ids, shared.redis, settings.redis_prefix)
         services.spawn(recover_and_notify(bot, services, i18n))  # in the background: serving starts now
         services.spawn(refund_loop(bot, services, settings.refund_retry_seconds))
         services.spawn(

@@ -78,6 +78,10 @@ async def set_language(session: AsyncSession, user_id: int, lang: str) -> None:
     await session.execute(update(User).where(User.id == user_id).values(language=lang))
 
 
+async def set_notifications(session: AsyncSession, user_id: int, on: bool) -> None:
+    await session.execute(update(User).where(User.id == user_id).values(notifications=on))
+
+
 @dataclass(frozen=True)
 class Audience:
     """Who a broadcast goes to: active users' chats, less those Telegram refused to deliver to."""

@@ -287,6 +287,13 @@ class Accounts:
             await queries.set_language(session, user.id, language)
         user.language = language
 
+    async def set_notifications(self, user: User, on: bool) -> None:
+        """Low-balance reminders and broadcasts (/settings); receipts and account notices go
+        regardless."""
+        async with self._sessions() as session, session.begin():
+            await queries.set_notifications(session, user.id, on)
+        user.notifications = on
+
     async def balance(self, user: User, latest: int) -> Balance:
         """The user's balance (re-read into the snapshot) and their latest transactions."""
         async with self._sessions() as session, session.begin():

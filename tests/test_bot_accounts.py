@@ -139,10 +139,11 @@ async def test_help_and_language_switch(harness: Harness, services: Services) ->
     await registered(services, ALICE)
     r = await harness.send(ALICE, "/help")
     assert "Iris species — 1" in r.text and "Breast cancer diagnosis — 3" in r.text
-    r = await harness.send(ALICE, "/language")
-    assert "🇷🇺 Русский" in r.buttons()
+    r = await harness.send(ALICE, "/language")  # the settings screen
+    assert "Language: <b>English</b>" in r.text and "🇷🇺 Русский" in r.buttons()
     r = await harness.press(ALICE, "Русский")
-    assert "Язык: русский" in r.text and "🔮 Предсказать" in r.buttons()
+    assert r.alerts == ["✅ Язык: русский"]
+    assert "Язык: <b>русский</b>" in r.text and "🏠 Меню" in r.buttons()
     user = await db_user(services, ALICE.id)
     assert user is not None and user.language == "ru"
     r = await harness.send(ALICE, "/help")
@@ -238,7 +239,7 @@ async def test_wrong_passwords_block_sign_in_for_a_while(
     assert await db_user(services, phone.id) is None
     # another Telegram account may still sign in to it? No: the email is blocked as well
     r = await sign_in(harness, TgUser(2003, "third", language_code="ru"), "olduser@example.com", PASSWORD)
-    assert re.search(r"Слишком много неудачных попыток входа\. Повторите попытку через \d+ с\.$", r.text)
+    assert re.search(r"Слишком много неудачных попыток входа\. Попробуйте ещё раз через \d+ с\.$", r.text)
     assert passwords.verifications == checked
 
 
@@ -252,8 +253,10 @@ async def test_the_previous_telegram_account_is_told_in_the_accounts_language(
     assert "Signed in as <b>olduser</b>" in r.text
     told = [m.text for m, _ in r.calls if isinstance(m, SendMessage) and m.chat_id == old.id]
     assert told == [
-        "🔐 Аккаунт <b>olduser</b> теперь привязан к другому аккаунту Telegram: в него только что вошли "
-        "через /login. Если это были не вы, обратитесь в поддержку."
+        "🔐 Вашим аккаунтом <b>olduser</b> теперь пользуются с другого аккаунта Telegram: в него только"
+        " что вошли там через /login. Этот чат к аккаунту больше не привязан.\n"
+        "Чтобы снова пользоваться аккаунтом здесь, отправьте /login и введите его адрес почты и пароль."
+        " Если это были не вы, сделайте это сразу и напишите в поддержку: /paysupport."
     ]
     r = await harness.send(old, "/balance")
     assert "/start" in r.text  # the old Telegram account is signed out

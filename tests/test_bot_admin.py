@@ -412,7 +412,10 @@ async def test_admin_in_a_group_chat_is_refused(
     await registered(services, ALICE)
     with caplog.at_level(logging.WARNING):
         r = await harness.send(ADMIN, "/credit alice 100", chat_id=-100500, chat_type="supergroup")
-    assert r.texts == ["⛔ Admin commands work only in a private chat with the bot."]
+    assert r.texts == [  # the same as for everyone in a group
+        "👋 I work in a private chat only, so that your balance and predictions stay between us."
+        " Tap the button to open it."
+    ]
     assert any("supergroup" in rec.message for rec in caplog.records)
     assert await balance_of(services.session_factory, (await db_user(services, ALICE.id)).id) == Decimal("10")  # type: ignore[union-attr]
 

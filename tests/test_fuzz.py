@@ -97,6 +97,7 @@ SUCCESS_KEYS = (  # texts that say the bot changed something in the database
     "adm_model_off",
     "adm_cost_set",
     "adm_models",  # after a model's button switched it on or off
+    "promo_redeemed",  # a code an admin's example created
     "result",  # a paid run (a real Confirm button)
     "failed_refunded",
     "batch_done",
@@ -231,7 +232,8 @@ FIELD_VALUES = [
 ]  # fmt: skip
 WELL_FORMED = [  # data of every kind, pressed where it does not belong
     "menu:predict", "menu:main", "menu:balance", "menu:history", "menu:topup", "menu:help",
-    "menu:language", "cancel", "reg:use_tg", "lang:ru", "lang:en", "m:card:iris_logreg",
+    "menu:language", "menu:settings", "set:notify:off", "set:notify:on",
+    "cancel", "reg:use_tg", "lang:ru", "lang:en", "m:card:iris_logreg",
     "m:start:cancer_rf", "m:batch:wine_gb", "step:back", "step:example", "ok:run:abc",
     "ok:edit:abc", "ok:batch:abc", "pg:preds:0:", "pg:txs:3:", "pg:users:0:a", "p:show:1",
     "p:repeat:1", "adm:menu:", "adm:users:", "adm:models:", "adm:stats:", "adm:broadcast:",
@@ -259,10 +261,11 @@ ACTIONS = {  # each class's actions (bot/callbacks.py)
     "p": ["show", "repeat"],
     "adm": "menu users models stats broadcast broadcast_send user toggle_user toggle_model".split()
     + "credit refund upload_try upload_publish broadcast_skip".split(),
+    "set": ["notify"],
 }
 VALUES = {  # per field of a CallbackData class: values that mean something there
     "name": NAMES,
-    "code": ["en", "ru", "xx", "EN", ""],
+    "code": ["en", "ru", "xx", "EN", "", "on", "off"],
     "nonce": ["abc", "", "x" * 40],
     "answer": ["yes", "no", "x", ""],
     "kind": ["preds", "txs", "users", "x", ""],

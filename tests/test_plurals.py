@@ -165,6 +165,9 @@ PLURAL_MESSAGES: list[tuple[str, str, dict[int | Decimal, str], dict[int | Decim
     ("notice_debited", "amount", EN_CREDITS, RU_CREDITS),
     ("notice_debited", "balance", EN_CREDITS, RU_CREDITS),
     ("notice_refunded", "credits", EN_CREDITS, RU_CREDITS),
+    ("promo_redeemed", "credits", EN_CREDITS, RU_CREDITS),
+    ("promo_redeemed", "balance", EN_CREDITS, RU_CREDITS),
+    ("adm_promo_details", "credits", EN_CREDITS, RU_CREDITS),
 ]
 
 # Amounts shown without a word that agrees with them («баланс 1,5», "Balance: 1.5").

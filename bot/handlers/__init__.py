@@ -8,12 +8,15 @@ from bot.handlers import (
     batch,
     catalogue,
     fallback,
+    groups,
     history,
     inputs,
     menu,
     payments,
     predict,
+    promo,
     registration,
+    settings,
 )
 
 
@@ -23,14 +26,18 @@ def setup_routers() -> list[Router]:
     Predict next: the paid run is the hot path, and every router before it costs each update its
     filter checks; its dialog handlers (and those of inputs, right after it) only match in Predict
     states and never take a command.
+    Group chats before all of them: nothing private is ever shown there (a payment excepted).
     The fallback last."""
     return [
+        groups.setup(),
         payments.setup(),
         predict.setup(),
         inputs.setup(),
         catalogue.setup(),
         registration.setup(),
         menu.setup(),
+        settings.setup(),
+        promo.setup(),
         admin.setup(),
         batch.setup(),
         balance.setup(),

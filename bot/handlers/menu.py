@@ -1,4 +1,4 @@
-"""The main menu, /cancel, /help and /language."""
+"""The main menu, /cancel and /help (/language: see settings)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.app import Services
-from bot.callbacks import CancelCD, LangCD, MenuCD
-from bot.i18n import I18n, Translator
-from bot.keyboards import language_kb
+from bot.callbacks import CancelCD, MenuCD
+from bot.i18n import Translator
 from bot.middlewares import TapAnswer
 from bot.render import money
 from bot.replies import show_menu
@@ -93,39 +92,6 @@ async def help_cb(query: CallbackQuery, t: Translator, services: Services) -> No
         await _help(query.message, t, services)
 
 
-async def language_cmd(message: Message, t: Translator, lang: str, i18n: I18n) -> None:
-    await message.answer(t("choose_language"), reply_markup=language_kb(i18n.languages, lang))
-
-
-async def language_cb(query: CallbackQuery, t: Translator, lang: str, i18n: I18n) -> None:
-    if isinstance(query.message, Message):
-        await query.message.answer(t("choose_language"), reply_markup=language_kb(i18n.languages, lang))
-
-
-async def set_language_cb(
-    query: CallbackQuery,
-    callback_answer: TapAnswer,
-    callback_data: LangCD,
-    user: User | None,
-    i18n: I18n,
-    services: Services,
-    state: FSMContext,
-) -> None:
-    if callback_data.code not in i18n.languages:
-        return
-    t = i18n.translator(callback_data.code)
-    if user is not None:
-        await services.accounts.set_language(user, callback_data.code)
-    else:
-        await state.update_data(language=callback_data.code)
-    callback_answer.toast(t("language_set"))
-    if isinstance(query.message, Message):
-        with suppress(TelegramBadRequest):
-            await query.message.edit_text(t("language_set"), reply_markup=None)
-        if user is not None:
-            await show_menu(query.message, t, user, services)
-
-
 def setup() -> Router:
     router = Router(name=__name__)
     router.message.register(cancel_cmd, Command("cancel"))
@@ -134,7 +100,4 @@ def setup() -> Router:
     router.callback_query.register(menu_cb, MenuCD.filter(F.action == "main"))
     router.message.register(help_cmd, Command("help"))
     router.callback_query.register(help_cb, MenuCD.filter(F.action == "help"))
-    router.message.register(language_cmd, Command("language"))
-    router.callback_query.register(language_cb, MenuCD.filter(F.action == "language"))
-    router.callback_query.register(set_language_cb, LangCD.filter())
     return router

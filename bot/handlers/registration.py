@@ -7,35 +7,100 @@ from contextlib import suppress
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
-from aiogram.filters import Command, CommandStart, StateFilter
+from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.app import Services
 from bot.callbacks import RegCD
 from bot.filters import NOT_COMMAND
+from bot.handlers.promo import redeem
 from bot.i18n import I18n, Translator
-from bot.keyboards import cancel_kb, username_kb
-from bot.render import quote
+from bot.keyboards import cancel_kb, model_card_kb, username_kb
+from bot.render import card_text, quote
 from bot.replies import show_menu
 from bot.states import Login, Registration
 from services.accounts import AccountError, BadCredentials, LoginBlocked, Taken, User
+from services.predictions import ModelUnavailable
+from services.promos import PromoError, normalize_code
 
 log = logging.getLogger(__name__)
 
 
+# Deep links t.me/<bot>?start=<payload>: m_<model name> opens that model's card, promo_<CODE>
+# redeems a promo code. Anything else is a plain /start.
+MODEL_PREFIX = "m_"
+PROMO_PREFIX = "promo_"
+
+
+def deep_link(payload: str | None) -> str | None:
+    """The payload if it is one the bot acts on (its kind checked, not yet its target)."""
+    payload = (payload or "").strip()
+    if payload.startswith(MODEL_PREFIX) and len(payload) > len(MODEL_PREFIX):
+        return payload
+    if payload.startswith(PROMO_PREFIX):
+        try:
+            return PROMO_PREFIX + normalize_code(payload[len(PROMO_PREFIX) :])
+        except PromoError:
+            return None
+    return None
+
+
+async def follow_link(message: Message, t: Translator, user: User, services: Services, payload: str) -> None:
+    """What a deep link leads to, for a registered user; the menu where it leads nowhere."""
+    if payload.startswith(PROMO_PREFIX):
+        if await redeem(message, t, user, services, payload[len(PROMO_PREFIX) :], menu_button=False):
+            await services.accounts.refresh(user)  # the menu shows the new balance
+        await show_menu(message, t, user, services)
+        return
+    name = payload[len(MODEL_PREFIX) :]
+    try:
+        card = await services.catalogue.quote(user.id, name)
+    except ModelUnavailable:
+        log.info("deep link to unavailable model %r for user %d", name[:64], user.id)
+        await message.answer(t("start_model_unavailable"))
+        await show_menu(message, t, user, services)
+        return
+    await message.answer(card_text(t, card), reply_markup=model_card_kb(t, name, card.affordable))
+
+
 async def start(
-    message: Message, state: FSMContext, user: User | None, t: Translator, services: Services
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    user: User | None,
+    t: Translator,
+    services: Services,
 ) -> None:
     await state.clear()
+    payload = deep_link(command.args)
     if user is not None:
-        await show_menu(message, t, user, services)
+        if payload is None:
+            await show_menu(message, t, user, services)
+        else:
+            await follow_link(message, t, user, services, payload)
         return
     await state.set_state(Registration.username)
     suggestion = services.accounts.suggest_username(message.from_user.username if message.from_user else None)
-    await state.update_data(suggestion=suggestion)
+    # kept through registration (and /login): followed once the account is there
+    await state.update_data(suggestion=suggestion, deep_link=payload)
     await message.answer(t("reg_welcome", credits=services.welcome_credits))
+    if payload is not None and payload.startswith(PROMO_PREFIX):
+        await message.answer(t("promo_after_registration", code=payload[len(PROMO_PREFIX) :]))
+    elif payload is not None:
+        await message.answer(t("start_model_after_registration"))
     await message.answer(t("reg_ask_username"), reply_markup=username_kb(t, suggestion))
+
+
+async def after_sign_up(
+    message: Message, t: Translator, user: User, services: Services, data: dict[str, object]
+) -> None:
+    """The menu, or where the deep link the user came with leads."""
+    payload = data.get("deep_link")
+    if isinstance(payload, str) and deep_link(payload) is not None:
+        await follow_link(message, t, user, services, payload)
+    else:
+        await show_menu(message, t, user, services)
 
 
 async def _take_username(
@@ -121,7 +186,7 @@ async def reg_password(
     await state.clear()
     log.info("registered user %d (tg %d)", user.id, message.from_user.id)
     await message.answer(t("reg_done", name=quote(user.username), balance=user.balance))
-    await show_menu(message, t, user, services)
+    await after_sign_up(message, t, user, services, data)
 
 
 async def login(message: Message, state: FSMContext, user: User | None, t: Translator) -> None:
@@ -190,7 +255,7 @@ async def login_password(
     user = signed.user
     log.info("user %d linked to tg %d", user.id, message.from_user.id)
     await message.answer(t("login_done", name=quote(user.username)))
-    await show_menu(message, t, user, services)
+    await after_sign_up(message, t, user, services, data)
     if signed.previous_telegram_id is not None and message.bot is not None:
         their = i18n.translator(i18n.pick(user.language, None))  # the account's language, not this chat's
         await _tell_previous(message.bot, signed.previous_telegram_id, their, user.username)

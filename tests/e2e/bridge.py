@@ -27,7 +27,13 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-ANSWERED_HERE = {"setmycommands", "sendchataction", "deletemycommands", "setmydescription"}
+ANSWERED_HERE = {
+    "setmycommands",
+    "sendchataction",
+    "deletemycommands",
+    "setmydescription",
+    "setmyshortdescription",
+}
 NULL_IS_TRUE = {
     "editmessagetext",
     "editmessagereplymarkup",

@@ -33,6 +33,9 @@ ADMIN_COMMANDS = (
     "stats",
     "broadcast",
     "refund",
+    "promo_new",
+    "promos",
+    "promo_off",
 )
 
 

@@ -34,6 +34,10 @@ err_login_not_email = ⚠️ That doesn't look like an email address, so I delet
 err_login_blocked = ⏳ Too many failed sign-in attempts. Please try again in { $wait }.
 wait_seconds = { $n } s
 wait_minutes = { $n } min
-login_moved_away = 🔐 Your account <b>{ $name }</b> is now linked to another Telegram account: someone has just signed in to it with /login. If that was not you, contact support.
+login_moved_away =
+    🔐 Your account <b>{ $name }</b> is now used from another Telegram account: someone has just signed in to it there with /login. This chat is no longer linked to it.
+    To use the account here again, send /login and enter its email and password. If it wasn't you, do that right away and write to support: /paysupport.
 need_text = Please answer with a text message, or tap Cancel.
+start_model_unavailable = 😔 The model from that link is not available right now. Choose another one:
+start_model_after_registration = 🔮 Once your account is created, I'll open the model from your link.
 need_registration = 👋 Please register first: send /start (or /login if you already have an account).
