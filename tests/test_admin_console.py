@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
@@ -17,10 +18,14 @@ from typing import Any
 import pytest
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.methods import EditMessageText, SendMessage
+from fluent.syntax import FluentParser
+from fluent.syntax import ast as fluent_ast
+from fluent.syntax import visitor as fluent_visitor
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Services, build_services
+from bot.i18n import LOCALES_DIR
 from bot.local_session import LocalSession
 from db.accounts import Passwords
 from db.models import Payment, Prediction, Transaction, TxKind, User, utcnow
@@ -419,3 +424,40 @@ async def test_recipients_by_language_without_the_quiet_or_unreachable(services:
         found = await broadcast_recipients(s)
     assert found.chats == {"en": [ALICE.id], "ru": [BORIS.id]}
     assert (found.count, found.unreachable, found.opted_out) == (2, 1, 1)
+
+
+# -- Russian reads as Russian ------------------------------------------------------------------
+
+
+class Texts(fluent_visitor.Visitor):
+    """The literal text of a message, every variant included."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def visit_TextElement(self, node: fluent_ast.TextElement) -> None:
+        self.texts.append(node.value)
+
+
+RU_BRANDS = {"Telegram", "Stars"}
+# what an admin types or names in code: file formats, a call, settings, reference forms
+RU_ADMIN_TERMS = {
+    *RU_BRANDS,
+    *"JSON skops pickle joblib pkl scikit learn io dump model predict texts sha256 NaN Infinity".split(),
+    *"ADMIN_IDS MODEL_TRUSTED_TYPES Landlock seccomp id tg telegram_id email lt gt".split(),
+}
+
+
+@pytest.mark.parametrize(("topic", "allowed"), [("notices", RU_BRANDS), ("admin", RU_ADMIN_TERMS)])
+def test_russian_admin_and_notice_texts_have_no_english_words(topic: str, allowed: set[str]) -> None:
+    """What users are told of admin actions has no English at all; the console, only the names
+    of formats, settings and calls an admin types."""
+    path = LOCALES_DIR / "ru" / f"{topic}.ftl"
+    for entry in FluentParser().parse(path.read_text(encoding="utf-8")).body:
+        if not isinstance(entry, fluent_ast.Message) or entry.value is None:
+            continue
+        collect = Texts()
+        collect.visit(entry)  # plural variants too
+        text = re.sub(r"/[a-z_]+", " ", re.sub(r"<[^>]+>", " ", " ".join(collect.texts)))
+        english = {w for w in re.findall(r"[A-Za-z][A-Za-z0-9_]+", text) if w not in allowed}
+        assert not english, (entry.id.name, english)
