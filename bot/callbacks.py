@@ -1,6 +1,7 @@
 """Callback data of inline buttons (64 bytes at most each). Fixed choices are `Literal`s: a
 button with another value does not unpack, and lands in the fallback ("this button is out of date")."""
 
+import hashlib
 from typing import Literal
 
 from aiogram.filters.callback_data import CallbackData
@@ -36,7 +37,19 @@ class ModelCD(CallbackData, prefix="m"):
 
 
 class StepCD(CallbackData, prefix="step"):
-    action: Literal["back", "example"]
+    """A button of one question of the input dialog. It carries that question's number and a tag
+    of the model, so that a button of an earlier question (or of another model's dialog), pressed
+    later, is refused instead of filling the input asked now."""
+
+    action: Literal["back", "example", "pick"]
+    step: int
+    model: str  # model_tag(name)
+    value: int = 0  # "pick": the category's position in the input's categories
+
+
+def model_tag(name: str) -> str:
+    """A short tag of a model's name for callback data (a name may take 47 of its 64 bytes)."""
+    return hashlib.blake2s(name.encode(), digest_size=4).hexdigest()
 
 
 class ConfirmCD(CallbackData, prefix="ok"):

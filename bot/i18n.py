@@ -9,12 +9,13 @@ Fluent adds no escaping of its own.
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
 from babel import Locale
+from babel.numbers import format_decimal, get_decimal_symbol
 from fluent.runtime import FluentBundle, FluentResource, resolver
 from fluent.runtime.resolver import CurrentEnvironment, Pattern, ResolverEnvironment
 from fluent.runtime.types import FluentDecimal, FluentFloat, FluentInt, FluentNumber, FluentType
@@ -229,6 +230,16 @@ class I18n:
         return Translator(self, lang)
 
 
+@lru_cache(maxsize=4096)
+def format_value(value: float | int | Decimal, locale: Locale) -> str:
+    """See Translator.decimal."""
+    try:
+        return format_decimal(value, format="0.##########", locale=locale)
+    except (InvalidOperation, ValueError, OverflowError):
+        # too many digits for ten decimals (1e300, typed by someone): the exponent form
+        return f"{float(value):g}".replace(".", get_decimal_symbol(locale))
+
+
 def _resolve(bundle: FluentBundle, pattern: Pattern, args: dict[str, Any]) -> str:
     # What FluentBundle.format_pattern does, minus its conversion of every argument
     # (`_argument` has done that, with cached number formatting).
@@ -251,3 +262,9 @@ class Translator:
 
     def __call__(self, key: str, **kwargs: Any) -> str:
         return self.i18n.get(self.lang, key, **kwargs)
+
+    def decimal(self, value: float | int | Decimal) -> str:
+        """A measurement as this language writes it (Russian: «4,35»), as precise as it is (up
+        to ten decimals) and without a thousands separator, so that it can be typed back in
+        exactly as shown ("1680", not «1 680», which would read as two values)."""
+        return format_value(value, self.i18n.bundles[self.lang].locale)

@@ -22,11 +22,14 @@ from bot.callbacks import (
     RegCD,
     SettingsCD,
     StepCD,
+    model_tag,
 )
 from bot.i18n import Translator
+from ml.schema import ModelMeta
 
 LANG_NAMES = {"en": "🇬🇧 English", "ru": "🇷🇺 Русский"}
 MAX_WIDTH = 8  # buttons per row, as Telegram allows
+MAX_CHOICES = 24  # category buttons under a question (more are typed; Telegram allows 100 buttons)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -172,14 +175,30 @@ def model_card_kb(t: Translator, name: str, affordable: bool) -> InlineKeyboardM
     return b.as_markup()
 
 
-def step_kb(t: Translator, example: str, can_go_back: bool) -> InlineKeyboardMarkup:
-    b = Keyboard()
-    b.button(text=t("btn_use_example", example=example), callback_data=StepCD(action="example"))
-    if can_go_back:
-        b.button(text=t("btn_back"), callback_data=StepCD(action="back"))
-    b.button(text=t("btn_cancel"), callback_data=CancelCD())
-    b.adjust(1, 2)
-    return b.as_markup()
+def step_kb(t: Translator, meta: ModelMeta, index: int) -> InlineKeyboardMarkup:
+    """Under a question of the input dialog: a button per category (in the user's language) or
+    the example to fill in, then Back and Cancel. Each carries the question it belongs to."""
+    feature = meta.features[index]
+    tag = model_tag(meta.name)
+    choices = Keyboard()
+    if feature.type == "category" and len(feature.categories or {}) <= MAX_CHOICES:
+        for position, value in enumerate(feature.categories or {}):
+            choices.button(
+                # a button needs some text; a category's own value may be anything, even ""
+                text=meta.category_label(feature.name, value, t.lang)[:60].strip() or "—",
+                callback_data=StepCD(action="pick", step=index, model=tag, value=position),
+            )
+        choices.adjust(2)
+    elif feature.type != "category":
+        choices.button(
+            text=t("btn_use_example", example=t.decimal(float(feature.example))),
+            callback_data=StepCD(action="example", step=index, model=tag),
+        )
+    moves = Keyboard()
+    if index > 0:
+        moves.button(text=t("btn_back"), callback_data=StepCD(action="back", step=index, model=tag))
+    moves.button(text=t("btn_cancel"), callback_data=CancelCD())
+    return choices.attach(moves).as_markup()
 
 
 def confirm_kb(

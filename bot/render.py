@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from html import escape
+from html import escape, unescape
 from typing import TYPE_CHECKING, Any
 
 from aiogram.types import User as TgUser
 
 from bot.i18n import Translator
+from bot.keyboards import MAX_CHOICES
 from ml.schema import Feature, ModelMeta
 
 if TYPE_CHECKING:
@@ -65,6 +67,14 @@ def bar(p: float) -> str:
     return "█" * filled + "░" * (BAR_WIDTH - filled)
 
 
+def words(text: str, limit: int = 1000) -> str:
+    """A model's words (a title, a label) in a message: HTML-escaped, apostrophes kept as they
+    are, at most `limit` characters (an upload's description may be long; a card must fit)."""
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return escape(text, quote=False)
+
+
 def value_label(v: Any) -> str:
     """A value as plain text, as a button's label shows it."""
     return f"{v:g}" if isinstance(v, float) else str(v)
@@ -75,61 +85,108 @@ def value_text(v: Any) -> str:
     return escape(value_label(v))
 
 
-def inputs_block(meta: ModelMeta, values: Mapping[str, Any], limit: int = 40) -> str:
-    lines = [f"• {escape(f.name)} = <b>{value_text(values.get(f.name))}</b>" for f in meta.features[:limit]]
+def inputs_block(
+    meta: ModelMeta, values: Mapping[str, Any], limit: int = 40, t: Translator | None = None
+) -> str:
+    """The inputs of a run, one a line: their labels and values in the user's language (given
+    `t`; in English without)."""
+    lang = t.lang if t is not None else "en"
+    lines = [
+        f"• {words(meta.feature_label(f.name, lang), 60)}: "
+        f"<b>{shown_value(t, meta, f, values.get(f.name))}</b>"
+        for f in meta.features[:limit]
+    ]
     if len(meta.features) > limit:
         lines.append(f"… +{len(meta.features) - limit}")
     return "\n".join(lines)
 
 
-def expected_text(t: Translator, f: Feature) -> str:
+def shown_value(t: Translator | None, meta: ModelMeta, f: Feature, value: Any) -> str:
+    """An input's value in a message (HTML): a category by its label, a number as the user's
+    language writes it."""
     if f.type == "category":
-        return t("expect_category", options=quote_list(f.categories or {}))
+        return words(meta.category_label(f.name, str(value), t.lang if t is not None else "en"))
+    if t is not None and isinstance(value, int | float) and not isinstance(value, bool):
+        return t.decimal(value)
+    return value_text(value)
+
+
+def expected_text(t: Translator, f: Feature, meta: ModelMeta | None = None) -> str:
+    """What an input takes, in the user's language: a range, or its options."""
+    if f.type == "category":
+        labels = [meta.category_label(f.name, v, t.lang) if meta else v for v in f.categories or {}]
+        return t("expect_category", options=quote_list(labels))
     key = "expect_int" if f.type == "int" else "expect_number"
     return t(
-        key, min=f"{f.min:g}" if f.min is not None else "−∞", max=f"{f.max:g}" if f.max is not None else "∞"
+        key,
+        min=t.decimal(f.min) if f.min is not None else "−∞",
+        max=t.decimal(f.max) if f.max is not None else "∞",
     )
 
 
 def result_block(t: Translator, meta: ModelMeta, result: Mapping[str, Any] | None) -> str:
+    """A run's result: the value, or the class with each class's probability, in the user's
+    language (class labels from the model's texts)."""
     if not result:
         return ""
     if "value" in result:
-        return t("result_value", value=f"{float(result['value']):.2f}")
+        return t("result_value", value=t.decimal(round(float(result["value"]), 2)))
     probs: Mapping[str, float] = result.get("probabilities") or {}
-    lines = [t("result_label", label=escape(str(result.get("label"))))]
+    label = meta.class_label(str(result.get("label")), t.lang)
+    lines = [t("result_label", label=words(label))]
     for name, p in sorted(probs.items(), key=lambda kv: -kv[1]):
-        lines.append(f"<code>{bar(p)}</code> {p * 100:5.1f}% {escape(name)}")
+        percent = t.decimal(round(p * 100, 1))
+        lines.append(f"<code>{bar(p)}</code> {percent}% {words(meta.class_label(name, t.lang))}")
     return "\n".join(lines)
 
 
-def short_result(result: Mapping[str, Any] | None) -> str:
+def short_result(
+    result: Mapping[str, Any] | None, t: Translator | None = None, meta: ModelMeta | None = None
+) -> str:
+    """A result in a line of a list; in the user's language given `t` (and `meta`, for class
+    labels)."""
     if not result:
         return "—"
     if "value" in result:
-        return f"{float(result['value']):.2f}"
+        value = round(float(result["value"]), 2)
+        return t.decimal(value) if t is not None else f"{value:.2f}"
     if "label" in result:
+        name = str(result["label"])
+        label = meta.class_label(name, t.lang) if t is not None and meta is not None else name
         p = (result.get("probabilities") or {}).get(result["label"])
-        return escape(str(result["label"])) + (f" ({p * 100:.0f}%)" if p is not None else "")
+        return words(label) + (f" ({p * 100:.0f}%)" if p is not None else "")
     return "—"
 
 
 def input_error_text(t: Translator, exc: Any, meta: ModelMeta) -> str:
-    """A localized message for an ml.inputs.InputError: names the feature and what is expected."""
+    """A message in the user's language for an ml.inputs.InputError: names the input by its
+    label and says what it takes; the user's text echoed shortened and escaped."""
     feature = next((f for f in meta.features if f.name == exc.feature), None)
     params = exc.params
     if exc.code == "empty" and feature is None:
         return t("err_in_empty_all", count=len(meta.features))
+    if feature is not None:
+        name = words(meta.feature_label(feature.name, t.lang), 100)
+    else:
+        name = quote(exc.feature or "")  # unknown_feature: whatever name the user typed
+    value = params.get("value")
+    expected = params.get("expected")
     return t(
         f"err_in_{exc.code}",
-        feature=quote(exc.feature or ""),  # unknown_feature: whatever name the user typed
-        expected=expected_text(t, feature) if feature else "",
-        got=quote(params.get("got", "")),
-        count=params.get("expected", len(meta.features)),  # wrong_count: how many values are wanted
-        missing=quote_list(params.get("missing", [])),
+        feature=name,
+        expected=expected_text(t, feature, meta) if feature else "",
+        got=quote(params.get("got", ""), 40),
+        value=t.decimal(value) if isinstance(value, float) else quote(value or ""),
+        count=expected if isinstance(expected, int) else len(meta.features),
+        missing=quote_list(meta.feature_label(n, t.lang) for n in params.get("missing", [])),
         allowed=quote_list(f.name for f in meta.features),
         max=params.get("max", ""),
     )
+
+
+def input_error_plain(t: Translator, exc: Any, meta: ModelMeta) -> str:
+    """input_error_text as plain text (a results CSV's error column): no tags, no entities."""
+    return unescape(re.sub(r"<[^>]+>", "", input_error_text(t, exc, meta))).removeprefix("⚠️ ")
 
 
 def admin_name(tg: TgUser | None) -> str:
@@ -144,52 +201,91 @@ def admin_name(tg: TgUser | None) -> str:
 CARD_FEATURES = 12  # inputs listed on a model's card (the rest are counted)
 
 
-def metric_text(t: Translator, meta: ModelMeta) -> str:
+def quality_text(t: Translator, meta: ModelMeta) -> str:
+    """How often the model is right, in plain words (from its held-out figures)."""
     if "accuracy" in meta.metrics:
-        return t("metric_accuracy", value=f"{meta.metrics['accuracy'] * 100:.1f}")
-    if "r2" in meta.metrics:
-        return t("metric_r2", r2=f"{meta.metrics['r2']:.2f}", mae=f"{meta.metrics.get('mae', 0):g}")
+        return t("card_right", right=round(meta.metrics["accuracy"] * 100))
+    if "mae" in meta.metrics:
+        mae = meta.metrics["mae"]
+        return t("card_within", error=t.decimal(round(mae) if mae >= 10 else round(mae, 2)))
     return ""
 
 
+def example_line(t: Translator, meta: ModelMeta) -> str:
+    """Every input's example, ready to paste: with decimal commas, separated by semicolons."""
+    sep = "; " if "," in t.decimal(0.5) else ", "
+    parts = []
+    for f in meta.features:
+        if f.type == "category":
+            label = meta.category_label(f.name, str(f.example), t.lang)
+            # a label of one word can be typed back; one of several is the category's own value
+            parts.append(label if not re.search(r"[\s,;=]", label) else str(f.example))
+        else:
+            parts.append(t.decimal(float(f.example)))
+    return words(sep.join(parts), 1500)  # hundreds of inputs: cut, the card must fit
+
+
 def card_text(t: Translator, quote: Quote) -> str:
+    """A model's card in the user's language: what it does, how often it is right, its price,
+    what to enter and an example; a medical model's says it is not medical advice."""
     meta = quote.meta
     lines = [
-        f"• <code>{escape(f.name)}</code> — {escape(f.description)} ({expected_text(t, f)})"
+        f"• {words(meta.feature_label(f.name, t.lang), 100)} — {expected_text(t, f, meta)}"
         for f in meta.features[:CARD_FEATURES]
     ]
     if len(meta.features) > CARD_FEATURES:
         lines.append(t("card_more_inputs", count=len(meta.features) - CARD_FEATURES))
-    example = ", ".join(value_text(f.example) for f in meta.features)
     text = t(
         "model_card",
-        title=escape(meta.title),
-        description=escape(meta.description),
-        algorithm=escape(meta.algorithm),
-        metric=metric_text(t, meta),
+        title=words(meta.title_in(t.lang)),
+        description=words(meta.description_in(t.lang)),
+        quality=quality_text(t, meta),
         count=len(meta.features),
         inputs="\n".join(lines),
         cost=quote.cost,
         balance=quote.balance,
-        example=example,
+        example=example_line(t, meta),
     )
+    note = meta.note_in(t.lang)
+    if note:
+        text += "\n\n" + words(note)
+    if meta.medical:
+        text += "\n\n" + t("card_medical")
     if not quote.affordable:
         text += "\n\n" + t("insufficient", cost=quote.cost, balance=quote.balance)
     return text
 
 
+def input_columns_text(t: Translator, meta: ModelMeta, limit: int = CARD_FEATURES) -> str:
+    """What each column (or name=value name) of a model's inputs means, in the user's language:
+    "• <code>malic_acid</code> — Malic acid, g/l" (for a CSV template's caption, or help)."""
+    lines = [
+        f"• <code>{quote(f.name)}</code> — {words(meta.feature_label(f.name, t.lang), 100)}"
+        for f in meta.features[:limit]
+    ]
+    if len(meta.features) > limit:
+        lines.append(t("card_more_inputs", count=len(meta.features) - limit))
+    return "\n".join(lines)
+
+
 def step_text(t: Translator, meta: ModelMeta, index: int) -> str:
-    """The question for input `index` of the step-by-step dialog."""
+    """The question for input `index` of the step-by-step dialog, in the user's language."""
     f = meta.features[index]
-    text = t(
-        "step",
-        i=index + 1,
-        n=len(meta.features),
-        name=escape(f.name),
-        description=escape(f.description),
-        expected=expected_text(t, f),
-        example=value_text(f.example),
-    )
+    args = {
+        "i": index + 1,
+        "n": len(meta.features),
+        "label": words(meta.feature_label(f.name, t.lang), 100),
+        "description": words(meta.feature_description(f.name, t.lang)),
+    }
+    if f.type == "category" and len(f.categories or {}) <= MAX_CHOICES:  # offered as buttons
+        text = t("step_choice", **args)
+    else:
+        example = (
+            words(meta.category_label(f.name, str(f.example), t.lang))
+            if f.type == "category"
+            else t.decimal(float(f.example))
+        )
+        text = t("step", expected=expected_text(t, f, meta), example=example, **args)
     if index == 0 and len(meta.features) > 1:
         text += "\n\n" + t("step_paste_hint", count=len(meta.features))
     return text
@@ -197,26 +293,38 @@ def step_text(t: Translator, meta: ModelMeta, index: int) -> str:
 
 def confirm_text(t: Translator, meta: ModelMeta, values: Mapping[str, Any], quote: Quote) -> str:
     """The confirmation screen of one run, at the quoted price."""
+    title = words(meta.title_in(t.lang))
     if quote.affordable:
         return t(
             "confirm",
-            title=escape(meta.title),
-            inputs=inputs_block(meta, values),
+            title=title,
+            inputs=inputs_block(meta, values, t=t),
             cost=quote.cost,
             balance=quote.balance,
             after=quote.balance_after,
         )
     return t(
         "confirm_insufficient",
-        title=escape(meta.title),
-        inputs=inputs_block(meta, values),
+        title=title,
+        inputs=inputs_block(meta, values, t=t),
         cost=quote.cost,
         balance=quote.balance,
     )
 
 
+def failure_text(t: Translator, error: str | None) -> str:
+    """Why a run failed, in a plain sentence: what is stored is for the log (an exception's
+    words), never shown."""
+    reason = error or ""
+    if "took longer than" in reason:
+        return t("failed_timeout")
+    if reason.startswith("interrupted"):
+        return t("failed_interrupted")
+    return t("failed_model")
+
+
 def outcome_text(t: Translator, meta: ModelMeta | None, outcome: PredictionOutcome) -> str:
-    title = escape(meta.title) if meta else escape(outcome.model_name)
+    title = words(meta.title_in(t.lang)) if meta else escape(outcome.model_name)
     if outcome.status == "pending":
         return t("still_running", id=outcome.prediction_id)
     if outcome.ok and meta is not None:
@@ -233,7 +341,7 @@ def outcome_text(t: Translator, meta: ModelMeta | None, outcome: PredictionOutco
             "failed_refunded",
             title=title,
             id=outcome.prediction_id,
-            reason=escape(outcome.error or "?"),
+            reason=failure_text(t, outcome.error),
             balance=outcome.balance,
         )
     if outcome.duplicate:
@@ -242,7 +350,7 @@ def outcome_text(t: Translator, meta: ModelMeta | None, outcome: PredictionOutco
 
 
 def running_text(t: Translator, meta: ModelMeta) -> str:
-    return t("running", title=escape(meta.title))
+    return t("running", title=words(meta.title_in(t.lang)))
 
 
 def insufficient_text(t: Translator, cost: Decimal, balance: Decimal) -> str:

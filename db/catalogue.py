@@ -139,6 +139,12 @@ async def add_version(
     return VersionRow(**_fields_of(version, name), current=True), previous
 
 
+async def set_version_meta(session: AsyncSession, version_id: int, meta: dict[str, Any]) -> None:
+    """Replace a version's metadata (the built-in models' words, rewritten for people: the
+    file and the inputs it declares stay the same)."""
+    await session.execute(update(ModelVersion).where(ModelVersion.id == version_id).values(meta=meta))
+
+
 async def serve_version(session: AsyncSession, name: str, number: int) -> VersionRow | None:
     """Serve version `number` of `name` again (a roll-back, or forward again); None if there is
     no such version."""

@@ -21,31 +21,25 @@ _NUMBER_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 _NON_FINITE = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
 _PAIR_NAME_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_.\-]*)\s*=")
 MAX_INPUT_CHARS = 4000
+GOT_CHARS = 200  # of a refused value kept in its error (the reply shortens it further)
 
 
 class InputError(ValueError):
-    def __init__(self, code: str, message: str, feature: str | None = None, **params: Any) -> None:
-        super().__init__(message)
+    """Why a value (or a message of values) was refused: a stable `code`, the `feature` at
+    fault (where there is one) and `params` for the text the bot shows in the user's language
+    (bot/render.py). Its str() is for logs: the code and parameters, never a sentence for users.
+
+    Codes and their params: not_a_number, unknown_category, not_finite (got: the text as typed,
+    at most GOT_CHARS characters); out_of_range (value, min, max); not_integer (value); empty;
+    wrong_count (expected, got: counts); unknown_feature (the name typed is `feature`);
+    duplicate_feature; missing_features (missing: names); bad_pairs; too_long (max)."""
+
+    def __init__(self, code: str, feature: str | None = None, **params: Any) -> None:
+        shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
+        super().__init__(f"{code}" + (f" [{feature}]" if feature else "") + (f" ({shown})" if shown else ""))
         self.code = code
         self.feature = feature
         self.params = params
-
-
-def _fmt(x: float) -> str:
-    return f"{x:g}"
-
-
-def describe_expected(feature: Feature) -> str:
-    if feature.type == "category":
-        return "one of: " + ", ".join(feature.categories or {})
-    kind = "a whole number" if feature.type == "int" else "a number"
-    if feature.min is not None and feature.max is not None:
-        return f"{kind} from {_fmt(feature.min)} to {_fmt(feature.max)}"
-    if feature.min is not None:
-        return f"{kind} ≥ {_fmt(feature.min)}"
-    if feature.max is not None:
-        return f"{kind} ≤ {_fmt(feature.max)}"
-    return kind
 
 
 def parse_value(feature: Feature, text: str | float | int) -> Value:
@@ -57,59 +51,25 @@ def parse_value(feature: Feature, text: str | float | int) -> Value:
     else:
         value = _parse_number(feature, str(text))
     if not math.isfinite(value):
-        raise InputError(
-            "not_finite",
-            f"{feature.name}: must be a finite number",
-            feature.name,
-            expected=describe_expected(feature),
-        )
-    if feature.type == "int":
-        if value != int(value):
-            raise InputError(
-                "not_integer",
-                f"{feature.name}: expected a whole number, got {_fmt(value)}",
-                feature.name,
-                got=_fmt(value),
-                expected=describe_expected(feature),
-            )
+        raise InputError("not_finite", feature.name, got=str(text).strip()[:GOT_CHARS])
+    if feature.type == "int" and value != int(value):
+        raise InputError("not_integer", feature.name, value=value)
     low, high = feature.min, feature.max
     if (low is not None and value < low) or (high is not None and value > high):
-        raise InputError(
-            "out_of_range",
-            f"{feature.name}: {_fmt(value)} is out of range, expected {describe_expected(feature)}",
-            feature.name,
-            got=_fmt(value),
-            min=low,
-            max=high,
-            expected=describe_expected(feature),
-        )
+        raise InputError("out_of_range", feature.name, value=value, min=low, max=high)
     return value
 
 
 def _parse_number(feature: Feature, raw: str) -> float:
     token = raw.strip().replace("\u2212", "-")
     if not token:
-        raise InputError(
-            "empty", f"{feature.name}: no value given", feature.name, expected=describe_expected(feature)
-        )
+        raise InputError("empty", feature.name)
     if token.lower() in _NON_FINITE:
-        raise InputError(
-            "not_finite",
-            f"{feature.name}: must be a finite number, got {token}",
-            feature.name,
-            got=token,
-            expected=describe_expected(feature),
-        )
+        raise InputError("not_finite", feature.name, got=token[:GOT_CHARS])
     if "," in token and "." not in token and token.count(",") == 1:
         token = token.replace(",", ".")  # decimal comma
     if not _NUMBER_RE.fullmatch(token):
-        raise InputError(
-            "not_a_number",
-            f"{feature.name}: {raw.strip()!r} is not a number, expected {describe_expected(feature)}",
-            feature.name,
-            got=raw.strip()[:40],
-            expected=describe_expected(feature),
-        )
+        raise InputError("not_a_number", feature.name, got=raw.strip()[:GOT_CHARS])
     return float(token)  # may overflow to inf: caught as not_finite by the caller
 
 
@@ -119,14 +79,15 @@ def _parse_category(feature: Feature, raw: str) -> str:
     for label in cats:
         if label.casefold() == wanted:
             return label
-    raise InputError(
-        "unknown_category",
-        f"{feature.name}: {raw.strip()!r} is not one of {', '.join(cats)}",
-        feature.name,
-        got=raw.strip()[:40],
-        allowed=list(cats),
-        expected=describe_expected(feature),
-    )
+    alias = feature.aliases.get(wanted)  # its label in some language («женский»)
+    if alias is not None:
+        return alias
+    raise InputError("unknown_category", feature.name, got=raw.strip()[:GOT_CHARS], allowed=list(cats))
+
+
+def _is_category(feature: Feature, text: str) -> bool:
+    wanted = text.strip().casefold()
+    return wanted in feature.aliases or any(c.casefold() == wanted for c in feature.categories or {})
 
 
 @functools.lru_cache(maxsize=4096)  # the same few feature names, for every request
@@ -138,11 +99,9 @@ def parse_all(features: Sequence[Feature], text: str) -> dict[str, Value]:
     """All of a model's inputs from one message: positional values or name=value pairs."""
     text = text.strip()
     if not text:
-        raise InputError("empty", "no values given", expected=len(features))
+        raise InputError("empty", expected=len(features))
     if len(text) > MAX_INPUT_CHARS:
-        raise InputError(
-            "too_long", f"input too long (max {MAX_INPUT_CHARS} characters)", max=MAX_INPUT_CHARS
-        )
+        raise InputError("too_long", max=MAX_INPUT_CHARS)
     if _PAIR_NAME_RE.search(text):
         return _parse_pairs(features, text)
     tokens = _split_positional(text, len(features))
@@ -164,13 +123,7 @@ def _split_positional(text: str, n: int) -> list[str]:
         else:
             tokens = decimal_commas if re.search(r"\s", text) else comma_separated
     if len(tokens) != n:
-        raise InputError(
-            "wrong_count",
-            f"expected {n} values, got {len(tokens)} (with decimal commas, separate values by "
-            "spaces or semicolons)",
-            expected=n,
-            got=len(tokens),
-        )
+        raise InputError("wrong_count", expected=n, got=len(tokens))
     return tokens
 
 
@@ -178,25 +131,20 @@ def _parse_pairs(features: Sequence[Feature], text: str) -> dict[str, Value]:
     by_name = {_norm_name(f.name): f for f in features}
     matches = list(_PAIR_NAME_RE.finditer(text))
     if text[: matches[0].start()].strip(" ,;\n"):
-        raise InputError("bad_pairs", "write every value as name=value", expected=len(features))
+        raise InputError("bad_pairs", expected=len(features))
     found: dict[str, str] = {}
     for i, m in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
         raw_value = text[m.end() : end].strip().rstrip(",;").strip()
         feature = by_name.get(_norm_name(m.group(1)))
         if feature is None:
-            raise InputError(
-                "unknown_feature",
-                f"unknown input {m.group(1)!r}; expected one of: " + ", ".join(f.name for f in features),
-                m.group(1),
-                allowed=[f.name for f in features],
-            )
+            raise InputError("unknown_feature", m.group(1), allowed=[f.name for f in features])
         if feature.name in found:
-            raise InputError("duplicate_feature", f"{feature.name} is given twice", feature.name)
+            raise InputError("duplicate_feature", feature.name)
         found[feature.name] = raw_value
     missing = [f.name for f in features if f.name not in found]
     if missing:
-        raise InputError("missing_features", "missing: " + ", ".join(missing), missing=missing)
+        raise InputError("missing_features", missing=missing)
     return {f.name: parse_value(f, found[f.name]) for f in features}
 
 
@@ -209,7 +157,7 @@ def from_mapping(features: Sequence[Feature], values: Mapping[str, Any]) -> dict
     keys = [_norm_name(f.name) for f in features]
     missing = [f.name for f, key in zip(features, keys, strict=True) if key not in by_name]
     if missing:
-        raise InputError("missing_features", "missing: " + ", ".join(missing), missing=missing)
+        raise InputError("missing_features", missing=missing)
     out: dict[str, Value] = {}
     for f, key in zip(features, keys, strict=True):
         out[f.name] = parse_value(f, by_name[key])
@@ -237,11 +185,11 @@ def looks_like_all_values(text: str) -> bool:
 def parse_step(features: Sequence[Feature], index: int, text: str) -> dict[str, Value]:
     """A step's message: this feature's value, or all of them when pasted at once.
     Returns the values it gives (one, or all)."""
+    feature = features[index]
+    if feature.type == "category" and _is_category(feature, text):  # "Group 1" is one value
+        return {feature.name: _parse_category(feature, text)}
     if len(features) > 1 and looks_like_all_values(text):
         return parse_all(features, text)
     if len(text) > MAX_INPUT_CHARS:
-        raise InputError(
-            "too_long", f"input too long (max {MAX_INPUT_CHARS} characters)", max=MAX_INPUT_CHARS
-        )
-    feature = features[index]
+        raise InputError("too_long", max=MAX_INPUT_CHARS)
     return {feature.name: parse_value(feature, text)}

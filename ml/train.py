@@ -3,7 +3,8 @@
     python -m ml.train [--models-dir models_store] [--only NAME ...] [--force]
 
 Each model is trained on 75% of its dataset; the held-out 25% gives the metrics recorded in its
-metadata (accuracy for classifiers, R² and MAE for the regressor).
+metadata (accuracy for classifiers, R² and MAE for the regressor). The words people read (titles,
+labels, in English and Russian) are in ml/builtin_texts.py.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ml import formats
+from ml.builtin_texts import apply_words
 from ml.registry import META_SUFFIX
 from ml.schema import Feature, ModelMeta
 
@@ -207,6 +209,7 @@ def build_model(name: str, models_dir: Path) -> ModelMeta:
         trained_at=datetime.now(UTC).replace(microsecond=0),
         sklearn_version=sklearn.__version__,
     )
+    meta = apply_words(meta)  # titles, labels and descriptions in every language (ml/builtin_texts.py)
     write_model(models_dir, meta, data)
     log.info("built %s in %.1fs: %s", name, time.perf_counter() - started, metrics)
     return meta
@@ -234,6 +237,7 @@ def read_built(models_dir: Path, names: list[str]) -> dict[str, tuple[ModelMeta,
     for name in names:
         try:
             meta = ModelMeta.model_validate_json((models_dir / f"{name}{META_SUFFIX}").read_text("utf-8"))
+            meta = apply_words(meta)  # the words of now, on a model built before they changed
             data = (models_dir / meta.file).read_bytes()
         except (OSError, ValueError) as exc:
             log.error("built-in model %s unreadable: %s", name, exc)

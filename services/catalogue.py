@@ -21,6 +21,7 @@ from db.catalogue import VersionRow
 from db.errors import DomainError, InvalidAmount
 from db.ledger import to_money, validate_amount
 from ml import formats
+from ml.builtin_texts import apply_words
 from ml.convert import ConversionError, convert_pickle
 from ml.inputs import InputError, parse_all
 from ml.schema import ModelMeta
@@ -161,8 +162,9 @@ class Catalogue:
         self._converted: OrderedDict[str, bytes] = OrderedDict()
 
     # -- what users see ------------------------------------------------------------------
-    async def listing(self) -> list[ModelItem]:
-        """The models users can run, cheapest first (each with its served metadata's title)."""
+    async def listing(self, lang: str = "en") -> list[ModelItem]:
+        """The models users can run, cheapest first (each with its served metadata's title in
+        `lang`, English where it has none)."""
         async with self._sessions() as session, session.begin():
             models = await queries.list_models(session)
             await self._predictions.refresh(session)  # models stored or replaced by another process
@@ -170,7 +172,9 @@ class Catalogue:
         for m in models:
             try:
                 items.append(
-                    ModelItem(m.name, self._predictions.registry.meta(m.name).title, to_money(m.cost))
+                    ModelItem(
+                        m.name, self._predictions.registry.meta(m.name).title_in(lang), to_money(m.cost)
+                    )
                 )
             except DomainError:
                 continue
@@ -366,6 +370,7 @@ async def _register_builtins(
     default_cost: float,
 ) -> list[str]:
     served = await catalogue.served_version_ids(session)
+    await _refresh_builtin_words(session, set(built))
     added = []
     for name, (meta, data) in built.items():
         if served.get(name) is not None:
@@ -383,3 +388,20 @@ async def _register_builtins(
         )
         added.append(name)
     return added
+
+
+async def _refresh_builtin_words(session: AsyncSession, names: set[str]) -> None:
+    """A served built-in version stored before its words were written (or corrected) gets them:
+    titles, labels and descriptions are not trained, so they change without a new version. An
+    admin's upload of the same name is left as it is."""
+    for row in await catalogue.current_versions(session):
+        if row.model_name not in names or row.created_by != "built-in":
+            continue
+        try:
+            stored = ModelMeta.model_validate(row.meta)
+        except ValueError:
+            continue  # read by a newer version of the bot, perhaps: not ours to rewrite
+        words = apply_words(stored).model_dump(mode="json")
+        if words != stored.model_dump(mode="json"):
+            await catalogue.set_version_meta(session, row.id, words)
+            log.info("built-in model %s v%d: words updated", row.model_name, row.number)

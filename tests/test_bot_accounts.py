@@ -212,7 +212,7 @@ async def test_a_paid_run_completes_while_a_login_is_being_checked(
         # The password check is in progress (and held): the paid run must not wait for it. The
         # timeout only turns a hang (the old code: the login held the database) into a failure.
         r = await asyncio.wait_for(harness.press(bob, "Confirm"), 30)
-        assert "Prediction: <b>setosa</b>" in r.text
+        assert "Prediction: <b>Iris setosa</b>" in r.text
     finally:
         passwords.hold.set()
     assert "Signed in as <b>olduser</b>" in (await login).text

@@ -37,7 +37,7 @@ IRIS_CSV = (
 
 async def start_batch(h: Harness, tg: TgUser, model: str = "Iris") -> None:
     await h.send(tg, "/predict")
-    await h.press(tg, model)
+    await h.press(tg, model if tg.language_code == "en" or model != "Iris" else "Вид ириса")
     await h.press(tg, "Batch" if tg.language_code == "en" else "Пакетом")
 
 
@@ -54,8 +54,8 @@ async def test_csv_batch_charges_valid_rows_only(harness: Harness, services: Ser
     assert "header row" in r.text
     r = await harness.upload(CARL, "flowers.csv", IRIS_CSV.encode())
     assert "Valid rows: <b>3</b>" in r.text and "invalid (not charged): 2" in r.text
-    assert "Row 4: ⚠️ <b>sepal_width</b>: “abc” is not a number" in r.text
-    assert "Row 5: ⚠️ <b>petal_width</b>: 99 is out of range" in r.text
+    assert "Row 4: ⚠️ <b>Sepal width, cm</b>: “abc” is not a number" in r.text
+    assert "Row 5: ⚠️ <b>Petal width, cm</b>: 99 is outside the allowed range" in r.text
     assert "3 × 1 = <b>3</b> credits" in r.text and "Balance: 10 → <b>7</b>" in r.text
     assert await balance_of(services.session_factory, uid) == Decimal("10")
     r = await harness.press(CARL, "Confirm and pay 3")
@@ -66,7 +66,7 @@ async def test_csv_batch_charges_valid_rows_only(harness: Harness, services: Ser
     assert [row["status"] for row in rows] == ["completed", "completed", "invalid", "invalid", "completed"]
     assert rows[0]["prediction"] == "setosa" and rows[1]["prediction"] == "virginica"
     assert rows[0]["comment"] == "first" and float(rows[0]["p_setosa"]) > 0.5
-    assert "not a number" in rows[2]["error"]
+    assert "not_a_number" in rows[2]["error"]  # the code (the engineer of CSV batches words it)
     assert await balance_of(services.session_factory, uid) == Decimal("7")
     charges = [t for t in await transactions_of(services.session_factory, uid) if t.kind == "charge"]
     assert len(charges) == 3 and len({t.prediction_id for t in charges}) == 3
@@ -134,11 +134,12 @@ async def test_balance_history_detail_repeat_and_transactions(harness: Harness, 
     r = await harness.press(CARL, "▶")
     assert "page 2/2" in r.text and "#1" in r.text
     r = await harness.press(CARL, "#1 ·")
-    assert "Prediction #1" in r.text and "sepal_length = <b>5.1</b>" in r.text and "Cost: 1 credit" in r.text
+    assert "Prediction #1" in r.text and "Sepal length, cm: <b>5.1</b>" in r.text
+    assert "Cost: 1 credit" in r.text
     r = await harness.press(CARL, "Repeat")
-    assert "please check" in r.text and "petal_width = <b>0.2</b>" in r.text
+    assert "please check" in r.text and "Petal width, cm: <b>0.2</b>" in r.text
     r = await harness.press(CARL, "Confirm")
-    assert "Prediction: <b>setosa</b>" in r.texts[-1] and "balance <b>2</b>" in r.texts[-1]
+    assert "Prediction: <b>Iris setosa</b>" in r.texts[-1] and "balance <b>2</b>" in r.texts[-1]
     r = await harness.send(CARL, "/balance")
     r = await harness.press(CARL, "Transactions")
     assert "page 1/1" in r.text and "Welcome bonus" in r.text and r.text.count("Prediction using") == 8
@@ -291,7 +292,7 @@ async def test_invalid_rows_of_a_model_with_many_categories_fit_one_message(
     await start_batch(harness, CARL, "Many kinds")
     r = await harness.upload(CARL, "kinds.csv", ("kind\n" + "nope\n" * 12).encode())
     assert_sendable(r.calls)
-    assert "No valid rows" in r.text and "Row 2: ⚠️ <b>kind</b>: “nope” is not allowed" in r.text
+    assert "No valid rows" in r.text and "Row 2: ⚠️ <b>Kind</b>: there is no option “nope”" in r.text
     assert "more invalid rows (all are in the results file)" in r.text
 
 

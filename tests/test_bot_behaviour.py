@@ -95,7 +95,7 @@ async def test_unexpected_errors_get_an_apology_with_an_id(
     ru = TgUser(4003, "ru_user", language_code="ru")
     await registered(services, ru)
     r = await harness.send(ru, "/predict")
-    r = await harness.press(ru, "Iris")
+    r = await harness.press(ru, "Вид ириса")
     assert "Код ошибки" in r.text
 
 
@@ -244,7 +244,7 @@ async def test_console_mode_runs_the_real_dispatcher(tmp_path: Path, models_dir:
     text = out.getvalue()
     assert "That username won't do" in text
     assert "Account console_user created" in text and "[1] 🔮 Predict" in text
-    assert "Prediction: setosa" in text and "balance 9" in text
+    assert "Prediction: Iris setosa" in text and "balance 9" in text
     assert "📎 iris_logreg_predictions.csv: ✅ Done: 1 predicted" in text
 
 

@@ -30,8 +30,8 @@ async def charges(services: Services, user_id: int) -> int:
 
 async def open_iris(h: Harness, tg: TgUser) -> None:
     await h.send(tg, "/predict")
-    await h.press(tg, "Iris")
-    await h.press(tg, "Enter inputs" if tg.language_code == "en" else "Ввести данные")
+    await h.press(tg, "Iris" if tg.language_code == "en" else "Вид ириса")
+    await h.press(tg, "Enter inputs" if tg.language_code == "en" else "Ввести параметры")
 
 
 async def test_catalogue_and_model_card(harness: Harness, services: Services) -> None:
@@ -45,8 +45,11 @@ async def test_catalogue_and_model_card(harness: Harness, services: Services) ->
         "Breast cancer diagnosis · 3 cr",
     ]
     r = await harness.press(BOB, "Breast cancer")
-    assert "RandomForest" in r.text and "accuracy 95.8%" in r.text and "Inputs (30)" in r.text
-    assert "… and 18 more" in r.text and "Cost: <b>3</b> credits" in r.text and "balance: <b>10</b>" in r.text
+    assert "RandomForest" not in r.text and "right about 96 times in 100" in r.text
+    assert "What to enter (30)" in r.text and "• Radius, mean — a number from 0 to 38.67" in r.text
+    assert "… and 18 more" in r.text and "Price: <b>3</b> credits" in r.text
+    assert "balance: <b>10</b>" in r.text
+    assert "This is not medical advice" in r.text
     assert "▶ Enter inputs" in r.buttons() and "📄 Batch from a CSV file" in r.buttons()
 
 
@@ -62,28 +65,28 @@ async def test_step_by_step_with_a_wrong_value_then_confirm(
     await harness.press(BOB, "Iris")
     r = await harness.press(BOB, "Enter inputs")
     assert (
-        "1/4. sepal_length" in r.text
+        "1/4. Sepal length, cm" in r.text
         and "from 2.5 to 9.7" in r.text
         and "Example: <code>5.8</code>" in r.text
     )
     assert "paste all 4 values" in r.text
     r = await harness.send(BOB, "five")
-    assert "<b>sepal_length</b>: “five” is not a number. Expected a number from 2.5 to 9.7." in r.text
+    assert "<b>Sepal length, cm</b>: “five” is not a number. Expected a number from 2.5 to 9.7." in r.text
     r = await harness.send(BOB, "50")
-    assert "out of range" in r.text
+    assert "50 is outside the allowed range" in r.text
     r = await harness.send(BOB, "nan")
-    assert "finite" in r.text
+    assert "“nan” is not an ordinary number" in r.text
     r = await harness.send(BOB, "5,1")  # decimal comma
-    assert "2/4. sepal_width" in r.text and "◀ Back" in r.buttons()
+    assert "2/4. Sepal width, cm" in r.text and "◀ Back" in r.buttons()
     r = await harness.press(BOB, "Back")
-    assert "1/4. sepal_length" in r.text
+    assert "1/4. Sepal length, cm" in r.text
     await harness.send(BOB, "5.1")
     await harness.send(BOB, "3.5")
     r = await harness.press(BOB, "Use example")
-    assert "4/4. petal_width" in r.text
+    assert "4/4. Petal width, cm" in r.text
     r = await harness.send(BOB, "0.2")
-    assert "please check" in r.text and "petal_length = <b>4.35</b>" in r.text
-    assert "Cost: <b>1</b> credit" in r.text and "Balance: 10 → <b>9</b>" in r.text
+    assert "please check" in r.text and "Petal length, cm: <b>4.35</b>" in r.text
+    assert "Price: <b>1</b> credit" in r.text and "Balance: 10 → <b>9</b>" in r.text
     assert await charges(services, uid) == 0  # nothing charged before Confirm
     r = await harness.press(BOB, "Confirm and pay 1")
     # A quick model: the confirmation screen becomes the result, with no "running" in between.
@@ -107,11 +110,13 @@ async def test_all_values_pasted_at_once_in_russian(harness: Harness, services: 
     uid = await registered(services, OLGA)
     await open_iris(harness, OLGA)
     r = await harness.send(OLGA, "5,1; 3,5; 1,4")
-    assert "Ожидается значений: <b>4</b>, получено: <b>3</b>" in r.text
+    assert "Нужно значений: <b>4</b>, а прислано: <b>3</b>" in r.text
     r = await harness.send(OLGA, "5,1; 3,5; 1,4; 0,2")
-    assert "проверьте данные" in r.text and "Баланс: 10 → <b>9</b>" in r.text
+    assert "проверьте, всё ли верно" in r.text and "Баланс: 10 → <b>9</b>" in r.text
+    assert "• Длина чашелистика, см: <b>5,1</b>" in r.text and "sepal" not in r.text
     r = await harness.press(OLGA, "Подтвердить")
-    assert "Предсказание: <b>setosa</b>" in r.texts[-1] and "баланс <b>9</b>" in r.texts[-1]
+    assert "Прогноз: <b>Ирис щетинистый</b>" in r.texts[-1] and "баланс <b>9</b>" in r.texts[-1]
+    assert "setosa" not in r.texts[-1]
     assert await balance_of(services.session_factory, uid) == Decimal("9")
 
 
@@ -121,9 +126,9 @@ async def test_name_value_pairs_and_errors_naming_the_feature(harness: Harness, 
     r = await harness.send(BOB, "sepal_length=5.1 petal_width=0.2 colour=red")
     assert "Unknown input “colour”" in r.text
     r = await harness.send(BOB, "sepal_length=5.1 petal_width=0.2")
-    assert "Missing inputs: sepal_width, petal_length" in r.text
+    assert "Missing inputs: Sepal width, cm, Petal length, cm" in r.text
     r = await harness.send(BOB, "sepal_length=5.1 sepal_width=3.5 petal_length=1.4 petal_width=99")
-    assert "<b>petal_width</b>: 99 is out of range" in r.text
+    assert "<b>Petal width, cm</b>: 99 is outside the allowed range" in r.text
     r = await harness.send(BOB, "petal_width=0.2, petal_length=1.4, sepal_width=3.5, sepal_length=5.1")
     assert "please check" in r.text
 
@@ -134,13 +139,13 @@ async def test_category_and_integer_inputs(harness: Harness, services: Services)
     await harness.press(BOB, "Diabetes")
     await harness.press(BOB, "Enter inputs")
     r = await harness.send(BOB, "50.5")
-    assert "<b>age</b>: 50.5 is not a whole number" in r.text
+    assert "<b>Age, years</b>: 50.5 is not a whole number" in r.text
     r = await harness.send(BOB, "50")
-    assert "one of: 1, 2" in r.text
+    assert "2/10. Sex" in r.text and r.buttons()[:2] == ["Group 1", "Group 2"]
     r = await harness.send(BOB, "male")
-    assert "<b>sex</b>: “male” is not allowed. Expected one of: 1, 2." in r.text
+    assert "<b>Sex</b>: there is no option “male”. Expected one of: Group 1, Group 2." in r.text
     r = await harness.send(BOB, "2")
-    assert "3/10. bmi" in r.text
+    assert "3/10. Body mass index, kg/m²" in r.text
 
 
 async def test_insufficient_balance_is_said_before_confirming(harness: Harness, services: Services) -> None:
@@ -230,7 +235,9 @@ async def test_a_failing_model_says_so_and_refunds(harness: Harness, services: S
     await harness.press(BOB, "Enter inputs")
     await harness.send(BOB, "3")
     r = await harness.press(BOB, "Confirm")
-    assert "failed" in r.texts[-1] and "boom" in r.texts[-1] and "refunded" in r.texts[-1]
+    assert "The model could not process these inputs." in r.texts[-1]
+    assert "credits were returned" in r.texts[-1]
+    assert "boom" not in r.texts[-1] and "Error" not in r.texts[-1]
     assert await balance_of(services.session_factory, uid) == Decimal("10")
     kinds = [t.kind for t in await transactions_of(services.session_factory, uid)]
     assert kinds == ["welcome", "charge", "refund"]
@@ -247,11 +254,11 @@ async def test_restart_mid_dialog_continues(services: Services) -> None:
     second = Harness(services)  # a new Dispatcher and storage over the same files
     try:
         r = await second.send(BOB, "1.4")
-        assert "4/4. petal_width" in r.text
+        assert "4/4. Petal width, cm" in r.text
         r = await second.send(BOB, "0.2")
-        assert "sepal_length = <b>5.1</b>" in r.text and "sepal_width = <b>3.5</b>" in r.text
+        assert "Sepal length, cm: <b>5.1</b>" in r.text and "Sepal width, cm: <b>3.5</b>" in r.text
         r = await second.press(BOB, "Confirm")
-        assert "Prediction: <b>setosa</b>" in r.texts[-1]
+        assert "Prediction: <b>Iris setosa</b>" in r.texts[-1]
     finally:
         await second.close()
     assert await balance_of(services.session_factory, uid) == Decimal("9")
@@ -264,7 +271,7 @@ async def test_commands_work_mid_dialog(harness: Harness, services: Services) ->
     r = await harness.send(BOB, "/balance")
     assert "Balance: <b>10</b>" in r.text
     r = await harness.send(BOB, "3.5")  # the dialog is still there
-    assert "3/4. petal_length" in r.text
+    assert "3/4. Petal length, cm" in r.text
 
 
 async def test_disabled_model_leaves_the_catalogue(harness: Harness, services: Services) -> None:
@@ -285,17 +292,29 @@ async def test_disabled_model_leaves_the_catalogue(harness: Harness, services: S
 
 
 BAD_INPUTS = [
-    ("abc", "<b>sepal_length</b>: “abc” is not a number", "<b>sepal_length</b>: «abc» — не число"),
-    ("inf", "<b>sepal_length</b>: must be a finite number", "<b>sepal_length</b>: нужно конечное число"),
-    ("1e999", "<b>sepal_length</b>: must be a finite number", "<b>sepal_length</b>: нужно конечное число"),
-    ("100", "<b>sepal_length</b>: 100 is out of range", "<b>sepal_length</b>: 100 вне допустимого"),
-    ("1 2", "Expected <b>4</b> values, got <b>2</b>", "Ожидается значений: <b>4</b>, получено: <b>2</b>"),
-    ("a=1", "Unknown input “a”", "Неизвестный признак «a»"),
-    ("sepal_length=5", "Missing inputs: sepal_width, petal_length, petal_width", "Не хватает признаков"),
+    (
+        "abc",
+        "<b>Sepal length, cm</b>: “abc” is not a number. Expected a number from 2.5 to 9.7.",
+        "<b>Длина чашелистика, см</b>: неверное значение «abc», нужно число от 2,5 до 9,7.",
+    ),
+    ("inf", "<b>Sepal length, cm</b>: “inf” is not an ordinary number", "«inf» — не обычное число"),
+    ("1e999", "“1e999” is not an ordinary number", "<b>Длина чашелистика, см</b>: «1e999» — не обычное"),
+    (
+        "100",
+        "<b>Sepal length, cm</b>: 100 is outside the allowed range",
+        "<b>Длина чашелистика, см</b>: значение 100 вне допустимых пределов, нужно число от 2,5 до 9,7.",
+    ),
+    ("1 2", "Expected <b>4</b> values, got <b>2</b>", "Нужно значений: <b>4</b>, а прислано: <b>2</b>"),
+    ("a=1", "Unknown input “a”", "Неизвестный параметр «a»"),
+    (
+        "sepal_length=5",
+        "Missing inputs: Sepal width, cm, Petal length, cm, Petal width, cm",
+        "Не хватает параметров: Ширина чашелистика, см, Длина лепестка, см, Ширина лепестка, см",
+    ),
     (
         "sepal_length=5 sepal_length=6 sepal_width=1 petal_length=1 petal_width=1",
-        "<b>sepal_length</b> is given twice",
-        "<b>sepal_length</b> указан дважды",
+        "<b>Sepal length, cm</b> is given twice",
+        "Параметр <b>Длина чашелистика, см</b> указан дважды",
     ),
     ("oops sepal_length=5", "Write every value as <code>name=value</code>", "<code>имя=значение</code>"),
     ("1 " * 2100, "too long", "слишком длинное"),
@@ -312,7 +331,8 @@ async def test_every_bad_input_class_is_explained(
     await open_iris(harness, tg)
     r = await harness.send(tg, text)
     assert (en if lang == "en" else ru) in r.text
-    assert ("Use example" if lang == "en" else "Взять пример") in " ".join(r.buttons())  # the step stays open
+    # the step stays open
+    assert ("Use example" if lang == "en" else "Подставить пример") in " ".join(r.buttons())
     assert await charges(services, uid) == 0
 
 
@@ -325,7 +345,7 @@ async def test_a_slow_run_shows_progress_then_the_result(harness: Harness, servi
     await harness.press(tg, "Enter inputs")
     await harness.send(tg, "1")
     r = await harness.press(tg, "Confirm")
-    assert "running the model" in r.texts[0] and "Prediction: <b>" in r.texts[-1]
+    assert "the model is working" in r.texts[0] and "Prediction: <b>" in r.texts[-1]
     assert any(type(m).__name__ == "SendChatAction" for m, _ in r.calls)
     edits = [m for m, _ in r.calls if type(m).__name__ == "EditMessageText"]
     assert len(edits) == 2 and edits[0].message_id == edits[1].message_id  # the same message, twice
@@ -360,7 +380,7 @@ async def test_a_higher_price_asks_again_and_the_old_confirm_cannot_pay_it(
     assert "iris_logreg now costs 90 credits" in r.text
     r = await harness.feed(old)
     assert "The price has changed: it was 1, now it is 90" in r.text
-    assert "Cost: <b>90</b> credits" in r.text and "Balance: 110 → <b>20</b>" in r.text
+    assert "Price: <b>90</b> credits" in r.text and "Balance: 110 → <b>20</b>" in r.text
     assert "✅ Confirm and pay 90 cr" in r.buttons()
     assert await charges(services, uid) == 0 and await predictions(services) == 0
     assert await balance_of(services.session_factory, uid) == Decimal("110")
@@ -411,7 +431,7 @@ async def test_repeat_shows_the_price_of_now_before_charging(harness: Harness, s
     async with services.session_factory() as s, s.begin():
         await s.execute(update(Model).where(Model.name == "iris_logreg").values(cost=3))
     r = await harness.press(BOB, "Repeat")
-    assert "please check" in r.text and "Cost: <b>3</b> credits" in r.text
+    assert "please check" in r.text and "Price: <b>3</b> credits" in r.text
     assert "✅ Confirm and pay 3 cr" in r.buttons()
     assert await charges(services, uid) == 1  # Repeat itself charges nothing
     r = await harness.press(BOB, "Confirm and pay 3")
@@ -428,7 +448,7 @@ async def test_a_screen_without_a_stored_price_charges_nothing(harness: Harness,
     data = await state.get_data()
     await state.set_data({k: v for k, v in data.items() if k != "cost"})
     r = await harness.press(BOB, "Confirm and pay 1")
-    assert "please check" in r.text and "Cost: <b>1</b> credit" in r.text
+    assert "please check" in r.text and "Price: <b>1</b> credit" in r.text
     assert await charges(services, uid) == 0
     r = await harness.press(BOB, "Confirm and pay 1")
     assert "Charged <b>1</b>" in r.texts[-1] and await charges(services, uid) == 1

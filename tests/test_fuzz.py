@@ -256,7 +256,7 @@ ACTIONS = {  # each class's actions (bot/callbacks.py)
     "menu": ["predict", "balance", "history", "topup", "language", "help", "main"],
     "reg": ["use_tg"],
     "m": ["card", "start", "batch"],
-    "step": ["back", "example"],
+    "step": ["back", "example", "pick"],
     "ok": ["run", "edit", "batch"],
     "p": ["show", "repeat"],
     "adm": "menu users models stats broadcast broadcast_send user toggle_user toggle_model".split()
@@ -274,6 +274,9 @@ VALUES = {  # per field of a CallbackData class: values that mean something ther
     "stars": [*NUMBER_FIELD, "100", "250", "500", "10000"],
     "query": ["", "a", "boss", "%", "_", "{victim_user}", "9" * 20, "fz"],
     "arg": ["", "1", "{victim_user}", "{victim_user}", "9" * 20, "-1", "²", "#1", *MODELS],
+    "step": NUMBER_FIELD,  # a step button's question
+    "model": ["", "zz", *(callbacks.model_tag(m) for m in MODELS)],
+    "value": NUMBER_FIELD,  # a category's position
 }
 
 
@@ -479,10 +482,6 @@ class Fuzz:
             "{victim_prediction}", str(self.victim_prediction)
         )
 
-    @property
-    def titles(self) -> dict[str, str]:
-        return {name: self.services.registry.meta(name).title for name in MODELS}
-
     async def reset(self) -> None:
         """What earlier examples may have changed: models, the admin's account; their users are
         disabled, so that a broadcast reaches a few accounts, not hundreds."""
@@ -508,7 +507,7 @@ class Fuzz:
 
     async def open_model(self, user: TgUser, name: str) -> None:
         await self.send(user, "/predict")
-        await self.press(user, self.titles[name])
+        await self.press(user, self.services.registry.meta(name).title_in(user.language_code))
 
     async def at(self, step: Step, lang: str = "en") -> tuple[TgUser, int]:
         """A user at this step (a fresh one, or the admin), and the chat they write in."""

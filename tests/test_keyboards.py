@@ -81,8 +81,24 @@ def test_buttons_naming_a_model_fit_in_callback_data_for_the_longest_name_allowe
         _meta("m" * 48)
 
 
-def test_a_button_shows_its_example_as_plain_text() -> None:
-    t = I18n().translator("en")
-    [[example], _] = step_kb(t, value_label("<18"), False).inline_keyboard
-    assert example.text == "Use example: <18"  # a button shows no HTML
+def test_a_button_shows_its_example_as_plain_text_in_the_users_language() -> None:
+    meta = _meta("m" * 47).model_copy(
+        update={"features": [Feature(name="x", description="x", min=0, max=1e6, example=123456.75)]}
+    )
+    [[example], _] = step_kb(I18n().translator("en"), meta, 0).inline_keyboard
+    assert example.text == "Use example: 123456.75"  # no separator: typed back as one value
+    [[example], _] = step_kb(I18n().translator("ru"), meta, 0).inline_keyboard
+    assert example.text == "Подставить пример: 123456,75"
     assert value_text("<18") == "&lt;18" and value_label(1.5) == value_text(1.5) == "1.5"
+
+
+def test_step_buttons_fit_in_callback_data_for_every_step_and_category() -> None:
+    cats = {f"c{i}": float(i) for i in range(24)}
+    features = [Feature(name=f"f{i}", description="d", example=1) for i in range(200)]
+    features.append(Feature(name="k", description="d", type="category", categories=cats, example="c0"))
+    meta = _meta("m" * 47).model_copy(update={"features": features})
+    t = I18n().translator("ru")
+    for index in (0, 199, 200):
+        markup = step_kb(t, meta, index)
+        assert _refusal(markup) is None
+    assert len([b for row in step_kb(t, meta, 200).inline_keyboard for b in row]) == 24 + 2

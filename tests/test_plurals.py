@@ -64,6 +64,8 @@ RU_USERS_DAT = words(
     "пользователю",
     "пользователям",
 )
+EN_TIMES = words("times", "time", "times", "times", "times", "times", "times")
+RU_CASES_PREP = words("случаях", "случае", "случаях", "случаях", "случаях", "случае", "случая")  # в 2 случаях
 EN_INPUTS = words("inputs", "input", "inputs", "inputs", "inputs", "inputs", "inputs")
 RU_INPUTS = words(
     "входных параметров",
@@ -110,6 +112,7 @@ PLURAL_MESSAGES: list[tuple[str, str, dict[int | Decimal, str], dict[int | Decim
     ("menu", "balance", EN_CREDITS, RU_CREDITS),
     ("balance", "balance", EN_CREDITS, RU_CREDITS),
     ("model_card", "cost", EN_CREDITS, RU_CREDITS),
+    ("card_right", "right", EN_TIMES, RU_CASES_PREP),
     ("confirm", "cost", EN_CREDITS, RU_CREDITS),
     ("result", "cost", EN_CREDITS, RU_CREDITS),
     ("prediction_detail", "cost", EN_CREDITS, RU_CREDITS),

@@ -19,7 +19,7 @@ from services.accounts import User
 
 
 async def show_catalogue(message: Message, t: Translator, services: Services, edit: bool) -> None:
-    items = await services.catalogue.listing()
+    items = await services.catalogue.listing(t.lang)
     if not items:
         await edit_or_send(message, t("catalogue_empty"), back_to_menu_kb(t), edit)
         return

@@ -11,13 +11,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.app import Services
-from bot.callbacks import ModelCD, StepCD
+from bot.callbacks import ModelCD, StepCD, model_tag
 from bot.filters import NOT_COMMAND, Registered
 from bot.handlers.predict import ask_step, begin_input, show_confirm
 from bot.i18n import Translator
 from bot.keyboards import back_to_menu_kb, model_card_kb, step_kb
 from bot.middlewares import TapAnswer
-from bot.render import input_error_text, insufficient_text, value_label
+from bot.render import input_error_text, insufficient_text
 from bot.replies import quote_for_button
 from bot.states import Predict
 from services.accounts import User
@@ -78,7 +78,7 @@ async def step_value(
     except InputError as exc:
         await message.answer(
             input_error_text(t, exc, meta),
-            reply_markup=step_kb(t, value_label(meta.features[index].example), index > 0),
+            reply_markup=step_kb(t, meta, index),
         )
         return
     values = {**data.get("values", {}), **got}
@@ -96,20 +96,32 @@ async def step_not_text(message: Message, state: FSMContext, t: Translator, serv
 
 async def step_button(
     query: CallbackQuery,
+    callback_answer: TapAnswer,
     callback_data: StepCD,
     state: FSMContext,
     t: Translator,
     services: Services,
     user: User,
 ) -> None:
+    """Back, the example, or a category. The button must belong to the question asked now: one
+    left on an earlier question (or another model's) is refused and fills nothing."""
     data = await state.get_data()
     meta = services.predictions.meta_or_none(data.get("model"))
     if meta is None or not isinstance(query.message, Message):
         await state.clear()
+        callback_answer.alert(t("model_unavailable"))
+        return
+    index = int(data.get("index", 0))
+    if callback_data.step != index or callback_data.model != model_tag(meta.name):
+        callback_answer.toast(t("step_stale"))
+        return
+    f = meta.features[index]
+    choices = list(f.categories or {})
+    if callback_data.action == "pick" and not 0 <= callback_data.value < len(choices):
+        callback_answer.toast(t("step_stale"))  # forged, or the model's categories changed
         return
     with suppress(TelegramBadRequest):
         await query.message.edit_reply_markup(reply_markup=None)
-    index = int(data.get("index", 0))
     values: dict[str, Any] = dict(data.get("values", {}))
     if callback_data.action == "back":
         index = max(0, index - 1)
@@ -117,8 +129,7 @@ async def step_button(
         await state.update_data(values=values, index=index)
         await ask_step(query.message, t, meta, index)
         return
-    f = meta.features[index]
-    values[f.name] = f.example
+    values[f.name] = choices[callback_data.value] if callback_data.action == "pick" else f.example
     await _accept(query.message, state, t, services, user, meta, values)
 
 

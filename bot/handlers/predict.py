@@ -22,7 +22,6 @@ from bot.render import (
     input_error_text,
     running_text,
     step_text,
-    value_label,
 )
 from bot.replies import (
     RunningNotice,
@@ -45,8 +44,7 @@ from services.predictions import (
 
 
 async def ask_step(message: Message, t: Translator, meta: ModelMeta, index: int) -> None:
-    example = value_label(meta.features[index].example)
-    await message.answer(step_text(t, meta, index), reply_markup=step_kb(t, example, index > 0))
+    await message.answer(step_text(t, meta, index), reply_markup=step_kb(t, meta, index))
 
 
 async def begin_input(message: Message, state: FSMContext, t: Translator, meta: ModelMeta) -> None:

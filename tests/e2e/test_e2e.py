@@ -42,16 +42,16 @@ async def test_a_new_user_registers_predicts_and_sees_balance_and_history(stack:
     assert not any((i.get("message") or {}).get("text") == PASSWORD for i in history["result"])  # deleted
 
     await ann.press("Predict", wait_for="Choose a model")
-    card = await ann.press("Iris species", wait_for="Inputs (4)")
-    assert card is not None and "LogisticRegression" in card.text and "Cost: <b>1</b>" in card.text
-    await ann.press("Enter inputs", wait_for="1/4. sepal_length")
+    card = await ann.press("Iris species", wait_for="What to enter (4)")
+    assert card is not None and "LogisticRegression" not in card.text and "Price: <b>1</b>" in card.text
+    await ann.press("Enter inputs", wait_for="1/4. Sepal length, cm")
     await ann.say("five", wait_for="“five” is not a number")
-    await ann.say("5.1", wait_for="2/4. sepal_width")
-    await ann.say("3.5", wait_for="3/4. petal_length")
-    await ann.say("1.4", wait_for="4/4. petal_width")
+    await ann.say("5.1", wait_for="2/4. Sepal width, cm")
+    await ann.say("3.5", wait_for="3/4. Petal length, cm")
+    await ann.say("1.4", wait_for="4/4. Petal width, cm")
     confirm = await ann.say("0.2", wait_for="please check")
     assert confirm is not None and "Balance: 10 → <b>9</b>" in confirm.text
-    result = await ann.press("Confirm and pay 1", wait_for="Prediction: <b>setosa</b>")
+    result = await ann.press("Confirm and pay 1", wait_for="Prediction: <b>Iris setosa</b>")
     assert result is not None and "balance <b>9</b>" in result.text and "█" in result.text
     await ann.say("/balance", wait_for="Balance: <b>9</b> credits")
     history_msg = await ann.say("/history", wait_for="Your predictions")
@@ -71,15 +71,15 @@ async def test_a_second_user_pastes_all_inputs_at_once(stack: Stack) -> None:
     await ben.say("ben@example.com", wait_for="Шаг 3/3")
     await ben.say(PASSWORD, wait_for="создан")
     await ben.say("/predict", wait_for="Выберите модель")
-    await ben.press("Breast cancer", wait_for="Входные данные (30)")
-    await ben.press("Ввести данные", wait_for="1/30. mean_radius")
+    await ben.press("Диагностика рака", wait_for="Параметры (30)")
+    await ben.press("Ввести параметры", wait_for="1/30. Радиус, среднее")
     row = (
         "17.99 10.38 122.8 1001 0.1184 0.2776 0.3001 0.1471 0.2419 0.07871 1.095 0.9053 8.589 153.4 "
         "0.006399 0.04904 0.05373 0.01587 0.03003 0.006193 25.38 17.33 184.6 2019 0.1622 0.6656 0.7119 "
         "0.2654 0.4601 0.1189"
     )
-    await ben.say(row, wait_for="проверьте данные")
-    result = await ben.press("Подтвердить", wait_for="Предсказание: <b>malignant</b>")
+    await ben.say(row, wait_for="проверьте, всё ли верно")
+    result = await ben.press("Подтвердить", wait_for="Прогноз: <b>Злокачественная опухоль</b>")
     assert result is not None and "баланс <b>7</b>" in result.text
 
 
@@ -129,7 +129,7 @@ async def test_the_dialog_continues_after_a_restart(stack: Stack) -> None:
     await eva.say("6.7", wait_for="2/4")
     await bot.stop()
     await bot.start()
-    await eva.say("3.0", wait_for="3/4. petal_length")
+    await eva.say("3.0", wait_for="3/4. Petal length, cm")
     await eva.say("5.2", wait_for="4/4")
     confirm = await eva.say("2.3", wait_for="please check")
     assert confirm is not None and "sepal_length = <b>6.7</b>" in confirm.text

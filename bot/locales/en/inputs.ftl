@@ -1,20 +1,25 @@
 ## step-by-step input
 step =
-    <b>{ $i }/{ $n }. { $name }</b>
+    <b>{ $i }/{ $n }. { $label }</b>
     { $description }
     Expected: { $expected }
     Example: <code>{ $example }</code>
+step_choice =
+    <b>{ $i }/{ $n }. { $label }</b>
+    { $description }
+    Choose one of the buttons below, or type it.
 step_paste_hint =
     💡 You can also paste all { $count } { $count ->
             [one] value
            *[other] values
         } in one message.
+step_stale = This button belongs to an earlier question; nothing was filled in.
 need_value = Please send the value as a text message.
 err_in_not_a_number = ⚠️ <b>{ $feature }</b>: “{ $got }” is not a number. Expected { $expected }.
-err_in_not_finite = ⚠️ <b>{ $feature }</b>: must be a finite number. Expected { $expected }.
-err_in_out_of_range = ⚠️ <b>{ $feature }</b>: { $got } is out of range. Expected { $expected }.
-err_in_not_integer = ⚠️ <b>{ $feature }</b>: { $got } is not a whole number. Expected { $expected }.
-err_in_unknown_category = ⚠️ <b>{ $feature }</b>: “{ $got }” is not allowed. Expected { $expected }.
+err_in_not_finite = ⚠️ <b>{ $feature }</b>: “{ $got }” is not an ordinary number. Expected { $expected }.
+err_in_out_of_range = ⚠️ <b>{ $feature }</b>: { $value } is outside the allowed range. Expected { $expected }.
+err_in_not_integer = ⚠️ <b>{ $feature }</b>: { $value } is not a whole number. Expected { $expected }.
+err_in_unknown_category = ⚠️ <b>{ $feature }</b>: there is no option “{ $got }”. Expected { $expected }.
 err_in_empty = ⚠️ <b>{ $feature }</b>: no value given. Expected { $expected }.
 err_in_empty_all =
     ⚠️ No values given: send { $count } { $count ->
