@@ -143,7 +143,7 @@ async def build_services(settings: Settings, passwords: Passwords | None = None)
         catalogue=catalogue,
         passwords=passwords,
         accounts=Accounts(session_factory, passwords, Decimal(str(settings.welcome_credits))),
-        admin=Admin(session_factory),
+        admin=Admin(session_factory, frozenset(settings.admin_ids)),
         payments=Payments(
             session_factory,
             parse_packs(settings.topup_packs),

@@ -91,8 +91,21 @@ class AdminCD(CallbackData, prefix="adm"):
         "user",
         "toggle_user",
         "toggle_model",
+        "credit",  # arg: a user id; asks for the amount
+        "refund",  # arg: a payment id; asks to confirm
+        "upload_try",
+        "upload_publish",
+        "broadcast_skip",  # no Russian text: everyone gets the English one
     ]
     arg: str = ""
+
+
+class AdminOkCD(CallbackData, prefix="ado"):
+    """Confirm or cancel an admin action shown for confirmation; `nonce` names it (in the
+    admin's dialog data) and becomes its idempotency key."""
+
+    answer: Literal["yes", "no"]
+    nonce: str
 
 
 class TopupCD(CallbackData, prefix="top"):

@@ -144,8 +144,10 @@ class ContextMiddleware(BaseMiddleware):
         t = self.i18n.translator(lang)
         data.update(user=user, t=t, lang=lang, i18n=self.i18n)
         # in a group, everyone gets the same "open a private chat" (bot/handlers/groups.py): that
-        # an account is disabled is said in private only
-        if user is not None and user.disabled and not is_payment(event) and _private(event):
+        # an account is disabled is said in private only; an admin (ADMIN_IDS) is never locked
+        # out: /enable must stay at hand to undo it
+        admin = tg_user is not None and tg_user.id in self.services.settings.admin_ids
+        if user is not None and user.disabled and not admin and not is_payment(event) and _private(event):
             await _tell_blocked(event, t("blocked"))
             log.info("disabled user %d (tg %s) blocked", user.id, tg_user and tg_user.id)
             return None

@@ -24,11 +24,17 @@ class Predict(StatesGroup):
 class AdminAddModel(StatesGroup):
     file = State()
     meta = State()
+    check = State()  # checked, not published: try values, then Publish
 
 
 class AdminBroadcast(StatesGroup):
     text = State()
+    translation = State()  # optional: the text in another language
     confirm = State()
+
+
+class AdminCredit(StatesGroup):
+    amount = State()  # from the user card's Credit button
 
 
 class TopUp(StatesGroup):

@@ -6,7 +6,9 @@ uploaded model) runs in a thread, outside any transaction."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,15 +16,26 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db import catalogue, queries
+from db import catalogue, queries, reports
 from db.catalogue import VersionRow
 from db.errors import DomainError, InvalidAmount
 from db.ledger import to_money, validate_amount
 from ml import formats
 from ml.builtin_texts import apply_words
 from ml.convert import ConversionError, convert_pickle
+from ml.inputs import InputError, parse_all
 from ml.schema import ModelMeta
-from ml.upload import MAX_MODEL_BYTES, UploadError, check_model, read_upload_spec, upload_meta
+from ml.upload import (
+    MAX_MODEL_BYTES,
+    ModelShape,
+    UploadError,
+    check_model,
+    example_spec,
+    inspect_model,
+    read_upload_spec,
+    try_model,
+    upload_meta,
+)
 from services.predictions import PredictionService, Quote
 
 # The types a handler of the catalogue sees (it imports them from here, never from db/ or ml/).
@@ -30,9 +43,12 @@ __all__ = [
     "MAX_MODEL_BYTES",
     "Catalogue",
     "ConversionError",
+    "InputError",
     "InvalidAmount",
     "ModelItem",
     "ModelRow",
+    "ModelShape",
+    "Prepared",
     "Quote",
     "RollbackRefused",
     "RolledBack",
@@ -42,6 +58,7 @@ __all__ = [
     "UploadRefused",
     "Uploaded",
     "VersionRow",
+    "example_spec",
     "register_builtins",
 ]
 
@@ -75,6 +92,16 @@ class Uploaded:
     number: int
     previous: int | None  # the version it replaced (None: a new model)
     cost: Decimal  # what a run of it costs now
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """An upload checked against its metadata, not stored: what Publish would serve."""
+
+    meta: ModelMeta
+    cost: Decimal | None  # None: the model's current cost (or the default, for a new one)
+    example: dict[str, object]  # its prediction on the metadata's example
+    previous: ModelRow | None  # the model it would replace
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +157,9 @@ class Catalogue:
         self._sessions = session_factory
         self._predictions = predictions
         self.policy = policy or UploadPolicy()
+        # the pickle converted last (by its SHA-256): an upload's steps (check, try, publish)
+        # convert it once, not at each step
+        self._converted: OrderedDict[str, bytes] = OrderedDict()
 
     # -- what users see ------------------------------------------------------------------
     async def listing(self, lang: str = "en") -> list[ModelItem]:
@@ -163,6 +193,11 @@ class Catalogue:
             models = await queries.list_models(session, only_active=False)
             return [ModelRow(m.name, to_money(m.cost), m.is_active, m.file_path) for m in models]
 
+    async def model(self, name: str) -> ModelRow | None:
+        async with self._sessions() as session, session.begin():
+            m = await queries.get_model(session, name)
+            return None if m is None else ModelRow(m.name, to_money(m.cost), m.is_active, m.file_path)
+
     async def toggle(self, name: str) -> bool:
         """Switch a model on if it is off, off if on; False if there is no such model."""
         async with self._sessions() as session, session.begin():
@@ -176,6 +211,18 @@ class Catalogue:
         """False if there is no such model."""
         async with self._sessions() as session, session.begin():
             return await queries.set_model_active(session, name, active)
+
+    async def switch(self, name: str, active: bool) -> bool | None:
+        """Switch a model on or off: whether that changed it (None: no such model)."""
+        async with self._sessions() as session, session.begin():
+            if await queries.get_model(session, name) is None:
+                return None
+            return await reports.set_model_active_if(session, name, active)
+
+    @staticmethod
+    def valid_cost(raw: str) -> Decimal:
+        """A price as /setcost takes it (0: free); InvalidAmount."""
+        return Decimal(0) if raw.strip() in {"0", "0.0", "0.00"} else validate_amount(raw)
 
     async def set_cost(self, name: str, raw: str) -> Decimal:
         """The price set; InvalidAmount, or LookupError if there is no such model."""
@@ -193,28 +240,69 @@ class Catalogue:
             raise UploadRefused("not_skops")
         return pickled
 
-    async def install_upload(self, data: bytes, meta_text: str, pickled: bool, created_by: str) -> Uploaded:
-        """Check an uploaded model (converted first if `pickled`) against the metadata JSON
-        `meta_text`, then store it as the next version and serve it. Raises ConversionError,
-        UploadError or UploadBusy; nothing is stored then."""
-        policy = self.policy
-        if pickled:
-            if len(data) > MAX_MODEL_BYTES:
-                raise UploadError("too_big", max_mb=MAX_MODEL_BYTES // (1024 * 1024))
-            # never loaded here: a separate, limited process turns it into a skops file
-            data = await asyncio.to_thread(
+    async def _skops(self, data: bytes, pickled: bool) -> bytes:
+        """The upload as skops bytes: a pickle is converted (never loaded here: a separate,
+        limited process turns it into a skops file). ConversionError or UploadError."""
+        if not pickled:
+            return data
+        if len(data) > MAX_MODEL_BYTES:
+            raise UploadError("too_big", max_mb=MAX_MODEL_BYTES // (1024 * 1024))
+        digest = hashlib.sha256(data).hexdigest()
+        converted = self._converted.get(digest)
+        if converted is None:
+            policy = self.policy
+            converted = await asyncio.to_thread(
                 convert_pickle,
                 data,
                 policy.convert_memory_mb,
                 policy.convert_seconds,
                 allow_unisolated=policy.convert_without_isolation,
             )
+            self._converted[digest] = converted
+            while len(self._converted) > 1:  # up to 50 MB each: the latest upload's only
+                self._converted.popitem(last=False)
+        return converted
+
+    async def check_file(self, data: bytes, pickled: bool) -> ModelShape:
+        """The first step of an upload: the file alone loads safely and is a model (its inputs
+        and classes, for the metadata example). ConversionError or UploadError."""
+        skops = await self._skops(data, pickled)
+        return await asyncio.to_thread(inspect_model, skops, self.policy.trusted_types)
+
+    async def _checked(
+        self, data: bytes, meta_text: str, pickled: bool
+    ) -> tuple[ModelMeta, bytes, Decimal | None]:
+        skops = await self._skops(data, pickled)
         spec, raw_cost = read_upload_spec(meta_text)
         try:
             cost = None if raw_cost is None else validate_amount(raw_cost)
         except InvalidAmount as exc:
             raise UploadError("bad_cost", exc.reason) from None
-        meta = upload_meta(spec, data)
+        return upload_meta(spec, skops), skops, cost
+
+    async def prepare_upload(self, data: bytes, meta_text: str, pickled: bool) -> Prepared:
+        """The file against its metadata, and its prediction on the metadata's example; nothing
+        is stored (Publish does that: `install_upload`). ConversionError or UploadError."""
+        meta, skops, cost = await self._checked(data, meta_text, pickled)
+        example = await asyncio.to_thread(check_model, meta, skops, self.policy.trusted_types)
+        return Prepared(meta, cost, example, await self.model(meta.name))
+
+    async def try_upload(
+        self, data: bytes, meta_text: str, pickled: bool, values: str
+    ) -> tuple[ModelMeta, dict[str, object], dict[str, object]]:
+        """An unpublished upload's prediction on `values` (typed as a user types them): the
+        metadata, the values parsed and the result. InputError, UploadError."""
+        meta, skops, _ = await self._checked(data, meta_text, pickled)
+        parsed = parse_all(meta.features, values)
+        result = await asyncio.to_thread(try_model, meta, skops, dict(parsed), self.policy.trusted_types)
+        return meta, dict(parsed), result
+
+    async def install_upload(self, data: bytes, meta_text: str, pickled: bool, created_by: str) -> Uploaded:
+        """Check an uploaded model (converted first if `pickled`) against the metadata JSON
+        `meta_text`, then store it as the next version and serve it (Publish). Raises
+        ConversionError, UploadError or UploadBusy; nothing is stored then."""
+        policy = self.policy
+        meta, data, cost = await self._checked(data, meta_text, pickled)
         await asyncio.to_thread(check_model, meta, data, policy.trusted_types)
         try:
             installed = await self._predictions.install(

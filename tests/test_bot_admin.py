@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import html
 import itertools
 import json
 import logging
@@ -24,7 +25,7 @@ from db.catalogue import file_bytes, model_versions
 from db.models import Model
 from ml import formats
 from tests.bot_harness import Harness, Reply, TgUser
-from tests.bot_helpers import db_user, predict_in_dialog, registered
+from tests.bot_helpers import confirmed, db_user, predict_in_dialog, publish_model, registered
 from tests.helpers import assert_reconciled, balance_of, transactions_of
 from tests.models_for_tests import TINY_TREE_META, tiny_tree
 from tests.telegram_limits import assert_sendable
@@ -73,9 +74,12 @@ async def test_credit_and_debit_are_ledger_transactions_naming_the_admin(
 ) -> None:
     uid = await registered(services, ALICE)
     r = await harness.send(ADMIN, "/credit @alice 15.5 contest prize")
-    assert "Credited 15.5 to @alice. Balance: 25.5." in r.text
-    r = await harness.send(ADMIN, f"/debit #{uid} 5")
-    assert "Debited 5 from @alice. Balance: 20.5." in r.text
+    assert "Credit 15.5 credits to @alice (balance 10 → 25.5)?" in r.text and "contest prize" in r.text
+    assert await balance_of(services.session_factory, uid) == Decimal("10")  # nothing before Confirm
+    r = await harness.press(ADMIN, "Confirm")
+    assert "Credited 15.5 credits to @alice. Balance: 25.5." in r.text
+    r = await confirmed(harness, ADMIN, f"/debit #{uid} 5")
+    assert "Debited 5 credits from @alice. Balance: 20.5." in r.text
     r = await harness.send(ADMIN, "/debit alice 100")
     assert "cannot debit 100" in r.text
     for bad, reason in [
@@ -101,7 +105,7 @@ async def test_credit_and_debit_are_ledger_transactions_naming_the_admin(
 
 async def test_disable_blocks_the_user_and_enable_restores(harness: Harness, services: Services) -> None:
     await registered(services, ALICE)
-    r = await harness.send(ADMIN, "/disable alice")
+    r = await confirmed(harness, ADMIN, "/disable alice")
     assert "@alice is disabled" in r.text
     for action in ("/start", "/balance", "5.1"):
         r = await harness.send(ALICE, action)
@@ -127,6 +131,8 @@ async def test_disable_blocks_the_user_and_enable_restores(harness: Harness, ser
     r = await harness.send(ADMIN, "/user alice")
     assert "disabled" in r.text
     r = await harness.press(ADMIN, "Enable")
+    assert "Enable @alice again?" in r.text
+    r = await harness.press(ADMIN, "Confirm")
     assert "@alice is enabled" in r.text
     r = await harness.send(ALICE, "/start")
     assert "balance <b>10</b>" in r.text
@@ -138,17 +144,25 @@ async def test_models_switch_and_cost(harness: Harness, services: Services) -> N
     await registered(services, ALICE)
     r = await harness.send(ADMIN, "/models")
     assert "<code>cancer_rf</code> · 3" in r.text and "✅ iris_logreg" in r.buttons()
-    r = await harness.press(ADMIN, "✅ iris_logreg")
+    r = await harness.press(ADMIN, "✅ iris_logreg")  # one tap asks, and switches nothing
+    assert "Switch off <code>iris_logreg</code>?" in r.text and r.buttons() == ["✅ Confirm", "✖ Cancel"]
+    r = await harness.press(ADMIN, "Confirm")
+    assert "Model iris_logreg is disabled" in r.text
+    r = await harness.press(ADMIN, "Models")
     assert "⛔ iris_logreg" in r.buttons()
     r = await harness.send(ALICE, "/predict")
     assert not any("Iris" in b for b in r.buttons())
-    r = await harness.send(ADMIN, "/enable_model iris_logreg")
+    r = await confirmed(harness, ADMIN, "/enable_model iris_logreg")
     assert "enabled" in r.text
-    r = await harness.send(ADMIN, "/disable_model wine_gb")
+    r = await confirmed(harness, ADMIN, "/disable_model wine_gb")
     assert "Model wine_gb is disabled" in r.text
+    r = await harness.send(ADMIN, "/disable_model wine_gb")
+    assert r.texts == ["⛔ Model wine_gb is disabled."] and not r.buttons()  # nothing to confirm
     r = await harness.send(ADMIN, "/disable_model nope")
     assert "No model “nope”" in r.text
     r = await harness.send(ADMIN, "/setcost iris_logreg 2,5")
+    assert "Change the price of <code>iris_logreg</code> from 1 to 2.5 credits a run?" in r.text
+    r = await harness.press(ADMIN, "Confirm")
     assert "iris_logreg now costs 2.5 credits" in r.text
     r = await harness.send(ADMIN, "/setcost iris_logreg -1")
     assert "Bad amount" in r.text
@@ -166,6 +180,8 @@ META = TINY_TREE_META
 
 
 async def test_add_model_by_upload(harness: Harness, services: Services) -> None:
+    """The file is checked before any metadata; the example shown fits it and pastes as it is;
+    the upload is tried, and stored and served only on Publish."""
     uid = await registered(services, ALICE)
     r = await harness.send(ADMIN, "/addmodel")
     assert ".skops" in r.text and "skops.io.dump" in r.text
@@ -173,23 +189,53 @@ async def test_add_model_by_upload(harness: Harness, services: Services) -> None
     assert "Please send a <b>.skops</b> file" in r.text
     r = await harness.upload(ADMIN, "tree.joblib", b"x", mime="application/octet-stream")
     assert "Pickle files (.joblib, .pkl) can run any code" in r.text  # refused: ALLOW_PICKLE_UPLOADS off
-    await harness.upload(ADMIN, "tree.skops", _tree_bytes(3), mime="application/octet-stream")
+    r = await harness.upload(ADMIN, "junk.skops", b"not a zip at all", mime="application/octet-stream")
+    assert "That is not a skops model file" in r.text and "metadata" not in r.text  # refused first
+    r = await harness.upload(ADMIN, "tree.skops", _tree_bytes(3), mime="application/octet-stream")
+    assert "<code>DecisionTreeClassifier</code>, 3 inputs; classes: 0, 1" in r.text
+    # the example: valid JSON in a <pre> block, for 3 inputs, that goes through as pasted
+    example = html.unescape(r.text.split("<pre>")[1].split("</pre>")[0])
+    spec = json.loads(example)
+    assert len(spec["features"]) == 3 and spec["class_names"] == ["0", "1"] and "{{" not in r.text
     r = await harness.send(ADMIN, json.dumps(META))
-    assert "The model expects 3 features, the metadata declares 2" in r.text
+    assert "The file's model expects 3 inputs, but the metadata lists 2" in r.text
     r = await harness.send(ADMIN, "{not json")
-    assert "not valid JSON" in r.text
+    assert (
+        "That is not valid JSON: Expecting property name enclosed in double quotes (line 1, column 2)"
+        in r.text
+    )
+    r = await harness.send(ADMIN, "[1]")
+    assert "The metadata must be a JSON object: <code>{ … }</code>." in r.text
     r = await harness.send(ADMIN, json.dumps({**META, "task": "astrology"}))
-    assert "Invalid metadata: task" in r.text
-    await harness.send(ADMIN, "/addmodel")
-    await harness.upload(ADMIN, "junk.skops", b"not a zip at all", mime="application/octet-stream")
-    r = await harness.send(ADMIN, json.dumps(META))
+    assert "Invalid metadata: <code>task" in r.text
+    r = await harness.send(ADMIN, example)
+    assert "is checked, not published yet: 3 inputs, 1 credit a run" in r.text and "🚀 Publish" in r.buttons()
+    assert "my_model" not in services.registry.metas()
+    r = await harness.upload(ADMIN, "junk.skops", b"junk", mime="application/octet-stream")
     assert "That is not a skops model file" in r.text
-    await harness.send(ADMIN, "/addmodel")
-    await harness.upload(ADMIN, "tree.skops", _tree_bytes(2), mime="application/octet-stream")
+    r = await harness.send(ADMIN, example)  # the refused file is not replaced by the earlier one
+    assert "Send the model as a <b>.skops</b> file" in r.text
+    r = await harness.upload(ADMIN, "tree.skops", _tree_bytes(2), mime="application/octet-stream")
+    assert "2 inputs" in r.text
     r = await harness.send(ADMIN, json.dumps(META))
+    assert "<b>Tiny tree</b> (<code>tiny_tree</code>) is checked, not published yet" in r.text
+    assert "With the example (a=1, b=1) it predicts:" in r.text and "<b>yes</b>" in r.text
+    r = await harness.send(ADMIN, "0 0")  # other values, typed as users type them
+    assert "With a=0, b=0 it predicts:" in r.text and "<b>no</b>" in r.text
+    r = await harness.send(ADMIN, "0 7")
+    assert "⚠️" in r.text and "🚀 Publish" in r.buttons()  # out of range: said, and still waiting
+    r = await harness.press(ADMIN, "Try the example")
+    assert "<b>yes</b>" in r.text
+    assert "tiny_tree" not in services.registry.metas()  # nothing stored before Publish
+    r = await harness.send(ALICE, "/predict")
+    assert not any("Tiny" in b for b in r.buttons())
+    publish = harness.press_update(ADMIN, "Publish")
+    r = await harness.feed(publish)
     assert (
         "Model <b>Tiny tree</b> (<code>tiny_tree</code>) added as version 1: 2 inputs, 0.5 credits" in r.text
     )
+    r = await harness.feed(harness.tap_again(publish))  # a double tap stores nothing more
+    assert r.alerts == ["This model is published already."] and not r.texts
     meta = services.registry.meta("tiny_tree")
     async with services.session_factory() as s:
         row = await s.get(Model, 5)
@@ -202,15 +248,26 @@ async def test_add_model_by_upload(harness: Harness, services: Services) -> None
     assert await balance_of(services.session_factory, uid) == Decimal("9.5")
 
 
+async def test_add_model_in_russian(harness: Harness, services: Services) -> None:
+    await harness.send(ADMIN_RU, "/addmodel")
+    r = await harness.upload(ADMIN_RU, "tree.skops", _tree_bytes(3), mime="application/octet-stream")
+    assert "Файл проверен" in r.text and "3 входных параметра" in r.text and "<pre>" in r.text
+    r = await harness.send(ADMIN_RU, json.dumps(META))
+    assert "Модель из файла ждёт 3 входных параметра, а в описании указано 2" in r.text
+    r = await harness.upload(ADMIN_RU, "tree.skops", _tree_bytes(2), mime="application/octet-stream")
+    r = await harness.send(ADMIN_RU, json.dumps(META))
+    assert "проверена, но ещё не опубликована" in r.text and "🚀 Опубликовать" in r.buttons()
+    r = await harness.press(ADMIN_RU, "Опубликовать")
+    assert "Модель <b>Tiny tree</b> (<code>tiny_tree</code>) добавлена, версия 1" in r.text
+
+
 async def test_a_model_is_replaced_by_a_new_version_and_rolled_back(
     harness: Harness, services: Services
 ) -> None:
     uid = await registered(services, ALICE)
     no_cost = {k: v for k, v in META.items() if k != "cost"}
     for labels, spec in (((0, 1), META), ((1, 0), no_cost)):  # v2 answers the other way round
-        await harness.send(ADMIN, "/addmodel")
-        await harness.upload(ADMIN, "tree.skops", _tree_bytes(2, labels), mime="application/octet-stream")
-        r = await harness.send(ADMIN, json.dumps(spec))
+        r = await publish_model(harness, ADMIN, "tree.skops", _tree_bytes(2, labels), json.dumps(spec))
     assert "updated to version 2 (was 1)" in r.text and "/rollback tiny_tree 1" in r.text
 
     async def run() -> str:
@@ -243,17 +300,15 @@ async def test_a_dialog_started_before_a_replace_is_not_charged(
     file with other metadata: here its labels swapped) stored before Confirm is not charged."""
     uid = await registered(services, ALICE)
     first = _tree_bytes(2)
-    await harness.send(ADMIN, "/addmodel")
-    await harness.upload(ADMIN, "tree.skops", first, mime="application/octet-stream")
-    await harness.send(ADMIN, json.dumps(META))
+    await publish_model(harness, ADMIN, "tree.skops", first, json.dumps(META))
     await harness.send(ALICE, "/predict")
     await harness.press(ALICE, "Tiny tree")
     await harness.press(ALICE, "Enter inputs")
     await harness.send(ALICE, "1 1")  # the confirmation screen, for version 1
-    await harness.send(ADMIN, "/addmodel")
     second = first if same_file else _tree_bytes(2, (1, 0))
-    await harness.upload(ADMIN, "tree.skops", second, mime="application/octet-stream")
-    r = await harness.send(ADMIN, json.dumps({**META, "class_names": ["yes", "no"]}))
+    r = await publish_model(
+        harness, ADMIN, "tree.skops", second, json.dumps({**META, "class_names": ["yes", "no"]})
+    )
     assert "updated to version 2" in r.text
     r = await harness.press(ALICE, "Confirm")
     assert "has just been updated, so nothing was charged" in r.text
@@ -269,7 +324,7 @@ async def test_a_model_that_answers_several_values_per_row_is_refused(
     await harness.send(ADMIN, "/addmodel")
     await harness.upload(ADMIN, "two.skops", formats.dumps(two_outputs), mime="application/octet-stream")
     r = await harness.send(ADMIN, json.dumps(spec))
-    assert "failed on the declared example" in r.text and "one value per row" in r.text
+    assert "failed on the example from the metadata" in r.text and "one value per row" in r.text
     assert "tiny_tree" not in services.registry.metas()
 
 
@@ -282,15 +337,28 @@ async def test_stats(harness: Harness, services: Services) -> None:
         values={f.name: f.example for f in services.registry.meta("cancer_rf").features},
     )
     r = await harness.send(ADMIN, "/stats")
-    assert "Users: 1 (1 active)" in r.text and "✅ 2 · ❌ 0 · ⏳ 0" in r.text
-    assert "• iris_logreg: 1" in r.text and "Credits spent: 4 · refunded: 0 · credited: 10" in r.text
+    assert "Stats</b> · all time" in r.text and "Users: 1 (1 active) · new: 1" in r.text
+    assert "Predictions: 2 (✅ 2 · ❌ 0)" in r.text
+    assert (
+        "• cancer_rf: 1 run (❌ 0) · 3 credits" in r.text
+        and "• iris_logreg: 1 run (❌ 0) · 1 credit" in r.text
+    )
+    assert "Credits spent: 4 · refunded: 0 · credited: 10" in r.text
+    assert "Stars: 0 payments, 0 ⭐ paid, 0 ⭐ refunded · revenue <b>0 ⭐</b>" in r.text
+    assert r.buttons() == ["7 d", "30 d", "90 d", "• All time", "🛠 Admin"]
+    r = await harness.press(ADMIN, "7 d")  # edited in place
+    assert [type(m).__name__ for m, _ in r.calls if "Message" in type(m).__name__] == ["EditMessageText"]
+    assert "last 7 days" in r.text and "Predictions: 2" in r.text and "• 7 d" in r.buttons()
+    r = await harness.send(ADMIN_RU, "/stats")
+    assert "Статистика</b> · за всё время" in r.text and "• cancer_rf: 1 запуск (❌ 0) · 3 кредита" in r.text
+    assert "Stars: 0 платежей" in r.text
 
 
 async def test_broadcast_reaches_active_users(harness: Harness, services: Services) -> None:
     for i in range(3):
         await registered(services, TgUser(500 + i, f"bcast{i}"))
     await registered(services, TgUser(600, "off"))
-    await harness.send(ADMIN, "/disable off")
+    await confirmed(harness, ADMIN, "/disable off")
     r = await harness.send(ADMIN, "/broadcast")
     assert "Send the text" in r.text
     r = await harness.send(ADMIN, "\x01\u2028")  # Telegram would show nothing: asked again
@@ -298,6 +366,8 @@ async def test_broadcast_reaches_active_users(harness: Harness, services: Servic
     r = await harness.send(ADMIN, "/broadcast \x00")
     assert "Send the text" in r.text
     r = await harness.send(ADMIN, "New model: wine!")
+    assert "Now the same text in 🇷🇺 Русский" in r.text
+    r = await harness.press(ADMIN, "Skip")
     assert "Broadcast this" in r.text and "New model: wine!" in r.text
     r = await harness.press(ADMIN, "Send to everyone")
     assert "Sending to 3 users" in r.text
@@ -376,7 +446,9 @@ async def test_admin_buttons_refused_for_non_admins(harness: Harness, services: 
 async def test_admin_console_in_russian(harness: Harness, services: Services) -> None:
     await registered(services, ALICE)
     r = await harness.send(ADMIN_RU, "/credit alice 5")
-    assert "Начислено 5 пользователю @alice" in r.text
+    assert "Начислить 5 кредитов пользователю @alice (баланс 10 → 15)?" in r.text
+    r = await harness.press(ADMIN_RU, "Подтвердить")
+    assert "Пользователю @alice начислено 5 кредитов. Баланс: 15." in r.text
     r = await harness.send(ADMIN_RU, "/stats")
     assert "Статистика" in r.text
     r = await harness.send(TgUser(6666, "m", language_code="ru"), "/stats")
@@ -416,7 +488,7 @@ async def test_huge_amounts_are_refused_with_a_reason(
     uid = await registered(services, ALICE)
     for command in (f"/credit @alice {amount}", f"/debit @alice {amount}", f"/setcost iris_logreg {amount}"):
         r = await harness.send(ADMIN, command)
-        assert r.texts == [f"⚠️ Bad amount “{amount}”: at most 1000000."], command
+        assert r.texts == [f"⚠️ Bad amount “{amount}”: at most 1,000,000."], command
     assert await balance_of(services.session_factory, uid) == Decimal("10")
     async with services.session_factory() as s:
         model = await s.scalar(select(Model).where(Model.name == "iris_logreg"))
@@ -427,13 +499,14 @@ async def test_an_upload_with_a_huge_cost_is_refused(harness: Harness, services:
     await harness.send(ADMIN, "/addmodel")
     await harness.upload(ADMIN, "tree.skops", _tree_bytes(2), mime="application/octet-stream")
     for cost, answer in [
-        ("1e30", "⚠️ Bad cost: at most 1000000."),
-        ("1" * 4000, "⚠️ Bad cost: at most 1000000."),
-        ("1" * 5000, "⚠️ That is not valid JSON: Exceeds the limit (4300 digits)"),  # int() refuses it
+        ("1e30", "⚠️ Bad cost: at most 1,000,000."),
+        ("1" * 4000, "⚠️ Bad cost: at most 1,000,000."),
+        ("1" * 5000, "⚠️ That JSON has a number the bot cannot read"),  # int() refuses it
     ]:
         r = await harness.send(ADMIN, json.dumps(META).replace('"cost": 0.5', f'"cost": {cost}'))
         assert r.text.startswith(answer), cost[:10]
     r = await harness.send(ADMIN, json.dumps(META))
+    r = await harness.press(ADMIN, "Publish")
     assert "Model <b>Tiny tree</b> (<code>tiny_tree</code>) added" in r.text
 
 
@@ -481,8 +554,8 @@ def press_in(h: Harness, tg: TgUser, reply: Reply, label: str) -> Update:
 
 
 def broadcast_texts(h: Harness, chat_id: int) -> list[str]:
-    """What broadcasts sent (or tried to send) to this chat: plain text, unlike every reply."""
-    sent = [c for c in h.session.calls if isinstance(c, SendMessage) and c.parse_mode is None]
+    """What broadcasts sent (or tried to send) to this chat: no buttons, unlike the replies there."""
+    sent = [c for c in h.session.calls if isinstance(c, SendMessage) and c.reply_markup is None]
     return [c.text for c in sent if int(c.chat_id) == chat_id]
 
 

@@ -18,7 +18,7 @@ from db.ledger import deduct_balance, increase_balance
 from db.models import Model, Prediction
 from ml import formats
 from tests.bot_harness import Harness, TgUser
-from tests.bot_helpers import registered
+from tests.bot_helpers import publish_model, registered
 from tests.helpers import assert_reconciled, balance_of, transactions_of
 from tests.telegram_limits import assert_sendable
 
@@ -292,9 +292,7 @@ async def test_invalid_rows_of_a_model_with_many_categories_fit_one_message(
         ],
     }
     model = formats.dumps(DecisionTreeClassifier(random_state=0).fit([[0.0], [1.0]], [0, 1]))
-    await harness.send(admin, "/addmodel")
-    await harness.upload(admin, "kinds.skops", model, mime="application/octet-stream")
-    r = await harness.send(admin, json.dumps(meta))
+    r = await publish_model(harness, admin, "kinds.skops", model, json.dumps(meta))
     assert "Model <b>Many kinds</b>" in r.text
     await registered(services, CARL)
     await start_batch(harness, CARL, "Many kinds")
@@ -325,9 +323,7 @@ async def test_a_batch_confirmed_for_one_version_is_not_charged_after_a_replace(
             r = await harness.upload(CARL, "rows.csv", b"a\n1\n0\n")
             assert "Valid rows: <b>2</b>" in r.text
         model = formats.dumps(DecisionTreeClassifier(random_state=0).fit([[0.0], [1.0]], labels))
-        await harness.send(admin, "/addmodel")
-        await harness.upload(admin, "tree.skops", model, mime="application/octet-stream")
-        await harness.send(admin, json.dumps(meta))
+        await publish_model(harness, admin, "tree.skops", model, json.dumps(meta))
     r = await harness.press(CARL, "Confirm and pay 2")
     assert "has just been updated, so nothing was charged" in r.text
     assert await balance_of(services.session_factory, uid) == Decimal("10")

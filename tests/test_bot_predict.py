@@ -14,7 +14,7 @@ from bot.app import Services
 from db.ledger import deduct_balance, increase_balance
 from db.models import Model, Prediction, Transaction
 from tests.bot_harness import Harness, TgUser
-from tests.bot_helpers import registered
+from tests.bot_helpers import confirmed, registered
 from tests.helpers import assert_reconciled, balance_of, transactions_of
 from tests.models_for_tests import Exploding, Slow
 from tests.models_for_tests import install_model as add_model
@@ -376,7 +376,7 @@ async def test_a_higher_price_asks_again_and_the_old_confirm_cannot_pay_it(
     r = await harness.send(BOB, "5.1 3.5 1.4 0.2")
     assert "Confirm and pay 1 cr" in " ".join(r.buttons())
     old = harness.press_update(BOB, "Confirm and pay 1")
-    r = await harness.send(ADMIN, "/setcost iris_logreg 90")
+    r = await confirmed(harness, ADMIN, "/setcost iris_logreg 90")
     assert "iris_logreg now costs 90 credits" in r.text
     r = await harness.feed(old)
     assert "The price has changed: it was 1, now it is 90" in r.text

@@ -259,13 +259,15 @@ ACTIONS = {  # each class's actions (bot/callbacks.py)
     "step": ["back", "example", "pick"],
     "ok": ["run", "edit", "batch"],
     "p": ["show", "repeat"],
-    "adm": "menu users models stats broadcast broadcast_send user toggle_user toggle_model".split(),
+    "adm": "menu users models stats broadcast broadcast_send user toggle_user toggle_model".split()
+    + "credit refund upload_try upload_publish broadcast_skip".split(),
     "set": ["notify"],
 }
 VALUES = {  # per field of a CallbackData class: values that mean something there
     "name": NAMES,
     "code": ["en", "ru", "xx", "EN", "", "on", "off"],
     "nonce": ["abc", "", "x" * 40],
+    "answer": ["yes", "no", "x", ""],
     "kind": ["preds", "txs", "users", "x", ""],
     "back": ["preds", "txs", "users", "x", ""],
     "page": NUMBER_FIELD,

@@ -70,7 +70,10 @@ async def upload(harness: Harness, file_name: str, data: bytes, meta: dict[str, 
     r = await harness.upload(ADMIN, file_name, data, mime="application/octet-stream")
     if "metadata as JSON" not in r.text:
         return r.text
-    return (await harness.send(ADMIN, json.dumps(meta))).text
+    r = await harness.send(ADMIN, json.dumps(meta))
+    if "🚀 Publish" not in r.buttons():
+        return r.text
+    return (await harness.press(ADMIN, "Publish")).text
 
 
 async def test_a_malicious_pickle_never_runs_in_the_bot(
@@ -87,6 +90,32 @@ async def test_a_malicious_pickle_never_runs_in_the_bot(
     assert "That is not a skops model file" in text
     assert list(marker.iterdir()) == []  # the payload never ran, anywhere
     assert "tiny_tree" not in services.registry.metas()
+
+
+class ReadsInput110:
+    """A model that does not say how many inputs it takes, and reads input 110."""
+
+    def predict(self, X: list[list[float]]) -> list[int]:
+        return [int(row[110]) for row in ({i: v for i, v in enumerate(r)} for r in X)]
+
+
+def test_a_missing_input_is_explained_in_words() -> None:
+    """Its upload once answered "KeyError: 110"; the admin now reads what is wrong."""
+    from ml.schema import ModelMeta
+    from ml.upload import UploadError, try_values, upload_meta
+
+    meta: ModelMeta = upload_meta({k: v for k, v in META.items() if k != "cost"}, b"x")
+    with pytest.raises(UploadError) as caught:
+        try_values(meta, ReadsInput110(), [1.0, 1.0])
+    assert caught.value.code == "feature_index" and caught.value.params == {"expected": 111, "declared": 2}
+    from bot.i18n import I18n
+
+    for lang, words in (
+        ("en", "The file's model reads at least 111 inputs, but the metadata lists 2."),
+        ("ru", "Модель из файла читает не меньше 111 входных параметров, а в описании указано 2."),
+    ):
+        text = I18n().get(lang, "adm_upload_feature_index", **caught.value.params)
+        assert words in text and "KeyError" not in text
 
 
 class Homemade:
@@ -182,7 +211,7 @@ async def test_metadata_with_numbers_json_does_not_have_is_refused(
     await harness.send(ADMIN, "/addmodel")
     await harness.upload(ADMIN, "model.skops", formats.dumps(tiny_tree()), mime="application/octet-stream")
     r = await harness.send(ADMIN, spec)
-    assert f"That is not valid JSON: {constant} is not a JSON number" in r.text
+    assert "That JSON has a number the bot cannot read (too long, NaN or Infinity)." in r.text
     assert "tiny_tree" not in services.registry.metas()
 
 

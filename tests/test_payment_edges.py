@@ -31,7 +31,7 @@ from db.errors import InsufficientFunds
 from db.models import Order, Payment, PaymentStatus, Transaction, User
 from db.payments import record_payment
 from tests.bot_harness import Harness, TgUser
-from tests.bot_helpers import registered
+from tests.bot_helpers import confirmed, registered
 from tests.fake_stars import StarsRecord, StarsSession
 from tests.helpers import assert_reconciled, balance_of
 
@@ -164,7 +164,7 @@ async def test_a_disabled_payer_is_credited_told_and_the_admins_too(
     uid = await registered(services, PAYER)
     await registered(services, ADMIN)
     payload, amount = await order_for(stars, PAYER)
-    await stars.send(ADMIN, f"/disable #{uid}")  # between the pre-checkout and the payment
+    await confirmed(stars, ADMIN, f"/disable #{uid}")  # between the pre-checkout and the payment
     charge = record.pay(PAYER.as_dict(), payload, amount)
     r = await stars.feed(stars.update(message=payment_message(PAYER, payload, amount, charge)))
     to_payer = [m.text for m in r.calls_of(SendMessage) if int(m.chat_id) == PAYER.id]

@@ -18,7 +18,7 @@ from db.ledger import deduct_balance
 from db.models import Order, Payment
 from db.payments import record_payment
 from tests.bot_harness import Harness, Reply, TgUser
-from tests.bot_helpers import registered
+from tests.bot_helpers import confirmed, registered
 from tests.helpers import assert_reconciled, balance_of, transactions_of
 
 PAYER = TgUser(5001, "payer")
@@ -167,7 +167,7 @@ async def test_pre_checkout_refusals(harness: Harness, services: Services) -> No
     await harness.feed(payment_update(harness, PAYER, invoice.payload, 100, "ch-paid"))
     answer = checkout_answer(await pre_checkout(harness, PAYER, invoice.payload, 100))
     assert answer.ok is False and "already paid" in (answer.error_message or "")
-    await harness.send(ADMIN, "/disable payer")
+    await confirmed(harness, ADMIN, "/disable payer")
     invoice2 = invoices(harness)[-1]
     answer = checkout_answer(await pre_checkout(harness, PAYER, invoice2.payload, 100))
     assert answer.ok is False and "disabled" in (answer.error_message or "")

@@ -70,6 +70,41 @@ RU_USERS_DAT = words(
 EN_TIMES = words("times", "time", "times", "times", "times", "times", "times")
 RU_CASES_PREP = words("случаях", "случае", "случаях", "случаях", "случаях", "случае", "случая")  # в 2 случаях
 EN_INPUTS = words("inputs", "input", "inputs", "inputs", "inputs", "inputs", "inputs")
+RU_INPUTS = words(
+    "входных параметров",
+    "входной параметр",
+    "входных параметра",
+    "входных параметров",
+    "входных параметров",
+    "входной параметр",
+    "входного параметра",
+)
+RU_INPUTS_GEN = words(  # не меньше 2 входных параметров
+    "входных параметров",
+    "входного параметра",
+    "входных параметров",
+    "входных параметров",
+    "входных параметров",
+    "входного параметра",
+    "входного параметра",
+)
+EN_CLASSES = words("classes", "class", "classes", "classes", "classes", "classes", "classes")
+RU_CLASSES = words("классов", "класс", "класса", "классов", "классов", "класс", "класса")
+EN_PAYMENTS = words("payments", "payment", "payments", "payments", "payments", "payments", "payments")
+RU_PAYMENTS = words("платежей", "платёж", "платежа", "платежей", "платежей", "платёж", "платежа")
+EN_RUNS = words("runs", "run", "runs", "runs", "runs", "runs", "runs")
+RU_RUNS = words("запусков", "запуск", "запуска", "запусков", "запусков", "запуск", "запуска")
+EN_DAYS = words("days", "day", "days", "days", "days", "days", "days")
+RU_LAST_DAYS = words(
+    "последних дней",
+    "последний день",
+    "последних дня",
+    "последних дней",
+    "последних дней",
+    "последний день",
+    "последнего дня",
+)
+RU_CHARS_NOM = words("символов", "символ", "символа", "символов", "символов", "символ", "символа")
 
 # (message, variable, English words, Russian words or None where Russian uses a label form
 # such as «кредитов: 5» that needs no agreement).
@@ -117,6 +152,29 @@ PLURAL_MESSAGES: list[tuple[str, str, dict[int | Decimal, str], dict[int | Decim
     ("adm_refund_outside_taken", "credits", EN_CREDITS, None),
     ("adm_refund_insufficient", "amount", EN_CREDITS, RU_CREDITS),
     ("adm_refund_done", "credits", EN_CREDITS, RU_CREDITS),
+    ("adm_payment_line", "credits", EN_CREDITS, RU_CREDITS),
+    ("adm_credit_done", "amount", EN_CREDITS, RU_CREDITS),
+    ("adm_debit_done", "amount", EN_CREDITS, RU_CREDITS),
+    ("adm_confirm_credit", "amount", EN_CREDITS, RU_CREDITS),
+    ("adm_confirm_debit", "amount", EN_CREDITS, RU_CREDITS),
+    ("adm_confirm_setcost", "cost", EN_CREDITS, RU_CREDITS),
+    ("adm_confirm_refund", "credits", EN_CREDITS, RU_CREDITS),
+    ("adm_file_inputs", "count", EN_INPUTS, RU_INPUTS),
+    ("adm_upload_feature_count", "expected", EN_INPUTS, RU_INPUTS),
+    ("adm_upload_feature_index", "expected", EN_INPUTS, RU_INPUTS_GEN),
+    ("adm_upload_class_count", "expected", EN_CLASSES, RU_CLASSES),
+    ("adm_upload_ready", "count", EN_INPUTS, RU_INPUTS),
+    ("adm_upload_ready", "cost", EN_CREDITS, RU_CREDITS),
+    ("adm_stats", "payments", EN_PAYMENTS, RU_PAYMENTS),
+    ("adm_stats_model", "runs", EN_RUNS, RU_RUNS),
+    ("adm_stats_model", "spent", EN_CREDITS, RU_CREDITS),
+    ("adm_stats_days", "days", EN_DAYS, RU_LAST_DAYS),
+    ("adm_broadcast_too_long", "count", EN_CHARS, RU_CHARS_NOM),
+    ("notice_credited", "amount", EN_CREDITS, RU_CREDITS),
+    ("notice_credited", "balance", EN_CREDITS, RU_CREDITS),
+    ("notice_debited", "amount", EN_CREDITS, RU_CREDITS),
+    ("notice_debited", "balance", EN_CREDITS, RU_CREDITS),
+    ("notice_refunded", "credits", EN_CREDITS, RU_CREDITS),
     ("promo_redeemed", "credits", EN_CREDITS, RU_CREDITS),
     ("promo_redeemed", "balance", EN_CREDITS, RU_CREDITS),
     ("adm_promo_details", "credits", EN_CREDITS, RU_CREDITS),
@@ -138,9 +196,11 @@ MONEY_MESSAGES: list[tuple[str, str]] = [
     ("tx_line", "amount"),
     ("adm_user_card", "balance"),
     ("adm_insufficient", "amount"),
-    ("adm_credit_done", "amount"),
+    ("adm_credit_done", "balance"),
     ("adm_debit_done", "balance"),
     ("adm_stats", "spent"),
+    ("adm_credit_ask", "balance"),
+    ("adm_confirm_credit", "after"),
     ("adm_payment_disabled", "credits"),
     ("payment_credited_disabled", "balance"),
 ]

@@ -264,7 +264,12 @@ async def test_a_model_uploaded_on_one_process_runs_on_the_other(
         async def upload(proc: Process, labels: list[int], needle: str) -> None:
             await step(proc, message("/addmodel", ADMIN), ".skops", ADMIN)
             await step(proc, document(tree_file(labels), "tree.skops", ADMIN), "metadata as JSON", ADMIN)
-            await step(proc, message(json.dumps(TINY_TREE_META), ADMIN), needle, ADMIN)
+            params = await step(proc, message(json.dumps(TINY_TREE_META), ADMIN), "is checked", ADMIN)
+            await step(proc, press(button(params, "Publish"), ADMIN), needle, ADMIN)
+
+        def button(params: Any, label: str) -> str:
+            buttons = [btn for row in params["reply_markup"]["inline_keyboard"] for btn in row]
+            return str(next(btn["callback_data"] for btn in buttons if label in btn["text"]))
 
         async def run(proc: Process, answer: str) -> None:
             await step(proc, press("m:card:tiny_tree"), "Inputs (2)")
@@ -289,7 +294,8 @@ async def test_a_model_uploaded_on_one_process_runs_on_the_other(
         await run(a, "no")
         await step(a, message("/rollback tiny_tree", ADMIN), "now serves version 1 (was 2)", ADMIN)
         await run(b, "yes")
-        await step(b, message("/disable_model tiny_tree", ADMIN), "is disabled", ADMIN)
+        params = await step(b, message("/disable_model tiny_tree", ADMIN), "Switch off", ADMIN)
+        await step(b, press(button(params, "Confirm"), ADMIN), "is disabled", ADMIN)
         await step(a, press("m:card:tiny_tree"), "not available")
         params = await step(a, message("/predict"), "Choose a model")
         assert "Tiny tree" not in json.dumps(params["reply_markup"], ensure_ascii=False)

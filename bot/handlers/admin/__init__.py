@@ -3,7 +3,7 @@
 from aiogram import Router
 
 from bot.filters import IsAdmin
-from bot.handlers.admin import broadcast, menu, models, payments, promo, refusals, users
+from bot.handlers.admin import broadcast, confirm, menu, models, payments, promo, refusals, users
 from bot.handlers.admin.refusals import ADMIN_COMMANDS
 
 
@@ -12,7 +12,13 @@ def setup() -> Router:
     admin.message.filter(IsAdmin())
     admin.callback_query.filter(IsAdmin())
     admin.include_routers(
-        menu.setup(), users.setup(), models.setup(), payments.setup(), broadcast.setup(), promo.setup()
+        menu.setup(),
+        users.setup(),
+        models.setup(),
+        payments.setup(),
+        broadcast.setup(),
+        promo.setup(),
+        confirm.setup(),
     )
     router = Router(name=__name__)
     router.include_routers(admin, refusals.setup())  # refusals: tried only when `admin` did not match

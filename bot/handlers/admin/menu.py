@@ -10,13 +10,14 @@ from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.app import Services
 from bot.callbacks import AdminCD
 from bot.i18n import Translator
-from bot.keyboards import admin_menu_kb
-from services.admin import Stats
+from bot.keyboards import Keyboard, admin_menu_kb
+from bot.replies import Screen
+from services.admin import RangeStats
 
 log = logging.getLogger(__name__)
 
@@ -32,29 +33,63 @@ async def admin_menu_cb(query: CallbackQuery, t: Translator) -> None:
             await query.message.edit_text(t("adm_menu"), reply_markup=admin_menu_kb(t))
 
 
-def stats_text(t: Translator, s: Stats) -> str:
-    by_model = "\n".join(f"• {escape(m)}: {n}" for m, n in s.by_model.items()) or "—"
+STATS_RANGES = {"7": 7, "30": 30, "90": 90, "all": None}
+
+
+def stats_kb(t: Translator, current: str) -> InlineKeyboardMarkup:
+    b = Keyboard()
+    for arg in STATS_RANGES:
+        label = t("btn_adm_stats_all") if arg == "all" else t("btn_adm_stats_days", days=int(arg))
+        b.button(
+            text=("• " if arg == current else "") + label, callback_data=AdminCD(action="stats", arg=arg)
+        )
+    b.button(text=t("btn_admin"), callback_data=AdminCD(action="menu"))
+    b.adjust(4, 1)
+    return b.as_markup()
+
+
+def stats_text(t: Translator, s: RangeStats, days: int | None) -> str:
+    by_model = "\n".join(
+        t("adm_stats_model", name=escape(m.name), runs=m.runs, failed=m.failed, spent=m.spent)
+        for m in s.models[:30]
+    )
     return t(
         "adm_stats",
+        period=t("adm_stats_all") if days is None else t("adm_stats_days", days=days),
         users=s.users,
         active=s.active_users,
-        completed=s.by_status.get("completed", 0),
-        failed=s.by_status.get("failed", 0),
-        pending=s.by_status.get("pending", 0),
-        by_model=by_model,
+        new=s.new_users,
+        runs=sum(m.runs for m in s.models),
+        completed=sum(m.completed for m in s.models),
+        failed=sum(m.failed for m in s.models),
+        by_model=by_model or "—",
         spent=s.spent,
         refunded=s.refunded,
         credited=s.credited,
+        payments=s.payments,
+        stars_paid=s.stars_paid,
+        stars_refunded=s.stars_refunded,
+        stars=s.stars_revenue,
     )
 
 
+async def stats_screen(t: Translator, services: Services, arg: str) -> Screen:
+    arg = arg if arg in STATS_RANGES else "all"
+    days = STATS_RANGES[arg]
+    return Screen(stats_text(t, await services.admin.range_stats(days), days), stats_kb(t, arg))
+
+
 async def stats_cmd(message: Message, t: Translator, services: Services) -> None:
-    await message.answer(stats_text(t, await services.admin.stats()))
+    screen = await stats_screen(t, services, "all")
+    await message.answer(screen.text, reply_markup=screen.markup)
 
 
-async def stats_cb(query: CallbackQuery, t: Translator, services: Services) -> None:
+async def stats_cb(query: CallbackQuery, callback_data: AdminCD, t: Translator, services: Services) -> None:
+    """The range buttons (and the menu's Stats) edit the screen in place."""
     if isinstance(query.message, Message):
-        await query.message.answer(stats_text(t, await services.admin.stats()))
+        screen = await stats_screen(t, services, callback_data.arg)
+        with suppress(TelegramBadRequest):  # not modified: the same range again
+            await query.message.edit_text(screen.text, reply_markup=screen.markup)
 
 
 def setup() -> Router:

@@ -1,66 +1,115 @@
-"""Admin: Stars refunds."""
+"""Admin: Stars refunds, by /refund <order> or by a payment's Refund button on the user card (shown
+for confirmation first). The user is told, in their language, once the Stars are returned."""
 
 from __future__ import annotations
 
 import logging
 from html import escape
+from typing import Any
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
 
 from bot.app import Services
-from bot.i18n import Translator
+from bot.callbacks import AdminCD
+from bot.handlers.admin.pending import ask
+from bot.handlers.admin.tell import tell_user, told_line
+from bot.handlers.admin.users import card_button_kb
+from bot.i18n import I18n, Translator
 from bot.refunds import attempt_refund
 from bot.render import admin_name, quote
+from bot.replies import Screen
 from services.payments import InsufficientFunds, PaymentError
 
 log = logging.getLogger(__name__)
 
 
-async def refund_cmd(
-    message: Message,
-    command: CommandObject,
-    t: Translator,
-    services: Services,
-    bot: Bot,
-) -> None:
-    """Refund a Stars purchase: credits back through the ledger first, then Telegram's refund."""
-    ref = (command.args or "").strip()
-    if not ref:
-        await message.answer(t("adm_usage_refund"))
-        return
+async def refund(ref: str, tg_admin: Any, t: Translator, services: Services, bot: Bot, i18n: I18n) -> Screen:
+    """Refund a Stars purchase: credits back through the ledger first, then Telegram's refund;
+    the payer is told if it went through."""
     try:
         started = await services.payments.start_refund(ref)  # committed before Telegram is asked
     except InsufficientFunds as exc:
-        await message.answer(t("adm_refund_insufficient", balance=exc.balance, amount=exc.amount))
-        return
+        return Screen(t("adm_refund_insufficient", balance=exc.balance, amount=exc.amount))
     except PaymentError as exc:
-        await message.answer(t("adm_refund_already") if exc.code == "already_refunded" else escape(str(exc)))
-        return
+        return Screen(t("adm_refund_already" if exc.code == "already_refunded" else "adm_refund_changed"))
     if started is None:
-        await message.answer(t("adm_refund_not_found", ref=quote(ref)))
-        return
-    log.info(
-        "%s refunds payment %d (%d stars)", admin_name(message.from_user), started.payment_id, started.stars
-    )
+        return Screen(t("adm_refund_not_found", ref=quote(ref)))
+    log.info("%s refunds payment %d (%d stars)", admin_name(tg_admin), started.payment_id, started.stars)
     status = await attempt_refund(bot, services, started.payment_id, alert=False)
     payment = await services.payments.refund_state(started.payment_id)
     key = {"refunded": "adm_refund_done", "refund_pending": "adm_refund_retrying"}.get(
         status, "adm_refund_failed"
     )
-    await message.answer(
-        t(
-            key,
-            stars=payment.stars,
-            credits=payment.credits,
-            id=payment.payment_id,
-            error=escape(payment.error),
-        )
+    text = t(
+        key, stars=payment.stars, credits=payment.credits, id=payment.payment_id, error=escape(payment.error)
     )
+    found = await services.admin.payment(payment.payment_id)
+    user = found[1] if found else None
+    if status != "refunded" or found is None or user is None:
+        return Screen(text)
+    told = await tell_user(
+        bot,
+        services,
+        i18n,
+        user,
+        "notice_refunded",
+        stars=payment.stars,
+        order=found[0].number,
+        credits=payment.credits,
+    )
+    return Screen(text + "\n" + told_line(t, told), card_button_kb(t, user.id))
+
+
+async def refund_cmd(
+    message: Message, command: CommandObject, t: Translator, services: Services, bot: Bot, i18n: I18n
+) -> None:
+    ref = (command.args or "").strip()
+    if not ref:
+        await message.answer(t("adm_usage_refund"))
+        return
+    screen = await refund(ref, message.from_user, t, services, bot, i18n)
+    await message.answer(screen.text, reply_markup=screen.markup)
+
+
+async def refund_cb(
+    query: CallbackQuery, callback_data: AdminCD, state: FSMContext, t: Translator, services: Services
+) -> None:
+    """A payment's Refund button on the user card: what it would do, for confirmation."""
+    if not isinstance(query.message, Message):
+        return
+    arg = callback_data.arg
+    found = await services.admin.payment(int(arg)) if arg.isascii() and arg.isdigit() else None
+    if found is None:
+        await query.message.answer(t("adm_refund_not_found", ref=quote(callback_data.arg)))
+        return
+    line, user = found
+    text = t(
+        "adm_confirm_refund",
+        order=line.number,
+        stars=line.stars,
+        credits=line.credits,
+        username=quote(user.username) if user else "—",
+    )
+    await ask(query.message, state, t, text, {"op": "refund", "charge": line.charge_id}, edit=True)
+
+
+async def run_refund(
+    action: dict[str, Any],
+    nonce: str,
+    query: CallbackQuery,
+    t: Translator,
+    services: Services,
+    bot: Bot,
+    i18n: I18n,
+) -> Screen:
+    return await refund(str(action["charge"]), query.from_user, t, services, bot, i18n)
 
 
 def setup() -> Router:
     router = Router(name=__name__)
     router.message.register(refund_cmd, Command("refund"))
+    router.callback_query.register(refund_cb, AdminCD.filter(F.action == "refund"))
     return router

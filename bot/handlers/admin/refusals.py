@@ -8,7 +8,7 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from bot.callbacks import AdminCD
+from bot.callbacks import AdminCD, AdminOkCD
 from bot.i18n import Translator
 from bot.middlewares import TapAnswer
 
@@ -60,4 +60,5 @@ def setup() -> Router:
     router = Router(name=__name__)
     router.message.register(refuse_command, Command(*ADMIN_COMMANDS))
     router.callback_query.register(refuse_button, AdminCD.filter())
+    router.callback_query.register(refuse_button, AdminOkCD.filter())
     return router

@@ -1,4 +1,6 @@
-"""Admin: find users, their card, credit and debit, disable and enable."""
+"""Admin: find users, their card (predictions, payments), credit and debit, disable and enable.
+Every change is shown for confirmation first (bot/handlers/admin/pending.py) and runs once; the
+user is told in their own language (bot/handlers/admin/tell.py)."""
 
 from __future__ import annotations
 
@@ -6,21 +8,28 @@ import logging
 from contextlib import suppress
 from decimal import Decimal
 from html import escape
-from typing import Literal
+from typing import Any, Literal
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.app import Services
 from bot.callbacks import AdminCD, PageCD
-from bot.i18n import Translator
-from bot.keyboards import user_card_kb, users_kb
+from bot.filters import NOT_COMMAND
+from bot.handlers.admin.pending import ask
+from bot.handlers.admin.tell import tell_user, told_line
+from bot.i18n import I18n, Translator
+from bot.keyboards import Keyboard, cancel_kb, users_kb
 from bot.render import admin_name, money, quote, short_result, when
 from bot.replies import Screen
+from bot.states import AdminCredit
 from services.admin import (
+    AlreadyDone,
     BalanceLimitExceeded,
+    DisableRefused,
     InsufficientFunds,
     InvalidAmount,
     User,
@@ -29,6 +38,9 @@ from services.admin import (
 )
 
 log = logging.getLogger(__name__)
+
+REFUNDABLE = ("credited", "refund_failed")  # payment statuses a Refund button is offered for
+MAX_AMOUNT = Decimal(1000000)  # one credit, debit or price at most (db.ledger.MAX_AMOUNT)
 
 
 def user_label(u: User) -> str:
@@ -57,6 +69,27 @@ async def users_page(query: CallbackQuery, callback_data: PageCD, t: Translator,
             await query.message.edit_text(screen.text, reply_markup=screen.markup)
 
 
+def user_card_kb(t: Translator, card: UserCard) -> InlineKeyboardMarkup:
+    user = card.user
+    b = Keyboard()
+    uid = str(user.id)
+    b.button(text=t("btn_adm_credit"), callback_data=AdminCD(action="credit", arg=uid), unique=True)
+    if user.disabled:
+        b.button(text=t("btn_adm_enable"), callback_data=AdminCD(action="toggle_user", arg=uid), unique=True)
+    elif not card.is_admin:
+        b.button(text=t("btn_adm_disable"), callback_data=AdminCD(action="toggle_user", arg=uid), unique=True)
+    for p in card.payments:
+        if p.status in REFUNDABLE:
+            b.button(
+                text=t("btn_adm_refund", order=p.order_id or p.id, stars=p.stars),
+                callback_data=AdminCD(action="refund", arg=str(p.id)),
+                unique=True,
+            )
+    b.button(text=t("btn_adm_users"), callback_data=PageCD(kind="users", page=0))
+    b.adjust(2, 1)
+    return b.as_markup()
+
+
 def user_card(t: Translator, card: UserCard) -> Screen:
     user = card.user
     lines = []
@@ -65,6 +98,17 @@ def user_card(t: Translator, card: UserCard) -> Screen:
             f"#{p.id} {escape(model_name)} · {t('status_' + p.status)} · "
             f"{short_result(p.result, t) if p.status == 'completed' else ''} · {when(p.created_at)}"
         )
+    payments = [
+        t(
+            "adm_payment_line",
+            order=p.order_id or p.id,
+            stars=p.stars,
+            credits=p.credits,
+            status=t(f"adm_payment_{p.status}"),
+            date=when(p.created_at),
+        )
+        for p in card.payments
+    ]
     text = t(
         "adm_user_card",
         id=user.id,
@@ -75,21 +119,28 @@ def user_card(t: Translator, card: UserCard) -> Screen:
         status=t("adm_disabled") if user.disabled else t("adm_active"),
         created=when(user.created_at),
         predictions="\n".join(lines) or "—",
+        payments="\n".join(payments) or "—",
     )
-    return Screen(text, user_card_kb(t, user.id, user.disabled))
+    if card.is_admin:
+        text += "\n" + t("adm_card_is_admin")
+    return Screen(text, user_card_kb(t, card))
 
 
 def not_found(t: Translator, ref: str) -> str:
     return t("adm_user_not_found", ref=quote(ref or "?"))
 
 
-async def _send_card(message: Message, t: Translator, services: Services, ref: str) -> None:
+async def _show_card(message: Message, t: Translator, services: Services, ref: str, edit: bool) -> None:
     try:
         card = await services.admin.card(ref)
     except UserNotFound:
         await message.answer(not_found(t, ref))
         return
     screen = user_card(t, card)
+    if edit:
+        with suppress(TelegramBadRequest):  # not modified: the card is as it was
+            await message.edit_text(screen.text, reply_markup=screen.markup)
+        return
     await message.answer(screen.text, reply_markup=screen.markup)
 
 
@@ -97,17 +148,83 @@ async def user_cmd(message: Message, command: CommandObject, t: Translator, serv
     if not command.args:
         await message.answer(t("adm_usage_user"))
         return
-    await _send_card(message, t, services, command.args.strip())
+    await _show_card(message, t, services, command.args.strip(), edit=False)
 
 
 async def user_cb(query: CallbackQuery, callback_data: AdminCD, t: Translator, services: Services) -> None:
     if isinstance(query.message, Message):
-        await _send_card(query.message, t, services, f"#{callback_data.arg}")
+        await _show_card(query.message, t, services, f"#{callback_data.arg}", edit=True)
+
+
+def card_button_kb(t: Translator, user_id: int) -> InlineKeyboardMarkup:
+    """Under a result: back to the user's card."""
+    b = Keyboard()
+    b.button(text=t("btn_adm_card"), callback_data=AdminCD(action="user", arg=str(user_id)), unique=True)
+    return b.as_markup()
+
+
+def amount_reason(reason: str) -> str:
+    """InvalidAmount's reason, in the admin's language."""
+    if reason.startswith("at most ") and reason != "at most two decimals":
+        return "max"
+    return {
+        "not a number": "nan",
+        "not finite": "infinite",
+        "must be positive": "positive",
+        "at most two decimals": "decimals",
+    }.get(reason, "nan")
+
+
+def bad_amount_text(t: Translator, raw: str, exc: InvalidAmount) -> str:
+    reason = amount_reason(exc.reason)
+    return t("adm_bad_amount", amount=quote(raw), reason=t(f"adm_amount_{reason}", max=MAX_AMOUNT))
+
+
+async def _plan_adjust(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    services: Services,
+    ref: str,
+    kind: Literal["credit", "debit"],
+    raw_amount: str,
+    reason: str,
+) -> bool:
+    """Check a credit or debit and show it for confirmation (nothing changes before Confirm);
+    False if it was refused (and said why)."""
+    raw_amount = raw_amount.replace(",", ".")
+    try:
+        plan = await services.admin.plan_adjust(ref, kind, raw_amount)
+    except UserNotFound:
+        await message.answer(not_found(t, ref))
+        return False
+    except InvalidAmount as exc:
+        await message.answer(bad_amount_text(t, raw_amount, exc))
+        return False
+    except InsufficientFunds as exc:
+        await message.answer(t("adm_insufficient", balance=exc.balance, amount=exc.amount))
+        return False
+    except BalanceLimitExceeded:
+        await message.answer(t("adm_balance_limit"))
+        return False
+    text = t(
+        f"adm_confirm_{kind}",
+        amount=plan.amount,
+        username=quote(plan.user.username),
+        balance=plan.balance,
+        after=plan.after,
+    )
+    if reason:
+        text += "\n" + t("adm_confirm_reason", reason=quote(reason))
+    action = {"op": kind, "user": plan.user.id, "amount": str(plan.amount), "reason": reason}
+    await ask(message, state, t, text, action)
+    return True
 
 
 async def _money_command(
     message: Message,
     command: CommandObject,
+    state: FSMContext,
     t: Translator,
     services: Services,
     kind: Literal["credit", "debit"],
@@ -116,72 +233,162 @@ async def _money_command(
     if len(parts) < 2:
         await message.answer(t(f"adm_usage_{kind}"))
         return
-    ref, raw_amount = parts[0], parts[1].replace(",", ".")
     reason = parts[2].strip()[:100] if len(parts) > 2 else ""
-    by = admin_name(message.from_user)
-    try:
-        done = await services.admin.adjust(ref, kind, raw_amount, by, reason)
-    except UserNotFound:
-        await message.answer(not_found(t, ref))
-        return
-    except InvalidAmount as exc:
-        await message.answer(t("adm_bad_amount", amount=quote(raw_amount), reason=escape(exc.reason)))
-        return
-    except InsufficientFunds as exc:
-        await message.answer(t("adm_insufficient", balance=exc.balance, amount=exc.amount))
-        return
-    except BalanceLimitExceeded:
-        await message.answer(t("adm_balance_limit"))
-        return
-    log.info("%s: %s %s user %d", by, kind, raw_amount, done.user.id)
-    await message.answer(
-        t(
-            f"adm_{kind}_done",
-            amount=Decimal(raw_amount),
-            username=quote(done.user.username),
-            balance=done.balance,
-        )
-    )
+    await _plan_adjust(message, state, t, services, parts[0], kind, parts[1], reason)
 
 
-async def credit_cmd(message: Message, command: CommandObject, t: Translator, services: Services) -> None:
-    await _money_command(message, command, t, services, "credit")
-
-
-async def debit_cmd(message: Message, command: CommandObject, t: Translator, services: Services) -> None:
-    await _money_command(message, command, t, services, "debit")
-
-
-async def _set_disabled(
-    message: Message, t: Translator, services: Services, ref: str, disabled: bool | None
+async def credit_cmd(
+    message: Message, command: CommandObject, state: FSMContext, t: Translator, services: Services
 ) -> None:
-    """`disabled` None: the other way round from how the user is now (the card's button)."""
+    await _money_command(message, command, state, t, services, "credit")
+
+
+async def debit_cmd(
+    message: Message, command: CommandObject, state: FSMContext, t: Translator, services: Services
+) -> None:
+    await _money_command(message, command, state, t, services, "debit")
+
+
+async def credit_cb(
+    query: CallbackQuery, callback_data: AdminCD, state: FSMContext, t: Translator, services: Services
+) -> None:
+    """The card's Credit button: ask for the amount (and an optional reason)."""
+    if not isinstance(query.message, Message):
+        return
     try:
-        user = await services.admin.set_disabled(ref, disabled)
+        user = await services.admin.find(f"#{callback_data.arg}")
+    except UserNotFound:
+        await query.message.answer(not_found(t, f"#{callback_data.arg}"))
+        return
+    await state.set_state(AdminCredit.amount)
+    await state.update_data(credit_user=user.id)
+    await query.message.answer(
+        t("adm_credit_ask", username=quote(user.username), balance=user.balance), reply_markup=cancel_kb(t)
+    )
+
+
+async def credit_amount(message: Message, state: FSMContext, t: Translator, services: Services) -> None:
+    user_id = (await state.get_data()).get("credit_user")
+    parts = (message.text or "").split(maxsplit=1)
+    if not parts or user_id is None:
+        await message.answer(t("adm_credit_ask_again"), reply_markup=cancel_kb(t))
+        return
+    reason = parts[1].strip()[:100] if len(parts) > 1 else ""
+    if await _plan_adjust(message, state, t, services, f"#{user_id}", "credit", parts[0], reason):
+        await state.set_state(None)  # else the amount is asked again
+
+
+async def run_adjust(
+    action: dict[str, Any],
+    nonce: str,
+    query: CallbackQuery,
+    t: Translator,
+    services: Services,
+    bot: Bot,
+    i18n: I18n,
+) -> Screen:
+    """The confirmed credit or debit: once (the nonce is its ledger key); the user is told."""
+    kind: Literal["credit", "debit"] = "credit" if action["op"] == "credit" else "debit"
+    user_id = int(action["user"])
+    by = admin_name(query.from_user)
+    try:
+        done = await services.admin.adjust(
+            user_id, kind, action["amount"], by, action.get("reason", ""), nonce
+        )
+    except AlreadyDone:
+        return Screen(t("adm_already_done"))
+    except UserNotFound:
+        return Screen(not_found(t, f"#{user_id}"))
+    except InsufficientFunds as exc:  # spent since the confirmation was shown
+        return Screen(
+            t("adm_insufficient", balance=exc.balance, amount=exc.amount), card_button_kb(t, user_id)
+        )
+    except BalanceLimitExceeded:
+        return Screen(t("adm_balance_limit"), card_button_kb(t, user_id))
+    log.info("%s: %s %s user %d", by, kind, action["amount"], user_id)
+    amount = Decimal(action["amount"])
+    told = await tell_user(
+        bot, services, i18n, done.user, f"notice_{kind}ed", amount=amount, balance=done.balance
+    )
+    text = t(f"adm_{kind}_done", amount=amount, username=quote(done.user.username), balance=done.balance)
+    return Screen(text + "\n" + told_line(t, told), card_button_kb(t, user_id))
+
+
+async def _plan_switch(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    services: Services,
+    ref: str,
+    disabled: bool | None,
+    actor: int,
+    edit: bool,
+) -> None:
+    """Show a disable or enable for confirmation. `disabled` None: the other way round from now."""
+    try:
+        user = await services.admin.find(ref)
+        want = not user.disabled if disabled is None else disabled
+        user = await services.admin.plan_disable(ref, want, actor)
     except UserNotFound:
         await message.answer(not_found(t, ref))
         return
-    log.info(
-        "admin in chat %d %s user %d", message.chat.id, "disabled" if user.disabled else "enabled", user.id
-    )
-    await message.answer(
-        t("adm_disabled_done" if user.disabled else "adm_enabled_done", username=quote(user.username))
-    )
+    except DisableRefused as exc:
+        await message.answer(t(f"adm_disable_refused_{exc.code}", username=quote(user.username)))
+        return
+    if user.disabled == want:
+        key = "adm_already_disabled" if want else "adm_already_enabled"
+        await message.answer(t(key, username=quote(user.username)), reply_markup=card_button_kb(t, user.id))
+        return
+    text = t("adm_confirm_disable" if want else "adm_confirm_enable", username=quote(user.username))
+    await ask(message, state, t, text, {"op": "disable" if want else "enable", "user": user.id}, edit=edit)
 
 
-async def disable_cmd(message: Message, command: CommandObject, t: Translator, services: Services) -> None:
+async def disable_cmd(
+    message: Message, command: CommandObject, state: FSMContext, t: Translator, services: Services
+) -> None:
     disabled = command.command == "disable"
-    if not command.args:
+    if not command.args or message.from_user is None:
         await message.answer(t("adm_usage_disable" if disabled else "adm_usage_enable"))
         return
-    await _set_disabled(message, t, services, command.args.strip(), disabled)
+    await _plan_switch(
+        message, state, t, services, command.args.strip(), disabled, message.from_user.id, edit=False
+    )
 
 
 async def toggle_user_cb(
-    query: CallbackQuery, callback_data: AdminCD, t: Translator, services: Services
+    query: CallbackQuery, callback_data: AdminCD, state: FSMContext, t: Translator, services: Services
 ) -> None:
     if isinstance(query.message, Message):
-        await _set_disabled(query.message, t, services, f"#{callback_data.arg}", None)
+        ref = f"#{callback_data.arg}"
+        await _plan_switch(query.message, state, t, services, ref, None, query.from_user.id, edit=True)
+
+
+async def run_switch(
+    action: dict[str, Any],
+    nonce: str,
+    query: CallbackQuery,
+    t: Translator,
+    services: Services,
+    bot: Bot,
+    i18n: I18n,
+) -> Screen:
+    disabled = action["op"] == "disable"
+    user_id = int(action["user"])
+    try:
+        done = await services.admin.set_disabled(user_id, disabled, query.from_user.id)
+    except UserNotFound:
+        return Screen(not_found(t, f"#{user_id}"))
+    except DisableRefused as exc:
+        return Screen(t(f"adm_disable_refused_{exc.code}", username=f"#{user_id}"))
+    name = quote(done.user.username)
+    text = t("adm_disabled_done" if disabled else "adm_enabled_done", username=name)
+    if not done.changed:
+        return Screen(text, card_button_kb(t, user_id))
+    log.info("%s %s user %d", admin_name(query.from_user), "disabled" if disabled else "enabled", user_id)
+    told = await tell_user(
+        bot, services, i18n, done.user, "notice_disabled" if disabled else "notice_enabled"
+    )
+    return Screen(text + "\n" + told_line(t, told), card_button_kb(t, user_id))
 
 
 def setup() -> Router:
@@ -192,6 +399,8 @@ def setup() -> Router:
     router.callback_query.register(user_cb, AdminCD.filter(F.action == "user"))
     router.message.register(credit_cmd, Command("credit"))
     router.message.register(debit_cmd, Command("debit"))
+    router.callback_query.register(credit_cb, AdminCD.filter(F.action == "credit"))
+    router.message.register(credit_amount, AdminCredit.amount, NOT_COMMAND)
     router.message.register(disable_cmd, Command("disable", "enable"))
     router.callback_query.register(toggle_user_cb, AdminCD.filter(F.action == "toggle_user"))
     return router
