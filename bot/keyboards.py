@@ -382,18 +382,6 @@ def users_kb(
     return b.as_markup()
 
 
-def user_card_kb(t: Translator, user_id: int, disabled: bool) -> InlineKeyboardMarkup:
-    b = Keyboard()
-    b.button(
-        text=t("btn_adm_enable") if disabled else t("btn_adm_disable"),
-        callback_data=AdminCD(action="toggle_user", arg=str(user_id)),
-        unique=True,
-    )
-    b.button(text=t("btn_adm_users"), callback_data=PageCD(kind="users", page=0))
-    b.adjust(1)
-    return b.as_markup()
-
-
 def admin_models_kb(t: Translator, models: Sequence[tuple[str, bool]]) -> InlineKeyboardMarkup:
     b = Keyboard()
     for name, active in models:
