@@ -79,7 +79,7 @@ def help_text(t: Translator, services: Services, costs: list[tuple[str, str]]) -
 
 
 async def _help(message: Message, t: Translator, services: Services) -> None:
-    items = await services.catalogue.listing()
+    items = await services.catalogue.listing(t.lang)
     await message.answer(help_text(t, services, [(i.title, money(i.cost)) for i in items]))
 
 
