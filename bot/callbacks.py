@@ -95,5 +95,11 @@ class AdminCD(CallbackData, prefix="adm"):
     arg: str = ""
 
 
+class SupportCD(CallbackData, prefix="sup"):
+    """Payments' terms and support: open to disabled users too (bot/middlewares.py)."""
+
+    action: Literal["terms", "cancel"]
+
+
 class TopupCD(CallbackData, prefix="top"):
     stars: int  # 0: a custom amount

@@ -31,5 +31,9 @@ class AdminBroadcast(StatesGroup):
     confirm = State()
 
 
+class PaySupport(StatesGroup):
+    message = State()  # the next message goes to the admins (no SUPPORT_CONTACT set)
+
+
 class TopUp(StatesGroup):
     amount = State()

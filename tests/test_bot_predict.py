@@ -389,7 +389,8 @@ async def test_a_higher_price_asks_again_and_the_old_confirm_cannot_pay_it(
     assert any("out of date" in a for a in r.alerts)
     assert await charges(services, uid) == 0 and await predictions(services) == 0
     r = await harness.press(BOB, "Confirm and pay 90")
-    assert "Charged <b>90</b>" in r.texts[-1] and "balance <b>20</b>" in r.texts[-1]
+    assert "Charged <b>90</b>" in r.texts[0] and "balance <b>20</b>" in r.texts[0]
+    assert "not enough for another prediction with Iris species" in r.texts[-1]  # the reminder
     assert await charges(services, uid) == 1
     assert await balance_of(services.session_factory, uid) == Decimal("20")
     await assert_reconciled(services.session_factory)

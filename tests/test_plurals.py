@@ -70,6 +70,24 @@ RU_USERS_DAT = words(
 EN_TIMES = words("times", "time", "times", "times", "times", "times", "times")
 RU_CASES_PREP = words("случаях", "случае", "случаях", "случаях", "случаях", "случае", "случая")  # в 2 случаях
 EN_INPUTS = words("inputs", "input", "inputs", "inputs", "inputs", "inputs", "inputs")
+EN_MORE_RUNS = words(
+    "more predictions",
+    "more prediction",
+    "more predictions",
+    "more predictions",
+    "more predictions",
+    "more predictions",
+    "more predictions",
+)
+RU_RUNS_ACC = words(  # хватит ещё на 2 предсказания
+    "предсказаний",
+    "предсказание",
+    "предсказания",
+    "предсказаний",
+    "предсказаний",
+    "предсказание",
+    "предсказания",
+)
 
 # (message, variable, English words, Russian words or None where Russian uses a label form
 # such as «кредитов: 5» that needs no agreement).
@@ -106,6 +124,9 @@ PLURAL_MESSAGES: list[tuple[str, str, dict[int | Decimal, str], dict[int | Decim
     ("payment_credited", "credits", EN_CREDITS, RU_CREDITS),
     ("payment_credited_disabled", "credits", EN_CREDITS, None),
     ("payment_found_later", "credits", EN_CREDITS, None),
+    ("nudge_low_balance", "balance", EN_CREDITS, RU_CREDITS),
+    ("nudge_low_balance", "runs", EN_MORE_RUNS, RU_RUNS_ACC),
+    ("nudge_no_balance", "balance", EN_CREDITS, RU_CREDITS),
     ("adm_cost_set", "cost", EN_CREDITS, RU_CREDITS),
     ("adm_model_added", "cost", EN_CREDITS, RU_CREDITS),
     ("adm_model_added", "count", EN_INPUTS, None),
