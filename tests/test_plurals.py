@@ -122,8 +122,6 @@ PLURAL_MESSAGES: list[tuple[str, str, dict[int | Decimal, str], dict[int | Decim
     ("invoice_description", "credits", EN_CREDITS, RU_CREDITS),
     ("invoice_label", "credits", EN_CREDITS, RU_CREDITS),
     ("payment_credited", "credits", EN_CREDITS, RU_CREDITS),
-    ("payment_credited_disabled", "credits", EN_CREDITS, None),
-    ("payment_found_later", "credits", EN_CREDITS, None),
     ("nudge_low_balance", "balance", EN_CREDITS, RU_CREDITS),
     ("nudge_low_balance", "runs", EN_MORE_RUNS, RU_RUNS_ACC),
     ("nudge_no_balance", "balance", EN_CREDITS, RU_CREDITS),
@@ -163,7 +161,7 @@ MONEY_MESSAGES: list[tuple[str, str]] = [
     ("adm_debit_done", "balance"),
     ("adm_stats", "spent"),
     ("adm_payment_disabled", "credits"),
-    ("payment_credited_disabled", "balance"),
+    ("payment_credited", "balance"),
 ]
 
 

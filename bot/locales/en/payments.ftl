@@ -52,18 +52,6 @@ payment_credited =
     Questions about this payment or a refund: { $support } (give the order number).
 receipt_disabled_note = Your account is disabled, so the bot cannot be used for now; the credits stay yours. To get your Stars back, contact { $support }.
 payment_duplicate = ℹ️ This invoice had already been paid, so nothing was added. Your { $stars } ⭐ are being returned.
-payment_problem = ⚠️ We could not match this payment to an account. Please contact { $support }: your Stars will be returned.
-payment_credited_disabled =
-    ✅ Payment received: <b>+{ $credits }</b> { $credits ->
-            [one] credit
-           *[other] credits
-        }. Balance: <b>{ $balance }</b>.
-    Your account is disabled, so the bot cannot be used for now; the credits stay yours. To get your Stars back, contact { $support }.
-payment_found_later =
-    ✅ Your payment of { $stars } ⭐ has been received: <b>+{ $credits }</b> { $credits ->
-            [one] credit
-           *[other] credits
-        }. Balance: <b>{ $balance }</b>.
 adm_payment_disabled = 💳 A disabled account paid: user #{ $user }, { $stars } ⭐, credited { $credits } (order #{ $order }). To return the Stars: /refund { $order }
 adm_payment_unknown = ⚠️ A payment of { $stars } ⭐ from Telegram user { $tg } matches no account (payment #{ $id }): nothing was credited, and its Stars are being returned.
 adm_payment_found =
