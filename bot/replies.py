@@ -76,6 +76,13 @@ async def edit_or_send(message: Message, text: str, kb: Any, edit: bool) -> Mess
     return await message.answer(text, reply_markup=kb)
 
 
+async def replace_with_menu(message: Message, t: Translator) -> None:
+    """A message whose buttons are out of date keeps just a Menu button: the next tap leads
+    somewhere. (Already so, or too old to edit: left as it is.)"""
+    with suppress(TelegramBadRequest):
+        await message.edit_reply_markup(reply_markup=back_to_menu_kb(t))
+
+
 @dataclass(frozen=True)
 class Screen:
     """A screen's text and keyboard, built before it is sent or edited in."""

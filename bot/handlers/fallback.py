@@ -3,16 +3,14 @@ each answer has a way on under it (the menu, or registration for someone without
 
 from __future__ import annotations
 
-from contextlib import suppress
-
 from aiogram import Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.i18n import Translator
 from bot.keyboards import back_to_menu_kb
 from bot.middlewares import TapAnswer
+from bot.replies import replace_with_menu
 from services.accounts import User
 
 
@@ -30,8 +28,7 @@ async def unknown_button(
     button in place of its old ones, so the next tap leads somewhere."""
     callback_answer.alert(t("need_registration") if user is None else t("button_expired"))
     if user is not None and isinstance(query.message, Message):
-        with suppress(TelegramBadRequest):  # already just the Menu button, or too old to edit
-            await query.message.edit_reply_markup(reply_markup=back_to_menu_kb(t))
+        await replace_with_menu(query.message, t)
 
 
 def setup() -> Router:

@@ -31,6 +31,7 @@ from bot.replies import (
     low_balance_nudge,
     outcome_screen,
     refusal_screen,
+    replace_with_menu,
 )
 from bot.states import Predict
 from services.accounts import User
@@ -112,6 +113,8 @@ async def confirm_run(
         earlier = await services.predictions.lookup(user.id, key)
         if earlier is None:
             callback_answer.alert(t("confirm_expired"))
+            if message is not None:  # a stale screen: its buttons give way to the menu
+                await replace_with_menu(message, t)
             return
         callback_answer.toast(t("already_processed_short"))
         if message is not None:
@@ -185,8 +188,7 @@ async def confirm_edit(
     if data.get("nonce") != callback_data.nonce or meta is None or not isinstance(query.message, Message):
         callback_answer.alert(t("button_expired"))
         if isinstance(query.message, Message):  # a stale screen: its buttons give way to the menu
-            with suppress(TelegramBadRequest):
-                await query.message.edit_reply_markup(reply_markup=back_to_menu_kb(t))
+            await replace_with_menu(query.message, t)
         return
     with suppress(TelegramBadRequest):
         await query.message.edit_reply_markup(reply_markup=None)
