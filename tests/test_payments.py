@@ -467,7 +467,7 @@ async def test_paysupport_shows_the_contact(
     ("lang", "prompt", "sent"),
     [
         ("en", "write here, in one message", "Passed on to the administrators"),
-        ("ru", "опишите здесь одним сообщением", "Передал администраторам"),
+        ("ru", "опишите здесь одним сообщением", "Сообщение передано администраторам"),
     ],
 )
 async def test_paysupport_without_a_contact_passes_the_next_message_to_the_admins(

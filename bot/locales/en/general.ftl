@@ -20,7 +20,7 @@ date_utc = { $date } UTC
 language_set = ✅ Language: English
 help =
     <b>What this bot does</b>
-    It runs machine-learning models on the values you send and tells you the result: a class with its probabilities, or a number. Each prediction costs credits; a failed one is refunded automatically.
+    It runs machine-learning models on the values you send and tells you the result: the most likely answer (with the probability of each), or a number. Each prediction costs credits; a failed one is refunded automatically.
 
     <b>Models and costs</b> (credits per prediction)
     { $costs }
