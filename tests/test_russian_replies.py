@@ -18,8 +18,9 @@ import pytest
 from aiogram.methods import SendInvoice
 
 from bot.app import Services
+from db.ledger import deduct_balance, to_money
 from tests.bot_harness import Harness, Reply, TgUser
-from tests.bot_helpers import PASSWORD, registered
+from tests.bot_helpers import PASSWORD, db_user, registered
 from tests.language_check import english_words, russian_violations
 
 OLGA = TgUser(7001, "olga", language_code="ru", first_name="Ольга")
@@ -37,9 +38,8 @@ KNOWN_ELSEWHERE: dict[str, frozenset[str]] = {
     "ledger lines (balance)": frozenset(
         {"Welcome", "bonus", "Prediction", "using", "model", "Top", "up", "order"}
     ),
-    # «Ваш <b>email</b>:» (registration.ftl reg_ask_email, login_ask_email, err_bad_email,
-    # err_bad_credentials) and «Email: …» (admin.ftl adm_user_card)
-    "registration and admin: the word email": frozenset({"email", "Email"}),
+    # «Email: …» on an admin's user card (admin.ftl adm_user_card)
+    "admin: Email on the user card": frozenset({"Email"}),
     # admin.ftl adm_models: a model's file name (iris_logreg.v1.skops) outside <code>
     "admin: /models file names": frozenset({"skops"}),
     # render.py metric_text: «R²» on a regression model's card (jargon the issue asks to replace)
@@ -147,6 +147,11 @@ async def user_flows(s: Session, services: Services) -> None:
     await s.send("/help")
     await s.send("/language")
     await s.press("lang:ru", "language: Russian")
+    await s.send("/settings")
+    await s.press("set:notify:off", "settings: reminders off")
+    await s.press("set:notify:on", "settings: reminders on")
+    await s.send("/promo", "promo: no code")
+    await s.send("/promo НЕТТАКОГО", "promo: an unknown code")
     # catalogue, a card, step by step, confirmation, result, repeat
     await s.send("/predict")
     await s.press("m:card:wine_gb", "catalogue: a card")
@@ -229,6 +234,15 @@ async def user_flows(s: Session, services: Services) -> None:
     await s.send("Заказ №1: вопрос по оплате", "paysupport: the message")
     await s.send("/paysupport")
     await s.press("sup:cancel", "paysupport: cancel")
+    # low balance: a reminder at one run left, another and Top up on the result at none
+    account = await db_user(services, tg.id)
+    assert account is not None
+    async with services.session_factory() as session, session.begin():
+        await deduct_balance(session, account.id, to_money(account.balance) - 2, "списано в тесте")
+    for left in ("one left", "none left"):
+        await s.press("p:repeat", f"low balance: repeat ({left})")
+        await s.press("ok:run", f"low balance: the result and a reminder ({left})")
+    assert sum("🔔" in text for _, reply in s.seen[-4:] for text in reply.texts) == 2
     # fallbacks and dead ends
     await s.send("абракадабра", "fallback: unknown text")
     s.keep("fallback: a sticker", await h.send_sticker(tg))
