@@ -295,9 +295,14 @@ async def paysupport(
         await message.answer(t("paysupport", contact=shown), reply_markup=terms_kb(t, user))
         return
     await state.set_state(PaySupport.message)
+    await message.answer(t("paysupport_write"), reply_markup=support_cancel_kb(t))
+
+
+def support_cancel_kb(t: Translator) -> InlineKeyboardMarkup:
+    """Cancel for the support message: its own button, which a disabled user may press too."""
     kb = InlineKeyboardBuilder()
     kb.button(text=t("btn_cancel"), callback_data=SupportCD(action="cancel"))
-    await message.answer(t("paysupport_write"), reply_markup=kb.as_markup())
+    return kb.as_markup()
 
 
 async def paysupport_message(
@@ -312,7 +317,7 @@ async def paysupport_message(
     assert message.from_user is not None
     text = message.text or message.caption or ""
     if not text.strip():
-        await message.answer(t("paysupport_text_only"))
+        await message.answer(t("paysupport_text_only"), reply_markup=support_cancel_kb(t))
         return
     await state.clear()
     tg = message.from_user
