@@ -547,4 +547,4 @@ async def test_payment_arriving_mid_dialog_is_still_recorded(harness: Harness, s
     assert "Payment received" in r.text
     assert await balance_of(services.session_factory, uid) == Decimal("115")
     r = await harness.send(PAYER, "5.1")
-    assert "2/4. sepal_width" in r.text  # the dialog goes on
+    assert "2/4. Sepal width" in r.text  # the dialog goes on
