@@ -223,12 +223,24 @@ def confirm_kb(
     return b.as_markup()
 
 
-def result_kb(t: Translator, prediction_id: int, model_name: str) -> InlineKeyboardMarkup:
+def result_kb(
+    t: Translator, prediction_id: int, model_name: str, topup: bool = False
+) -> InlineKeyboardMarkup:
+    """`topup`: the balance no longer pays this model, so Top up comes first."""
     b = Keyboard()
+    if topup:
+        b.button(text=t("btn_topup"), callback_data=MenuCD(action="topup"))
     b.button(text=t("btn_repeat"), callback_data=PredCD(action="repeat", id=prediction_id), unique=True)
     b.button(text=t("btn_other_model"), callback_data=MenuCD(action="predict"))
     b.button(text=t("btn_menu"), callback_data=MenuCD(action="main"))
-    b.adjust(1, 2)
+    b.adjust(*((1, 1, 2) if topup else (1, 2)))
+    return b.as_markup()
+
+
+def nudge_kb(t: Translator) -> InlineKeyboardMarkup:
+    """Under a low-balance reminder."""
+    b = Keyboard()
+    b.button(text=t("btn_topup"), callback_data=MenuCD(action="topup"))
     return b.as_markup()
 
 
