@@ -124,7 +124,7 @@ async def test_the_dialog_continues_after_a_restart(stack: Stack) -> None:
     eva = client.person(710_005, "eva_e2e")
     await register(eva)
     await eva.say("/predict", wait_for="Choose a model")
-    await eva.press("Iris species", wait_for="Inputs (4)")
+    await eva.press("Iris species", wait_for="What to enter (4)")
     await eva.press("Enter inputs", wait_for="1/4")
     await eva.say("6.7", wait_for="2/4")
     await bot.stop()
@@ -132,20 +132,20 @@ async def test_the_dialog_continues_after_a_restart(stack: Stack) -> None:
     await eva.say("3.0", wait_for="3/4. Petal length, cm")
     await eva.say("5.2", wait_for="4/4")
     confirm = await eva.say("2.3", wait_for="please check")
-    assert confirm is not None and "sepal_length = <b>6.7</b>" in confirm.text
-    await eva.press("Confirm", wait_for="Prediction: <b>virginica</b>")
+    assert confirm is not None and "Sepal length, cm: <b>6.7</b>" in confirm.text
+    await eva.press("Confirm", wait_for="Prediction: <b>Iris virginica</b>")
 
 
 async def test_twenty_users_at_once_and_the_ledger_reconciles(stack: Stack) -> None:
     client, bot = stack
-    flowers = [("5.1, 3.5, 1.4, 0.2", "setosa"), ("6.7, 3.0, 5.2, 2.3", "virginica")]
+    flowers = [("5.1, 3.5, 1.4, 0.2", "Iris setosa"), ("6.7, 3.0, 5.2, 2.3", "Iris virginica")]
 
     async def flow(i: int) -> str:
         p = client.person(720_000 + i, f"crowd{i:02d}")
         await register(p)
         values, label = flowers[i % 2]
         await p.say("/predict", wait_for="Choose a model")
-        await p.press("Iris species", wait_for="Inputs (4)")
+        await p.press("Iris species", wait_for="What to enter (4)")
         await p.press("Enter inputs", wait_for="1/4")
         await p.say(values, wait_for="please check")
         done = await p.press("Confirm", wait_for=f"Prediction: <b>{label}</b>", timeout=30)
