@@ -210,7 +210,7 @@ def quality_text(t: Translator, meta: ModelMeta) -> str:
     if "mae" in meta.metrics:
         mae = meta.metrics["mae"]
         return t("card_within", error=t.decimal(round(mae) if mae >= 10 else round(mae, 2)))
-    return ""
+    return t("card_unmeasured")
 
 
 def example_line(t: Translator, meta: ModelMeta) -> str:

@@ -192,8 +192,8 @@ async def test_two_processes_share_dialogs_and_never_charge_twice(
             (a, message("multi@example.com"), "Step 3/3"),
             (b, message("passw0rd-multi"), "created"),
             (a, message("/predict"), "Choose a model"),
-            (b, press("m:card:iris_logreg"), "Inputs (4)"),
-            (a, press("m:start:iris_logreg"), "1/4. sepal_length"),
+            (b, press("m:card:iris_logreg"), "What to enter (4)"),
+            (a, press("m:start:iris_logreg"), "1/4. Sepal length, cm"),
             (b, message("5.1"), "2/4"),
             (a, message("3.5"), "3/4"),
             (b, message("1.4"), "4/4"),
@@ -209,7 +209,7 @@ async def test_two_processes_share_dialogs_and_never_charge_twice(
         seen = len(api.texts(USER["id"]))
         duplicated = press(confirm)
         await asyncio.gather(post(http, a, duplicated), post(http, b, duplicated))  # the same update, twice
-        await reply(api, "Prediction: <b>setosa</b>", seen)
+        await reply(api, "Prediction: <b>Iris setosa</b>", seen)
         seen = len(api.texts(USER["id"]))
         await post(http, b, press(confirm))  # a second tap, on the other process
         await asyncio.sleep(0)
@@ -272,7 +272,7 @@ async def test_a_model_uploaded_on_one_process_runs_on_the_other(
             return str(next(btn["callback_data"] for btn in buttons if label in btn["text"]))
 
         async def run(proc: Process, answer: str) -> None:
-            await step(proc, press("m:card:tiny_tree"), "Inputs (2)")
+            await step(proc, press("m:card:tiny_tree"), "What to enter (2)")
             await step(proc, press("m:start:tiny_tree"), "1/2")
             params = await step(proc, message("1 1"), "please check")
             buttons = [btn for row in params["reply_markup"]["inline_keyboard"] for btn in row]

@@ -8,6 +8,7 @@ card_right = On cases it had not seen while learning, it is right about { $right
        *[other] times
     } in 100.
 card_within = On cases it had not seen while learning, it is usually within ±{ $error } of the true value.
+card_unmeasured = How often it is right has not been measured yet.
 model_card =
     <b>{ $title }</b>
     { $description }
