@@ -125,10 +125,10 @@ def language_kb(languages: Sequence[str], current: str) -> InlineKeyboardMarkup:
 
 
 def settings_kb(
-    t: Translator, languages: Sequence[str], current: str, notifications: bool
+    t: Translator, languages: Sequence[str], current: str, notifications: bool, pictures: bool = True
 ) -> InlineKeyboardMarkup:
-    """The /settings screen: the languages (the current one ticked), the notifications switch,
-    Menu."""
+    """The /settings screen: the languages (the current one ticked), the notifications and charts
+    switches, Menu."""
     b = language_kb(languages, current)
     rows = [list(row) for row in b.inline_keyboard]
     switch = Keyboard()
@@ -136,6 +136,10 @@ def settings_kb(
         switch.button(text=t("btn_notifications_off"), callback_data=SettingsCD(action="notify", code="off"))
     else:
         switch.button(text=t("btn_notifications_on"), callback_data=SettingsCD(action="notify", code="on"))
+    if pictures:
+        switch.button(text=t("btn_pictures_off"), callback_data=SettingsCD(action="pictures", code="off"))
+    else:
+        switch.button(text=t("btn_pictures_on"), callback_data=SettingsCD(action="pictures", code="on"))
     switch.button(text=t("btn_menu"), callback_data=MenuCD(action="main"))
     switch.adjust(1)
     return InlineKeyboardMarkup(inline_keyboard=rows + switch.as_markup().inline_keyboard)
