@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.charts import ChartRenderer
 from bot.config import Settings
 from db.accounts import Passwords
 from db.engine import create_engine, create_session_factory
@@ -47,6 +48,8 @@ class Services:
     admin: Admin
     payments: Payments
     promos: Promos
+    # charts (a result's, "Why?", /stats) rendered off the event loop; None from it: text only
+    charts: ChartRenderer = field(default_factory=ChartRenderer)
     # runs left pending by the previous stop, read before serving: what `recover` settles
     pending_at_start: list[int] = field(default_factory=list)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
@@ -89,6 +92,7 @@ class Services:
         await asyncio.gather(*background, return_exceptions=True)
         await self.executor.stop_loading()
         self.executor.shutdown()
+        self.charts.shutdown()
         await self.engine.dispose()
 
 
