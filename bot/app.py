@@ -24,6 +24,7 @@ from ml.train import build_catalogue, missing_models, read_built, read_catalogue
 from services.accounts import Accounts
 from services.admin import Admin
 from services.catalogue import Catalogue, UploadPolicy, register_builtins
+from services.explanations import Explanations
 from services.payments import Payments, parse_packs
 from services.predictions import PredictionOutcome, PredictionService
 from services.promos import Promos
@@ -48,6 +49,7 @@ class Services:
     admin: Admin
     payments: Payments
     promos: Promos
+    explanations: Explanations  # "Why?" under a result
     # charts (a result's, "Why?", /stats) rendered off the event loop; None from it: text only
     charts: ChartRenderer = field(default_factory=ChartRenderer)
     # runs left pending by the previous stop, read before serving: what `recover` settles
@@ -154,6 +156,7 @@ async def build_services(settings: Settings, passwords: Passwords | None = None)
             Decimal(str(settings.topup_credits_per_star)),
         ),
         promos=Promos(session_factory),
+        explanations=Explanations(session_factory, predictions, executor),
     )
     services.pending_at_start = await predictions.pending_ids()
     # Loading a skops file builds the estimator from its arrays (about 1 s for the 300 trees of

@@ -67,7 +67,7 @@ class PageCD(CallbackData, prefix="pg"):
 
 
 class PredCD(CallbackData, prefix="p"):
-    action: Literal["show", "repeat"]
+    action: Literal["show", "repeat", "why"]
     id: int
 
 

@@ -227,12 +227,15 @@ def confirm_kb(
     return b.as_markup()
 
 
-def result_kb(t: Translator, prediction_id: int, model_name: str) -> InlineKeyboardMarkup:
+def result_kb(t: Translator, prediction_id: int, model_name: str, why: bool = False) -> InlineKeyboardMarkup:
+    """Under a result: Repeat (and Why? when there is a result to explain), another model, Menu."""
     b = Keyboard()
     b.button(text=t("btn_repeat"), callback_data=PredCD(action="repeat", id=prediction_id), unique=True)
+    if why:
+        b.button(text=t("btn_why"), callback_data=PredCD(action="why", id=prediction_id), unique=True)
     b.button(text=t("btn_other_model"), callback_data=MenuCD(action="predict"))
     b.button(text=t("btn_menu"), callback_data=MenuCD(action="main"))
-    b.adjust(1, 2)
+    b.adjust(2 if why else 1, 2)
     return b.as_markup()
 
 

@@ -10,16 +10,29 @@ alone, exactly as without pictures. The text rides as the photo's caption when i
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, InputMediaPhoto, Message
 
 from bot import telegram_rules as rules
-from bot.charts import DashboardTexts, StatsChart, dashboard
+from bot.charts import (
+    Chart,
+    ContributionChart,
+    DashboardTexts,
+    ProbabilityChart,
+    RangeChart,
+    StatsChart,
+    dashboard,
+)
 from bot.i18n import Translator
+from bot.render import words
 from db.reports import DailySeries
+from ml.explain import Explanation, Reason, reasons
+from ml.schema import ModelMeta
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +90,112 @@ async def replace_with_picture(message: Message, screen: PictureScreen) -> None:
             return
         log.warning("could not edit a chart screen in place: %s", exc.message)
     await send_with_picture(message, screen)
+
+
+# -- a result --------------------------------------------------------------------------------------
+def _number(t: Translator, value: float) -> str:
+    return t.decimal(round(value) if abs(value) >= 100 else round(value, 2))
+
+
+def result_chart(t: Translator, meta: ModelMeta, result: Mapping[str, Any] | None) -> Chart | None:
+    """A classifier's probabilities as bars (the answer highlighted), or a regressor's value on
+    the target's range with its typical error (the held-out MAE); None when there is nothing to
+    draw (a regressor without that figure)."""
+    if not result:
+        return None
+    title = meta.title_in(t.lang)
+    if "value" in result:
+        value = float(result["value"])
+        error = meta.metrics.get("mae")
+        if error is None:
+            return None
+        # the target's observed range when the metadata has it, else three typical errors around
+        low = float(meta.metrics.get("target_min", value - 3 * error))
+        high = float(meta.metrics.get("target_max", value + 3 * error))
+        if not low < high:
+            return None
+        return RangeChart(
+            title=title,
+            value=value,
+            low=low,
+            high=high,
+            error=float(error),
+            value_text=_number(t, value),
+            low_text=_number(t, low),
+            high_text=_number(t, high),
+            band_label=t("chart_typical_error", error=_number(t, float(error))),
+        )
+    probabilities = result.get("probabilities") or {}
+    names = list(meta.class_names)
+    if not names or "class_index" not in result:
+        return None
+    shown = [float(probabilities.get(n, 0.0)) for n in names]
+    return ProbabilityChart(
+        title=title,
+        labels=tuple(meta.class_label(n, t.lang) for n in names),
+        probabilities=tuple(shown),
+        predicted=int(result["class_index"]),
+        value_texts=tuple(f"{round(p * 100)}%" for p in shown),
+        axis_label=t("chart_probability"),
+    )
+
+
+# -- "Why?" ------------------------------------------------------------------------------------------
+def _input_value(t: Translator, meta: ModelMeta, feature: str, value: float) -> str:
+    f = next(f for f in meta.features if f.name == feature)
+    if f.type == "category":
+        key = next((k for k, v in (f.categories or {}).items() if v == value), None)
+        if key is not None:
+            return meta.category_label(feature, key, t.lang)
+    return t.decimal(round(value, 4))
+
+
+def _signed(t: Translator, value: float) -> str:
+    return ("+" if value > 0 else "") + t.decimal(round(value, 3))
+
+
+def why_chart(t: Translator, meta: ModelMeta, explanation: Explanation) -> ContributionChart:
+    """The inputs' contributions as signed bars, each labelled with its value."""
+    top = explanation.contributions[:12]
+    if explanation.class_name is not None:
+        up = t("why_up_class", label=meta.class_label(explanation.class_name, t.lang))
+        down = t("why_down_class")
+    else:
+        up, down = t("why_up_value"), t("why_down_value")
+    return ContributionChart(
+        title=t("why_chart_title", title=meta.title_in(t.lang)),
+        labels=tuple(
+            f"{meta.feature_label(c.feature, t.lang)} = {_input_value(t, meta, c.feature, c.value)}"
+            for c in top
+        ),
+        contributions=tuple(c.contribution for c in top),
+        value_texts=tuple(
+            ("+" if c.contribution > 0 else "") + t.decimal(round(c.contribution, 3)) for c in top
+        ),
+        up_label=up,
+        down_label=down,
+        axis_label=t(f"why_axis_{explanation.space}"),
+    )
+
+
+def _reason_text(t: Translator, meta: ModelMeta, reason: Reason) -> str:
+    feature = words(meta.feature_label(reason.feature, t.lang), 100)
+    if reason.category is not None:
+        category = words(meta.category_label(reason.feature, reason.category, t.lang), 100)
+        return t("why_reason_category", feature=feature, category=category)
+    value = t.decimal(round(reason.value, 4))
+    return t(f"why_reason_{reason.level}", feature=feature, value=value)
+
+
+def why_sentence(t: Translator, meta: ModelMeta, explanation: Explanation) -> str:
+    """One plain sentence: "Mostly because Petal length, cm is high (5.1) and …"."""
+    found = reasons(explanation, meta)
+    parts = [_reason_text(t, meta, r) for r in found]
+    if not parts:
+        return t("why_no_main_reason")
+    if len(parts) == 1:
+        return t("why_because_one", first=parts[0])
+    return t("why_because_two", first=parts[0], second=parts[1])
 
 
 # -- /stats ---------------------------------------------------------------------------------------

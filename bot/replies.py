@@ -129,4 +129,5 @@ def refusal_screen(t: Translator, exc: Exception, model_name: str) -> Screen:
 
 def outcome_screen(t: Translator, meta: ModelMeta | None, outcome: PredictionOutcome) -> Screen:
     """A paid run's result (or why it failed, refunded), with Repeat under it."""
-    return Screen(outcome_text(t, meta, outcome), result_kb(t, outcome.prediction_id, outcome.model_name))
+    markup = result_kb(t, outcome.prediction_id, outcome.model_name, why=outcome.ok)
+    return Screen(outcome_text(t, meta, outcome), markup)

@@ -14,10 +14,13 @@ from bot.app import Services
 from bot.charts import Chart, ChartRenderer
 from bot.handlers.admin import menu
 from bot.i18n import I18n
+from bot.replies import outcome_screen
 from db import reports
 from db.models import Prediction, Transaction, User, utcnow
+from ml.explain import Unsupported
 from tests.bot_harness import Harness, TgUser
-from tests.bot_helpers import registered
+from tests.bot_helpers import db_user, registered
+from tests.helpers import balance_of, transactions_of
 
 I18N = I18n()
 LANGS = ["en", "ru"]
@@ -111,3 +114,89 @@ async def test_daily_series_groups_by_day(services: Services) -> None:
         await s.execute(update(User).where(User.id == uid).values(created_at=utcnow() - timedelta(days=3)))
         assert await reports.first_day(s) == (utcnow() - timedelta(days=3)).date()
     assert len((await services.admin.dashboard(None)).series.days) == 4
+
+
+# -- "Why?" -------------------------------------------------------------------------------------
+BOB = {"en": TgUser(2002, "bob"), "ru": TgUser(2002, "bob", language_code="ru")}
+
+
+async def paid_result(harness: Harness, services: Services, user: TgUser, lang: str) -> int:
+    """A completed iris run, its result shown with its keyboard; the prediction's id."""
+    uid = await registered(services, user, lang=lang)
+    outcome = await services.predictions.run(user_id=uid, model_name="iris_logreg", values="5.1 3.5 1.4 0.2")
+    assert outcome.ok
+    await harness.send(user, "/history")  # a screen with the user's chat in it
+    t = I18N.translator(lang)
+    screen = outcome_screen(t, services.registry.meta("iris_logreg"), outcome)
+    await harness.bot.send_message(user.id, screen.text, reply_markup=screen.markup)
+    return outcome.prediction_id
+
+
+async def owner_id(services: Services, user: TgUser) -> int:
+    row = await db_user(services, user.id)
+    assert row is not None
+    return row.id
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_why_sends_the_contributions_chart_and_a_sentence_free(
+    harness: Harness, services: Services, lang: str
+) -> None:
+    t = I18N.translator(lang)
+    user = BOB[lang]
+    pid = await paid_result(harness, services, user, lang)
+    uid = await owner_id(services, user)
+    before_balance = await balance_of(services.session_factory, uid)
+    before_rows = len(await transactions_of(services.session_factory, uid))
+    r = await harness.press(user, t("btn_why"))
+    [photo] = r.calls_of(SendPhoto)
+    assert photo.photo.data.startswith(PNG)
+    caption = photo.caption or ""
+    assert f"#{pid}" in caption or f"№{pid}" in caption
+    because = "Mostly because" if lang == "en" else "Главным образом потому, что"
+    assert because in caption
+    label = services.registry.meta("iris_logreg").feature_label("petal_length", lang)
+    assert label in caption  # petal length is what decides setosa
+    assert await balance_of(services.session_factory, uid) == before_balance  # free
+    assert len(await transactions_of(services.session_factory, uid)) == before_rows
+    # a second tap: the same answer, computed once
+    r = await harness.press(user, t("btn_why"))
+    assert [p.caption for p in r.calls_of(SendPhoto)] == [caption]
+
+
+async def test_why_is_only_for_the_owner(harness: Harness, services: Services) -> None:
+    pid = await paid_result(harness, services, BOB["en"], "en")
+    mallory = TgUser(6666, "mallory")
+    await registered(services, mallory)
+    press = harness.press_update(BOB["en"], "Why?")
+    assert press.callback_query is not None
+    forged = press.callback_query.model_dump(by_alias=True, exclude_none=True)
+    forged["from"] = mallory.as_dict()
+    r = await harness.feed(harness.update(callback_query={**forged, "id": "forged1"}))
+    assert r.calls_of(SendPhoto) == [] and r.alerts == [I18N.get("en", "why_not_found")]
+    assert f"p:why:{pid}" == forged["data"] and len(forged["data"].encode()) <= 64
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_why_says_so_for_a_model_it_cannot_explain(
+    harness: Harness, services: Services, lang: str
+) -> None:
+    class NoExplainers:
+        def explain(self, loaded: object, row: object, class_index: object = None) -> Unsupported:
+            return Unsupported("iris_logreg", "estimator")
+
+    t = I18N.translator(lang)
+    await paid_result(harness, services, BOB[lang], lang)
+    services.explanations.explainers = NoExplainers()  # type: ignore[assignment]
+    r = await harness.press(BOB[lang], t("btn_why"))
+    assert r.calls_of(SendPhoto) == [] and r.texts == [t("why_unsupported")]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_why_without_a_chart_is_the_sentence(harness: Harness, services: Services, lang: str) -> None:
+    t = I18N.translator(lang)
+    await paid_result(harness, services, BOB[lang], lang)
+    services.charts = ChartRenderer(draw=failing)
+    r = await harness.press(BOB[lang], t("btn_why"))
+    assert r.calls_of(SendPhoto) == []
+    assert ("Mostly because" if lang == "en" else "Главным образом") in r.text

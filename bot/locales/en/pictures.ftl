@@ -22,3 +22,33 @@ adm_chart_refunded = refunded
 adm_chart_revenue = Stars
 adm_chart_new_users = new users
 adm_chart_other = other models
+
+## a result's chart
+chart_probability = Probability
+chart_typical_error = typical error ±{ $error }
+
+## "Why?"
+btn_why = 🔍 Why?
+why_chart_title = Why: { $title }
+why_up_class = raises the chance of { $label }
+why_down_class = lowers it
+why_up_value = raises the value
+why_down_value = lowers it
+why_axis_probability = contribution to the probability
+why_axis_margin = contribution to the model's score (log-odds)
+why_axis_value = contribution to the predicted value
+why_reason_high = { $feature } is high ({ $value })
+why_reason_low = { $feature } is low ({ $value })
+why_reason_typical = { $feature } is { $value }
+why_reason_category = { $feature } is { $category }
+why_because_one = Mostly because { $first }.
+why_because_two = Mostly because { $first } and { $second }.
+why_no_main_reason = No single input stands out: many small effects add up.
+why_caption =
+    🔍 <b>Why: { $title }</b> (prediction #{ $id })
+    { $sentence }
+    Free of charge.
+why_unsupported = 🔍 I can't explain this model's answers: its type has no exact way to show what each input contributed, and I'd rather not guess. The result itself is not affected.
+why_not_found = This result is not yours, or it no longer exists.
+why_not_completed = This run has no result to explain.
+why_model_changed = The model that gave this result has changed since, so I can't explain it any more.

@@ -22,3 +22,33 @@ adm_chart_refunded = возвращено
 adm_chart_revenue = Stars
 adm_chart_new_users = новые пользователи
 adm_chart_other = другие модели
+
+## график результата
+chart_probability = Вероятность
+chart_typical_error = обычная ошибка ±{ $error }
+
+## «Почему?»
+btn_why = 🔍 Почему?
+why_chart_title = Почему: { $title }
+why_up_class = повышает шанс «{ $label }»
+why_down_class = понижает его
+why_up_value = увеличивает значение
+why_down_value = уменьшает его
+why_axis_probability = вклад в вероятность
+why_axis_margin = вклад в оценку модели (логарифм шансов)
+why_axis_value = вклад в предсказанное значение
+why_reason_high = значение «{ $feature }» высокое ({ $value })
+why_reason_low = значение «{ $feature }» низкое ({ $value })
+why_reason_typical = значение «{ $feature }» равно { $value }
+why_reason_category = «{ $feature }» — { $category }
+why_because_one = Главным образом потому, что { $first }.
+why_because_two = Главным образом потому, что { $first } и { $second }.
+why_no_main_reason = Ни один признак не выделяется: результат складывается из многих небольших влияний.
+why_caption =
+    🔍 <b>Почему: { $title }</b> (предсказание №{ $id })
+    { $sentence }
+    Бесплатно.
+why_unsupported = 🔍 Ответы этой модели я объяснить не могу: для её типа нет точного способа показать вклад каждого признака, а гадать я не хочу. На сам результат это не влияет.
+why_not_found = Это не ваш результат, или его уже нет.
+why_not_completed = У этого запуска нет результата, который можно объяснить.
+why_model_changed = Модель, которая дала этот результат, с тех пор изменилась, поэтому объяснить его я уже не могу.
