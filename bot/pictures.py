@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, InputMediaPhoto, Message
 
 from bot import telegram_rules as rules
 from bot.charts import (
     Chart,
+    ChartRenderer,
     ContributionChart,
     DashboardTexts,
     ProbabilityChart,
@@ -30,9 +32,12 @@ from bot.charts import (
 )
 from bot.i18n import Translator
 from bot.render import words
+from bot.replies import Screen, edit_or_send
 from db.reports import DailySeries
 from ml.explain import Explanation, Reason, reasons
 from ml.schema import ModelMeta
+from services.accounts import User
+from services.predictions import PredictionOutcome
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +143,30 @@ def result_chart(t: Translator, meta: ModelMeta, result: Mapping[str, Any] | Non
         value_texts=tuple(f"{round(p * 100)}%" for p in shown),
         axis_label=t("chart_probability"),
     )
+
+
+async def result_picture(
+    charts: ChartRenderer, t: Translator, user: User, meta: ModelMeta | None, outcome: PredictionOutcome
+) -> bytes | None:
+    """The chart of a completed run, for a user with pictures on (None: the text alone). Called
+    after the run is settled: nothing is drawn while money moves."""
+    if user.pictures is False or meta is None or not outcome.ok:
+        return None
+    chart = result_chart(t, meta, outcome.result)
+    return None if chart is None else await charts.render(chart)
+
+
+async def show_result(message: Message, t: Translator, screen: Screen, png: bytes | None, title: str) -> None:
+    """The result in place of the confirmation screen (or its "running…" notice): without a
+    picture edited in exactly as always; with one, that message gives way to a photo (a text
+    message cannot become one), its caption the result, its keyboard under it."""
+    if png is None:
+        await edit_or_send(message, screen.text, screen.markup, True)
+        return
+    with suppress(TelegramAPIError):
+        await message.delete()
+    short = t("result_chart_caption", title=title)
+    await send_with_picture(message, PictureScreen(screen.text, screen.markup, png, short))
 
 
 # -- "Why?" ------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ figures behind the chart (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from aiogram.methods import EditMessageMedia, EditMessageText, SendMessage, SendPhoto
@@ -12,13 +13,16 @@ from sqlalchemy import func, select, update
 
 from bot.app import Services
 from bot.charts import Chart, ChartRenderer
+from bot.handlers import predict as predict_handlers
 from bot.handlers.admin import menu
-from bot.i18n import I18n
-from bot.replies import outcome_screen
+from bot.i18n import I18n, Translator
+from bot.replies import Screen, outcome_screen
 from db import reports
 from db.models import Prediction, Transaction, User, utcnow
 from ml.explain import Unsupported
-from tests.bot_harness import Harness, TgUser
+from ml.schema import ModelMeta
+from services.predictions import PredictionOutcome
+from tests.bot_harness import Harness, Reply, TgUser
 from tests.bot_helpers import db_user, registered
 from tests.helpers import balance_of, transactions_of
 
@@ -200,3 +204,96 @@ async def test_why_without_a_chart_is_the_sentence(harness: Harness, services: S
     r = await harness.press(BOB[lang], t("btn_why"))
     assert r.calls_of(SendPhoto) == []
     assert ("Mostly because" if lang == "en" else "Главным образом") in r.text
+
+
+# -- a result with its chart ----------------------------------------------------------------------
+CAROL = {"en": TgUser(3003, "carol"), "ru": TgUser(3003, "carol", language_code="ru")}
+
+
+async def confirm_iris(harness: Harness, services: Services, user: TgUser, lang: str) -> Reply:
+    """The whole paid dialog for iris_logreg up to Confirm; what Confirm sent."""
+    t = I18N.translator(lang)
+    await harness.send(user, "/predict")
+    await harness.press(user, services.registry.meta("iris_logreg").title_in(lang))
+    await harness.press(user, t("btn_start_input"))
+    await harness.send(user, "5.1 3.5 1.4 0.2" if lang == "en" else "5,1; 3,5; 1,4; 0,2")
+    return await harness.press(user, t("btn_confirm", cost=1)[:10])
+
+
+async def settled(services: Services, user: TgUser) -> tuple[Decimal, int]:
+    uid = await owner_id(services, user)
+    return (
+        await balance_of(services.session_factory, uid),
+        len(await transactions_of(services.session_factory, uid)),
+    )
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_result_comes_as_a_chart_with_the_result_in_its_caption(
+    harness: Harness, services: Services, lang: str
+) -> None:
+    t = I18N.translator(lang)
+    user = CAROL[lang]
+    await registered(services, user, lang=lang)
+    r = await confirm_iris(harness, services, user, lang)
+    [photo] = r.calls_of(SendPhoto)
+    assert photo.photo.data.startswith(PNG)
+    caption = photo.caption or ""
+    setosa = services.registry.meta("iris_logreg").class_label("setosa", lang)
+    assert (setosa in caption and "#" in caption) or "№" in caption
+    # the keyboard is on the message with the result: Repeat and Why? under the photo
+    labels = [b.text for row in photo.reply_markup.inline_keyboard for b in row]
+    assert t("btn_repeat") in labels and t("btn_why") in labels
+    assert r.calls_of(SendMessage) == [] and len(r.deleted) == 1  # the confirmation gave way
+    assert await settled(services, user) == (Decimal(9), 2)  # welcome, then one charge
+    r = await harness.press(user, t("btn_why"))  # and Why? works from the photo
+    assert len(r.calls_of(SendPhoto)) == 1
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_chart_that_cannot_be_drawn_leaves_the_text_result(
+    harness: Harness, services: Services, lang: str
+) -> None:
+    t = I18N.translator(lang)
+    user = CAROL[lang]
+    await registered(services, user, lang=lang)
+    services.charts = ChartRenderer(draw=failing)
+    r = await confirm_iris(harness, services, user, lang)
+    assert r.calls_of(SendPhoto) == [] and r.deleted == []
+    [edit] = r.calls_of(EditMessageText)  # in place of the confirmation, as without pictures
+    setosa = services.registry.meta("iris_logreg").class_label("setosa", lang)
+    assert setosa in edit.text and t("btn_why") in r.buttons()
+    assert await settled(services, user) == (Decimal(9), 2)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_pictures_off_gives_the_text_result(harness: Harness, services: Services, lang: str) -> None:
+    t = I18N.translator(lang)
+    user = CAROL[lang]
+    await registered(services, user, lang=lang)
+    await harness.send(user, "/settings")
+    await harness.press(user, t("btn_pictures_off"))
+    r = await confirm_iris(harness, services, user, lang)
+    assert r.calls_of(SendPhoto) == [] and len(r.calls_of(EditMessageText)) == 1
+    r = await harness.press(user, t("btn_why"))  # Why? then answers in words only
+    assert r.calls_of(SendPhoto) == [] and len(r.calls_of(SendMessage)) == 1
+
+
+async def test_a_result_too_long_for_a_caption_follows_its_chart(
+    harness: Harness, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = CAROL["en"]
+    await registered(services, user)
+    real = predict_handlers.outcome_screen
+
+    def long_screen(t: Translator, meta: ModelMeta | None, outcome: PredictionOutcome) -> Screen:
+        screen = real(t, meta, outcome)
+        return Screen(screen.text + "\n" + "·" * 1100, screen.markup)
+
+    monkeypatch.setattr(predict_handlers, "outcome_screen", long_screen)
+    r = await confirm_iris(harness, services, user, "en")
+    [photo] = r.calls_of(SendPhoto)
+    [text] = r.calls_of(SendMessage)
+    assert "next message" in (photo.caption or "") and photo.reply_markup is None
+    assert "Setosa" in text.text or "setosa" in text.text
+    assert text.reply_markup is not None  # the keyboard stays with the result

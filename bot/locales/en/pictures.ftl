@@ -52,3 +52,4 @@ why_unsupported = 🔍 I can't explain this model's answers: its type has no exa
 why_not_found = This result is not yours, or it no longer exists.
 why_not_completed = This run has no result to explain.
 why_model_changed = The model that gave this result has changed since, so I can't explain it any more.
+result_chart_caption = 📊 { $title } (the result is in the next message)
