@@ -108,5 +108,11 @@ class AdminOkCD(CallbackData, prefix="ado"):
     nonce: str
 
 
+class SupportCD(CallbackData, prefix="sup"):
+    """Payments' terms and support: open to disabled users too (bot/middlewares.py)."""
+
+    action: Literal["terms", "cancel"]
+
+
 class TopupCD(CallbackData, prefix="top"):
     stars: int  # 0: a custom amount

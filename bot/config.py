@@ -69,7 +69,8 @@ class Settings(BaseSettings):
     # many seconds (0: at start-up only), over the newest this many transactions
     stars_sync_seconds: float = Field(default=600.0, ge=0)
     stars_sync_depth: int = Field(default=5000, ge=1, le=1_000_000)
-    # who answers /paysupport (e.g. @your_support); shown to users
+    # who answers /paysupport and is named in /terms (e.g. @your_support or an email); shown to
+    # users. Empty: /paysupport passes the user's next message on to the admins (ADMIN_IDS).
     support_contact: str = ""
 
     # -- deployment ---------------------------------------------------------------------

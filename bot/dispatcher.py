@@ -34,7 +34,7 @@ from bot.delivery import PaymentAckGate
 from bot.handlers import setup_routers
 from bot.handlers.admin import ADMIN_COMMANDS
 from bot.i18n import I18n
-from bot.keyboards import recovered_kb
+from bot.keyboards import back_to_menu_kb, recovered_kb
 from bot.middlewares import (
     CallbackAnswers,
     ContextMiddleware,
@@ -61,6 +61,7 @@ USER_COMMANDS = (
     "login",
     "cancel",
     "paysupport",
+    "terms",
 )
 
 
@@ -143,9 +144,9 @@ async def on_error(event: ErrorEvent, i18n: I18n, **_: Any) -> bool:
             except TelegramBadRequest:  # the tap was answered before the error: tell it in the chat
                 if not isinstance(query.message, Message):
                     raise
-                await query.message.answer(text)
+                await query.message.answer(text, reply_markup=back_to_menu_kb(i18n.translator(lang)))
         elif update.message:
-            await update.message.answer(text)
+            await update.message.answer(text, reply_markup=back_to_menu_kb(i18n.translator(lang)))
     except TelegramAPIError:
         log.warning("could not tell the user about error %s", error_id)
     return True

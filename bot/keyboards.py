@@ -227,15 +227,28 @@ def confirm_kb(
     return b.as_markup()
 
 
-def result_kb(t: Translator, prediction_id: int, model_name: str, why: bool = False) -> InlineKeyboardMarkup:
-    """Under a result: Repeat (and Why? when there is a result to explain), another model, Menu."""
+def result_kb(
+    t: Translator, prediction_id: int, model_name: str, topup: bool = False, why: bool = False
+) -> InlineKeyboardMarkup:
+    """`topup`: the balance no longer pays this model, so Top up comes first. `why`: a result to
+    explain, so Why? beside Repeat."""
     b = Keyboard()
+    if topup:
+        b.button(text=t("btn_topup"), callback_data=MenuCD(action="topup"))
     b.button(text=t("btn_repeat"), callback_data=PredCD(action="repeat", id=prediction_id), unique=True)
     if why:
         b.button(text=t("btn_why"), callback_data=PredCD(action="why", id=prediction_id), unique=True)
     b.button(text=t("btn_other_model"), callback_data=MenuCD(action="predict"))
     b.button(text=t("btn_menu"), callback_data=MenuCD(action="main"))
-    b.adjust(2 if why else 1, 2)
+    first = 2 if why else 1  # Repeat (and Why?)
+    b.adjust(*((1, first, 2) if topup else (first, 2)))
+    return b.as_markup()
+
+
+def nudge_kb(t: Translator) -> InlineKeyboardMarkup:
+    """Under a low-balance reminder."""
+    b = Keyboard()
+    b.button(text=t("btn_topup"), callback_data=MenuCD(action="topup"))
     return b.as_markup()
 
 

@@ -145,9 +145,16 @@ class ContextMiddleware(BaseMiddleware):
         data.update(user=user, t=t, lang=lang, i18n=self.i18n)
         # in a group, everyone gets the same "open a private chat" (bot/handlers/groups.py): that
         # an account is disabled is said in private only; an admin (ADMIN_IDS) is never locked
-        # out: /enable must stay at hand to undo it
+        # out: /enable must stay at hand to undo it; payments and /paysupport stay open to all
         admin = tg_user is not None and tg_user.id in self.services.settings.admin_ids
-        if user is not None and user.disabled and not admin and not is_payment(event) and _private(event):
+        if (
+            user is not None
+            and user.disabled
+            and not admin
+            and not is_payment(event)
+            and _private(event)
+            and not _reaches_support(event, data)
+        ):
             await _tell_blocked(event, t("blocked"))
             log.info("disabled user %d (tg %s) blocked", user.id, tg_user and tg_user.id)
             return None
@@ -160,6 +167,28 @@ def _private(event: TelegramObject) -> bool:
         return True
     message = event.message or (event.callback_query.message if event.callback_query else None)
     return message is None or message.chat.type == "private"
+
+
+# What a disabled user may still do: ask about a payment and read the terms (Telegram requires
+# both of a bot that takes payments), and finish writing to support.
+SUPPORT_COMMANDS = frozenset({"/paysupport", "/terms"})
+SUPPORT_STATE = "PaySupport:message"  # bot.states.PaySupport.message
+SUPPORT_CALLBACK_PREFIX = "sup:"  # bot.callbacks.SupportCD
+
+
+def _reaches_support(event: TelegramObject, data: dict[str, Any]) -> bool:
+    if not isinstance(event, Update):
+        return False
+    if event.callback_query is not None:
+        return (event.callback_query.data or "").startswith(SUPPORT_CALLBACK_PREFIX)
+    if event.message is None:
+        return False
+    text = event.message.text or ""
+    command = text.split(maxsplit=1)[0].split("@", 1)[0].lower() if text.startswith("/") else ""
+    if command in SUPPORT_COMMANDS:
+        return True
+    # the message they write to support (a command other than /cancel is not one)
+    return data.get("raw_state") == SUPPORT_STATE and command in ("", "/cancel")
 
 
 def _writes(event: TelegramObject) -> bool:

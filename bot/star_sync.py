@@ -17,6 +17,8 @@ import asyncio
 import logging
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import datetime
+from html import escape
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -26,6 +28,7 @@ from bot.alerts import tell_admins
 from bot.app import Services
 from bot.i18n import I18n
 from bot.refunds import attempt_refund
+from bot.replies import receipt_text
 from services.payments import CURRENCY, PaymentOutcome
 
 log = logging.getLogger(__name__)
@@ -162,7 +165,7 @@ class StarSync:
                 tg=payer.user.id,
             )
         else:
-            await self._tell_payer(outcome, tx.amount)
+            await self._tell_payer(outcome, tx.amount, tx.date)
         if outcome.status == "credited":
             await tell_admins(
                 self.bot,
@@ -177,21 +180,16 @@ class StarSync:
         if outcome.status == "refund_pending":
             await attempt_refund(self.bot, self.services, outcome.payment_id)
 
-    async def _tell_payer(self, outcome: PaymentOutcome, stars: int) -> None:
+    async def _tell_payer(self, outcome: PaymentOutcome, stars: int, paid_at: datetime) -> None:
         user = await self.services.payments.payer(outcome.user_id)
         if user is None or user.telegram_id is None:
             return
         t = self.i18n.translator(self.i18n.pick(user.language, None))
-        support = self.services.settings.support_contact or "/paysupport"
-        if outcome.status == "credited":
-            key = "payment_credited_disabled" if outcome.disabled else "payment_found_later"
-            text = t(
-                key,
-                stars=stars,
-                credits=outcome.credits,
-                balance=outcome.balance,
-                support=support,
-            )
+        support = escape(self.services.settings.support_contact) or "/paysupport"
+        if outcome.status == "credited":  # the receipt the lost update would have brought
+            text = receipt_text(t, outcome, stars, paid_at, support)
+            if outcome.disabled:
+                text += "\n\n" + t("receipt_disabled_note", support=support)
         else:
             text = t("payment_duplicate", stars=stars)
         try:

@@ -37,5 +37,9 @@ class AdminCredit(StatesGroup):
     amount = State()  # from the user card's Credit button
 
 
+class PaySupport(StatesGroup):
+    message = State()  # the next message goes to the admins (no SUPPORT_CONTACT set)
+
+
 class TopUp(StatesGroup):
     amount = State()

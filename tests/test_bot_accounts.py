@@ -71,7 +71,7 @@ async def test_registration_dialog_end_to_end(harness: Harness, services: Servic
 
 async def test_registration_in_russian_with_typed_username(harness: Harness, services: Services) -> None:
     r = await harness.send(IVAN, "/start")
-    assert "Добро пожаловать" in r.text and "Взять @ivan" in r.buttons()
+    assert "Добро пожаловать" in r.text and "Использовать @ivan" in r.buttons()
     r = await harness.send(IVAN, "x")
     assert "Такое имя не подойдёт" in r.text
     await registered(services, TgUser(5, "taken"), name="taken")

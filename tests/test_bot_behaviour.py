@@ -132,6 +132,7 @@ async def test_command_list_is_set_in_both_languages(harness: Harness) -> None:
         "login",
         "cancel",
         "paysupport",
+        "terms",
     ]
 
 

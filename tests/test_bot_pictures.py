@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from aiogram.methods import EditMessageMedia, EditMessageText, SendMessage, SendPhoto
@@ -286,8 +287,8 @@ async def test_a_result_too_long_for_a_caption_follows_its_chart(
     await registered(services, user)
     real = predict_handlers.outcome_screen
 
-    def long_screen(t: Translator, meta: ModelMeta | None, outcome: PredictionOutcome) -> Screen:
-        screen = real(t, meta, outcome)
+    def long_screen(t: Translator, meta: ModelMeta | None, outcome: PredictionOutcome, *args: Any) -> Screen:
+        screen = real(t, meta, outcome, *args)
         return Screen(screen.text + "\n" + "·" * 1100, screen.markup)
 
     monkeypatch.setattr(predict_handlers, "outcome_screen", long_screen)

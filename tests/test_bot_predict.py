@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from decimal import Decimal
 from html import escape
 
@@ -12,8 +13,9 @@ from sqlalchemy import func, select, update
 from bot import replies
 from bot.app import Services
 from db.ledger import deduct_balance, increase_balance
-from db.models import Model, Prediction, Transaction
-from tests.bot_harness import Harness, TgUser
+from db.models import Model, Prediction, Transaction, User
+from services.predictions import PredictionOutcome
+from tests.bot_harness import Harness, Reply, TgUser
 from tests.bot_helpers import confirmed, registered
 from tests.helpers import assert_reconciled, balance_of, transactions_of
 from tests.models_for_tests import Exploding, Slow
@@ -390,7 +392,8 @@ async def test_a_higher_price_asks_again_and_the_old_confirm_cannot_pay_it(
     assert any("out of date" in a for a in r.alerts)
     assert await charges(services, uid) == 0 and await predictions(services) == 0
     r = await harness.press(BOB, "Confirm and pay 90")
-    assert "Charged <b>90</b>" in r.texts[-1] and "balance <b>20</b>" in r.texts[-1]
+    assert "Charged <b>90</b>" in r.texts[0] and "balance <b>20</b>" in r.texts[0]
+    assert "not enough for another prediction with Iris species" in r.texts[-1]  # the reminder
     assert await charges(services, uid) == 1
     assert await balance_of(services.session_factory, uid) == Decimal("20")
     await assert_reconciled(services.session_factory)
@@ -472,3 +475,124 @@ async def test_a_long_unknown_input_name_is_echoed_short_and_escaped(
         assert "Inputs: mean_radius, mean_texture, " in text
         assert "Use example" in " ".join(r.buttons())  # the step stays open
     assert await charges(services, uid) == 0
+
+
+# -- low balance: a reminder once per crossing, Top up on the result -----------------------------
+
+
+async def run_iris(h: Harness, tg: TgUser) -> Reply:
+    await open_iris(h, tg)
+    await h.send(tg, "5.1 3.5 1.4 0.2")
+    return await h.press(tg, "Confirm" if tg.language_code == "en" else "Подтвердить")
+
+
+LOW = {
+    "en": ("Your balance is 1 credit: enough for 1 more prediction with Iris species.", "➕ Top up"),
+    "ru": ("На балансе 1 кредит — хватит ещё на 1 предсказание с моделью «", "➕ Пополнить"),
+}
+NONE_LEFT = {
+    "en": "Your balance is 0 credits: not enough for another prediction with Iris species.",
+    "ru": "На балансе 0 кредитов — на следующее предсказание с моделью «",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_a_low_balance_reminder_once_per_crossing(
+    harness: Harness, services: Services, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    monkeypatch.setattr(replies, "RUNNING_NOTICE_AFTER", 60.0)
+    tg = TgUser(BOB.id, BOB.username, language_code=lang)
+    uid = await registered(services, tg, lang=lang)
+    async with services.session_factory() as s, s.begin():
+        await deduct_balance(s, uid, 7, "test")  # 3 left; Iris costs 1
+    low, topup = LOW[lang]
+    r = await run_iris(harness, tg)  # 3 → 2: two runs left, no reminder
+    assert len(r.texts) == 1 and topup not in r.buttons()
+    r = await run_iris(harness, tg)  # 2 → 1: one left
+    assert len(r.texts) == 2 and low in r.texts[1]
+    assert "/settings" in r.texts[1] and r.buttons()[-1] == topup
+    assert topup not in r.buttons()[:-1]  # the result itself: one more run is still paid for
+    r = await run_iris(harness, tg)  # 1 → 0: none left
+    assert len(r.texts) == 2 and NONE_LEFT[lang] in r.texts[1]
+    result_buttons = r.buttons()[:-1]
+    assert result_buttons[0] == topup  # the result can no longer be repeated: Top up first
+    for text in r.texts:
+        assert_sendable(text)
+    # at a balance that pays nothing, the model's card offers Top up instead of a run
+    await harness.send(tg, "/predict")
+    r = await harness.press(tg, "Iris" if lang == "en" else "Вид ириса")
+    assert topup in r.buttons()
+    assert await balance_of(services.session_factory, uid) == Decimal("0")
+    # topped up and run down again: reminded again (a new crossing)
+    await credit(services, uid, 2)
+    r = await run_iris(harness, tg)  # 2 → 1
+    assert len(r.texts) == 2 and low in r.texts[1]
+
+
+async def test_no_reminder_when_notifications_are_off(
+    harness: Harness, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(replies, "RUNNING_NOTICE_AFTER", 60.0)
+    uid = await registered(services, BOB)
+    async with services.session_factory() as s, s.begin():
+        await deduct_balance(s, uid, 8, "test")
+        await s.execute(update(User).where(User.id == uid).values(notifications=False))
+    r = await run_iris(harness, BOB)  # 2 → 1
+    assert len(r.texts) == 1 and "➕ Top up" not in r.buttons()
+    r = await run_iris(harness, BOB)  # 1 → 0
+    assert len(r.texts) == 1 and r.buttons()[0] == "➕ Top up"  # the button stays: it is no reminder
+
+
+async def test_a_replayed_confirm_reminds_once(
+    harness: Harness, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(replies, "RUNNING_NOTICE_AFTER", 60.0)
+    uid = await registered(services, BOB)
+    async with services.session_factory() as s, s.begin():
+        await deduct_balance(s, uid, 8, "test")
+    await open_iris(harness, BOB)
+    await harness.send(BOB, "5.1 3.5 1.4 0.2")
+    confirm = harness.press_update(BOB, "Confirm")
+    r = await harness.feed(confirm)
+    assert "enough for 1 more prediction" in r.texts[-1]
+    r = await harness.feed(harness.tap_again(confirm))  # a double tap: the result again, no reminder
+    assert not any("🔔" in text for text in r.texts)
+    assert await charges(services, uid) == 1
+
+
+async def test_a_failed_run_reminds_of_nothing(
+    harness: Harness, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(replies, "RUNNING_NOTICE_AFTER", 60.0)
+    uid = await registered(services, BOB)
+    await add_model(services, "exploding", Exploding(), cost=1)
+    async with services.session_factory() as s, s.begin():
+        await deduct_balance(s, uid, 9, "test")  # 1 left: a charge that stood would leave none
+    await harness.send(BOB, "/predict")
+    await harness.press(BOB, "exploding")
+    await harness.press(BOB, "Enter inputs")
+    await harness.send(BOB, "3")
+    r = await harness.press(BOB, "Confirm")
+    assert len(r.texts) == 1 and "credits were returned" in r.texts[0]  # no reminder: they came back
+    assert "➕ Top up" not in r.buttons()  # and it still pays another try
+    assert await balance_of(services.session_factory, uid) == Decimal("1")
+
+
+@pytest.mark.parametrize(
+    ("balance", "cost", "left"),
+    [("3", "1", None), ("2", "1", None), ("1", "1", 1), ("0", "1", 0), ("1.5", "1", 1), ("0.5", "2", 0),
+     ("4", "2", None), ("2", "2", 1), ("1.99", "2", 0), ("0", "0", None)],
+)  # fmt: skip
+def test_which_charges_cross_a_reminder_line(balance: str, cost: str, left: int | None) -> None:
+    outcome = PredictionOutcome(
+        prediction_id=1,
+        user_id=1,
+        model_name="iris_logreg",
+        status="completed",
+        inputs={},
+        result={},
+        cost=Decimal(cost),
+        balance=Decimal(balance),
+    )
+    assert replies.runs_left_if_crossed(outcome) == left
+    assert replies.runs_left_if_crossed(replace(outcome, duplicate=True)) is None

@@ -9,6 +9,7 @@ import itertools
 import time
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -281,7 +282,11 @@ async def test_a_lost_payment_update_is_credited_from_telegrams_record_once(
     assert len(report.recorded) == 1 and report.scanned == 1
     told = [c for c in stars.session.calls[before:] if isinstance(c, SendMessage)]
     assert {int(c.chat_id) for c in told} == {PAYER.id, ADMIN.id}
-    assert "+105" in next(c.text for c in told if int(c.chat_id) == PAYER.id)
+    receipt = next(c.text for c in told if int(c.chat_id) == PAYER.id)
+    # the receipt the lost update would have brought, dated by Telegram's record
+    paid_at = datetime.fromtimestamp(record.transactions[0]["date"], UTC)
+    assert "🧾 <b>Receipt</b>\nOrder: #1\nPaid: 100 ⭐\nAdded: <b>+105</b> credits" in receipt
+    assert f"Date: {paid_at.day} {paid_at:%B %Y, %H:%M} UTC" in receipt
     assert await balance_of(services.session_factory, uid) == Decimal("115")
     assert (await payment(services, charge)).source == "reconcile"
     assert (await sync.run_once()).recorded == []  # once

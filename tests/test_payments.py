@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramServerError
-from aiogram.methods import AnswerPreCheckoutQuery, RefundStarPayment, SendInvoice
+from aiogram.methods import AnswerPreCheckoutQuery, RefundStarPayment, SendInvoice, SendMessage
 from sqlalchemy import select, update
 
 from bot.app import Services
 from bot.refunds import retry_due_refunds
 from db.ledger import deduct_balance
-from db.models import Order, Payment
+from db.models import Order, Payment, User
 from db.payments import record_payment
 from tests.bot_harness import Harness, Reply, TgUser
 from tests.bot_helpers import confirmed, registered
@@ -50,11 +51,13 @@ async def pre_checkout(h: Harness, tg: TgUser, payload: str, amount: int, curren
     )
 
 
-def payment_update(h: Harness, tg: TgUser, payload: str, amount: int, charge_id: str) -> Any:
+def payment_update(
+    h: Harness, tg: TgUser, payload: str, amount: int, charge_id: str, date: int | None = None
+) -> Any:
     return h.update(
         message={
             "message_id": next(_charges),
-            "date": int(time.time()),
+            "date": date or int(time.time()),
             "chat": {"id": tg.id, "type": "private"},
             "from": tg.as_dict(),
             "successful_payment": {
@@ -178,7 +181,7 @@ async def test_successful_payment_credits_exactly_once(harness: Harness, service
     invoice = await buy_pack(harness, PAYER)
     delivery = payment_update(harness, PAYER, invoice.payload, 100, "charge-A")
     r = await harness.feed(delivery)
-    assert "Payment received: <b>+105</b> credits. Balance: <b>115</b>" in r.text
+    assert "Payment received" in r.text and "Added: <b>+105</b> credits\nBalance: <b>115</b>" in r.text
     assert (await harness.feed(delivery)).calls == []  # the same update again
     again = await harness.feed(
         payment_update(harness, PAYER, invoice.payload, 100, "charge-A")
@@ -336,10 +339,202 @@ async def test_no_refund_when_the_credits_are_spent(harness: Harness, services: 
     assert await balance_of(services.session_factory, uid) == Decimal("15")
 
 
+# -- the receipt --------------------------------------------------------------------------------
+
+MARCH_1 = int(datetime(2026, 3, 1, 14, 5, tzinfo=UTC).timestamp())
+RECEIPTS = {
+    "en": (
+        "✅ <b>Payment received</b>, thank you!\n\n🧾 <b>Receipt</b>\nOrder: #1\nPaid: 100 ⭐\n"
+        "Added: <b>+105</b> credits\nBalance: <b>115</b>\nDate: 1 March 2026, 14:05 UTC\n\n"
+        "Questions about this payment or a refund: @our_support (give the order number)."
+    ),
+    "ru": (
+        "✅ <b>Оплата получена</b>, спасибо!\n\n🧾 <b>Чек</b>\nЗаказ: №1\nОплачено: 100 ⭐\n"
+        "Начислено: <b>+105</b> кредитов\nБаланс: <b>115</b>\nДата: 1 марта 2026, 14:05 (UTC)\n\n"
+        "Вопросы по этому платежу или возврат: @our_support (назовите номер заказа)."
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_a_payment_gets_one_receipt_in_the_payers_language(
+    harness: Harness, services: Services, lang: str
+) -> None:
+    services.settings.support_contact = "@our_support"
+    tg = TgUser(PAYER.id, PAYER.username, language_code=lang)
+    uid = await registered(services, tg, lang=lang)
+    await harness.send(tg, "/topup")
+    await harness.press(tg, "⭐ 100")
+    invoice = invoices(harness)[-1]
+    delivery = payment_update(harness, tg, invoice.payload, 100, "receipt-1", date=MARCH_1)
+    r = await harness.feed(delivery)
+    [receipt] = r.calls_of(SendMessage)
+    assert receipt.text == RECEIPTS[lang]
+    assert r.buttons() == ["🏠 " + ("Menu" if lang == "en" else "Меню")]
+    # Telegram delivers it again (the same update, or a new one with the same charge): no second receipt
+    assert (await harness.feed(delivery)).calls == []
+    again = payment_update(harness, tg, invoice.payload, 100, "receipt-1", date=MARCH_1)
+    assert (await harness.feed(again)).calls == []
+    assert await balance_of(services.session_factory, uid) == Decimal("115")
+    await assert_reconciled(services.session_factory)
+
+
+async def test_a_receipt_without_a_support_contact_points_to_paysupport(
+    harness: Harness, services: Services
+) -> None:
+    await registered(services, PAYER)
+    _, r = await paid(harness, services, PAYER)
+    assert "Questions about this payment or a refund: /paysupport (give the order number)." in r.text
+
+
+async def test_a_pack_that_is_gone_shows_the_packs_there_are(harness: Harness, services: Services) -> None:
+    await registered(services, PAYER)
+    await harness.send(PAYER, "/topup")
+    stale = harness.press_update(PAYER, "⭐ 100")
+    services.payments.packs = [p for p in services.payments.packs if p.stars != 100]
+    r = await harness.feed(stale)
+    assert "no longer offered" in r.text and "⭐ 50 → 50 cr" in r.buttons()
+    assert "🏠 Menu" in r.buttons() and invoices(harness) == []
+
+
+# -- /terms ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "words"),
+    [
+        ("en", "Terms of service", ["not medical, financial", "Refunds.", "Contact:</b> @our_support"]),
+        (
+            "ru",
+            "Условия использования",
+            ["не медицинская, финансовая", "Возврат.", "Связь:</b> @our_support"],
+        ),
+    ],
+)
+async def test_terms_from_the_command_and_the_top_up_screen(
+    harness: Harness, services: Services, lang: str, title: str, words: list[str]
+) -> None:
+    services.settings.support_contact = "@our_support"
+    tg = TgUser(PAYER.id, PAYER.username, language_code=lang)
+    await registered(services, tg, lang=lang)
+    by_command = await harness.send(tg, "/terms")
+    assert title in by_command.text and all(w in by_command.text for w in words)
+    await harness.send(tg, "/topup")
+    by_button = await harness.press(tg, "📄")
+    assert by_button.texts == by_command.texts
+    assert by_button.buttons() == (["➕ Top up", "🏠 Menu"] if lang == "en" else ["➕ Пополнить", "🏠 Меню"])
+
+
+async def test_terms_and_paysupport_for_the_unregistered_and_the_disabled(
+    harness: Harness, services: Services
+) -> None:
+    services.settings.support_contact = "support@example.com"
+    stranger = TgUser(5300, "stranger", language_code="ru")
+    r = await harness.send(stranger, "/terms")
+    assert "Условия использования" in r.text and "support@example.com" in r.text and r.buttons() == []
+    r = await harness.send(stranger, "/paysupport")
+    assert "напишите support@example.com" in r.text
+    uid = await registered(services, PAYER)
+    await set_disabled(services, uid)
+    for command, words in (("/paysupport", "contact support@example.com"), ("/terms", "Terms of service")):
+        r = await harness.send(PAYER, command)
+        assert words in r.text and "Your account is disabled" not in r.text, command
+        assert r.buttons() == []  # a menu would lead a disabled user nowhere
+    r = await harness.send(PAYER, "/balance")  # everything else stays closed
+    assert r.texts == ["⛔ Your account is disabled. If you think this is a mistake, contact support."]
+    r = await harness.send(PAYER, "/paysupport@predict_bot")  # as a client may send it
+    assert "contact support@example.com" in r.text
+
+
+async def set_disabled(services: Services, uid: int, disabled: bool = True) -> None:
+    async with services.session_factory() as s, s.begin():
+        await s.execute(update(User).where(User.id == uid).values(disabled=disabled))
+
+
+# -- /paysupport -----------------------------------------------------------------------------
+
+
 @pytest.mark.parametrize(("lang", "words"), [("en", "Payments support"), ("ru", "Поддержка по оплате")])
-async def test_paysupport(harness: Harness, lang: str, words: str) -> None:
+async def test_paysupport_shows_the_contact(
+    harness: Harness, services: Services, lang: str, words: str
+) -> None:
+    services.settings.support_contact = "@our_support"
     r = await harness.send(TgUser(5100, "anyone", language_code=lang), "/paysupport")
-    assert words in r.text
+    assert words in r.text and "@our_support" in r.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "prompt", "sent"),
+    [
+        ("en", "write here, in one message", "Passed on to the administrators"),
+        ("ru", "опишите здесь одним сообщением", "Сообщение передано администраторам"),
+    ],
+)
+async def test_paysupport_without_a_contact_passes_the_next_message_to_the_admins(
+    harness: Harness, services: Services, lang: str, prompt: str, sent: str
+) -> None:
+    assert services.settings.support_contact == ""
+    tg = TgUser(PAYER.id, PAYER.username, language_code=lang)
+    uid = await registered(services, tg, lang=lang)
+    r = await harness.send(tg, "/paysupport")
+    assert prompt in r.text and r.buttons() == ["✖ " + ("Cancel" if lang == "en" else "Отмена")]
+    r = await harness.send_sticker(tg)  # not text: asked again
+    assert ("text" in r.text or "текстом" in r.text) and len(r.buttons()) == 1
+    r = await harness.send(tg, "Order #1: paid <twice>, please refund & help")
+    to_user = [m.text for m in r.calls_of(SendMessage) if int(m.chat_id) == tg.id]
+    to_admin = [m.text for m in r.calls_of(SendMessage) if int(m.chat_id) == ADMIN.id]
+    assert len(to_user) == 1 and sent in to_user[0]
+    assert len(to_admin) == 1
+    assert f"user #{uid} (@payer, " in to_admin[0] and f'<a href="tg://user?id={tg.id}">' in to_admin[0]
+    assert "Order #1: paid &lt;twice&gt;, please refund &amp; help" in to_admin[0]
+    # that was the one message: the next one is not passed on
+    r = await harness.send(tg, "thanks")
+    assert not [m for m in r.calls_of(SendMessage) if int(m.chat_id) == ADMIN.id]
+
+
+async def test_paysupport_can_be_cancelled_or_left(harness: Harness, services: Services) -> None:
+    await registered(services, PAYER)
+    await harness.send(PAYER, "/paysupport")
+    r = await harness.press(PAYER, "Cancel")
+    assert r.texts == ["Cancelled: nothing was sent."] and "🏠 Menu" in r.buttons()
+    await harness.send(PAYER, "/paysupport")
+    r = await harness.send(PAYER, "/cancel")
+    assert r.texts == ["Cancelled: nothing was sent."]
+    await harness.send(PAYER, "/paysupport")
+    r = await harness.send(PAYER, "/balance")  # went elsewhere: the command works as always
+    assert "Balance" in r.text
+    r = await harness.send(PAYER, "hello")  # and this is not for the admins
+    assert not [m for m in r.calls_of(SendMessage) if int(m.chat_id) == ADMIN.id]
+    assert "didn't get that" in r.text
+
+
+async def test_a_disabled_user_can_write_to_the_admins(harness: Harness, services: Services) -> None:
+    uid = await registered(services, PAYER)
+    await set_disabled(services, uid)
+    r = await harness.send(PAYER, "/paysupport")
+    assert "write here, in one message" in r.text
+    r = await harness.send(PAYER, "/predict")  # not a way around the block
+    assert r.texts == ["⛔ Your account is disabled. If you think this is a mistake, contact support."]
+    r = await harness.send(PAYER, "Why was I disabled? Order #3")
+    [to_admin] = [m.text for m in r.calls_of(SendMessage) if int(m.chat_id) == ADMIN.id]
+    assert "Why was I disabled? Order #3" in to_admin
+    assert [m.text for m in r.calls_of(SendMessage) if int(m.chat_id) == PAYER.id] == [
+        "✅ Passed on to the administrators. They will contact you in Telegram."
+    ]
+    r = await harness.send(PAYER, "and another thing")  # the block is back
+    assert r.texts == ["⛔ Your account is disabled. If you think this is a mistake, contact support."]
+    await harness.send(PAYER, "/paysupport")
+    r = await harness.press(PAYER, "Cancel")  # its Cancel works for them too
+    assert r.texts == ["Cancelled: nothing was sent."] and r.buttons() == []
+
+
+async def test_paysupport_from_someone_without_an_account(harness: Harness, services: Services) -> None:
+    stranger = TgUser(5400, None, language_code="ru", first_name="Иван")
+    r = await harness.send(stranger, "/paysupport")
+    assert "опишите здесь одним сообщением" in r.text
+    r = await harness.send(stranger, "Оплатил, но аккаунта нет")
+    [to_admin] = [m.text for m in r.calls_of(SendMessage) if int(m.chat_id) == ADMIN.id]
+    assert "user #— (Иван," in to_admin and "Оплатил, но аккаунта нет" in to_admin
 
 
 async def test_payment_arriving_mid_dialog_is_still_recorded(harness: Harness, services: Services) -> None:

@@ -105,6 +105,24 @@ RU_LAST_DAYS = words(
     "последнего дня",
 )
 RU_CHARS_NOM = words("символов", "символ", "символа", "символов", "символов", "символ", "символа")
+EN_MORE_RUNS = words(
+    "more predictions",
+    "more prediction",
+    "more predictions",
+    "more predictions",
+    "more predictions",
+    "more predictions",
+    "more predictions",
+)
+RU_RUNS_ACC = words(  # хватит ещё на 2 предсказания
+    "предсказаний",
+    "предсказание",
+    "предсказания",
+    "предсказаний",
+    "предсказаний",
+    "предсказание",
+    "предсказания",
+)
 
 # (message, variable, English words, Russian words or None where Russian uses a label form
 # such as «кредитов: 5» that needs no agreement).
@@ -139,8 +157,9 @@ PLURAL_MESSAGES: list[tuple[str, str, dict[int | Decimal, str], dict[int | Decim
     ("invoice_description", "credits", EN_CREDITS, RU_CREDITS),
     ("invoice_label", "credits", EN_CREDITS, RU_CREDITS),
     ("payment_credited", "credits", EN_CREDITS, RU_CREDITS),
-    ("payment_credited_disabled", "credits", EN_CREDITS, None),
-    ("payment_found_later", "credits", EN_CREDITS, None),
+    ("nudge_low_balance", "balance", EN_CREDITS, RU_CREDITS),
+    ("nudge_low_balance", "runs", EN_MORE_RUNS, RU_RUNS_ACC),
+    ("nudge_no_balance", "balance", EN_CREDITS, RU_CREDITS),
     ("adm_cost_set", "cost", EN_CREDITS, RU_CREDITS),
     ("adm_model_added", "cost", EN_CREDITS, RU_CREDITS),
     ("adm_model_added", "count", EN_INPUTS, None),
@@ -202,7 +221,7 @@ MONEY_MESSAGES: list[tuple[str, str]] = [
     ("adm_credit_ask", "balance"),
     ("adm_confirm_credit", "after"),
     ("adm_payment_disabled", "credits"),
-    ("payment_credited_disabled", "balance"),
+    ("payment_credited", "balance"),
 ]
 
 

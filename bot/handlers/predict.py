@@ -30,8 +30,10 @@ from bot.replies import (
     Screen,
     confirmed_cost,
     edit_or_send,
+    low_balance_nudge,
     outcome_screen,
     refusal_screen,
+    replace_with_menu,
 )
 from bot.states import Predict
 from services.accounts import User
@@ -113,10 +115,13 @@ async def confirm_run(
         earlier = await services.predictions.lookup(user.id, key)
         if earlier is None:
             callback_answer.alert(t("confirm_expired"))
+            if message is not None:  # a stale screen: its buttons give way to the menu
+                await replace_with_menu(message, t)
             return
         callback_answer.toast(t("already_processed_short"))
         if message is not None:
-            screen = outcome_screen(t, services.predictions.meta_or_none(earlier.model_name), earlier)
+            meta = services.predictions.meta_or_none(earlier.model_name)
+            screen = outcome_screen(t, meta, earlier, earlier.cost or None)
             await message.answer(screen.text, reply_markup=screen.markup)
         return
     meta = services.predictions.meta_or_none(data.get("model"))
@@ -162,9 +167,15 @@ async def confirm_run(
     await state.clear()
     if message is None:
         return
-    screen = refusal or outcome_screen(t, meta, outcome)
-    png = None if refusal else await result_picture(services.charts, t, user, meta, outcome)  # settled
+    if refusal is not None:
+        await edit_or_send(message, refusal.text, refusal.markup, True)
+        return
+    screen = outcome_screen(t, meta, outcome, quoted)
+    png = await result_picture(services.charts, t, user, meta, outcome)  # settled: no money moves now
     await show_result(message, t, screen, png, words(meta.title_in(t.lang)) if meta else "")
+    nudge = low_balance_nudge(t, user, meta, outcome)
+    if nudge is not None:
+        await message.answer(nudge.text, reply_markup=nudge.markup)
 
 
 async def confirm_edit(
@@ -179,6 +190,8 @@ async def confirm_edit(
     meta = services.predictions.meta_or_none(data.get("model"))
     if data.get("nonce") != callback_data.nonce or meta is None or not isinstance(query.message, Message):
         callback_answer.alert(t("button_expired"))
+        if isinstance(query.message, Message):  # a stale screen: its buttons give way to the menu
+            await replace_with_menu(query.message, t)
         return
     with suppress(TelegramBadRequest):
         await query.message.edit_reply_markup(reply_markup=None)

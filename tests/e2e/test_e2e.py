@@ -67,7 +67,7 @@ async def test_a_second_user_pastes_all_inputs_at_once(stack: Stack) -> None:
     client, _ = stack
     ben = client.person(710_002, "ben_e2e", language="ru")
     await ben.say("/start", wait_for="Добро пожаловать")
-    await ben.press("Взять @ben_e2e", wait_for="Шаг 2/3")
+    await ben.press("Использовать @ben_e2e", wait_for="Шаг 2/3")
     await ben.say("ben@example.com", wait_for="Шаг 3/3")
     await ben.say(PASSWORD, wait_for="создан")
     await ben.say("/predict", wait_for="Выберите модель")

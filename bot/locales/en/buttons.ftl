@@ -20,6 +20,7 @@ btn_edit = ✏️ Re-enter
 btn_repeat = 🔁 Repeat
 btn_other_model = 🔮 Another model
 btn_transactions = 💳 Transactions
+btn_terms = 📄 Terms
 btn_back_history = ◀ History
 btn_send = 📣 Send to everyone
 btn_adm_users = 👥 Users
