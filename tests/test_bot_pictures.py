@@ -13,10 +13,11 @@ from aiogram.methods import EditMessageMedia, EditMessageText, SendMessage, Send
 from sqlalchemy import func, select, update
 
 from bot.app import Services
-from bot.charts import Chart, ChartRenderer
+from bot.charts import Chart, ChartRenderer, RangeChart, render
 from bot.handlers import predict as predict_handlers
 from bot.handlers.admin import menu
 from bot.i18n import I18n, Translator
+from bot.pictures import result_chart
 from bot.replies import Screen, outcome_screen
 from db import reports
 from db.models import Prediction, Transaction, User, utcnow
@@ -298,3 +299,15 @@ async def test_a_result_too_long_for_a_caption_follows_its_chart(
     assert "next message" in (photo.caption or "") and photo.reply_markup is None
     assert "Setosa" in text.text or "setosa" in text.text
     assert text.reply_markup is not None  # the keyboard stays with the result
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_regressors_chart_puts_the_value_on_the_targets_range(services: Services, lang: str) -> None:
+    t = I18N.translator(lang)
+    meta = services.registry.meta("diabetes_rf")
+    chart = result_chart(t, meta, {"value": 151.5})
+    assert isinstance(chart, RangeChart)
+    assert (chart.low, chart.high) == (25.0, 346.0)  # the diabetes target's observed range
+    assert chart.error == pytest.approx(meta.metrics["mae"], abs=(346 - 25) / 1000)
+    assert chart.band_label == t("chart_typical_error", error=t.decimal(round(meta.metrics["mae"], 2)))
+    assert render(chart).startswith(PNG)
