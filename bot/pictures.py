@@ -68,11 +68,13 @@ async def send_with_picture(message: Message, screen: PictureScreen) -> Message:
     """Answer with the picture and the text; returns the message that carries the text (and the
     keyboard). No picture: the text alone."""
     png, text, markup, short_caption = screen.png, screen.text, screen.markup, screen.short_caption
-    if png is None:
-        return await message.answer(text, reply_markup=markup)
-    if fits_caption(text):
-        return await message.answer_photo(photo_file(png), caption=text, reply_markup=markup)
-    await message.answer_photo(photo_file(png), caption=short_caption)
+    if png is not None:
+        try:
+            if fits_caption(text):
+                return await message.answer_photo(photo_file(png), caption=text, reply_markup=markup)
+            await message.answer_photo(photo_file(png), caption=short_caption)
+        except TelegramAPIError as exc:  # the photo refused or lost on the way: the text still goes
+            log.warning("a chart was not delivered: %s: %s", type(exc).__name__, exc.message)
     return await message.answer(text, reply_markup=markup)
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import EditMessageMedia, EditMessageText, SendMessage, SendPhoto
 from sqlalchemy import func, select, update
 
@@ -311,3 +312,19 @@ async def test_a_regressors_chart_puts_the_value_on_the_targets_range(services: 
     assert chart.error == pytest.approx(meta.metrics["mae"], abs=(346 - 25) / 1000)
     assert chart.band_label == t("chart_typical_error", error=t.decimal(round(meta.metrics["mae"], 2)))
     assert render(chart).startswith(PNG)
+
+
+async def test_a_photo_telegram_refuses_still_leaves_the_text_result(
+    harness: Harness, services: Services
+) -> None:
+    user = CAROL["en"]
+    await registered(services, user)
+    harness.session.fail[SendPhoto] = [
+        TelegramBadRequest(
+            method=SendPhoto(chat_id=1, photo="x"), message="Bad Request: IMAGE_PROCESS_FAILED"
+        )
+    ]
+    r = await confirm_iris(harness, services, user, "en")
+    [text] = r.calls_of(SendMessage)
+    assert "Prediction: <b>Iris setosa</b>" in text.text and I18N.get("en", "btn_why") in r.buttons()
+    assert await settled(services, user) == (Decimal(9), 2)
