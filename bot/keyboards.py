@@ -252,6 +252,15 @@ def nudge_kb(t: Translator) -> InlineKeyboardMarkup:
     return b.as_markup()
 
 
+def insufficient_kb(t: Translator) -> InlineKeyboardMarkup:
+    """Under a refusal for want of credits: Top up, or back to the menu."""
+    b = Keyboard()
+    b.button(text=t("btn_topup"), callback_data=MenuCD(action="topup"))
+    b.button(text=t("btn_menu"), callback_data=MenuCD(action="main"))
+    b.adjust(2)
+    return b.as_markup()
+
+
 def recovered_kb(t: Translator) -> InlineKeyboardMarkup:
     """Under the summary of runs settled after a restart: where their results are."""
     b = Keyboard()

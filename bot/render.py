@@ -362,7 +362,7 @@ def batch_prompt_text(t: Translator, quote: Quote, max_rows: int, max_bytes: int
     """The caption of the template file: what a batch costs per row, and its limits."""
     return t(
         "batch_prompt",
-        title=escape(quote.meta.title),
+        title=escape(quote.meta.title_in(t.lang)),
         cost=quote.cost,
         max_rows=max_rows,
         max_kb=max_bytes // 1000,
@@ -399,7 +399,7 @@ def batch_confirm_text(t: Translator, meta: ModelMeta, parsed: ParsedBatch, quot
     total = quote.cost * len(parsed.valid)
     text = t(
         "batch_confirm" if quote.balance >= total else "batch_insufficient",
-        title=escape(meta.title),
+        title=escape(meta.title_in(t.lang)),
         valid=len(parsed.valid),
         bad=len(parsed.bad),
         cost=quote.cost,
@@ -414,7 +414,7 @@ def batch_confirm_text(t: Translator, meta: ModelMeta, parsed: ParsedBatch, quot
 
 
 def batch_running_text(t: Translator, meta: ModelMeta, count: int) -> str:
-    return t("batch_running", title=escape(meta.title), count=count)
+    return t("batch_running", title=escape(meta.title_in(t.lang)), count=count)
 
 
 def batch_done_text(t: Translator, parsed: ParsedBatch, outcome: BatchOutcome) -> str:
@@ -510,7 +510,7 @@ def ledger_line(t: Translator, line: LedgerLine, title: str) -> str:
 def admin_models_text(t: Translator, models: Sequence[ModelRow]) -> str:
     lines = [
         f"{'✅' if m.is_active else '⛔'} <code>{escape(m.name)}</code> · {money(m.cost)}"
-        f" · {escape(m.file_path)}"
+        f" · <code>{escape(m.file_path)}</code>"
         for m in models
     ]
     return t("adm_models", items="\n".join(lines) or "—")

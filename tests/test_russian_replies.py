@@ -9,7 +9,6 @@ flows do not depend on the words being checked.
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,32 +25,6 @@ from tests.language_check import english_words, russian_violations
 OLGA = TgUser(7001, "olga", language_code="ru", first_name="Ольга")
 STRANGER = TgUser(7002, None, language_code="ru", first_name="Пётр")
 ADMIN = TgUser(9001, "boss", language_code="ru", first_name="Анна")  # the `admin_id` fixture
-
-# TEMPORARY: English that other engineers of issue 16 are translating in their own files at the
-# time of writing, as (where it comes from → the words it shows). Remove an entry once its area
-# is fixed, and the test keeps it fixed. Never add one for a text in this test author's files
-# (payments, nudges, buttons, general, the fallback, the paid run's keyboards).
-KNOWN_ELSEWHERE: dict[str, frozenset[str]] = {
-    # «Email: …» on an admin's user card (admin.ftl adm_user_card)
-    "admin: Email on the user card": frozenset({"Email"}),
-    # admin.ftl adm_models: a model's file name (iris_logreg.v1.skops) outside <code>
-    "admin: /models file names": frozenset({"skops"}),
-}
-
-
-def catalogue_words(services: Services) -> frozenset[str]:
-    """TEMPORARY, with KNOWN_ELSEWHERE: the words of the built-in models' English titles and
-    class names, which a few Russian screens still show as they are: /help's list of models
-    (menu.py help_text), the CSV batch's caption, file check and progress (render.py batch_*),
-    and the recent predictions on an admin's user card (class names)."""
-    words: set[str] = set()
-    for meta in services.registry.metas().values():
-        words |= set(re.findall(r"[A-Za-z0-9_]+", " ".join([meta.title, *meta.class_names])))
-    return frozenset(words)
-
-
-def known_elsewhere(services: Services) -> frozenset[str]:
-    return frozenset().union(*KNOWN_ELSEWHERE.values(), catalogue_words(services))
 
 
 @dataclass
@@ -279,7 +252,7 @@ async def test_no_english_in_russian_replies(harness: Harness, services: Service
     sessions = [olga, stranger, admin]
     assert sum(len(s.seen) for s in sessions) > 80
     # the users' own names (echoed, not words of the bot) and the model ids are shown as they are
-    found = violations(sessions, [*model_ids, "olga", "boss"], known_elsewhere(services))
+    found = violations(sessions, [*model_ids, "olga", "boss"], frozenset())
     assert found == [], "English in Russian replies:\n" + "\n".join(found)
 
 

@@ -20,7 +20,7 @@ from bot.batch_csv import BatchFileError, ParsedBatch, outcome_csv, read_batch, 
 from bot.callbacks import ConfirmCD, ModelCD
 from bot.filters import Registered
 from bot.i18n import Translator
-from bot.keyboards import back_to_menu_kb, cancel_kb, confirm_kb
+from bot.keyboards import back_to_menu_kb, cancel_kb, confirm_kb, insufficient_kb
 from bot.middlewares import TapAnswer
 from bot.render import (
     bad_rows_text,
@@ -273,7 +273,7 @@ async def batch_confirm(
     except InsufficientFunds as exc:
         await progress.stop()
         await state.clear()
-        await message.answer(insufficient_text(t, exc.amount, exc.balance), reply_markup=back_to_menu_kb(t))
+        await message.answer(insufficient_text(t, exc.amount, exc.balance), reply_markup=insufficient_kb(t))
         return
     except ModelUnavailable as exc:
         await progress.stop()

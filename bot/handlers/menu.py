@@ -15,6 +15,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.app import Services
 from bot.callbacks import CancelCD, MenuCD
 from bot.i18n import Translator
+from bot.keyboards import back_to_menu_kb
 from bot.middlewares import TapAnswer
 from bot.render import money
 from bot.replies import show_menu
@@ -80,7 +81,8 @@ def help_text(t: Translator, services: Services, costs: list[tuple[str, str]]) -
 
 async def _help(message: Message, t: Translator, services: Services) -> None:
     items = await services.catalogue.listing(t.lang)
-    await message.answer(help_text(t, services, [(i.title, money(i.cost)) for i in items]))
+    text = help_text(t, services, [(i.title, money(i.cost)) for i in items])
+    await message.answer(text, reply_markup=back_to_menu_kb(t))
 
 
 async def help_cmd(message: Message, t: Translator, services: Services) -> None:

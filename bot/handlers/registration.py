@@ -16,7 +16,7 @@ from bot.callbacks import RegCD
 from bot.filters import NOT_COMMAND
 from bot.handlers.promo import redeem
 from bot.i18n import I18n, Translator
-from bot.keyboards import cancel_kb, model_card_kb, username_kb
+from bot.keyboards import back_to_menu_kb, cancel_kb, model_card_kb, username_kb
 from bot.render import card_text, quote
 from bot.replies import show_menu
 from bot.states import Login, Registration
@@ -174,7 +174,7 @@ async def reg_password(
         log.info("registration refused for tg %d: %s", message.from_user.id, exc.code)
         if exc.code == "telegram_taken":  # registered meanwhile (another device): nothing to go back to
             await state.clear()
-            await message.answer(t("err_telegram_taken"))
+            await message.answer(t("err_telegram_taken"), reply_markup=back_to_menu_kb(t))
             return
         # Taken meanwhile by someone else: go back to the step at fault.
         back = Registration.email if exc.field == "email" else Registration.username
@@ -191,7 +191,7 @@ async def reg_password(
 
 async def login(message: Message, state: FSMContext, user: User | None, t: Translator) -> None:
     if user is not None:
-        await message.answer(t("login_already", name=quote(user.username)))
+        await message.answer(t("login_already", name=quote(user.username)), reply_markup=back_to_menu_kb(t))
         return
     await state.set_state(Login.email)
     await message.answer(t("login_ask_email"), reply_markup=cancel_kb(t))

@@ -5,6 +5,7 @@ user is told in their own language (bot/handlers/admin/tell.py)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from contextlib import suppress
 from decimal import Decimal
 from html import escape
@@ -26,6 +27,7 @@ from bot.keyboards import Keyboard, cancel_kb, users_kb
 from bot.render import admin_name, money, quote, short_result, when
 from bot.replies import Screen
 from bot.states import AdminCredit
+from ml.schema import ModelMeta
 from services.admin import (
     AlreadyDone,
     BalanceLimitExceeded,
@@ -90,13 +92,13 @@ def user_card_kb(t: Translator, card: UserCard) -> InlineKeyboardMarkup:
     return b.as_markup()
 
 
-def user_card(t: Translator, card: UserCard) -> Screen:
+def user_card(t: Translator, card: UserCard, metas: Mapping[str, ModelMeta]) -> Screen:
     user = card.user
     lines = []
     for p, model_name in card.predictions:
+        result = short_result(p.result, t, metas.get(model_name)) if p.status == "completed" else ""
         lines.append(
-            f"#{p.id} {escape(model_name)} · {t('status_' + p.status)} · "
-            f"{short_result(p.result, t) if p.status == 'completed' else ''} · {when(p.created_at)}"
+            f"#{p.id} {escape(model_name)} · {t('status_' + p.status)} · {result} · {when(p.created_at)}"
         )
     payments = [
         t(
@@ -136,7 +138,7 @@ async def _show_card(message: Message, t: Translator, services: Services, ref: s
     except UserNotFound:
         await message.answer(not_found(t, ref))
         return
-    screen = user_card(t, card)
+    screen = user_card(t, card, services.registry.metas())
     if edit:
         with suppress(TelegramBadRequest):  # not modified: the card is as it was
             await message.edit_text(screen.text, reply_markup=screen.markup)
