@@ -43,7 +43,7 @@ from typing import Any
 
 from aiogram import Dispatcher, Router
 from aiogram.fsm.storage.base import StorageKey
-from aiogram.methods import EditMessageText, SendMessage
+from aiogram.methods import EditMessageText, SendMessage, SendPhoto
 from aiogram.types import Message, Update
 from argon2 import PasswordHasher
 from sqlalchemy import Numeric, cast, func, insert, select, text, update
@@ -209,7 +209,13 @@ def confirm_update(bot: Any, i: int, nonce: str) -> Update:
 
 
 def sent_texts(session: WireSession, marker: str) -> int:
-    return sum(1 for c in session.calls if isinstance(c, (SendMessage, EditMessageText)) and marker in c.text)
+    """Results sent: as text, or as a chart's caption (users with pictures on)."""
+    return sum(
+        1
+        for c in session.calls
+        if (isinstance(c, (SendMessage, EditMessageText)) and marker in c.text)
+        or (isinstance(c, SendPhoto) and marker in (c.caption or ""))
+    )
 
 
 async def bench_bot(services: Services, first: int, n: int, model: str) -> tuple[Burst, int]:

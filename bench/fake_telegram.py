@@ -112,7 +112,7 @@ class FakeTelegram:
                     },
                     status=429,
                 )
-        text = str(params.get("text", ""))
+        text = str(params.get("text") or params.get("caption") or "")  # a result may be a chart's caption
         if message and self.mark in text and chat_id not in self.arrived:
             self.arrived[chat_id] = time.perf_counter()
             if len(self.arrived) >= self.expected:

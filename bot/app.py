@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.charts import ChartRenderer
 from bot.config import Settings
 from db.accounts import Passwords
 from db.engine import create_engine, create_session_factory
@@ -23,6 +24,7 @@ from ml.train import build_catalogue, missing_models, read_built, read_catalogue
 from services.accounts import Accounts
 from services.admin import Admin
 from services.catalogue import Catalogue, UploadPolicy, register_builtins
+from services.explanations import Explanations
 from services.payments import Payments, parse_packs
 from services.predictions import PredictionOutcome, PredictionService
 from services.promos import Promos
@@ -47,6 +49,9 @@ class Services:
     admin: Admin
     payments: Payments
     promos: Promos
+    explanations: Explanations  # "Why?" under a result
+    # charts (a result's, "Why?", /stats) rendered off the event loop; None from it: text only
+    charts: ChartRenderer = field(default_factory=ChartRenderer)
     # runs left pending by the previous stop, read before serving: what `recover` settles
     pending_at_start: list[int] = field(default_factory=list)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
@@ -89,6 +94,7 @@ class Services:
         await asyncio.gather(*background, return_exceptions=True)
         await self.executor.stop_loading()
         self.executor.shutdown()
+        self.charts.shutdown()
         await self.engine.dispose()
 
 
@@ -150,6 +156,7 @@ async def build_services(settings: Settings, passwords: Passwords | None = None)
             Decimal(str(settings.topup_credits_per_star)),
         ),
         promos=Promos(session_factory),
+        explanations=Explanations(session_factory, predictions, executor),
     )
     services.pending_at_start = await predictions.pending_ids()
     # Loading a skops file builds the estimator from its arrays (about 1 s for the 300 trees of

@@ -27,7 +27,7 @@ class SettingsCD(CallbackData, prefix="set"):
     """A /settings toggle: `code` is the value it sets ("on"/"off"), so a double tap sets the
     same value twice instead of switching back."""
 
-    action: Literal["notify"]
+    action: Literal["notify", "pictures"]
     code: Literal["on", "off"]
 
 
@@ -67,7 +67,7 @@ class PageCD(CallbackData, prefix="pg"):
 
 
 class PredCD(CallbackData, prefix="p"):
-    action: Literal["show", "repeat"]
+    action: Literal["show", "repeat", "why"]
     id: int
 
 

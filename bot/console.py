@@ -17,10 +17,12 @@ from typing import Any
 
 from aiogram.methods import (
     AnswerCallbackQuery,
+    EditMessageMedia,
     EditMessageReplyMarkup,
     EditMessageText,
     SendDocument,
     SendMessage,
+    SendPhoto,
     TelegramMethod,
 )
 from aiogram.types import InlineKeyboardMarkup, Message, Update
@@ -60,6 +62,11 @@ class ConsoleView:
             self.buttons = [b for b in self.buttons if b[2].message_id != method.message_id]
         elif isinstance(method, AnswerCallbackQuery) and method.text:
             print(f"\n💬 {method.text}", file=self.out)
+        elif isinstance(method, SendPhoto):
+            self._show(f"🖼 (a chart) {plain(method.caption)}", method.reply_markup, result)
+        elif isinstance(method, EditMessageMedia):
+            caption = getattr(method.media, "caption", None)
+            self._show(f"(edited) 🖼 (a chart) {plain(caption)}", method.reply_markup, result)
         elif isinstance(method, SendDocument):
             name = result.document.file_name if result.document else "file"
             print(f"\n📎 {name}: {plain(method.caption)}", file=self.out)

@@ -125,10 +125,10 @@ def language_kb(languages: Sequence[str], current: str) -> InlineKeyboardMarkup:
 
 
 def settings_kb(
-    t: Translator, languages: Sequence[str], current: str, notifications: bool
+    t: Translator, languages: Sequence[str], current: str, notifications: bool, pictures: bool = True
 ) -> InlineKeyboardMarkup:
-    """The /settings screen: the languages (the current one ticked), the notifications switch,
-    Menu."""
+    """The /settings screen: the languages (the current one ticked), the notifications and charts
+    switches, Menu."""
     b = language_kb(languages, current)
     rows = [list(row) for row in b.inline_keyboard]
     switch = Keyboard()
@@ -136,6 +136,10 @@ def settings_kb(
         switch.button(text=t("btn_notifications_off"), callback_data=SettingsCD(action="notify", code="off"))
     else:
         switch.button(text=t("btn_notifications_on"), callback_data=SettingsCD(action="notify", code="on"))
+    if pictures:
+        switch.button(text=t("btn_pictures_off"), callback_data=SettingsCD(action="pictures", code="off"))
+    else:
+        switch.button(text=t("btn_pictures_on"), callback_data=SettingsCD(action="pictures", code="on"))
     switch.button(text=t("btn_menu"), callback_data=MenuCD(action="main"))
     switch.adjust(1)
     return InlineKeyboardMarkup(inline_keyboard=rows + switch.as_markup().inline_keyboard)
@@ -224,16 +228,20 @@ def confirm_kb(
 
 
 def result_kb(
-    t: Translator, prediction_id: int, model_name: str, topup: bool = False
+    t: Translator, prediction_id: int, model_name: str, topup: bool = False, why: bool = False
 ) -> InlineKeyboardMarkup:
-    """`topup`: the balance no longer pays this model, so Top up comes first."""
+    """`topup`: the balance no longer pays this model, so Top up comes first. `why`: a result to
+    explain, so Why? beside Repeat."""
     b = Keyboard()
     if topup:
         b.button(text=t("btn_topup"), callback_data=MenuCD(action="topup"))
     b.button(text=t("btn_repeat"), callback_data=PredCD(action="repeat", id=prediction_id), unique=True)
+    if why:
+        b.button(text=t("btn_why"), callback_data=PredCD(action="why", id=prediction_id), unique=True)
     b.button(text=t("btn_other_model"), callback_data=MenuCD(action="predict"))
     b.button(text=t("btn_menu"), callback_data=MenuCD(action="main"))
-    b.adjust(*((1, 1, 2) if topup else (1, 2)))
+    first = 2 if why else 1  # Repeat (and Why?)
+    b.adjust(*((1, first, 2) if topup else (first, 2)))
     return b.as_markup()
 
 

@@ -25,6 +25,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.methods import (
     AnswerCallbackQuery,
     EditMessageCaption,
+    EditMessageMedia,
     EditMessageReplyMarkup,
     EditMessageText,
     GetFile,
@@ -32,6 +33,7 @@ from aiogram.methods import (
     SendDocument,
     SendInvoice,
     SendMessage,
+    SendPhoto,
     TelegramMethod,
 )
 from aiogram.methods.base import TelegramType
@@ -40,6 +42,8 @@ from aiogram.types import (
     File,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
+    InputMediaPhoto,
     Message,
     TelegramObject,
     User,
@@ -65,6 +69,19 @@ BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Predict Bot", "username":
 def _button(b: InlineKeyboardButton) -> rules.Button:
     other = any(getattr(b, kind, None) is not None for kind in BUTTON_ACTIONS)
     return rules.Button(b.text, b.callback_data, other_action=other)
+
+
+def _photo_refusal(photo: InputFile | str) -> str | None:
+    """A photo upload Telegram would refuse: empty, not an image, over 10 MB."""
+    if not isinstance(photo, BufferedInputFile):
+        return None  # a file_id or a URL: Telegram's to check
+    if not photo.data:
+        return "Bad Request: file must be non-empty"
+    if not photo.data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+        return "Bad Request: IMAGE_PROCESS_FAILED"
+    if len(photo.data) > 10 * 1024 * 1024:
+        return "Bad Request: PHOTO_INVALID_DIMENSIONS"
+    return None
 
 
 class LocalSession(BaseSession):
@@ -125,8 +142,18 @@ class LocalSession(BaseSession):
         refusal = None
         if isinstance(method, (SendMessage, EditMessageText)):
             refusal = rules.text_refusal(method.text, parse_mode)
-        elif isinstance(method, (SendDocument, EditMessageCaption)):
+        elif isinstance(method, (SendDocument, SendPhoto, EditMessageCaption)):
             refusal = rules.caption_refusal(method.caption, parse_mode)
+            if refusal is None and isinstance(method, SendPhoto):
+                refusal = _photo_refusal(method.photo)
+        elif isinstance(method, EditMessageMedia):
+            media = method.media
+            media_mode = getattr(media, "parse_mode", None)
+            if isinstance(media_mode, Default):
+                media_mode = bot.default[media_mode.name]
+            refusal = rules.caption_refusal(getattr(media, "caption", None), media_mode)
+            if refusal is None and isinstance(media, InputMediaPhoto):
+                refusal = _photo_refusal(media.media)
         elif isinstance(method, AnswerCallbackQuery):
             if method.callback_query_id in self._answered:
                 return "Bad Request: query is too old and response timeout expired or query ID is invalid"
@@ -179,6 +206,23 @@ class LocalSession(BaseSession):
                 reply_markup=method.reply_markup,
                 document={"file_id": file_id, "file_unique_id": file_id, "file_name": name},
             )
+        if isinstance(method, SendPhoto):
+            return self._message(
+                bot,
+                method.chat_id,
+                caption=method.caption,
+                reply_markup=method.reply_markup,
+                photo=[self._photo(method.photo)],
+            )
+        if isinstance(method, EditMessageMedia) and isinstance(method.media, InputMediaPhoto):
+            return self._message(
+                bot,
+                method.chat_id or 0,
+                message_id=method.message_id,
+                caption=method.media.caption,
+                reply_markup=method.reply_markup,
+                photo=[self._photo(method.media.media)],
+            )
         if isinstance(method, SendInvoice):
             invoice = {
                 "title": method.title,
@@ -202,6 +246,13 @@ class LocalSession(BaseSession):
         if returning is bool:
             return True
         raise NotImplementedError(f"{type(method).__name__} is not emulated")
+
+    def _photo(self, photo: InputFile | str) -> dict[str, Any]:
+        """A PhotoSize for a sent photo (its bytes kept, as for documents)."""
+        file_id = photo if isinstance(photo, str) else f"photo{next(self._file_ids)}"
+        if isinstance(photo, BufferedInputFile):
+            self.files[file_id] = photo.data
+        return {"file_id": file_id, "file_unique_id": file_id, "width": 640, "height": 480}
 
     async def stream_content(
         self,

@@ -144,9 +144,8 @@ def outcome_screen(
     """A paid run's result (or why it failed, refunded), with Repeat under it; with Top up first
     when the balance left no longer pays `price`, what this model costs."""
     topup = price is not None and price > 0 and outcome.balance < price
-    return Screen(
-        outcome_text(t, meta, outcome), result_kb(t, outcome.prediction_id, outcome.model_name, topup)
-    )
+    markup = result_kb(t, outcome.prediction_id, outcome.model_name, topup, why=outcome.ok)
+    return Screen(outcome_text(t, meta, outcome), markup)
 
 
 # -- low-balance reminders ---------------------------------------------------------------------

@@ -84,6 +84,10 @@ async def set_notifications(session: AsyncSession, user_id: int, on: bool) -> No
     await session.execute(update(User).where(User.id == user_id).values(notifications=on))
 
 
+async def set_pictures(session: AsyncSession, user_id: int, on: bool) -> None:
+    await session.execute(update(User).where(User.id == user_id).values(pictures=on))
+
+
 @dataclass(frozen=True)
 class Audience:
     """Who a broadcast goes to: active users' chats, less those Telegram refused to deliver to."""

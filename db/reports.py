@@ -5,7 +5,7 @@ backends. Nothing here commits."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -175,6 +175,107 @@ async def range_stats(session: AsyncSession, since: datetime | None) -> RangeSta
         int(stars or 0),
         int(stars_refunded or 0),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DailySeries:
+    """The /stats chart's figures, one value per day from `first` to `last` (UTC days), with the
+    definitions of `RangeStats`: spent is net of refunds; Stars are paid less refunded."""
+
+    days: list[date]
+    predictions: dict[str, list[int]]  # model name -> runs per day
+    spent: list[Decimal]
+    refunded: list[Decimal]
+    stars: list[int]
+    new_users: list[int]
+
+
+def _day(value: Any) -> date:
+    """A `date(column)` result: a date on PostgreSQL, 'YYYY-MM-DD' text on SQLite."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+async def first_day(session: AsyncSession) -> date | None:
+    """The day the first user joined (None: no users yet): where "all time" starts."""
+    first = await session.scalar(select(func.min(User.created_at)))
+    return None if first is None else _day(first)
+
+
+async def daily_series(session: AsyncSession, first: date, last: date) -> DailySeries:
+    """Per-day figures from `first` to `last` inclusive: one GROUP BY date(created_at) query per
+    figure (date() is a function on SQLite and PostgreSQL alike), days without rows are zeros."""
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    index = {d: i for i, d in enumerate(days)}
+    start = datetime(first.year, first.month, first.day)
+    end = datetime(last.year, last.month, last.day) + timedelta(days=1)
+
+    def within(column: Any) -> list[ColumnElement[bool]]:
+        return [column >= start, column < end]
+
+    def zeros() -> list[int]:
+        return [0] * len(days)
+
+    predictions: dict[str, list[int]] = {}
+    day = func.date(Prediction.created_at)
+    for name, d, n in (
+        await session.execute(
+            select(Model.name, day, func.count(Prediction.id))
+            .join(Model, Model.id == Prediction.model_id)
+            .where(*within(Prediction.created_at))
+            .group_by(Model.name, day)
+        )
+    ).all():
+        if (i := index.get(_day(d))) is not None:
+            predictions.setdefault(name, zeros())[i] += int(n)
+    charged = [Decimal(0)] * len(days)
+    refunded = [Decimal(0)] * len(days)
+    day = func.date(Transaction.created_at)
+    for kind, d, total in (
+        await session.execute(
+            select(Transaction.kind, day, func.sum(Transaction.amount))
+            .where(Transaction.kind.in_((TxKind.CHARGE, TxKind.REFUND)), *within(Transaction.created_at))
+            .group_by(Transaction.kind, day)
+        )
+    ).all():
+        if (i := index.get(_day(d))) is not None:
+            if kind == TxKind.CHARGE:
+                charged[i] = -to_money(total or 0.0)
+            else:
+                refunded[i] = to_money(total or 0.0)
+    spent = [c - r for c, r in zip(charged, refunded, strict=True)]
+    stars = zeros()
+    day = func.date(Payment.created_at)
+    for d, total in (
+        await session.execute(
+            select(day, func.coalesce(func.sum(Payment.stars), 0))
+            .where(*within(Payment.created_at))
+            .group_by(day)
+        )
+    ).all():
+        if (i := index.get(_day(d))) is not None:
+            stars[i] += int(total or 0)
+    day = func.date(Payment.refunded_at)
+    for d, total in (
+        await session.execute(
+            select(day, func.coalesce(func.sum(Payment.stars), 0))
+            .where(Payment.status == PaymentStatus.REFUNDED, *within(Payment.refunded_at))
+            .group_by(day)
+        )
+    ).all():
+        if (i := index.get(_day(d))) is not None:
+            stars[i] -= int(total or 0)
+    new_users = zeros()
+    day = func.date(User.created_at)
+    for d, n in (
+        await session.execute(select(day, func.count(User.id)).where(*within(User.created_at)).group_by(day))
+    ).all():
+        if (i := index.get(_day(d))) is not None:
+            new_users[i] += int(n)
+    return DailySeries(days, predictions, spent, refunded, stars, new_users)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from sklearn.ensemble import (
@@ -30,6 +30,9 @@ from ml.registry import LoadedModel, ModelNotLoaded, ModelRegistry
 from ml.schema import ModelMeta
 
 log = logging.getLogger(__name__)
+
+
+T = TypeVar("T")
 
 
 class ModelRunError(Exception):
@@ -225,6 +228,12 @@ class MLExecutor:
             data = await self.fetch(sha)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self.registry.load_bytes, sha, data)
+
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """Other blocking model work (an explanation) in the same pool, with the same timeout."""
+        loop = asyncio.get_running_loop()
+        async with asyncio.timeout(self.timeout):
+            return await loop.run_in_executor(self._pool, fn, *args)
 
     def _run_sync(self, loaded: LoadedModel, rows: list[list[float]]) -> list[dict[str, Any]]:
         try:

@@ -189,6 +189,9 @@ def build_model(name: str, models_dir: Path) -> ModelMeta:
         metrics = {
             "r2": round(float(r2_score(y_test, pred)), 4),
             "mae": round(float(mean_absolute_error(y_test, pred)), 2),
+            # the target's observed range: a result's chart puts the value on it
+            "target_min": round(float(np.min(y)), 6),
+            "target_max": round(float(np.max(y)), 6),
         }
         class_names = []
     metrics["test_samples"] = float(len(y_test))

@@ -307,6 +307,12 @@ class Accounts:
             await queries.set_notifications(session, user.id, on)
         user.notifications = on
 
+    async def set_pictures(self, user: User, on: bool) -> None:
+        """Charts with results (/settings); the text result is sent either way."""
+        async with self._sessions() as session, session.begin():
+            await queries.set_pictures(session, user.id, on)
+        user.pictures = on
+
     async def balance(self, user: User, latest: int) -> Balance:
         """The user's balance (re-read into the snapshot) and their latest ledger lines (a CSV
         batch is one)."""

@@ -18,7 +18,7 @@ from db.errors import BalanceLimitExceeded, DomainError, InsufficientFunds, Inva
 from db.ledger import MAX_BALANCE, deduct_balance, increase_balance, to_money, validate_amount
 from db.models import Prediction, TxKind, User, utcnow
 from db.queries import Audience, Stats
-from db.reports import PaymentLine, RangeStats, Recipients
+from db.reports import DailySeries, PaymentLine, RangeStats, Recipients
 from services.accounts import Page, page_of
 
 SessionFactory = async_sessionmaker[AsyncSession]
@@ -32,6 +32,8 @@ __all__ = [
     "AlreadyDone",
     "Audience",
     "BalanceLimitExceeded",
+    "DailySeries",
+    "Dashboard",
     "DisableRefused",
     "InsufficientFunds",
     "InvalidAmount",
@@ -44,6 +46,14 @@ __all__ = [
     "UserCard",
     "UserNotFound",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    """/stats: the figures of a range and the same range day by day (for its chart)."""
+
+    stats: RangeStats
+    series: DailySeries
 
 
 class DisableRefused(DomainError):
@@ -219,6 +229,22 @@ class Admin:
         since: datetime | None = None if days is None else utcnow() - timedelta(days=days)
         async with self._sessions() as session, session.begin():
             return await reports.range_stats(session, since)
+
+    async def dashboard(self, days: int | None, max_days: int = 366) -> Dashboard:
+        """The figures of the last `days` calendar days, today included (None: all time), and
+        the same days one by one (all time: from the first user's day, at most `max_days`)."""
+        today = utcnow().date()
+        async with self._sessions() as session, session.begin():
+            if days is None:
+                since = None
+                first = await reports.first_day(session) or today
+                first = max(first, today - timedelta(days=max_days - 1))
+            else:
+                first = today - timedelta(days=max(days, 1) - 1)
+                since = datetime(first.year, first.month, first.day)
+            stats = await reports.range_stats(session, since)
+            series = await reports.daily_series(session, first, today)
+        return Dashboard(stats, series)
 
     async def recipients(self) -> Recipients:
         """Who a broadcast goes to now, by language."""

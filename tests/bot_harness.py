@@ -12,9 +12,11 @@ from aiogram import Bot, Dispatcher
 from aiogram.methods import (
     AnswerCallbackQuery,
     DeleteMessage,
+    EditMessageMedia,
     EditMessageText,
     SendDocument,
     SendMessage,
+    SendPhoto,
     TelegramMethod,
 )
 from aiogram.types import InlineKeyboardMarkup, Message, Update
@@ -60,8 +62,10 @@ class Reply:
         for method, _ in self.calls:
             if isinstance(method, (SendMessage, EditMessageText)):
                 out.append(method.text)
-            elif isinstance(method, SendDocument) and method.caption:
+            elif isinstance(method, (SendDocument, SendPhoto)) and method.caption:
                 out.append(method.caption)
+            elif isinstance(method, EditMessageMedia) and getattr(method.media, "caption", None):
+                out.append(method.media.caption)
         return out
 
     def calls_of(self, kind: type[Any]) -> list[Any]:
@@ -82,6 +86,11 @@ class Reply:
     @property
     def documents(self) -> list[SendDocument]:
         return [m for m, _ in self.calls if isinstance(m, SendDocument)]
+
+    @property
+    def photos(self) -> list[SendPhoto | EditMessageMedia]:
+        """Photos sent, and photos put in place of another (editMessageMedia)."""
+        return [m for m, _ in self.calls if isinstance(m, (SendPhoto, EditMessageMedia))]
 
     def buttons(self) -> list[str]:
         return [b.text for _, msg in self._keyboards() for row in msg.inline_keyboard for b in row]

@@ -11,7 +11,14 @@ from aiohttp import web
 from bench.fake_telegram import form_params
 
 BOT = {"id": 4242, "is_bot": True, "first_name": "Predict Bot", "username": "predict_bot"}
-MESSAGE_METHODS = {"sendmessage", "editmessagetext", "senddocument", "sendinvoice"}
+MESSAGE_METHODS = {
+    "sendmessage",
+    "editmessagetext",
+    "senddocument",
+    "sendinvoice",
+    "sendphoto",
+    "editmessagemedia",
+}
 
 
 class FakeBotApi:
@@ -73,8 +80,9 @@ class FakeBotApi:
         return web.Response(body=data) if data is not None else web.Response(status=404)
 
     def texts(self, chat_id: int) -> list[tuple[str, dict[str, Any]]]:
+        """Texts sent to a chat, a photo's caption among them (a result comes as a chart)."""
         return [
-            (p.get("text", ""), p)
+            (p.get("text", "") if m != "sendphoto" else p.get("caption", ""), p)
             for m, p in self.calls
-            if m in ("sendmessage", "editmessagetext") and str(p.get("chat_id")) == str(chat_id)
+            if m in ("sendmessage", "editmessagetext", "sendphoto") and str(p.get("chat_id")) == str(chat_id)
         ]

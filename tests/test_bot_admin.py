@@ -346,8 +346,10 @@ async def test_stats(harness: Harness, services: Services) -> None:
     assert "Credits spent: 4 · refunded: 0 · credited: 10" in r.text
     assert "Stars: 0 payments, 0 ⭐ paid, 0 ⭐ refunded · revenue <b>0 ⭐</b>" in r.text
     assert r.buttons() == ["7 d", "30 d", "90 d", "• All time", "🛠 Admin"]
-    r = await harness.press(ADMIN, "7 d")  # edited in place
-    assert [type(m).__name__ for m, _ in r.calls if "Message" in type(m).__name__] == ["EditMessageText"]
+    [photo] = r.photos  # the chart, the figures in its caption
+    assert photo.caption == r.texts[0]
+    r = await harness.press(ADMIN, "7 d")  # the chart and figures swapped in place
+    assert [type(m).__name__ for m, _ in r.calls if "Message" in type(m).__name__] == ["EditMessageMedia"]
     assert "last 7 days" in r.text and "Predictions: 2" in r.text and "• 7 d" in r.buttons()
     r = await harness.send(ADMIN_RU, "/stats")
     assert "Статистика</b> · за всё время" in r.text and "• cancer_rf: 1 запуск (❌ 0) · 3 кредита" in r.text

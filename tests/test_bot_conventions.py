@@ -60,8 +60,10 @@ def urls(reply: Reply) -> list[str]:
     ]
 
 
-def screen(t: Translator, notifications: bool) -> str:
-    return t("settings_screen", notifications=t("settings_on" if notifications else "settings_off"))
+def screen(t: Translator, notifications: bool, pictures: bool = True) -> str:
+    text = t("settings_screen", notifications=t("settings_on" if notifications else "settings_off"))
+    on = t("settings_pictures_on" if pictures else "settings_pictures_off")
+    return text + "\n\n" + t("settings_pictures", on=on)
 
 
 async def register_in_dialog(h: Harness, user: TgUser) -> Reply:
@@ -105,6 +107,32 @@ async def test_settings_switch_notifications_and_language_in_place(
     assert row is not None and row.language == other
     r = await harness.press(user, o("btn_menu"))
     assert o("btn_settings") in r.buttons() and o("btn_predict") in r.buttons()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_settings_switch_charts_with_results(harness: Harness, services: Services, lang: str) -> None:
+    t = I18N.translator(lang)
+    user = tg(5004, lang)
+    await registered(services, user, lang=lang)
+    r = await harness.send(user, "/settings")
+    assert r.texts == [screen(t, True, pictures=True)]
+    assert t("btn_pictures_off") in r.buttons()
+    press = harness.press_update(user, t("btn_pictures_off"))
+    r = await harness.feed(press)
+    assert r.alerts == [t("pictures_turned_off")]
+    [edit] = r.calls_of(EditMessageText)
+    assert edit.text == screen(t, True, pictures=False) and t("btn_pictures_on") in r.buttons()
+    row = await db_user(services, user.id)
+    assert row is not None and row.pictures is False and row.notifications is True
+    # the same "off" tapped again (a double tap): still off, never flipped back on
+    r = await harness.feed(harness.tap_again(press))
+    assert r.alerts == [t("pictures_turned_off")]
+    row = await db_user(services, user.id)
+    assert row is not None and row.pictures is False
+    r = await harness.press(user, t("btn_pictures_on"))
+    assert r.alerts == [t("pictures_turned_on")]
+    row = await db_user(services, user.id)
+    assert row is not None and row.pictures is True
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -350,7 +350,8 @@ async def test_a_slow_run_shows_progress_then_the_result(harness: Harness, servi
     assert "the model is working" in r.texts[0] and "Prediction: <b>" in r.texts[-1]
     assert any(type(m).__name__ == "SendChatAction" for m, _ in r.calls)
     edits = [m for m, _ in r.calls if type(m).__name__ == "EditMessageText"]
-    assert len(edits) == 2 and edits[0].message_id == edits[1].message_id  # the same message, twice
+    # the notice, then the result with its chart in its place (a text message cannot become a photo)
+    assert len(edits) == 1 and r.deleted == [edits[0].message_id] and len(r.photos) == 1
     assert await balance_of(services.session_factory, uid) == Decimal("9")
 
 

@@ -17,6 +17,7 @@ from bot.handlers import (
     promo,
     registration,
     settings,
+    why,
 )
 
 
@@ -42,5 +43,6 @@ def setup_routers() -> list[Router]:
         batch.setup(),
         balance.setup(),
         history.setup(),
+        why.setup(),
         fallback.setup(),
     ]

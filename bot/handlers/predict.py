@@ -17,11 +17,13 @@ from bot.filters import Registered
 from bot.i18n import Translator
 from bot.keyboards import back_to_menu_kb, cancel_kb, confirm_kb, step_kb
 from bot.middlewares import TapAnswer
+from bot.pictures import result_picture, show_result
 from bot.render import (
     confirm_text,
     input_error_text,
     running_text,
     step_text,
+    words,
 )
 from bot.replies import (
     RunningNotice,
@@ -169,7 +171,8 @@ async def confirm_run(
         await edit_or_send(message, refusal.text, refusal.markup, True)
         return
     screen = outcome_screen(t, meta, outcome, quoted)
-    await edit_or_send(message, screen.text, screen.markup, True)
+    png = await result_picture(services.charts, t, user, meta, outcome)  # settled: no money moves now
+    await show_result(message, t, screen, png, words(meta.title_in(t.lang)) if meta else "")
     nudge = low_balance_nudge(t, user, meta, outcome)
     if nudge is not None:
         await message.answer(nudge.text, reply_markup=nudge.markup)

@@ -1,5 +1,5 @@
-"""/settings (and /language, which opens the same screen): the language and notifications, on
-one screen that changes in place."""
+"""/settings (and /language, which opens the same screen): the language, notifications and charts
+with results, on one screen that changes in place."""
 
 from __future__ import annotations
 
@@ -20,10 +20,11 @@ from services.accounts import User
 
 def settings_screen(t: Translator, i18n: I18n, user: User) -> Screen:
     notifications = user.notifications is not False  # None: a snapshot from before 0007 (default on)
-    return Screen(
-        t("settings_screen", notifications=t("settings_on" if notifications else "settings_off")),
-        settings_kb(t, i18n.languages, t.lang, notifications),
-    )
+    pictures = user.pictures is not False
+    text = t("settings_screen", notifications=t("settings_on" if notifications else "settings_off"))
+    on = t("settings_pictures_on" if pictures else "settings_pictures_off")
+    text += "\n\n" + t("settings_pictures", on=on)
+    return Screen(text, settings_kb(t, i18n.languages, t.lang, notifications, pictures))
 
 
 async def settings_cmd(
@@ -81,6 +82,25 @@ async def notifications_cb(
         await edit_or_send(query.message, screen.text, screen.markup, edit=True)
 
 
+async def pictures_cb(
+    query: CallbackQuery,
+    callback_answer: TapAnswer,
+    callback_data: SettingsCD,
+    user: User,
+    t: Translator,
+    i18n: I18n,
+    services: Services,
+) -> None:
+    """The button carries the value it sets: a double tap sets it twice, never flips it back."""
+    on = callback_data.code == "on"
+    if user.pictures is not on:
+        await services.accounts.set_pictures(user, on)
+    callback_answer.toast(t("pictures_turned_on" if on else "pictures_turned_off"))
+    if isinstance(query.message, Message):
+        screen = settings_screen(t, i18n, user)
+        await edit_or_send(query.message, screen.text, screen.markup, edit=True)
+
+
 def setup() -> Router:
     router = Router(name=__name__)
     router.callback_query.filter(Registered())  # anyone else's taps: the fallback asks them to register
@@ -88,4 +108,5 @@ def setup() -> Router:
     router.callback_query.register(settings_cb, MenuCD.filter(F.action.in_({"settings", "language"})))
     router.callback_query.register(set_language_cb, LangCD.filter())
     router.callback_query.register(notifications_cb, SettingsCD.filter(F.action == "notify"))
+    router.callback_query.register(pictures_cb, SettingsCD.filter(F.action == "pictures"))
     return router

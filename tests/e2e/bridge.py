@@ -13,6 +13,8 @@ shared/notes/bot-api-emulator.md), so that nothing in the bot has to know it is 
 - edit/answer/delete return `result: null` (Telegram returns true);
 - errors come as HTTP 200 with `ok: false`, or as 500 without `ok`: mapped to 400/ok:false;
 - getStarTransactions is not implemented: answered here with an empty record;
+- sendPhoto and editMessageMedia are not implemented (nor are uploads): forwarded as sendMessage /
+  editMessageText of the caption, so a result sent as a chart reads as its text;
 - setMyCommands and sendChatAction are not implemented: answered here (they change nothing
   a user can see in the emulator). Other missing methods are refused with a clear 400.
 """
@@ -43,6 +45,22 @@ NULL_IS_TRUE = {
     "setwebhook",
 }
 JSON_FIELDS = ("link_preview_options", "reply_parameters", "reply_markup", "entities")
+PHOTO_AS_TEXT = {"sendphoto": "sendMessage", "editmessagemedia": "editMessageText"}
+
+
+def _photo_as_text(fields: dict[str, Any]) -> dict[str, Any]:
+    """A photo's call as the text call of its caption (the file itself is dropped)."""
+    out = {k: v for k, v in fields.items() if isinstance(v, (str, int, float, bool, list, dict))}
+    media = out.pop("media", None)
+    if isinstance(media, str):
+        try:
+            media = json.loads(media)
+        except ValueError:
+            media = None
+    caption = out.pop("caption", None) or (media.get("caption") if isinstance(media, dict) else None)
+    out.pop("photo", None)
+    out["text"] = caption or "🖼"
+    return out
 
 
 def _fix_message(msg: Any) -> Any:
@@ -111,6 +129,8 @@ class Bridge:
             return web.json_response({"ok": True, "result": {"transactions": []}})
         if name == "getupdates":
             return web.json_response({"ok": True, "result": await self._get_updates(token, fields)})
+        if name in PHOTO_AS_TEXT:
+            method, fields = PHOTO_AS_TEXT[name], _photo_as_text(fields)
         _, body = await self._forward(token, method, fields)
         if "ok" not in body:  # a method the emulator does not have
             description = body.get("message") or body.get("description") or "unsupported"

@@ -1,4 +1,4 @@
-"""The admin menu and /stats."""
+"""The admin menu and /stats (a chart of the chosen range, with the figures in its caption)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from bot.app import Services
 from bot.callbacks import AdminCD
 from bot.i18n import Translator
 from bot.keyboards import Keyboard, admin_menu_kb
-from bot.replies import Screen
+from bot.pictures import PictureScreen, replace_with_picture, send_with_picture, stats_chart
 from services.admin import RangeStats
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,10 @@ def stats_kb(t: Translator, current: str) -> InlineKeyboardMarkup:
     return b.as_markup()
 
 
+def stats_period(t: Translator, days: int | None) -> str:
+    return t("adm_stats_all") if days is None else t("adm_stats_days", days=days)
+
+
 def stats_text(t: Translator, s: RangeStats, days: int | None) -> str:
     by_model = "\n".join(
         t("adm_stats_model", name=escape(m.name), runs=m.runs, failed=m.failed, spent=m.spent)
@@ -55,7 +59,7 @@ def stats_text(t: Translator, s: RangeStats, days: int | None) -> str:
     )
     return t(
         "adm_stats",
-        period=t("adm_stats_all") if days is None else t("adm_stats_days", days=days),
+        period=stats_period(t, days),
         users=s.users,
         active=s.active_users,
         new=s.new_users,
@@ -73,23 +77,26 @@ def stats_text(t: Translator, s: RangeStats, days: int | None) -> str:
     )
 
 
-async def stats_screen(t: Translator, services: Services, arg: str) -> Screen:
+async def stats_screen(t: Translator, services: Services, arg: str) -> PictureScreen:
+    """The figures and keyboard, and the chart (None if it could not be drawn: the text goes
+    alone)."""
     arg = arg if arg in STATS_RANGES else "all"
     days = STATS_RANGES[arg]
-    return Screen(stats_text(t, await services.admin.range_stats(days), days), stats_kb(t, arg))
+    board = await services.admin.dashboard(days)
+    period = stats_period(t, days)
+    png = await services.charts.render(stats_chart(t, board.series, period))  # off the event loop
+    text = stats_text(t, board.stats, days)
+    return PictureScreen(text, stats_kb(t, arg), png, t("adm_chart_caption", period=period))
 
 
 async def stats_cmd(message: Message, t: Translator, services: Services) -> None:
-    screen = await stats_screen(t, services, "all")
-    await message.answer(screen.text, reply_markup=screen.markup)
+    await send_with_picture(message, await stats_screen(t, services, "all"))
 
 
 async def stats_cb(query: CallbackQuery, callback_data: AdminCD, t: Translator, services: Services) -> None:
-    """The range buttons (and the menu's Stats) edit the screen in place."""
+    """The range buttons (and the menu's Stats) replace the screen in place."""
     if isinstance(query.message, Message):
-        screen = await stats_screen(t, services, callback_data.arg)
-        with suppress(TelegramBadRequest):  # not modified: the same range again
-            await query.message.edit_text(screen.text, reply_markup=screen.markup)
+        await replace_with_picture(query.message, await stats_screen(t, services, callback_data.arg))
 
 
 def setup() -> Router:
