@@ -145,7 +145,12 @@ class Bench:
             self.attempts += 1
 
     def sent(self, needle: str) -> int:
-        return sum(1 for c in self.session.calls if needle in (getattr(c, "text", "") or ""))
+        # a result comes as text, or as a chart's caption (users with pictures on)
+        return sum(
+            1
+            for c in self.session.calls
+            if needle in (getattr(c, "text", None) or getattr(c, "caption", None) or "")
+        )
 
 
 async def measure(args: argparse.Namespace, services: Services, hasher: CountingHasher) -> bool:
