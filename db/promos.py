@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import PromoCode, PromoRedemption, Transaction
+from db.models import PromoCode, PromoRedemption
 
 
 async def promo_by_code(session: AsyncSession, code: str) -> PromoCode | None:
@@ -91,8 +90,3 @@ async def take_use(session: AsyncSession, promo_id: int, now: datetime) -> bool:
 async def insert_redemption(session: AsyncSession, promo_id: int, user_id: int, transaction_id: int) -> None:
     session.add(PromoRedemption(promo_id=promo_id, user_id=user_id, transaction_id=transaction_id))
     await session.flush()
-
-
-async def set_transaction_params(session: AsyncSession, transaction_id: int, params: dict[str, Any]) -> None:
-    """What a ledger line is rendered from in the user's language (here: the code)."""
-    await session.execute(update(Transaction).where(Transaction.id == transaction_id).values(params=params))

@@ -175,8 +175,8 @@ class Promos:
                     f"Promo code {code}",
                     kind=TxKind.PROMO,
                     idempotency_key=f"promo:{promo.id}:{user_id}",
+                    params={"code": code},
                 )
-                await promos.set_transaction_params(session, entry.transaction_id, {"code": code})
                 await promos.insert_redemption(session, promo.id, user_id, entry.transaction_id)
                 return Redeemed(code, credits, entry.balance)
         except BalanceLimitExceeded:
