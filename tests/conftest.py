@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
 )
 
+from bot import replies
 from bot.app import Services, build_services
 from db.accounts import Passwords
 from db.engine import create_engine, create_session_factory
@@ -140,6 +141,14 @@ async def services(
     )
     yield c
     await c.close()
+
+
+@pytest.fixture(autouse=True)
+def no_running_notice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A quick run shows no "running…" notice; a run slower than RUNNING_NOTICE_AFTER (1 s) does.
+    On a loaded machine (two suites at once, PostgreSQL, a first model load) a quick run has taken
+    over a second, so tests set the delay far out and the one test of the notice sets it short."""
+    monkeypatch.setattr(replies, "RUNNING_NOTICE_AFTER", 60.0)
 
 
 @pytest.fixture

@@ -55,13 +55,8 @@ async def test_catalogue_and_model_card(harness: Harness, services: Services) ->
     assert "▶ Enter inputs" in r.buttons() and "📄 Batch from a CSV file" in r.buttons()
 
 
-async def test_step_by_step_with_a_wrong_value_then_confirm(
-    harness: Harness, services: Services, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A run that ends before the "running…" notice is due shows none. The notice's delay is set
-    # far out, so that a loaded machine (a first model load, two test runs at once: 1 s went by
-    # once) cannot make this quick run look slow; the slow case has its own test below.
-    monkeypatch.setattr(replies, "RUNNING_NOTICE_AFTER", 60.0)
+async def test_step_by_step_with_a_wrong_value_then_confirm(harness: Harness, services: Services) -> None:
+    # a run that ends before the "running…" notice is due (conftest sets it far out) shows none
     uid = await registered(services, BOB)
     await harness.send(BOB, "/predict")
     await harness.press(BOB, "Iris")
@@ -338,10 +333,13 @@ async def test_every_bad_input_class_is_explained(
     assert await charges(services, uid) == 0
 
 
-async def test_a_slow_run_shows_progress_then_the_result(harness: Harness, services: Services) -> None:
+async def test_a_slow_run_shows_progress_then_the_result(
+    harness: Harness, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(replies, "RUNNING_NOTICE_AFTER", 0.3)  # conftest sets it far out
     tg = TgUser(9601, "patient")
     uid = await registered(services, tg)
-    await add_model(services, "slow", Slow(1.6), cost=1)  # longer than RUNNING_NOTICE_AFTER
+    await add_model(services, "slow", Slow(1.6), cost=1)  # far longer than the notice's delay
     await harness.send(tg, "/predict")
     await harness.press(tg, "slow")
     await harness.press(tg, "Enter inputs")
@@ -498,9 +496,8 @@ NONE_LEFT = {
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
 async def test_a_low_balance_reminder_once_per_crossing(
-    harness: Harness, services: Services, monkeypatch: pytest.MonkeyPatch, lang: str
+    harness: Harness, services: Services, lang: str
 ) -> None:
-    monkeypatch.setattr(replies, "RUNNING_NOTICE_AFTER", 60.0)
     tg = TgUser(BOB.id, BOB.username, language_code=lang)
     uid = await registered(services, tg, lang=lang)
     async with services.session_factory() as s, s.begin():
@@ -529,10 +526,7 @@ async def test_a_low_balance_reminder_once_per_crossing(
     assert len(r.texts) == 2 and low in r.texts[1]
 
 
-async def test_no_reminder_when_notifications_are_off(
-    harness: Harness, services: Services, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(replies, "RUNNING_NOTICE_AFTER", 60.0)
+async def test_no_reminder_when_notifications_are_off(harness: Harness, services: Services) -> None:
     uid = await registered(services, BOB)
     async with services.session_factory() as s, s.begin():
         await deduct_balance(s, uid, 8, "test")
@@ -543,10 +537,7 @@ async def test_no_reminder_when_notifications_are_off(
     assert len(r.texts) == 1 and r.buttons()[0] == "➕ Top up"  # the button stays: it is no reminder
 
 
-async def test_a_replayed_confirm_reminds_once(
-    harness: Harness, services: Services, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(replies, "RUNNING_NOTICE_AFTER", 60.0)
+async def test_a_replayed_confirm_reminds_once(harness: Harness, services: Services) -> None:
     uid = await registered(services, BOB)
     async with services.session_factory() as s, s.begin():
         await deduct_balance(s, uid, 8, "test")
@@ -560,10 +551,7 @@ async def test_a_replayed_confirm_reminds_once(
     assert await charges(services, uid) == 1
 
 
-async def test_a_failed_run_reminds_of_nothing(
-    harness: Harness, services: Services, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(replies, "RUNNING_NOTICE_AFTER", 60.0)
+async def test_a_failed_run_reminds_of_nothing(harness: Harness, services: Services) -> None:
     uid = await registered(services, BOB)
     await add_model(services, "exploding", Exploding(), cost=1)
     async with services.session_factory() as s, s.begin():

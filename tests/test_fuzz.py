@@ -42,7 +42,15 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from aiogram.filters.callback_data import CallbackData
-from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument, SendInvoice, SendMessage
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageMedia,
+    EditMessageText,
+    SendDocument,
+    SendInvoice,
+    SendMessage,
+    SendPhoto,
+)
 from aiogram.types import Message, Update
 from fluent.syntax import FluentParser
 from fluent.syntax import ast as fluent_ast
@@ -699,7 +707,9 @@ class Fuzz:
             answers = [
                 m
                 for m, _ in reply.calls
-                if isinstance(m, (SendMessage, EditMessageText, SendDocument, SendInvoice))
+                if isinstance(
+                    m, (SendMessage, EditMessageText, EditMessageMedia, SendDocument, SendPhoto, SendInvoice)
+                )
                 and int(m.chat_id or 0) == sent.chat_id
             ]
             assert answers, f"{what}: no answer in the chat"
