@@ -5,19 +5,23 @@ caller, numbers on bars already formatted for its language) and `render(chart)` 
 PNG bytes. Identical charts give identical bytes, rendered once: the dataclass itself is the key
 of a small LRU cache (`RenderCache`).
 
-Thread-safe: each call builds its own `Figure` on its own Agg canvas (the object-oriented API);
-nothing goes through pyplot's global state. The Agg backend is set explicitly: no display is ever
-opened. Text is drawn in DejaVu Sans, which ships with matplotlib and has Cyrillic.
+Two renderers, one look (bot/chart_style.py): a result's chart, drawn for every paid run, is
+painted with Pillow into a palette image (bot/result_charts.py); an explanation and the
+dashboard, drawn on demand, through matplotlib here. Thread-safe: each call builds its own
+`Figure` on its own Agg canvas (the object-oriented API); nothing goes through pyplot's global
+state. The Agg backend is set explicitly: no display is ever opened. Text is drawn in DejaVu
+Sans, which ships with matplotlib and has Cyrillic.
 
-Images stay small (about 600-800 px wide at 100 dpi, tens of KB) and valid for sendPhoto (width +
-height ≤ 10,000, ratio ≤ 20): bars are capped (`MAX_BARS`, `MAX_SERIES`) and long labels cut.
+Images stay small (about 600-800 px wide at 100 dpi, a few KB to tens of KB) and valid for
+sendPhoto (width + height ≤ 10,000, ratio ≤ 20): bars are capped (`MAX_BARS`, `MAX_SERIES`) and
+long labels cut.
 
 `ChartRenderer.render` is the async entry: off the event loop in a thread pool, with a timeout,
 and None on any failure (the caller then sends the text result only).
 
-Cost (bench/bench_charts.py, CPU per image): a result 14-18 ms, an explanation ~45 ms, a 30-day
-dashboard ~170 ms; drawing the text's glyphs is most of it. A paid prediction costs ~0.6 ms, so
-pictures stay cheap only through the cache: results that look alike are one chart (whole
+Cost (bench/bench_charts.py, CPU per image): a result about 1 ms (through matplotlib it was
+14-18 ms), an explanation ~45 ms, a 30-day dashboard ~170 ms; drawing the text's glyphs is most
+of matplotlib's time. The cache does the rest: results that look alike are one chart (whole
 percents, a thousandth of the range), and identical charts asked at once render once.
 """
 
@@ -47,40 +51,33 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
+from bot import result_charts
+from bot.chart_style import (
+    BAR_GAP_PX,
+    BLUE,
+    DPI,
+    FONT,
+    FOOT_PX,
+    GREY_TEXT,
+    HATCH,
+    INK,
+    MAX_BARS,
+    MAX_DAYS,
+    MAX_LABEL_PX,
+    MAX_SERIES,
+    PAD_PX,
+    ROW_PX,
+    SERIES_COLOURS,
+    STATS_WIDTH_PX,
+    TITLE_PX,
+    VALUE_PX,
+    VERMILLION,
+    WIDTH_PX,
+)
+
 log = logging.getLogger(__name__)
 
-FONT = "DejaVu Sans"  # ships with matplotlib; Latin, Cyrillic, Greek
-DPI = 100
-WIDTH_PX = 640  # a result or an explanation; Telegram shows photos up to about this wide
-STATS_WIDTH_PX = 800
-ROW_PX = 34  # one bar
-BAR_GAP_PX = 6
-TITLE_PX = 40
-FOOT_PX = 30  # a legend or an axis label
-PAD_PX = 12
-VALUE_PX = 64  # room for a value text beside a bar
-MAX_LABEL_PX = 260  # a longer label is cut with "…"
 COMPRESS_LEVEL = 6  # zlib: levels 1 to 6 cost the same here (text drawing is what costs)
-MAX_BARS = 12  # bars in a result or contributions chart
-MAX_SERIES = 7  # models in the dashboard's first panel; the rest are summed as "other"
-MAX_DAYS = 366
-# Okabe & Ito's palette, told apart with every common colour-vision deficiency.
-BLUE, VERMILLION, ORANGE, SKY, GREEN, YELLOW, PURPLE, GREY = (
-    "#0072B2",
-    "#D55E00",
-    "#E69F00",
-    "#56B4E9",
-    "#009E73",
-    "#F0E442",
-    "#CC79A7",
-    "#999999",
-)
-SERIES_COLOURS = (BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, YELLOW, GREY)
-MUTED = "#B0B0B0"
-TRACK = "#F0F0F0"  # the full length of a probability bar
-INK = "#222222"
-GREY_TEXT = "#555555"
-HATCH = "///"
 PNG_METADATA = {"Software": None}  # no "matplotlib version …" chunk: smaller, same across upgrades
 
 
@@ -241,10 +238,10 @@ def dashboard(
 def render(chart: Chart) -> bytes:
     """The chart as PNG bytes (blocking; thread-safe). ValueError if its data do not fit together."""
     if isinstance(chart, ProbabilityChart):
-        fig = _probabilities(chart)
-    elif isinstance(chart, RangeChart):
-        fig = _range(chart)
-    elif isinstance(chart, ContributionChart):
+        return result_charts.probabilities(chart)
+    if isinstance(chart, RangeChart):
+        return result_charts.value_on_range(chart)
+    if isinstance(chart, ContributionChart):
         fig = _contributions(chart)
     elif isinstance(chart, StatsChart):
         fig = _stats(chart)
@@ -381,84 +378,6 @@ def _legend(sheet: _Sheet, x: float, y: float, entries: Sequence[tuple[str, str,
         sheet.rect(x, y - 6, 16, 12, colour, hatch)
         sheet.text(x + 22, y, text, size=9)
         x += 22 + text_px(text, 9) + 20
-
-
-def _probabilities(chart: ProbabilityChart) -> Figure:
-    n = len(chart.labels)
-    if n < 1 or len(chart.probabilities) != n or not 0 <= chart.predicted < n:
-        raise ValueError("labels, probabilities and predicted do not match")
-    if chart.value_texts and len(chart.value_texts) != n:
-        raise ValueError("one value text per bar")
-    # the most probable first, the predicted always among those shown
-    order = sorted(range(n), key=lambda i: (i != chart.predicted, -chart.probabilities[i], i))[:MAX_BARS]
-    order.sort(key=lambda i: (-chart.probabilities[i], i))
-    left, labels = _label_column([chart.labels[i] for i in order], [i == chart.predicted for i in order])
-    top = TITLE_PX if chart.title else PAD_PX
-    bottom = FOOT_PX if chart.axis_label else PAD_PX
-    sheet = _Sheet(WIDTH_PX, top + ROW_PX * len(order) + bottom)
-    if chart.title:
-        sheet.text(
-            PAD_PX, TITLE_PX / 2, _fit(chart.title, WIDTH_PX - 2 * PAD_PX, 12, True), size=12, bold=True
-        )
-    span = WIDTH_PX - left - VALUE_PX - PAD_PX
-    for row, (i, label) in enumerate(zip(order, labels, strict=True)):
-        y = top + ROW_PX * row
-        mid = y + ROW_PX / 2
-        value = min(max(float(chart.probabilities[i]), 0.0), 1.0)
-        mine = i == chart.predicted
-        sheet.rect(left, y + BAR_GAP_PX, span, ROW_PX - 2 * BAR_GAP_PX, TRACK)
-        sheet.rect(left, y + BAR_GAP_PX, span * value, ROW_PX - 2 * BAR_GAP_PX, BLUE if mine else MUTED)
-        sheet.text(left - 8, mid, label, ha="right", bold=mine)
-        if chart.value_texts:
-            sheet.text(left + span + 8, mid, chart.value_texts[i], bold=mine)
-    if chart.axis_label:
-        sheet.text(
-            left + span / 2,
-            sheet.height - bottom / 2,
-            _fit(chart.axis_label, WIDTH_PX - 2 * PAD_PX, 9),
-            ha="center",
-            size=9,
-            colour=GREY_TEXT,
-        )
-    return sheet.fig
-
-
-def _range(chart: RangeChart) -> Figure:
-    low, high, value, error = map(float, (chart.low, chart.high, chart.value, chart.error))
-    if not low < high or error < 0:
-        raise ValueError("the range must have low < high and a non-negative error")
-    top = TITLE_PX if chart.title else PAD_PX
-    sheet = _Sheet(WIDTH_PX, top + 150 + (FOOT_PX if chart.axis_label else 0))
-    if chart.title:
-        sheet.text(
-            PAD_PX, TITLE_PX / 2, _fit(chart.title, WIDTH_PX - 2 * PAD_PX, 12, True), size=12, bold=True
-        )
-    left, right = min(low, value - error), max(high, value + error)  # the band may reach past the range
-    x0, x1 = 40.0, WIDTH_PX - 40.0
-
-    def px(v: float) -> float:
-        return x0 + (v - left) / (right - left) * (x1 - x0)
-
-    axis = top + 70
-    sheet.rect(px(value - error), axis - 18, px(value + error) - px(value - error), 36, SKY)
-    sheet.line(px(low), axis, px(high), axis, MUTED, 6)
-    sheet.dot(px(value), axis, BLUE, 13)
-    sheet.text(px(value), axis - 34, chart.value_text, ha="center", size=13, bold=True)
-    for v, text in ((low, chart.low_text), (high, chart.high_text)):
-        sheet.line(px(v), axis + 6, px(v), axis + 14, INK, 1)
-        sheet.text(px(v), axis + 26, text, ha="center", size=9)
-    if chart.band_label:
-        _legend(sheet, x0, axis + 58, [(SKY, _fit(chart.band_label, 400, 9), None)])
-    if chart.axis_label:
-        sheet.text(
-            WIDTH_PX / 2,
-            sheet.height - FOOT_PX / 2,
-            _fit(chart.axis_label, WIDTH_PX - 2 * PAD_PX, 9),
-            ha="center",
-            size=9,
-            colour=GREY_TEXT,
-        )
-    return sheet.fig
 
 
 def _contributions(chart: ContributionChart) -> Figure:
@@ -682,6 +601,7 @@ class ChartRenderer:
         self._draw = draw
         self._pool = pool or ThreadPoolExecutor(max_workers=workers, thread_name_prefix="charts")
         self._rendering: dict[Chart, asyncio.Future[bytes]] = {}
+        self.drawn = 0  # charts drawn (not found in the cache, not joined to one being drawn)
 
     async def render(self, chart: Chart) -> bytes | None:
         """The chart's PNG, or None if it could not be had within `timeout` (never raises)."""
@@ -701,6 +621,7 @@ class ChartRenderer:
         running = self._rendering.get(chart)
         if running is None:
             loop = asyncio.get_running_loop()
+            self.drawn += 1
             running = self._rendering[chart] = asyncio.ensure_future(
                 loop.run_in_executor(self._pool, self._draw, chart)
             )
