@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.charts import ChartRenderer
 from bot.config import Settings
+from bot.photo_ids import PhotoIds
 from db.accounts import Passwords
 from db.engine import create_engine, create_session_factory
 from db.ledger import to_money
@@ -52,6 +53,7 @@ class Services:
     explanations: Explanations  # "Why?" under a result
     # charts (a result's, "Why?", /stats) rendered off the event loop; None from it: text only
     charts: ChartRenderer = field(default_factory=ChartRenderer)
+    photo_ids: PhotoIds = field(default_factory=PhotoIds)  # charts Telegram has: sent by file_id
     # runs left pending by the previous stop, read before serving: what `recover` settles
     pending_at_start: list[int] = field(default_factory=list)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Container
 from typing import Any, cast
 
 from aiogram import Bot
@@ -71,10 +71,13 @@ def _button(b: InlineKeyboardButton) -> rules.Button:
     return rules.Button(b.text, b.callback_data, other_action=other)
 
 
-def _photo_refusal(photo: InputFile | str) -> str | None:
-    """A photo upload Telegram would refuse: empty, not an image, over 10 MB."""
+def _photo_refusal(photo: InputFile | str, known: Container[str]) -> str | None:
+    """A photo Telegram would refuse: an upload empty, not an image or over 10 MB; a file_id it
+    never gave (`known`: the ids this session gave)."""
+    if isinstance(photo, str):
+        return None if photo in known else "Bad Request: wrong file identifier/HTTP URL specified"
     if not isinstance(photo, BufferedInputFile):
-        return None  # a file_id or a URL: Telegram's to check
+        return None
     if not photo.data:
         return "Bad Request: file must be non-empty"
     if not photo.data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
@@ -145,7 +148,7 @@ class LocalSession(BaseSession):
         elif isinstance(method, (SendDocument, SendPhoto, EditMessageCaption)):
             refusal = rules.caption_refusal(method.caption, parse_mode)
             if refusal is None and isinstance(method, SendPhoto):
-                refusal = _photo_refusal(method.photo)
+                refusal = _photo_refusal(method.photo, self.files)
         elif isinstance(method, EditMessageMedia):
             media = method.media
             media_mode = getattr(media, "parse_mode", None)
@@ -153,7 +156,7 @@ class LocalSession(BaseSession):
                 media_mode = bot.default[media_mode.name]
             refusal = rules.caption_refusal(getattr(media, "caption", None), media_mode)
             if refusal is None and isinstance(media, InputMediaPhoto):
-                refusal = _photo_refusal(media.media)
+                refusal = _photo_refusal(media.media, self.files)
         elif isinstance(method, AnswerCallbackQuery):
             if method.callback_query_id in self._answered:
                 return "Bad Request: query is too old and response timeout expired or query ID is invalid"

@@ -31,6 +31,7 @@ from bot.charts import (
     dashboard,
 )
 from bot.i18n import Translator
+from bot.photo_ids import PhotoIds
 from bot.render import words
 from bot.replies import Screen, edit_or_send
 from db.reports import DailySeries
@@ -56,38 +57,52 @@ class PictureScreen:
 
 
 def fits_caption(text: str) -> bool:
-    """Whether `text` (HTML) may be a photo's caption."""
-    return rules.caption_refusal(text, "HTML") is None
+    """Whether `text` (HTML) may be a photo's caption. Telegram counts the text as shown, which is
+    never longer than its markup: only a longer markup is parsed to see."""
+    return len(text) <= rules.MAX_CAPTION or rules.caption_refusal(text, "HTML") is None
 
 
 def photo_file(png: bytes, name: str = "chart.png") -> BufferedInputFile:
     return BufferedInputFile(png, filename=name)
 
 
-async def send_with_picture(message: Message, screen: PictureScreen) -> Message:
+async def _send_photo(
+    message: Message, png: bytes, caption: str, markup: InlineKeyboardMarkup | None, ids: PhotoIds | None
+) -> Message:
+    """Answer with the photo: by its file_id when Telegram has it already (`ids`), else uploaded."""
+
+    async def send(photo: BufferedInputFile | str) -> Message:
+        return await message.answer_photo(photo, caption=caption, reply_markup=markup)
+
+    return await send(photo_file(png)) if ids is None else await ids.send(png, send)
+
+
+async def send_with_picture(message: Message, screen: PictureScreen, ids: PhotoIds | None = None) -> Message:
     """Answer with the picture and the text; returns the message that carries the text (and the
-    keyboard). No picture: the text alone."""
+    keyboard). No picture: the text alone. `ids`: pictures Telegram has already, sent by id."""
     png, text, markup, short_caption = screen.png, screen.text, screen.markup, screen.short_caption
     if png is not None:
         try:
             if fits_caption(text):
-                return await message.answer_photo(photo_file(png), caption=text, reply_markup=markup)
-            await message.answer_photo(photo_file(png), caption=short_caption)
+                return await _send_photo(message, png, text, markup, ids)
+            await _send_photo(message, png, short_caption, None, ids)
         except TelegramAPIError as exc:  # the photo refused or lost on the way: the text still goes
             log.warning("a chart was not delivered: %s: %s", type(exc).__name__, exc.message)
     return await message.answer(text, reply_markup=markup)
 
 
-async def replace_with_picture(message: Message, screen: PictureScreen) -> None:
+async def replace_with_picture(message: Message, screen: PictureScreen, ids: PhotoIds | None = None) -> None:
     """Put a new picture and text in place of `message` (a screen's buttons): the photo is
     swapped in place when it can be, the text edited in place when there is no picture, and
     otherwise (a text screen now with a picture, a text too long for a caption) sent anew."""
     png, text, markup = screen.png, screen.text, screen.markup
     try:
         if png is not None and message.photo and fits_caption(text):
-            await message.edit_media(
-                InputMediaPhoto(media=photo_file(png), caption=text), reply_markup=markup
-            )
+            file_id = ids.get(png) if ids is not None else None
+            media = InputMediaPhoto(media=file_id or photo_file(png), caption=text)
+            edited = await message.edit_media(media, reply_markup=markup)
+            if ids is not None and file_id is None:
+                ids.remember(png, edited)
             return
         if png is None and message.text is not None:
             await message.edit_text(text, reply_markup=markup)
@@ -96,7 +111,9 @@ async def replace_with_picture(message: Message, screen: PictureScreen) -> None:
         if "not modified" in exc.message:  # the same screen again
             return
         log.warning("could not edit a chart screen in place: %s", exc.message)
-    await send_with_picture(message, screen)
+        if ids is not None and png is not None:
+            ids.forget(png)  # the id may be what was refused: the next send uploads
+    await send_with_picture(message, screen, ids)
 
 
 # -- a result --------------------------------------------------------------------------------------
@@ -158,7 +175,14 @@ async def result_picture(
     return None if chart is None else await charts.render(chart)
 
 
-async def show_result(message: Message, t: Translator, screen: Screen, png: bytes | None, title: str) -> None:
+async def show_result(
+    message: Message,
+    t: Translator,
+    screen: Screen,
+    png: bytes | None,
+    title: str,
+    ids: PhotoIds | None = None,
+) -> None:
     """The result in place of the confirmation screen (or its "running…" notice): without a
     picture edited in exactly as always; with one, that message gives way to a photo (a text
     message cannot become one), its caption the result, its keyboard under it."""
@@ -168,7 +192,7 @@ async def show_result(message: Message, t: Translator, screen: Screen, png: byte
     with suppress(TelegramAPIError):
         await message.delete()
     short = t("result_chart_caption", title=title)
-    await send_with_picture(message, PictureScreen(screen.text, screen.markup, png, short))
+    await send_with_picture(message, PictureScreen(screen.text, screen.markup, png, short), ids)
 
 
 # -- "Why?" ------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import EditMessageMedia, EditMessageText, SendMessage, SendPhoto
+from aiogram.types import BufferedInputFile
 from sqlalchemy import func, select, update
 
 from bot.app import Services
@@ -328,3 +329,57 @@ async def test_a_photo_telegram_refuses_still_leaves_the_text_result(
     [text] = r.calls_of(SendMessage)
     assert "Prediction: <b>Iris setosa</b>" in text.text and I18N.get("en", "btn_why") in r.buttons()
     assert await settled(services, user) == (Decimal(9), 2)
+
+
+def uploaded_ids(r: Reply) -> list[str]:
+    """The file_ids Telegram gave the photos sent in `r`."""
+    return [
+        str(sent.photo[-1].file_id)
+        for m, sent in r.calls
+        if isinstance(m, SendPhoto) and getattr(sent, "photo", None)
+    ]
+
+
+async def test_a_chart_sent_before_goes_again_by_its_file_id(harness: Harness, services: Services) -> None:
+    """The same result again (the same chart): Telegram's file_id, not a second upload; another
+    user with the same result too (file ids are the bot's, not a chat's)."""
+    carol = CAROL["en"]
+    await registered(services, carol)
+    await registered(services, ALICE)
+    first = await confirm_iris(harness, services, carol, "en")
+    [upload] = first.calls_of(SendPhoto)
+    assert isinstance(upload.photo, BufferedInputFile)
+    [file_id] = uploaded_ids(first)
+    for user in (carol, ALICE):
+        again = await confirm_iris(harness, services, user, "en")
+        [photo] = again.calls_of(SendPhoto)
+        assert photo.photo == file_id and "Prediction: <b>Iris setosa</b>" in (photo.caption or "")
+    why = await harness.press(ALICE, I18N.get("en", "btn_why"))  # another chart: uploaded
+    [chart] = why.calls_of(SendPhoto)
+    assert isinstance(chart.photo, BufferedInputFile)
+    assert harness.session.refused == []
+
+
+async def test_a_file_id_telegram_refuses_is_forgotten_and_the_chart_uploaded(
+    harness: Harness, services: Services
+) -> None:
+    user = CAROL["en"]
+    await registered(services, user)
+    await confirm_iris(harness, services, user, "en")
+    harness.session.fail[SendPhoto] = [
+        TelegramBadRequest(
+            method=SendPhoto(chat_id=1, photo="x"),
+            message="Bad Request: wrong file identifier/HTTP URL specified",
+        )
+    ]
+    r = await confirm_iris(harness, services, user, "en")
+    by_id, upload = [m for m in harness.session.calls if isinstance(m, SendPhoto)][-2:]  # both tries
+    assert isinstance(by_id.photo, str) and isinstance(upload.photo, BufferedInputFile)
+    assert r.calls_of(SendPhoto) == [upload]
+    assert "Prediction: <b>Iris setosa</b>" in (upload.caption or "")
+    assert r.calls_of(SendMessage) == []  # the result came once, with its picture
+    [new_id] = uploaded_ids(r)
+    r = await confirm_iris(harness, services, user, "en")  # the new upload's id from now on
+    [photo] = r.calls_of(SendPhoto)
+    assert photo.photo == new_id
+    assert await settled(services, user) == (Decimal(7), 4)

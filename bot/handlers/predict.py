@@ -172,7 +172,8 @@ async def confirm_run(
         return
     screen = outcome_screen(t, meta, outcome, quoted)
     png = await result_picture(services.charts, t, user, meta, outcome)  # settled: no money moves now
-    await show_result(message, t, screen, png, words(meta.title_in(t.lang)) if meta else "")
+    title = words(meta.title_in(t.lang)) if meta else ""
+    await show_result(message, t, screen, png, title, services.photo_ids)
     nudge = low_balance_nudge(t, user, meta, outcome)
     if nudge is not None:
         await message.answer(nudge.text, reply_markup=nudge.markup)

@@ -45,7 +45,7 @@ async def why_cb(
     if user.pictures is not False:
         png = await services.charts.render(why_chart(t, why.meta, why.explanation))
     short = t("why_chart_title", title=title)
-    await send_with_picture(query.message, PictureScreen(caption, None, png, short))
+    await send_with_picture(query.message, PictureScreen(caption, None, png, short), services.photo_ids)
 
 
 def setup() -> Router:

@@ -90,13 +90,14 @@ async def stats_screen(t: Translator, services: Services, arg: str) -> PictureSc
 
 
 async def stats_cmd(message: Message, t: Translator, services: Services) -> None:
-    await send_with_picture(message, await stats_screen(t, services, "all"))
+    await send_with_picture(message, await stats_screen(t, services, "all"), services.photo_ids)
 
 
 async def stats_cb(query: CallbackQuery, callback_data: AdminCD, t: Translator, services: Services) -> None:
     """The range buttons (and the menu's Stats) replace the screen in place."""
     if isinstance(query.message, Message):
-        await replace_with_picture(query.message, await stats_screen(t, services, callback_data.arg))
+        screen = await stats_screen(t, services, callback_data.arg)
+        await replace_with_picture(query.message, screen, services.photo_ids)
 
 
 def setup() -> Router:
