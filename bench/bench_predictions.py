@@ -3,8 +3,9 @@
     python -m bench.bench_predictions [--users 500] [--model cancer_rf] [--no-batching]
                                       [--postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
 
-N users each sit on the confirmation screen; all press Confirm at once. Each update goes through
-the real Dispatcher, the real database (SQLite file, or a fresh PostgreSQL database), a real
+N users each sit on the confirmation screen; all press Confirm at once, each on their own inputs
+(the model's dataset rows in turn, so results, and their charts, differ as real users' do). Each
+update goes through the real Dispatcher, the real database (SQLite file, or a fresh PostgreSQL database), a real
 charge, a real model run and the reply. Bot API calls go through WireSession: each request is
 encoded as aiohttp would send it and each answer parsed from Telegram's JSON, with no socket.
 
@@ -18,7 +19,10 @@ request, no Telegram side). Each line: updates per second, process CPU per updat
 and the database driver's threads included), both as ratios to (a) ("by CPU": (a)'s CPU per
 update over the line's, steadier when other work on the host takes turns on its cores), and
 latency from the burst's start to each reply.
-Training runs in a subprocess, so the RSS printed is the bot's. Exits non-zero unless every
+Pictures: the bot's burst runs with the users' pictures off (the text result, edited in), then on
+(the result as a chart's caption: the confirmation deleted, the chart sent), first with the chart
+cache cold, then warm, then off again; the faster "off" counts, and "pictures on / off" compares
+them. Training runs in a subprocess, so the RSS printed is the bot's. Exits non-zero unless every
 prediction completed, every echo was answered and the ledger reconciles.
 """
 
@@ -41,6 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from aiogram import Dispatcher, Router
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.methods import EditMessageText, SendMessage, SendPhoto
@@ -64,6 +69,7 @@ from db.ledger import reconcile
 from db.models import Model, Prediction, Transaction, User
 from ml.executor import MLExecutor
 from ml.inputs import encode
+from ml.train import RECIPES
 
 REPO = Path(__file__).resolve().parent.parent
 TG_BASE = 900_000_000
@@ -218,24 +224,60 @@ def sent_texts(session: WireSession, marker: str) -> int:
     )
 
 
-async def bench_bot(services: Services, first: int, n: int, model: str) -> tuple[Burst, int]:
-    """Users first..first+n-1 press Confirm at once; returns the burst and how many results were sent."""
+def dataset_inputs(services: Services, model: str, n: int) -> list[dict[str, Any]]:
+    """`n` users' inputs for a built-in model: the rows of the dataset it was trained on, in turn
+    (varied, as real users' are: results, and so their charts, differ); the model's example for
+    a model without a recipe."""
+    meta = services.registry.meta(model)
+    recipe = RECIPES.get(model)
+    if recipe is None:
+        return [{f.name: f.example for f in meta.features}] * n
+    data = np.asarray(recipe.load().data, dtype=np.float64)
+    out = []
+    for i in range(n):
+        row = data[i % len(data)]
+        values: dict[str, Any] = {}
+        for f, x in zip(meta.features, row, strict=True):
+            if f.type == "category":
+                values[f.name] = next(k for k, v in (f.categories or {}).items() if v == x)
+            else:
+                values[f.name] = int(x) if f.type == "int" else float(x)
+        out.append(values)
+    return out
+
+
+async def set_pictures(services: Services, first: int, n: int, on: bool) -> None:
+    """Users first..first+n-1 get pictures on or off (their /settings switch)."""
+    async with services.session_factory() as s, s.begin():
+        await s.execute(
+            update(User)
+            .where(User.telegram_id >= TG_BASE + first, User.telegram_id < TG_BASE + first + n)
+            .values(pictures=on)
+        )
+
+
+async def bench_bot(
+    services: Services, first: int, model: str, inputs: Sequence[dict[str, Any]]
+) -> tuple[Burst, int, int]:
+    """Users first..first+len(inputs)-1 press Confirm at once, each on their own inputs; returns
+    the burst, how many results were sent, and how many of them as a photo."""
+    n = len(inputs)
     session = WireSession()
     bot = create_bot("42:BENCH", session=session)
     shared = Shared(services.settings)
     dp = create_dispatcher(services, shared=shared)
-    meta = services.registry.meta(model)
-    values = {f.name: f.example for f in meta.features}
     async with services.session_factory() as db:  # the price the confirmation screen showed
         cost = str(await db.scalar(select(Model.cost).where(Model.name == model)))
-    for i in range(first, first + n):
+    for i, values in zip(range(first, first + n), inputs, strict=True):
         key = StorageKey(bot_id=bot.id, chat_id=TG_BASE + i, user_id=TG_BASE + i)
         await shared.storage.set_state(key, Predict.confirm)
         await shared.storage.set_data(key, {"model": model, "values": values, "nonce": f"n{i}", "cost": cost})
     updates = [confirm_update(bot, i, f"n{i}") for i in range(first, first + n)]
     burst = await timed_burst([dp.feed_update(bot, u) for u in updates])
     await shared.close()
-    return burst, sent_texts(session, "Prediction: <b>")
+    marker = "Prediction: <b>"
+    photos = sum(1 for c in session.calls if isinstance(c, SendPhoto) and marker in (c.caption or ""))
+    return burst, sent_texts(session, marker), photos
 
 
 async def bench_echo(services: Services, first: int, n: int, fsm_path: Path) -> tuple[Burst, int]:
@@ -282,17 +324,18 @@ async def bench_plain_echo(n: int) -> Burst:
     return await timed_burst([dp.feed_update(bot, u) for u in updates])
 
 
-async def bench_naive(services: Services, user_ids: list[int], model: str) -> Burst:
+async def bench_naive(
+    services: Services, user_ids: list[int], model: str, inputs: Sequence[dict[str, Any]]
+) -> Burst:
     """What a first version would do: one model call per request; a transaction for the charge,
     the pending prediction and its ledger row, and another for the result."""
     executor = MLExecutor(services.registry, services.settings.ml_workers, batching=False)
     meta = services.registry.meta(model)
-    values = {f.name: f.example for f in meta.features}
-    row = encode(meta.features, values)
     async with services.session_factory() as s:
         model_row = (await s.scalars(select(Model).where(Model.name == model))).one()
 
-    async def one(uid: int) -> None:
+    async def one(uid: int, values: dict[str, Any]) -> None:
+        row = encode(meta.features, values)
         sf = services.session_factory
         async with sf() as s, s.begin():
             charged = await s.execute(
@@ -318,7 +361,7 @@ async def bench_naive(services: Services, user_ids: list[int], model: str) -> Bu
                 update(Prediction).where(Prediction.id == pid).values(status="completed", result=result)
             )
 
-    burst = await timed_burst([one(uid) for uid in user_ids])
+    burst = await timed_burst([one(uid, v) for uid, v in zip(user_ids, inputs, strict=True)])
     executor.shutdown()
     return burst
 
@@ -390,14 +433,23 @@ async def _run(args: argparse.Namespace, workdir: Path, models: Path, url: str) 
             return 2
         await asyncio.gather(*services.tasks)  # the models' loads: not during a burst
         n = args.users
-        # four groups of n users: echo, the bot, echo again, the naive path
-        user_ids = await make_users(services, n * 4)
+        # seven groups of n users: echo, the bot with pictures off, with pictures on (twice: the
+        # chart cache cold, then warm), with pictures off again, echo again, the naive path; of
+        # the two runs with pictures off the faster counts (the first also warms the bot up)
+        user_ids = await make_users(services, n * 7)
+        inputs = dataset_inputs(services, args.model, n)
+        await set_pictures(services, n, n, on=False)
+        await set_pictures(services, 4 * n, n, on=False)
         rss_start = rss_mib()
         plain = await bench_plain_echo(n)
         echo1, echoed1 = await bench_echo(services, 0, n, workdir / "fsm-echo1.db")
-        bot, results = await bench_bot(services, n, n, args.model)
-        echo2, echoed2 = await bench_echo(services, 2 * n, n, workdir / "fsm-echo2.db")
-        naive = await bench_naive(services, user_ids[3 * n :], args.model)
+        off1, results1, _ = await bench_bot(services, n, args.model, inputs)
+        cold, results_cold, photos_cold = await bench_bot(services, 2 * n, args.model, inputs)
+        charts_drawn = services.charts.drawn
+        warm, results_warm, photos_warm = await bench_bot(services, 3 * n, args.model, inputs)
+        off2, results2, _ = await bench_bot(services, 4 * n, args.model, inputs)
+        echo2, echoed2 = await bench_echo(services, 5 * n, n, workdir / "fsm-echo2.db")
+        naive = await bench_naive(services, user_ids[6 * n :], args.model, inputs)
         rss_end = rss_mib()
         async with services.session_factory() as s:
             completed = await s.scalar(
@@ -408,37 +460,61 @@ async def _run(args: argparse.Namespace, workdir: Path, models: Path, url: str) 
             )
             bad = await reconcile(s)
         floor = max(echo1, echo2, key=lambda b: b.rate)
+        bot = max(off1, off2, key=lambda b: b.rate)
         backend = "PostgreSQL" if args.postgres else "SQLite"
+        distinct = len({tuple(sorted(v.items())) for v in inputs})
         print(
             f"\n{n} users press Confirm at once · model {args.model} · {backend} · "
-            f"batching {'off' if args.no_batching else 'on'} · requests encoded, answers parsed"
+            f"batching {'off' if args.no_batching else 'on'} · {distinct} different inputs · "
+            "requests encoded, answers parsed"
         )
         print(f"{'':44}{'per second':>11}{'CPU µs/update':>15}{'vs (a)':>8}{'by CPU':>9}")
         print(row("(a) echo ceiling: bot middlewares, 2 calls", floor, floor))
         print(row("    plain aiogram echo, 1 call", plain, floor))
-        print(row("paid predictions, this bot", bot, floor))
+        print(row("paid predictions, this bot, pictures off", bot, floor))
+        print(row("  pictures on, chart cache cold", cold, floor))
+        print(row("  pictures on, chart cache warm", warm, floor))
         print(row("(b) naive paid path", naive, floor))
         print(
-            f"(a) before and after the bot: {echo1.rate:.0f}/s and {echo2.rate:.0f}/s · "
+            f"(a) before and after the bot: {echo1.rate:.0f}/s and {echo2.rate:.0f}/s · pictures off "
+            f"before and after pictures on: {off1.rate:.0f}/s and {off2.rate:.0f}/s · "
             f"paid predictions / echo ceiling: {bot.rate / floor.rate:.2f} "
             f"(by CPU per update: {floor.cpu_us / bot.cpu_us:.2f}) · "
             f"speed-up over naive: {bot.rate / naive.rate:.1f}x"
         )
+        print(
+            f"pictures on / off: throughput {cold.rate / bot.rate:.2f} cold, {warm.rate / bot.rate:.2f} "
+            f"warm · CPU per update +{cold.cpu_us - bot.cpu_us:.0f} µs cold, "
+            f"+{warm.cpu_us - bot.cpu_us:.0f} µs warm · {charts_drawn} charts drawn for "
+            f"{photos_cold} photos"
+        )
         print("latency from the burst's start to each reply:")
         print(f"  (a) echo ceiling  {floor.latency_line()}")
-        print(f"  this bot          {bot.latency_line()}")
+        print(f"  pictures off      {bot.latency_line()}")
+        print(f"  pictures, cold    {cold.latency_line()}")
+        print(f"  pictures, warm    {warm.latency_line()}")
         print(f"  (b) naive         {naive.latency_line()}")
         print(
             f"RSS: {rss_start:.0f} MiB at start (models loaded, users made) · {rss_end:.0f} MiB after the "
             f"bursts · peak {peak_rss_mib():.0f} MiB (training ran in a subprocess)"
         )
+        sent = (
+            f"{results1 + results2}/{2 * n} results sent with pictures off, "
+            f"{results_cold + results_warm}/{2 * n} with pictures on"
+        )
         print(
-            f"check: {results}/{n} results sent, {completed} completed, {pending} not completed, "
-            f"ledger {'reconciles' if not bad else f'BROKEN for {len(bad)} users'}"
+            f"check: {sent} ({photos_cold + photos_warm} as photos), {completed} completed, "
+            f"{pending} not completed, ledger {'reconciles' if not bad else f'BROKEN for {len(bad)} users'}"
         )
         if echoed1 + echoed2 != 2 * n:
             print(f"echo check: {echoed1 + echoed2}/{2 * n} echoes sent")
-        ok = results == n and echoed1 + echoed2 == 2 * n and completed == 2 * n and pending == 0 and not bad
+        ok = (
+            results1 == results2 == results_cold == results_warm == n
+            and echoed1 + echoed2 == 2 * n
+            and completed == 5 * n
+            and pending == 0
+            and not bad
+        )
     finally:
         await services.close()
     return 0 if ok else 1

@@ -18,10 +18,15 @@ def bench(*args: str) -> subprocess.CompletedProcess[str]:
 def test_the_paid_prediction_benchmark_runs_and_checks_the_ledger() -> None:
     done = bench("bench.bench_predictions", "--users", "8")
     assert done.returncode == 0, done.stderr
-    assert "check: 8/8 results sent, 16 completed, 0 not completed, ledger reconciles" in done.stdout
+    assert (
+        "check: 16/16 results sent with pictures off, 16/16 with pictures on (16 as photos), 40 completed, "
+        "0 not completed, ledger reconciles"
+    ) in done.stdout
     for line in (
         "(a) echo ceiling: bot middlewares, 2 calls",
-        "paid predictions, this bot",
+        "paid predictions, this bot, pictures off",
+        "pictures on, chart cache cold",
+        "pictures on, chart cache warm",
         "(b) naive paid path",
     ):
         assert line in done.stdout
