@@ -29,6 +29,9 @@ RUSSIAN_CLIENTS = {"ru", "uk", "be", "kk", "uz", "ky", "tg", "hy", "az", "ka"}
 # numbers, but shown as they are, never as "1,234" or «1 234».
 IDENTIFIERS = frozenset({"id", "order", "user", "tg", "number", "previous"})
 CENT = Decimal("0.01")
+# Thousands where a language's typography differs from CLDR's: Russian separates them with a thin
+# space (U+202F, narrow and non-breaking: «10 000»), CLDR with a full-width no-break space.
+GROUP_SEPARATORS = {"ru": "\u202f"}
 # fluent.runtime refuses a placeable longer than 2,500 characters, a guard against messages that
 # grow through their own references. Ours have none, and their long values (lists, a broadcast,
 # HTML-escaped) come from the code, which keeps every reply within Telegram's limits.
@@ -51,7 +54,9 @@ def _number(value: Decimal) -> Decimal:
 def _formatted(value: int | Decimal, locale: Locale) -> str:
     """Babel's number formatting is most of a message's cost, and a bot shows the same few
     amounts over and over."""
-    return (FluentDecimal if isinstance(value, Decimal) else FluentInt)(value).format(locale)
+    text = (FluentDecimal if isinstance(value, Decimal) else FluentInt)(value).format(locale)
+    separator = GROUP_SEPARATORS.get(locale.language)
+    return text if separator is None else text.replace("\u00a0", separator)
 
 
 class _Int(FluentInt):

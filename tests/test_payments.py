@@ -120,10 +120,10 @@ async def test_custom_amount_within_bounds(harness: Harness, services: Services)
     ru = TgUser(PAYER.id, PAYER.username, language_code="ru")
     await harness.send(ru, "/topup")
     r = await harness.press(ru, "Другая сумма")
-    assert "от 1 до 10\u00a0000" in r.text
+    assert "от 1 до 10\u202f000" in r.text
     for bad in ("abc", "0", "10001", "2.5", "-3"):
         r = await harness.send(ru, bad)
-        assert "целое число звёзд от 1 до 10\u00a0000" in r.text, bad
+        assert "целое число звёзд от 1 до 10\u202f000" in r.text, bad
     assert invoices(harness) == []
     await harness.send(ru, "25")
     [invoice] = invoices(harness)
