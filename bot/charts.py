@@ -258,9 +258,9 @@ def _cut(text: str, limit: int) -> str:
 
 
 class _Sheet:
-    """A figure drawn in pixels from the top left, with figure-level artists only. The result
-    charts have no Axes: an Axes' ticks, spines and layout cost about half of a chart's time, and
-    these charts need none of them."""
+    """A figure drawn in pixels from the top left, with figure-level artists only. The
+    contributions chart has no Axes: an Axes' ticks, spines and layout cost about half of a
+    chart's time, and it needs none of them."""
 
     def __init__(self, width: int, height: int) -> None:
         self.width, self.height = width, height
@@ -293,20 +293,6 @@ class _Sheet:
                 color=colour,
                 linewidth=width,
                 solid_capstyle="butt",
-            )
-        )
-
-    def dot(self, x: float, y: float, colour: str, size: float) -> None:
-        self.fig.lines.append(
-            Line2D(
-                [x / self.width],
-                [1 - y / self.height],
-                transform=self.fig.transFigure,
-                figure=self.fig,
-                marker="o",
-                markersize=size,
-                color=colour,
-                linestyle="none",
             )
         )
 
