@@ -65,7 +65,14 @@ async def set_language_cb(
         await edit_or_send(query.message, screen.text, screen.markup, edit=True)
 
 
-async def notifications_cb(
+# a switch's callback action -> the user's field it sets, and the toasts for on and off
+SWITCHES = {
+    "notify": ("notifications", "notifications_turned_on", "notifications_turned_off"),
+    "pictures": ("pictures", "pictures_turned_on", "pictures_turned_off"),
+}
+
+
+async def switch_cb(
     query: CallbackQuery,
     callback_answer: TapAnswer,
     callback_data: SettingsCD,
@@ -74,28 +81,18 @@ async def notifications_cb(
     i18n: I18n,
     services: Services,
 ) -> None:
+    """Notifications or pictures on or off. The button carries the value it sets: a double tap
+    sets it twice, never flips it back."""
+    field, turned_on, turned_off = SWITCHES[callback_data.action]
     on = callback_data.code == "on"
-    await services.accounts.set_notifications(user, on)
-    callback_answer.toast(t("notifications_turned_on" if on else "notifications_turned_off"))
-    if isinstance(query.message, Message):
-        screen = settings_screen(t, i18n, user)
-        await edit_or_send(query.message, screen.text, screen.markup, edit=True)
-
-
-async def pictures_cb(
-    query: CallbackQuery,
-    callback_answer: TapAnswer,
-    callback_data: SettingsCD,
-    user: User,
-    t: Translator,
-    i18n: I18n,
-    services: Services,
-) -> None:
-    """The button carries the value it sets: a double tap sets it twice, never flips it back."""
-    on = callback_data.code == "on"
-    if user.pictures is not on:
-        await services.accounts.set_pictures(user, on)
-    callback_answer.toast(t("pictures_turned_on" if on else "pictures_turned_off"))
+    if getattr(user, field) is not on:
+        setter = (
+            services.accounts.set_notifications
+            if field == "notifications"
+            else services.accounts.set_pictures
+        )
+        await setter(user, on)
+    callback_answer.toast(t(turned_on if on else turned_off))
     if isinstance(query.message, Message):
         screen = settings_screen(t, i18n, user)
         await edit_or_send(query.message, screen.text, screen.markup, edit=True)
@@ -107,6 +104,5 @@ def setup() -> Router:
     router.message.register(settings_cmd, Command("settings", "language"))
     router.callback_query.register(settings_cb, MenuCD.filter(F.action.in_({"settings", "language"})))
     router.callback_query.register(set_language_cb, LangCD.filter())
-    router.callback_query.register(notifications_cb, SettingsCD.filter(F.action == "notify"))
-    router.callback_query.register(pictures_cb, SettingsCD.filter(F.action == "pictures"))
+    router.callback_query.register(switch_cb, SettingsCD.filter(F.action.in_(SWITCHES)))
     return router
