@@ -1,13 +1,16 @@
 """Paid predictions per second through the whole bot, against an echo ceiling and a naive path.
 
-    python -m bench.bench_predictions [--users 500] [--model cancer_rf] [--no-batching]
+    python -m bench.bench_predictions [--users 500] [--model cancer_rf] [--no-batching] [--rounds 3]
+                                      [--same-inputs]
                                       [--postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
 
 N users each sit on the confirmation screen; all press Confirm at once, each on their own inputs
-(the model's dataset rows in turn, so results, and their charts, differ as real users' do). Each
-update goes through the real Dispatcher, the real database (SQLite file, or a fresh PostgreSQL database), a real
-charge, a real model run and the reply. Bot API calls go through WireSession: each request is
-encoded as aiohttp would send it and each answer parsed from Telegram's JSON, with no socket.
+(the model's dataset rows in turn, so results, and their charts, differ as real users' do;
+`--same-inputs`: all the model's example, as this benchmark had it before pictures). Each
+update goes through the real Dispatcher, the real database (SQLite file, or a fresh PostgreSQL
+database), a real charge, a real model run and the reply. Bot API calls go through WireSession:
+each request is encoded as aiohttp would send it and each answer parsed from Telegram's JSON,
+with no socket.
 
 The floor is (a), the echo ceiling: the same Confirm press of a registered user, through the
 bot's Dispatcher and all its middlewares (de-duplication, throttling, the user's row, dialog
@@ -19,11 +22,16 @@ request, no Telegram side). Each line: updates per second, process CPU per updat
 and the database driver's threads included), both as ratios to (a) ("by CPU": (a)'s CPU per
 update over the line's, steadier when other work on the host takes turns on its cores), and
 latency from the burst's start to each reply.
-Pictures: the bot's burst runs with the users' pictures off (the text result, edited in), then on
-(the result as a chart's caption: the confirmation deleted, the chart sent), first with the chart
-cache cold, then warm, then off again; the faster "off" counts, and "pictures on / off" compares
-them. Training runs in a subprocess, so the RSS printed is the bot's. Exits non-zero unless every
-prediction completed, every echo was answered and the ledger reconciles.
+
+Pictures: in each of `--rounds` rounds the bot's burst runs with the users' pictures off (the
+text result, edited in), then on (the result as a chart's caption: the confirmation deleted, the
+chart sent) with no chart drawn, cached or sent yet (cold, as a bot just started), then on again
+(warm). Each configuration's median round is printed, and "pictures on / off" compares each
+round's bursts with each other (the host's speed drifts between rounds).
+
+Training runs in a subprocess, so the RSS printed is the bot's. Exits non-zero unless every
+prediction completed, every result was sent (as a photo with pictures on), every echo was
+answered and the ledger reconciles.
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 import numpy as np
@@ -55,13 +64,16 @@ from sqlalchemy import Numeric, cast, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.echo_bot import ECHO_MARK, echo_router
+from bot import result_charts
 from bot.__main__ import tune_gc
 from bot.app import Services, build_services
 from bot.app import run as run_loop
 from bot.callbacks import ConfirmCD
+from bot.charts import ChartRenderer
 from bot.config import Settings
 from bot.dispatcher import create_bot, create_dispatcher
 from bot.local_session import WireSession
+from bot.photo_ids import PhotoIds
 from bot.shared_state import Shared
 from bot.states import Predict
 from db.accounts import Passwords, register
@@ -151,6 +163,33 @@ class Burst:
             f"p50 {pct(ms, 50):.0f} ms · p95 {pct(ms, 95):.0f} ms · "
             f"p99 {pct(ms, 99):.0f} ms · max {max(ms):.0f} ms"
         )
+
+
+@dataclass
+class PictureRound:
+    """One round of the pictures comparison: the bot's burst with pictures off, on with the
+    chart caches empty, on again."""
+
+    off: Burst
+    cold: Burst
+    warm: Burst
+    sent: int  # results sent in the three bursts
+    photos: int  # of them as a photo (pictures on)
+    drawn: int  # charts drawn in the cold burst
+
+
+def median_burst(bursts: Sequence[Burst]) -> Burst:
+    """The burst of median rate (its own CPU and latencies printed with it)."""
+    return sorted(bursts, key=lambda b: b.rate)[len(bursts) // 2]
+
+
+def forget_pictures(services: Services) -> None:
+    """No chart drawn, cached or sent yet, as in a bot just started: a new renderer (its thread
+    loads the fonts again), no file ids, the drawn words forgotten."""
+    services.charts.shutdown()
+    services.charts = ChartRenderer()
+    services.photo_ids = PhotoIds()
+    result_charts.forget_drawn_words()
 
 
 async def timed_burst(jobs: Sequence[Awaitable[Any]]) -> Burst:
@@ -244,6 +283,12 @@ def dataset_inputs(services: Services, model: str, n: int) -> list[dict[str, Any
                 values[f.name] = int(x) if f.type == "int" else float(x)
         out.append(values)
     return out
+
+
+def example_inputs(services: Services, model: str, n: int) -> list[dict[str, Any]]:
+    """`n` users' inputs, all the model's example (one result for all, one chart)."""
+    meta = services.registry.meta(model)
+    return [{f.name: f.example for f in meta.features} for _ in range(n)]
 
 
 async def set_pictures(services: Services, first: int, n: int, on: bool) -> None:
@@ -433,23 +478,34 @@ async def _run(args: argparse.Namespace, workdir: Path, models: Path, url: str) 
             return 2
         await asyncio.gather(*services.tasks)  # the models' loads: not during a burst
         n = args.users
-        # seven groups of n users: echo, the bot with pictures off, with pictures on (twice: the
-        # chart cache cold, then warm), with pictures off again, echo again, the naive path; of
-        # the two runs with pictures off the faster counts (the first also warms the bot up)
-        user_ids = await make_users(services, n * 7)
+        rounds = args.rounds
+        # groups of n users: echo; then per round the bot with pictures off, with pictures on
+        # (the chart caches emptied first: cold), on again (warm); echo again; the naive path
+        user_ids = await make_users(services, n * (3 * rounds + 3))
         inputs = dataset_inputs(services, args.model, n)
-        await set_pictures(services, n, n, on=False)
-        await set_pictures(services, 4 * n, n, on=False)
+        if args.same_inputs:  # everyone sends the model's example: one result, one chart
+            inputs = example_inputs(services, args.model, n)
+        for r in range(rounds):
+            await set_pictures(services, (1 + 3 * r) * n, n, on=False)
         rss_start = rss_mib()
         plain = await bench_plain_echo(n)
         echo1, echoed1 = await bench_echo(services, 0, n, workdir / "fsm-echo1.db")
-        off1, results1, _ = await bench_bot(services, n, args.model, inputs)
-        cold, results_cold, photos_cold = await bench_bot(services, 2 * n, args.model, inputs)
-        charts_drawn = services.charts.drawn
-        warm, results_warm, photos_warm = await bench_bot(services, 3 * n, args.model, inputs)
-        off2, results2, _ = await bench_bot(services, 4 * n, args.model, inputs)
-        echo2, echoed2 = await bench_echo(services, 5 * n, n, workdir / "fsm-echo2.db")
-        naive = await bench_naive(services, user_ids[6 * n :], args.model, inputs)
+        runs: list[PictureRound] = []
+        for r in range(rounds):
+            first = (1 + 3 * r) * n
+            off, sent_off, _ = await bench_bot(services, first, args.model, inputs)
+            forget_pictures(services)  # as a restarted bot: no chart drawn or sent yet
+            cold, sent_cold, photos_cold = await bench_bot(services, first + n, args.model, inputs)
+            drawn = services.charts.drawn
+            warm, sent_warm, photos_warm = await bench_bot(services, first + 2 * n, args.model, inputs)
+            runs.append(
+                PictureRound(
+                    off, cold, warm, sent_off + sent_cold + sent_warm, photos_cold + photos_warm, drawn
+                )
+            )
+        last = (1 + 3 * rounds) * n
+        echo2, echoed2 = await bench_echo(services, last, n, workdir / "fsm-echo2.db")
+        naive = await bench_naive(services, user_ids[last + n :], args.model, inputs)
         rss_end = rss_mib()
         async with services.session_factory() as s:
             completed = await s.scalar(
@@ -460,7 +516,7 @@ async def _run(args: argparse.Namespace, workdir: Path, models: Path, url: str) 
             )
             bad = await reconcile(s)
         floor = max(echo1, echo2, key=lambda b: b.rate)
-        bot = max(off1, off2, key=lambda b: b.rate)
+        bot, cold, warm = (median_burst([getattr(x, k) for x in runs]) for k in ("off", "cold", "warm"))
         backend = "PostgreSQL" if args.postgres else "SQLite"
         distinct = len({tuple(sorted(v.items())) for v in inputs})
         print(
@@ -476,19 +532,25 @@ async def _run(args: argparse.Namespace, workdir: Path, models: Path, url: str) 
         print(row("  pictures on, chart cache warm", warm, floor))
         print(row("(b) naive paid path", naive, floor))
         print(
-            f"(a) before and after the bot: {echo1.rate:.0f}/s and {echo2.rate:.0f}/s · pictures off "
-            f"before and after pictures on: {off1.rate:.0f}/s and {off2.rate:.0f}/s · "
+            f"(a) before and after the bot: {echo1.rate:.0f}/s and {echo2.rate:.0f}/s · "
             f"paid predictions / echo ceiling: {bot.rate / floor.rate:.2f} "
             f"(by CPU per update: {floor.cpu_us / bot.cpu_us:.2f}) · "
             f"speed-up over naive: {bot.rate / naive.rate:.1f}x"
         )
+        cold_ratios = sorted(x.cold.rate / x.off.rate for x in runs)
+        warm_ratios = sorted(x.warm.rate / x.off.rate for x in runs)
         print(
-            f"pictures on / off: throughput {cold.rate / bot.rate:.2f} cold, {warm.rate / bot.rate:.2f} "
-            f"warm · CPU per update +{cold.cpu_us - bot.cpu_us:.0f} µs cold, "
-            f"+{warm.cpu_us - bot.cpu_us:.0f} µs warm · {charts_drawn} charts drawn for "
-            f"{photos_cold} photos"
+            f"pictures on / off, throughput (each round's own, median of {rounds}): "
+            f"{median(cold_ratios):.2f} cold, {median(warm_ratios):.2f} warm · CPU per update "
+            f"{median(x.cold.cpu_us - x.off.cpu_us for x in runs):+.0f} µs cold, "
+            f"{median(x.warm.cpu_us - x.off.cpu_us for x in runs):+.0f} µs warm · "
+            f"{runs[0].drawn} charts drawn for {n} photos"
         )
-        print("latency from the burst's start to each reply:")
+        print(
+            "  each round, cold · warm: "
+            + "  ".join(f"{x.cold.rate / x.off.rate:.2f} · {x.warm.rate / x.off.rate:.2f}" for x in runs)
+        )
+        print("latency from the burst's start to each reply (the median round's):")
         print(f"  (a) echo ceiling  {floor.latency_line()}")
         print(f"  pictures off      {bot.latency_line()}")
         print(f"  pictures, cold    {cold.latency_line()}")
@@ -498,20 +560,21 @@ async def _run(args: argparse.Namespace, workdir: Path, models: Path, url: str) 
             f"RSS: {rss_start:.0f} MiB at start (models loaded, users made) · {rss_end:.0f} MiB after the "
             f"bursts · peak {peak_rss_mib():.0f} MiB (training ran in a subprocess)"
         )
-        sent = (
-            f"{results1 + results2}/{2 * n} results sent with pictures off, "
-            f"{results_cold + results_warm}/{2 * n} with pictures on"
-        )
+        sent = sum(x.sent for x in runs)
+        photos = sum(x.photos for x in runs)
+        bursts = 3 * rounds
         print(
-            f"check: {sent} ({photos_cold + photos_warm} as photos), {completed} completed, "
-            f"{pending} not completed, ledger {'reconciles' if not bad else f'BROKEN for {len(bad)} users'}"
+            f"check: {sent}/{bursts * n} results sent ({photos}/{2 * rounds * n} as photos), {completed} "
+            f"completed, {pending} not completed, "
+            f"ledger {'reconciles' if not bad else f'BROKEN for {len(bad)} users'}"
         )
         if echoed1 + echoed2 != 2 * n:
             print(f"echo check: {echoed1 + echoed2}/{2 * n} echoes sent")
         ok = (
-            results1 == results2 == results_cold == results_warm == n
+            sent == bursts * n
+            and photos == 2 * rounds * n
             and echoed1 + echoed2 == 2 * n
-            and completed == 5 * n
+            and completed == (bursts + 1) * n
             and pending == 0
             and not bad
         )
@@ -525,6 +588,8 @@ def main() -> None:
     parser.add_argument("--users", type=positive_int, default=500)
     parser.add_argument("--model", default="cancer_rf")
     parser.add_argument("--no-batching", action="store_true")
+    parser.add_argument("--same-inputs", action="store_true", help="every user sends the model's example")
+    parser.add_argument("--rounds", type=positive_int, default=3, help="pictures off / cold / warm rounds")
     parser.add_argument("--postgres", help="admin URL; a fresh database is made and dropped")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)

@@ -79,13 +79,19 @@ def _font(size: float, bold: bool = False) -> ImageFont.FreeTypeFont:
     return font
 
 
+@functools.lru_cache(maxsize=4096)
+def _width(text: str, size: float = 10, bold: bool = False) -> float:
+    """`text`'s width in pixels (measured once: a chart's words repeat)."""
+    return float(_font(size, bold).getlength(text))
+
+
+@functools.lru_cache(maxsize=4096)
 def _fit(text: str, px: float, size: float = 10, bold: bool = False) -> str:
     """`text` on one line, cut with "…" to at most `px` pixels wide."""
     text = " ".join(text.split())
-    font = _font(size, bold)
-    if font.getlength(text) <= px:
+    if _width(text, size, bold) <= px:
         return text
-    while text and font.getlength(text + "…") > px:
+    while text and _width(text + "…", size, bold) > px:
         text = text[:-1]
     return text.rstrip() + "…"
 
@@ -106,6 +112,13 @@ def _sprite(text: str, size: float, bold: bool, anchor: str) -> tuple[Image.Imag
     sprite = Image.new("L", (right - left, bottom - top), 0)
     ImageDraw.Draw(sprite).text((-left, -top), text, font=font, fill=255, anchor=anchor)
     return sprite, left, top
+
+
+def forget_drawn_words() -> None:
+    """Drop the texts drawn so far (and the font's glyph list), as a process just started has
+    none: for benchmarks of a cold start."""
+    for cache in (_sprite, _glyphs, _width, _fit):
+        cache.cache_clear()
 
 
 class _Canvas:
@@ -175,7 +188,7 @@ class _Canvas:
 def _label_column(labels: Sequence[str], bold: Sequence[bool]) -> tuple[float, list[str]]:
     """Where the bars start, and the labels cut to fit before it."""
     fitted = [_fit(s, c.MAX_LABEL_PX, bold=b) for s, b in zip(labels, bold, strict=True)]
-    widest = max(_font(10, b).getlength(s) for s, b in zip(fitted, bold, strict=True))
+    widest = max(_width(s, 10, b) for s, b in zip(fitted, bold, strict=True))
     return c.PAD_PX + widest + 10, fitted
 
 
