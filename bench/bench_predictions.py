@@ -544,7 +544,7 @@ async def _run(args: argparse.Namespace, workdir: Path, models: Path, url: str) 
             f"{median(cold_ratios):.2f} cold, {median(warm_ratios):.2f} warm · CPU per update "
             f"{median(x.cold.cpu_us - x.off.cpu_us for x in runs):+.0f} µs cold, "
             f"{median(x.warm.cpu_us - x.off.cpu_us for x in runs):+.0f} µs warm · "
-            f"{runs[0].drawn} charts drawn for {n} photos"
+            f"{runs[0].drawn} chart{'' if runs[0].drawn == 1 else 's'} drawn for {n} photos"
         )
         print(
             "  each round, cold · warm: "
