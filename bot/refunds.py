@@ -15,7 +15,7 @@ from aiogram.exceptions import (
     TelegramNetworkError,
 )
 
-from bot.alerts import tell_admins
+from bot.alerts import tell_admins, tell_user
 from bot.app import Services
 from bot.i18n import I18n
 from services.payments import PaymentStatus
@@ -42,8 +42,9 @@ async def attempt_refund(bot: Bot, services: Services, payment_id: int, *, alert
 
     The attempt is claimed in the database first (one at a time, across processes), and its
     answer settles only the round it was made for. The Stars go to the payer's Telegram
-    account (whatever account their payment credited since). `alert`: tell the admins when the
-    refund is given up (the /refund command tells its admin itself)."""
+    account (whatever account their payment credited since). `alert` (the retry loop's
+    attempts): tell the payer when a refund goes through and the admins when one is given up
+    (the /refund command tells its admin, and the payer, itself)."""
     claim = await services.payments.claim_refund(payment_id)  # committed before Telegram is asked
     if not claim.taken:
         return claim.status
@@ -54,6 +55,8 @@ async def attempt_refund(bot: Bot, services: Services, payment_id: int, *, alert
     settled = await services.payments.finish_refund(claim, result, error)
     status = settled.status
     log.info("refund of payment %d (round %d): %s -> %s %s", payment_id, claim.round, result, status, error)
+    if alert and status == PaymentStatus.REFUNDED and settled.before != status:
+        await _tell_payer(bot, services, payment_id)
     if alert and status == PaymentStatus.REFUND_FAILED and settled.before != status:
         await tell_admins(
             bot,
@@ -66,6 +69,19 @@ async def attempt_refund(bot: Bot, services: Services, payment_id: int, *, alert
             error=escape(error[:200]),
         )
     return status
+
+
+async def _tell_payer(bot: Bot, services: Services, payment_id: int) -> None:
+    """A refund retried until it went through: the account it credited hears so, as after /refund."""
+    found = await services.admin.payment(payment_id)
+    if found is None:
+        return
+    line, user = found
+    if user is None:
+        return
+    words = {"stars": line.stars, "order": line.number, "credits": line.credits}
+    told = await tell_user(bot, services, _i18n(), user, "notice_refunded", **words)
+    log.info("payer of refunded payment %d: %s", payment_id, told)
 
 
 @cache

@@ -279,6 +279,15 @@ async def test_charge_already_refunded_counts_as_done(harness: Harness, services
     assert await balance_of(services.session_factory, uid) == Decimal("10")
 
 
+def told_payer(harness: Harness) -> list[str]:
+    """What the bot sent the payer's chat on its own (not as an answer): notices."""
+    return [
+        c.text
+        for c in harness.session.calls
+        if isinstance(c, SendMessage) and c.chat_id == PAYER.id and "refunded" in c.text
+    ]
+
+
 async def test_a_transient_failure_is_retried_later_not_lost(harness: Harness, services: Services) -> None:
     uid = await registered(services, PAYER)
     await paid(harness, services, PAYER)
@@ -297,9 +306,13 @@ async def test_a_transient_failure_is_retried_later_not_lost(harness: Harness, s
     async with services.session_factory() as s, s.begin():
         await s.execute(update(Payment).values(next_attempt_at=None))
     assert await retry_due_refunds(harness.bot, services) == 1  # fails again, transiently
+    assert told_payer(harness) == []  # nothing refunded yet: the payer is not told
     async with services.session_factory() as s, s.begin():
         await s.execute(update(Payment).values(next_attempt_at=None))
     assert await retry_due_refunds(harness.bot, services) == 1  # and now goes through
+    [notice] = told_payer(harness)  # the payer hears it, as after a /refund that went through
+    assert "Your payment for order #1 has been refunded: 100 ⭐" in notice and "105 credits" in notice
+    assert await retry_due_refunds(harness.bot, services) == 0 and len(told_payer(harness)) == 1
     async with services.session_factory() as s:
         payment = (await s.scalars(select(Payment))).one()
     assert payment.status == "refunded" and payment.refund_attempts == 2

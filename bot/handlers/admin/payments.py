@@ -12,10 +12,10 @@ from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+from bot.alerts import tell_user, told_line
 from bot.app import Services
 from bot.callbacks import AdminCD
 from bot.handlers.admin.pending import ask
-from bot.handlers.admin.tell import tell_user, told_line
 from bot.handlers.admin.users import card_button_kb
 from bot.i18n import I18n, Translator
 from bot.refunds import attempt_refund

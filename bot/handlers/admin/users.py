@@ -1,6 +1,6 @@
 """Admin: find users, their card (predictions, payments), credit and debit, disable and enable.
 Every change is shown for confirmation first (bot/handlers/admin/pending.py) and runs once; the
-user is told in their own language (bot/handlers/admin/tell.py)."""
+user is told in their own language (bot/alerts.py)."""
 
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
+from bot.alerts import tell_user, told_line
 from bot.app import Services
 from bot.callbacks import AdminCD, PageCD
 from bot.filters import NOT_COMMAND
 from bot.handlers.admin.pending import ask
-from bot.handlers.admin.tell import tell_user, told_line
 from bot.i18n import I18n, Translator
 from bot.keyboards import Keyboard, cancel_kb, users_kb
 from bot.render import admin_name, money, quote, short_result, when
