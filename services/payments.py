@@ -208,6 +208,12 @@ class Payments:
 
     # -- refunds --------------------------------------------------------------------------
 
+    async def find(self, ref: str) -> int | None:
+        """The id of the payment `ref` names (a charge id or an order number), None if none."""
+        async with self._sessions() as session, session.begin():
+            found = await sql.find_payment(session, ref)
+        return None if found is None else found.id
+
     async def start_refund(self, ref: str) -> RefundStarted | None:
         """An admin's refund of the payment `ref` names (a charge id or an order number; None:
         no such payment): its credits are taken back through the ledger (InsufficientFunds if

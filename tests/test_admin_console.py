@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from aiogram.exceptions import TelegramForbiddenError
-from aiogram.methods import EditMessageText, SendMessage
+from aiogram.methods import EditMessageText, RefundStarPayment, SendMessage
 from fluent.syntax import FluentParser
 from fluent.syntax import ast as fluent_ast
 from fluent.syntax import visitor as fluent_visitor
@@ -269,12 +269,29 @@ async def test_refund_by_command_tells_the_user_in_their_language(
 ) -> None:
     uid = await registered(services, BORIS, lang="ru")
     order = await pay(services, uid, BORIS, 50, "charge-r")
-    r = await harness.send(ADMIN, f"/refund {order}")
+    told = sent_to(harness, BORIS.id)
+    asked = await harness.send(ADMIN, f"/refund {order}")  # what goes back, from whom, first
+    assert f"Refund order #{order} of @{BORIS.username}: 50 ⭐" in asked.text
+    assert not asked.calls_of(RefundStarPayment) and sent_to(harness, BORIS.id) == told
+    r = await harness.press(ADMIN, "✅ Confirm")
     assert "Пользователь" not in r.text and "The user has been told" in r.text
     assert sent_to(harness, BORIS.id)[-1] == (
         f"↩️ Деньги за заказ №{order} возвращены: 50 ⭐ вернутся на ваш счёт в Telegram, "
         "а с баланса списано 50 кредитов — столько было начислено за этот заказ."
     )
+
+
+async def test_refund_by_command_cancelled_refunds_nothing(harness: Harness, services: Services) -> None:
+    uid = await registered(services, BORIS, lang="ru")
+    order = await pay(services, uid, BORIS, 50, "charge-c")
+    await harness.send(ADMIN, f"/refund {order}")
+    r = await harness.press(ADMIN, "Cancel")
+    assert not r.calls_of(RefundStarPayment) and "Confirm" not in " ".join(r.buttons())
+    async with services.session_factory() as s:
+        assert (await s.scalars(select(Payment.status))).one() == "credited"
+    assert await balance_of(services.session_factory, uid) == Decimal(60)
+    r = await harness.send(ADMIN, "/refund 424242")  # no such order: said at once, nothing to confirm
+    assert "No payment “424242”" in r.text and r.buttons() == []
 
 
 # -- broadcasts ----------------------------------------------------------------------------------

@@ -105,12 +105,12 @@ async def test_a_refused_refund_retried_takes_the_credits_back_again(
     assert await balance_of(services.session_factory, uid) == Decimal("115")
     for cycle in range(3):
         record.refuse[charge] = ["REFUND_DENIED"]
-        r = await stars.send(ADMIN, f"/refund {charge}")
+        r = await confirmed(stars, ADMIN, f"/refund {charge}")
         assert "refused" in r.text, r.text
         assert await balance_of(services.session_factory, uid) == Decimal("115"), cycle  # restored
         assert (await payment(services, charge)).status == PaymentStatus.REFUND_FAILED
         await assert_reconciled(services.session_factory)
-    r = await stars.send(ADMIN, f"/refund {charge}")
+    r = await confirmed(stars, ADMIN, f"/refund {charge}")
     assert "Refunded 100" in r.text, r.text
     # the Stars went back once, and so did the credits: the welcome bonus is all that is left
     assert await balance_of(services.session_factory, uid) == Decimal("10")
@@ -174,7 +174,7 @@ async def test_a_disabled_payer_is_credited_told_and_the_admins_too(
     assert len(to_admin) == 1 and f"user #{uid}" in to_admin[0] and "/refund" in to_admin[0]
     assert await balance_of(services.session_factory, uid) == Decimal("115")
     # and the admin can find it and refund it
-    r = await stars.send(ADMIN, f"/refund {charge}")
+    r = await confirmed(stars, ADMIN, f"/refund {charge}")
     assert "Refunded 100" in r.text
     assert await balance_of(services.session_factory, uid) == Decimal("10")
     await assert_reconciled(services.session_factory)
@@ -551,10 +551,10 @@ async def test_payment_storm_every_star_counted_once(services: Services, record:
         for charge in refunds[10:15]:
             record.refuse[charge] = ["transient", "transient"]
         for charge in refunds:
-            await h.send(ADMIN, f"/refund {charge}")
+            await confirmed(h, ADMIN, f"/refund {charge}")
         for charge in refunds[:10]:
             assert (await payment(again, charge)).status == PaymentStatus.REFUND_FAILED
-            await h.send(ADMIN, f"/refund {charge}")
+            await confirmed(h, ADMIN, f"/refund {charge}")
         for _ in range(2):  # the retry loop's rounds, without waiting for the back-off
             async with again.session_factory() as s, s.begin():
                 await s.execute(
@@ -680,7 +680,7 @@ async def test_a_refund_goes_to_the_payer_even_after_the_account_moved(
     charge = await pay(stars, record, PAYER)
     async with services.session_factory() as s, s.begin():  # /login moved the account elsewhere
         await s.execute(update(User).where(User.id == uid).values(telegram_id=6999))
-    r = await stars.send(ADMIN, f"/refund {charge}")
+    r = await confirmed(stars, ADMIN, f"/refund {charge}")
     assert "Refunded 100" in r.text, r.text  # the fake answers CHARGE_NOT_FOUND for another user
     assert record.refunded() == {charge}
     await assert_reconciled(services.session_factory)

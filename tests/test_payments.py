@@ -249,7 +249,7 @@ async def test_admin_refund_takes_credits_back_and_refunds_the_stars(
 ) -> None:
     uid = await registered(services, PAYER)
     await paid(harness, services, PAYER, charge="charge-R")
-    r = await harness.send(ADMIN, "/refund 1")
+    r = await confirmed(harness, ADMIN, "/refund 1")
     assert "Refunded 100 ⭐ (payment #1); 105 credits taken back" in r.text
     [refund] = [m for m, _ in r.calls if isinstance(m, RefundStarPayment)]
     assert (refund.user_id, refund.telegram_payment_charge_id) == (PAYER.id, "charge-R")
@@ -274,7 +274,7 @@ async def test_charge_already_refunded_counts_as_done(harness: Harness, services
             message="Bad Request: CHARGE_ALREADY_REFUNDED",
         )
     ]
-    r = await harness.send(ADMIN, "/refund 1")
+    r = await confirmed(harness, ADMIN, "/refund 1")
     assert "Refunded 100 ⭐" in r.text
     assert await balance_of(services.session_factory, uid) == Decimal("10")
 
@@ -295,7 +295,7 @@ async def test_a_transient_failure_is_retried_later_not_lost(harness: Harness, s
     harness.session.fail[RefundStarPayment] = [
         TelegramServerError(method=method, message="Internal Server Error")
     ]
-    r = await harness.send(ADMIN, "/refund 1")
+    r = await confirmed(harness, ADMIN, "/refund 1")
     assert "will be retried automatically" in r.text
     assert await balance_of(services.session_factory, uid) == Decimal("10")  # the credits are back with us
     async with services.session_factory() as s:
@@ -331,7 +331,7 @@ async def test_a_refused_refund_gives_the_credits_back(harness: Harness, service
             message="Bad Request: CHARGE_NOT_FOUND",
         )
     ]
-    r = await harness.send(ADMIN, "/refund 1")
+    r = await confirmed(harness, ADMIN, "/refund 1")
     assert "refused the refund of payment #1: Bad Request: CHARGE_NOT_FOUND" in r.text
     assert await balance_of(services.session_factory, uid) == Decimal("115")
     kinds = [t.kind for t in await transactions_of(services.session_factory, uid)]
@@ -344,7 +344,7 @@ async def test_no_refund_when_the_credits_are_spent(harness: Harness, services: 
     await paid(harness, services, PAYER)
     async with services.session_factory() as s, s.begin():
         await deduct_balance(s, uid, 100, "spent")
-    r = await harness.send(ADMIN, "/refund 1")
+    r = await confirmed(harness, ADMIN, "/refund 1")
     assert "balance is 15: cannot take back 105" in r.text
     assert not [c for c in harness.session.calls if isinstance(c, RefundStarPayment)]
     async with services.session_factory() as s:

@@ -1,5 +1,6 @@
-"""Admin: Stars refunds, by /refund <order> or by a payment's Refund button on the user card (shown
-for confirmation first). The user is told, in their language, once the Stars are returned."""
+"""Admin: Stars refunds, by /refund <order> or by a payment's Refund button on the user card, each
+shown for confirmation first (what goes back, from whom). The user is told, in their language,
+once the Stars are returned."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from bot.i18n import I18n, Translator
 from bot.refunds import attempt_refund
 from bot.render import admin_name, quote
 from bot.replies import Screen
-from services.payments import InsufficientFunds, PaymentError
+from services.payments import InsufficientFunds, PaymentError, PaymentStatus
 
 log = logging.getLogger(__name__)
 
@@ -63,29 +64,25 @@ async def refund(ref: str, tg_admin: Any, t: Translator, services: Services, bot
     return Screen(text + "\n" + told_line(t, told), card_button_kb(t, user.id))
 
 
-async def refund_cmd(
-    message: Message, command: CommandObject, t: Translator, services: Services, bot: Bot, i18n: I18n
+async def ask_refund(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    services: Services,
+    payment_id: int | None,
+    ref: str,
+    edit: bool = False,
 ) -> None:
-    ref = (command.args or "").strip()
-    if not ref:
-        await message.answer(t("adm_usage_refund"))
-        return
-    screen = await refund(ref, message.from_user, t, services, bot, i18n)
-    await message.answer(screen.text, reply_markup=screen.markup)
-
-
-async def refund_cb(
-    query: CallbackQuery, callback_data: AdminCD, state: FSMContext, t: Translator, services: Services
-) -> None:
-    """A payment's Refund button on the user card: what it would do, for confirmation."""
-    if not isinstance(query.message, Message):
-        return
-    arg = callback_data.arg
-    found = await services.admin.payment(int(arg)) if arg.isascii() and arg.isdigit() else None
+    """What refunding the payment would do, with Confirm / Cancel (Confirm runs `refund`); a
+    payment not found (`ref`: how the admin named it), or refunded already, is said at once."""
+    found = None if payment_id is None else await services.admin.payment(payment_id)
     if found is None:
-        await query.message.answer(t("adm_refund_not_found", ref=quote(callback_data.arg)))
+        await message.answer(t("adm_refund_not_found", ref=quote(ref)))
         return
     line, user = found
+    if line.status == PaymentStatus.REFUNDED:
+        await message.answer(t("adm_refund_already"))
+        return
     text = t(
         "adm_confirm_refund",
         order=line.number,
@@ -93,7 +90,27 @@ async def refund_cb(
         credits=line.credits,
         username=quote(user.username) if user else "—",
     )
-    await ask(query.message, state, t, text, {"op": "refund", "charge": line.charge_id}, edit=True)
+    await ask(message, state, t, text, {"op": "refund", "charge": line.charge_id}, edit=edit)
+
+
+async def refund_cmd(
+    message: Message, command: CommandObject, state: FSMContext, t: Translator, services: Services
+) -> None:
+    ref = (command.args or "").strip()
+    if not ref:
+        await message.answer(t("adm_usage_refund"))
+        return
+    await ask_refund(message, state, t, services, await services.payments.find(ref), ref)
+
+
+async def refund_cb(
+    query: CallbackQuery, callback_data: AdminCD, state: FSMContext, t: Translator, services: Services
+) -> None:
+    """A payment's Refund button on the user card (it carries the payment's id)."""
+    arg = callback_data.arg
+    payment_id = int(arg) if arg.isascii() and arg.isdigit() and len(arg) < 19 else None
+    if isinstance(query.message, Message):
+        await ask_refund(query.message, state, t, services, payment_id, arg, edit=True)
 
 
 async def run_refund(
