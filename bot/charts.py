@@ -46,7 +46,6 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties, findfont, get_font
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
@@ -63,7 +62,6 @@ from bot.chart_style import (
     INK,
     MAX_BARS,
     MAX_DAYS,
-    MAX_LABEL_PX,
     MAX_SERIES,
     PAD_PX,
     ROW_PX,
@@ -73,6 +71,9 @@ from bot.chart_style import (
     VALUE_PX,
     VERMILLION,
     WIDTH_PX,
+    fit,
+    label_column,
+    text_px,
 )
 
 log = logging.getLogger(__name__)
@@ -320,45 +321,6 @@ class _Sheet:
         )
 
 
-_ADVANCES: dict[tuple[str, float, bool], float] = {}  # (letter, size, bold) -> pixels
-
-
-def text_px(text: str, size: float = 10, bold: bool = False) -> float:
-    """The width of `text` in pixels as drawn here (the sum of its letters' advances, kerning
-    aside: a pixel or two wide of the truth). Letters are measured once each."""
-    total = 0.0
-    for letter in text:
-        key = (letter, size, bold)
-        width = _ADVANCES.get(key)
-        if width is None:
-            font = get_font(findfont(FontProperties(family=FONT, weight="bold" if bold else "normal")))
-            font.set_size(size, DPI)  # get_font gives each thread its own font object
-            if font.get_char_index(ord(letter)):
-                width = font.load_char(ord(letter)).linearHoriAdvance / 65536
-            else:  # not in the font: drawn as a box about this wide (and matplotlib warns)
-                width = size * DPI / 72 * 0.6
-            _ADVANCES[key] = width
-        total += width
-    return total
-
-
-def _fit(text: str, px: float, size: float = 10, bold: bool = False) -> str:
-    """`text` cut with "…" to at most `px` pixels wide."""
-    text = " ".join(text.split())
-    if text_px(text, size, bold) <= px:
-        return text
-    while text and text_px(text + "…", size, bold) > px:
-        text = text[:-1]
-    return text.rstrip() + "…"
-
-
-def _label_column(labels: Sequence[str], bold: Sequence[bool]) -> tuple[float, list[str]]:
-    """Where the bars start, and the labels cut to fit before it."""
-    fitted = [_fit(s, MAX_LABEL_PX, bold=b) for s, b in zip(labels, bold, strict=True)]
-    widest = max(text_px(s, bold=b) for s, b in zip(fitted, bold, strict=True))
-    return PAD_PX + widest + 10, fitted
-
-
 def _legend(sheet: _Sheet, x: float, y: float, entries: Sequence[tuple[str, str, str | None]]) -> None:
     for colour, text, hatch in entries:
         sheet.rect(x, y - 6, 16, 12, colour, hatch)
@@ -373,19 +335,19 @@ def _contributions(chart: ContributionChart) -> Figure:
     if chart.value_texts and len(chart.value_texts) != n:
         raise ValueError("one value text per bar")
     order = sorted(range(n), key=lambda i: (-abs(chart.contributions[i]), i))[:MAX_BARS]
-    left, labels = _label_column([chart.labels[i] for i in order], [False] * len(order))
+    left, labels = label_column([chart.labels[i] for i in order], [False] * len(order))
     shown = [float(chart.contributions[i]) for i in order]
     legend: list[tuple[str, str, str | None]] = []  # the directions that have a bar
     if chart.up_label and any(v > 0 for v in shown):
-        legend.append((VERMILLION, _fit(chart.up_label, 240, 9), None))
+        legend.append((VERMILLION, fit(chart.up_label, 240, 9), None))
     if chart.down_label and any(v <= 0 for v in shown):
-        legend.append((BLUE, _fit(chart.down_label, 240, 9), HATCH))
+        legend.append((BLUE, fit(chart.down_label, 240, 9), HATCH))
     top = TITLE_PX if chart.title else PAD_PX
     bottom = (FOOT_PX if legend else 0) + (FOOT_PX if chart.axis_label else 0) or PAD_PX
     sheet = _Sheet(WIDTH_PX, top + ROW_PX * len(order) + bottom)
     if chart.title:
         sheet.text(
-            PAD_PX, TITLE_PX / 2, _fit(chart.title, WIDTH_PX - 2 * PAD_PX, 12, True), size=12, bold=True
+            PAD_PX, TITLE_PX / 2, fit(chart.title, WIDTH_PX - 2 * PAD_PX, 12, True), size=12, bold=True
         )
     half = (WIDTH_PX - left - PAD_PX - 2 * VALUE_PX) / 2
     zero = left + VALUE_PX + half
@@ -417,7 +379,7 @@ def _contributions(chart: ContributionChart) -> Figure:
         sheet.text(
             zero,
             foot + FOOT_PX / 2,
-            _fit(chart.axis_label, WIDTH_PX - 2 * PAD_PX, 9),
+            fit(chart.axis_label, WIDTH_PX - 2 * PAD_PX, 9),
             ha="center",
             size=9,
             colour=GREY_TEXT,

@@ -23,7 +23,6 @@ import io
 import math
 import threading
 import warnings
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -80,23 +79,6 @@ def _font(size: float, bold: bool = False) -> ImageFont.FreeTypeFont:
 
 
 @functools.lru_cache(maxsize=4096)
-def _width(text: str, size: float = 10, bold: bool = False) -> float:
-    """`text`'s width in pixels (measured once: a chart's words repeat)."""
-    return float(_font(size, bold).getlength(text))
-
-
-@functools.lru_cache(maxsize=4096)
-def _fit(text: str, px: float, size: float = 10, bold: bool = False) -> str:
-    """`text` on one line, cut with "…" to at most `px` pixels wide."""
-    text = " ".join(text.split())
-    if _width(text, size, bold) <= px:
-        return text
-    while text and _width(text + "…", size, bold) > px:
-        text = text[:-1]
-    return text.rstrip() + "…"
-
-
-@functools.lru_cache(maxsize=4096)
 def _sprite(text: str, size: float, bold: bool, anchor: str) -> tuple[Image.Image | None, int, int]:
     """`text`'s coverage (anti-aliased glyphs) and where its box lies from the anchor point. A
     chart's words repeat from one result to the next (the title, the labels); only its figures
@@ -117,8 +99,8 @@ def _sprite(text: str, size: float, bold: bool, anchor: str) -> tuple[Image.Imag
 def forget_drawn_words() -> None:
     """Drop the texts drawn so far (and the font's glyph list), as a process just started has
     none: for benchmarks of a cold start."""
-    for cache in (_sprite, _glyphs, _width, _fit):
-        cache.cache_clear()
+    _sprite.cache_clear()
+    _glyphs.cache_clear()
 
 
 class _Canvas:
@@ -185,16 +167,9 @@ class _Canvas:
         return out.getvalue()
 
 
-def _label_column(labels: Sequence[str], bold: Sequence[bool]) -> tuple[float, list[str]]:
-    """Where the bars start, and the labels cut to fit before it."""
-    fitted = [_fit(s, c.MAX_LABEL_PX, bold=b) for s, b in zip(labels, bold, strict=True)]
-    widest = max(_width(s, 10, b) for s, b in zip(fitted, bold, strict=True))
-    return c.PAD_PX + widest + 10, fitted
-
-
 def _title(canvas: _Canvas, title: str) -> None:
     if title:
-        text = _fit(title, c.WIDTH_PX - 2 * c.PAD_PX, 12, True)
+        text = c.fit(title, c.WIDTH_PX - 2 * c.PAD_PX, 12, True)
         canvas.text(c.PAD_PX, c.TITLE_PX / 2, text, size=12, bold=True)
 
 
@@ -208,7 +183,7 @@ def probabilities(chart: ProbabilityChart) -> bytes:
         raise ValueError("one value text per bar")
     order = sorted(range(n), key=lambda i: (i != chart.predicted, -chart.probabilities[i], i))[: c.MAX_BARS]
     order.sort(key=lambda i: (-chart.probabilities[i], i))
-    left, labels = _label_column([chart.labels[i] for i in order], [i == chart.predicted for i in order])
+    left, labels = c.label_column([chart.labels[i] for i in order], [i == chart.predicted for i in order])
     top = c.TITLE_PX if chart.title else c.PAD_PX
     bottom = c.FOOT_PX if chart.axis_label else c.PAD_PX
     canvas = _Canvas(c.WIDTH_PX, top + c.ROW_PX * len(order) + bottom)
@@ -226,7 +201,7 @@ def probabilities(chart: ProbabilityChart) -> bytes:
         if chart.value_texts:
             canvas.text(left + span + 8, mid, chart.value_texts[i], bold=mine)
     if chart.axis_label:
-        axis_label = _fit(chart.axis_label, c.WIDTH_PX - 2 * c.PAD_PX, 9)
+        axis_label = c.fit(chart.axis_label, c.WIDTH_PX - 2 * c.PAD_PX, 9)
         canvas.text(left + span / 2, canvas.height - bottom / 2, axis_label, "center", 9, colour=c.GREY_TEXT)
     return canvas.png()
 
@@ -256,9 +231,9 @@ def value_on_range(chart: RangeChart) -> bytes:
         canvas.text(px(v), axis + 26, text, ha="center", size=9)
     if chart.band_label:
         canvas.rect(x0, axis + 52, 16, 12, c.SKY)
-        canvas.text(x0 + 22, axis + 58, _fit(chart.band_label, 400, 9), size=9)
+        canvas.text(x0 + 22, axis + 58, c.fit(chart.band_label, 400, 9), size=9)
     if chart.axis_label:
-        axis_label = _fit(chart.axis_label, c.WIDTH_PX - 2 * c.PAD_PX, 9)
+        axis_label = c.fit(chart.axis_label, c.WIDTH_PX - 2 * c.PAD_PX, 9)
         y = canvas.height - c.FOOT_PX / 2
         canvas.text(c.WIDTH_PX / 2, y, axis_label, "center", 9, colour=c.GREY_TEXT)
     return canvas.png()
