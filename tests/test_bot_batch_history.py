@@ -14,6 +14,7 @@ from sklearn.tree import DecisionTreeClassifier
 from sqlalchemy import func, select, update
 
 from bot.app import Services
+from bot.i18n import I18n
 from db.ledger import deduct_balance, increase_balance
 from db.models import Model, Prediction
 from ml import formats
@@ -62,6 +63,7 @@ async def test_csv_batch_charges_valid_rows_only(harness: Harness, services: Ser
     r = await harness.press(CARL, "Confirm and pay 3")
     [result] = r.documents
     assert "3 predicted, 0 failed" in (result.caption or "") and "balance 7" in (result.caption or "")
+    assert r.buttons() == ["🏠 Menu"]  # 7 credits still pay for more: no Top up
     assert isinstance(result.document, BufferedInputFile)
     rows = list(csv.DictReader(io.StringIO(result.document.data.decode())))
     assert [row["status"] for row in rows] == ["completed", "completed", "invalid", "invalid", "completed"]
@@ -75,6 +77,23 @@ async def test_csv_batch_charges_valid_rows_only(harness: Harness, services: Ser
     r = await harness.feed(harness.press_update(CARL, "Confirm and pay 3"))
     assert await balance_of(services.session_factory, uid) == Decimal("7")
     await assert_reconciled(services.session_factory)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_a_batch_that_spends_the_balance_offers_top_up(
+    harness: Harness, services: Services, lang: str
+) -> None:
+    user = CARL if lang == "en" else DINA
+    uid = await registered(services, user, lang=lang)
+    t = I18n().translator(lang)
+    await start_batch(harness, user)
+    rows = "sepal_length,sepal_width,petal_length,petal_width\n" + "5.1,3.5,1.4,0.2\n" * 10
+    await harness.upload(user, "ten.csv", rows.encode())
+    r = await harness.press(user, t("btn_confirm", cost=10)[:10])
+    [result] = r.documents
+    assert result.reply_markup is not None
+    assert r.buttons() == [t("btn_topup"), t("btn_menu")]  # 0 credits left: a run needs 1
+    assert await balance_of(services.session_factory, uid) == Decimal(0)
 
 
 async def test_csv_with_semicolons_and_decimal_commas_in_russian(

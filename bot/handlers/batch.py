@@ -291,7 +291,8 @@ async def batch_confirm(
             outcome_csv(t, meta, parsed, outcome.items), filename=f"{meta.name}_predictions.csv"
         ),
         caption=batch_done_text(t, parsed, outcome),
-        reply_markup=back_to_menu_kb(t),
+        # the balance no longer pays one more row of this model: Top up beside Menu, as on a result
+        reply_markup=insufficient_kb(t) if outcome.balance < quoted else back_to_menu_kb(t),
     )
 
 
