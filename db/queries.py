@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Select, String, case, cast, func, or_, select, update
 from sqlalchemy.engine import CursorResult
@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.ids import BIGINT_MAX, parse_id
 from db.ledger import to_money, validate_amount
 from db.models import Model, Payment, Prediction, PredictionStatus, Transaction, TxKind, User, utcnow
+
+Switch = Literal["notifications", "pictures"]  # a user's on/off settings (columns of users)
 
 
 def pages_of(total: int, per_page: int) -> int:
@@ -80,12 +82,9 @@ async def set_language(session: AsyncSession, user_id: int, lang: str) -> None:
     await session.execute(update(User).where(User.id == user_id).values(language=lang))
 
 
-async def set_notifications(session: AsyncSession, user_id: int, on: bool) -> None:
-    await session.execute(update(User).where(User.id == user_id).values(notifications=on))
-
-
-async def set_pictures(session: AsyncSession, user_id: int, on: bool) -> None:
-    await session.execute(update(User).where(User.id == user_id).values(pictures=on))
+async def set_switch(session: AsyncSession, user_id: int, switch: Switch, on: bool) -> None:
+    """One of a user's /settings switches on or off."""
+    await session.execute(update(User).where(User.id == user_id).values({switch: on}))
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from db.accounts import BadCredentials, LoginBlocked, LoginLimits, Passwords
 from db.errors import AccountError
 from db.ledger import to_money
 from db.models import Prediction, Transaction, User, utcnow
-from db.queries import BatchSummary, HistoryItem, LedgerLine
+from db.queries import BatchSummary, HistoryItem, LedgerLine, Switch
 
 SessionFactory = async_sessionmaker[AsyncSession]
 T = TypeVar("T")
@@ -44,6 +44,7 @@ __all__ = [
     "Page",
     "PredictionDetail",
     "SignIn",
+    "Switch",
     "Taken",
     "Transaction",
     "User",
@@ -300,18 +301,13 @@ class Accounts:
             await queries.set_language(session, user.id, language)
         user.language = language
 
-    async def set_notifications(self, user: User, on: bool) -> None:
-        """Low-balance reminders and broadcasts (/settings); receipts and account notices go
-        regardless."""
+    async def set_switch(self, user: User, switch: Switch, on: bool) -> None:
+        """A /settings switch: "notifications" (low-balance reminders and broadcasts; receipts
+        and account notices go regardless) or "pictures" (charts with results; the text result
+        is sent either way)."""
         async with self._sessions() as session, session.begin():
-            await queries.set_notifications(session, user.id, on)
-        user.notifications = on
-
-    async def set_pictures(self, user: User, on: bool) -> None:
-        """Charts with results (/settings); the text result is sent either way."""
-        async with self._sessions() as session, session.begin():
-            await queries.set_pictures(session, user.id, on)
-        user.pictures = on
+            await queries.set_switch(session, user.id, switch, on)
+        setattr(user, switch, on)
 
     async def balance(self, user: User, latest: int) -> Balance:
         """The user's balance (re-read into the snapshot) and their latest ledger lines (a CSV

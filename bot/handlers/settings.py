@@ -15,7 +15,7 @@ from bot.i18n import I18n, Translator
 from bot.keyboards import settings_kb
 from bot.middlewares import TapAnswer
 from bot.replies import Screen, edit_or_send
-from services.accounts import User
+from services.accounts import Switch, User
 
 
 def settings_screen(t: Translator, i18n: I18n, user: User) -> Screen:
@@ -66,7 +66,7 @@ async def set_language_cb(
 
 
 # a switch's callback action -> the user's field it sets, and the toasts for on and off
-SWITCHES = {
+SWITCHES: dict[str, tuple[Switch, str, str]] = {
     "notify": ("notifications", "notifications_turned_on", "notifications_turned_off"),
     "pictures": ("pictures", "pictures_turned_on", "pictures_turned_off"),
 }
@@ -86,12 +86,7 @@ async def switch_cb(
     field, turned_on, turned_off = SWITCHES[callback_data.action]
     on = callback_data.code == "on"
     if getattr(user, field) is not on:
-        setter = (
-            services.accounts.set_notifications
-            if field == "notifications"
-            else services.accounts.set_pictures
-        )
-        await setter(user, on)
+        await services.accounts.set_switch(user, field, on)
     callback_answer.toast(t(turned_on if on else turned_off))
     if isinstance(query.message, Message):
         screen = settings_screen(t, i18n, user)
